@@ -1,0 +1,80 @@
+"""Every error tsunagu raises on purpose, in one module (as networkx does).
+
+User errors (bad input files, unknown names) derive from :class:`TsunaguError`;
+the CLI turns them into one clean message and a non-zero exit, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TsunaguError",
+    "DataError",
+    "DataErrors",
+    "NameNotFound",
+    "AmbiguousName",
+    "BuildMissing",
+]
+
+
+class TsunaguError(Exception):
+    """Base class of the errors a user can cause and fix."""
+
+
+class DataError(TsunaguError):
+    """One problem in one input file, located as precisely as the input allows."""
+
+    def __init__(self, file, message, *, line=None, record=None, field=None):
+        self.file = str(file)
+        self.line = line
+        self.record = record
+        self.field = field
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self):
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [where]
+        if self.record is not None:
+            parts.append(f"record '{self.record}'")
+        if self.field is not None:
+            parts.append(f"field '{self.field}'")
+        return ": ".join(parts) + f": {self.message}"
+
+
+class DataErrors(TsunaguError):
+    """Several :class:`DataError` found in one pass, reported together."""
+
+    def __init__(self, errors):
+        self.errors = list(errors)
+        super().__init__(str(self))
+
+    def __str__(self):
+        head = f"{len(self.errors)} problem(s) in the input; nothing was built:"
+        return "\n".join([head] + [f"  {error}" for error in self.errors])
+
+
+class NameNotFound(TsunaguError):
+    """A name, kana or code matches nothing in the graph."""
+
+    def __init__(self, text, suggestions=()):
+        self.text = text
+        self.suggestions = list(suggestions)
+        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"No entity called '{text}' in the graph.{hint}")
+
+
+class AmbiguousName(TsunaguError):
+    """A name matches several entities (two municipalities called 府中市)."""
+
+    def __init__(self, text, candidates):
+        self.text = text
+        self.candidates = list(candidates)
+        listed = "\n".join(f"  {c}" for c in self.candidates)
+        super().__init__(
+            f"'{text}' is ambiguous; give the code or id of one of:\n{listed}"
+        )
+
+
+class BuildMissing(TsunaguError):
+    """A source file recorded by the last build is gone."""

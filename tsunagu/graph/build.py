@@ -1,0 +1,143 @@
+"""Compiling inputs into the graph: load, check, validate, close, project, cache."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph
+
+from tsunagu import __version__
+from tsunagu.exceptions import BuildMissing, DataError, DataErrors
+from tsunagu.graph.closure import closed_graph
+from tsunagu.graph.names import name_index
+from tsunagu.graph.projection import project
+from tsunagu.graph.store import load_stored, save
+from tsunagu.graph.validate import validate_graph
+from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
+from tsunagu.ontology import ontology_files
+
+__all__ = [
+    "Compiled",
+    "embedded_data_files",
+    "read_inputs",
+    "fingerprint",
+    "compile_graph",
+    "build",
+    "current_graph",
+    "current_rdf",
+]
+
+
+@dataclass
+class Compiled:
+    rdf: Graph  # asserted data plus closure
+    graph: object  # networkx.MultiDiGraph
+    inputs: list  # user files, absolute
+    fingerprint: str
+
+
+def embedded_data_files():
+    """The curated files shipped in ``tsunagu/data``."""
+    root = resources.files("tsunagu") / "data"
+    return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(CURATED_SUFFIXES)), key=lambda p: p.name)
+
+
+def _package_files():
+    root = resources.files("tsunagu.ontology")
+    return [Path(str(p)) for p in ontology_files()] + [Path(str(root / "shapes.ttl"))] + embedded_data_files()
+
+
+def fingerprint(inputs):
+    """A hash over the package's own data and the contents of ``inputs``."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in _package_files() + [Path(p) for p in inputs]:
+        digest.update(str(path.name).encode())
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
+def read_inputs(paths):
+    """Read curated and RDF files into one asserted graph, checking everything.
+
+    Every problem in every file is collected before raising one
+    :class:`DataErrors`, so a user fixes them all in one round.
+    """
+    curated, rdf_inputs, errors = [], [], []
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            errors.append(DataError(path, "no such file"))
+            continue
+        try:
+            if path.suffix.lower() in CURATED_SUFFIXES:
+                curated.append(read_curated(path))
+            else:
+                rdf_inputs.append((path, read_rdf(path)))
+        except DataErrors as many:
+            errors.extend(many.errors)
+        except DataError as one:
+            errors.append(one)
+    if errors:
+        raise DataErrors(errors)
+    rdf_ids = {}
+    merged = Graph()
+    for _, graph in rdf_inputs:
+        rdf_ids.update(defined_ids(graph))
+        merged += graph
+    asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
+    asserted += merged
+    default_file = ", ".join(str(p) for p, _ in rdf_inputs) or "<inputs>"
+    validate_graph(asserted, locations, default_file=default_file)
+    return asserted
+
+
+def compile_graph(paths=(), *, embedded=True):
+    """Compile the embedded data (unless ``embedded=False``) plus ``paths``."""
+    user = [Path(p).resolve() for p in paths]
+    sources = (embedded_data_files() if embedded else []) + user
+    asserted = read_inputs(sources)
+    closed = closed_graph(asserted)
+    graph = project(asserted, closed)
+    graph.graph["names"] = name_index(graph)
+    graph.graph["inputs"] = [str(p) for p in user]
+    return Compiled(closed, graph, user, fingerprint(user))
+
+
+def build(paths=(), directory=None):
+    """Compile and cache; the next query command answers from this build."""
+    compiled = compile_graph(paths)
+    save(compiled, directory)
+    return compiled
+
+
+def _fresh_stored(directory=None, rebuild_notice=None):
+    stored = load_stored(directory)
+    if stored is None:
+        build((), directory)
+        return load_stored(directory)
+    missing = [p for p in stored.inputs if not Path(p).is_file()]
+    if missing:
+        raise BuildMissing(
+            f"{missing[0]} was part of the last build and is gone; run 'tsunagu build' with the files you want."
+        )
+    if fingerprint(stored.inputs) != stored.fingerprint:
+        if rebuild_notice:
+            rebuild_notice("A source changed since the last build; rebuilding.")
+        build(stored.inputs, directory)
+        stored = load_stored(directory)
+    return stored
+
+
+def current_graph(directory=None, rebuild_notice=None):
+    """The networkx graph of the last build; builds the embedded data on first use."""
+    return _fresh_stored(directory, rebuild_notice).graph
+
+
+def current_rdf(directory=None, rebuild_notice=None):
+    """The closed RDF graph of the last build."""
+    from tsunagu.graph.store import load_rdf
+
+    return load_rdf(_fresh_stored(directory, rebuild_notice))

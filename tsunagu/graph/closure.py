@@ -1,0 +1,41 @@
+"""The ontology's entailments that the queries rely on, materialised.
+
+Only what the traversals use: rdf:type through rdfs:subClassOf, properties
+through rdfs:subPropertyOf, and programs delivered by every organisation of a
+type. A full RDFS reasoner (owlrl) would also add hundreds of axiomatic
+triples per run that nothing reads.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph
+from rdflib.namespace import RDF
+
+from tsunagu.ontology import TG, load_ontology
+
+__all__ = ["closed_graph", "inferred_runs"]
+
+
+def inferred_runs(graph):
+    """(organisation, program) pairs entailed by ``tg:deliveredByType``."""
+    pairs = set()
+    for program, cls in graph.subject_objects(TG.deliveredByType):
+        for organisation in graph.subjects(RDF.type, cls):
+            pairs.add((organisation, program))
+    return pairs
+
+
+def closed_graph(data):
+    """A new graph: ``data`` plus its class, property and delivery closure."""
+    ontology = load_ontology()
+    closed = Graph()
+    closed += data
+    for subject, cls in data.subject_objects(RDF.type):
+        for ancestor in ontology.superclasses.get(cls, ()):
+            closed.add((subject, RDF.type, ancestor))
+    for subject, predicate, obj in data:
+        for ancestor in ontology.superproperties.get(predicate, ()):
+            closed.add((subject, ancestor, obj))
+    for organisation, program in inferred_runs(closed):
+        closed.add((organisation, TG.runs, program))
+    return closed

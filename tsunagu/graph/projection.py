@@ -1,0 +1,129 @@
+"""Projection of the closed RDF graph to the networkx graph the queries walk.
+
+Nodes are entities (keyed by their curated id) and the support-domain
+concepts they cover (keyed ``domain:<notation>``). Age ranges, source
+passages and vocabulary values are folded into node attributes so that a
+traversal never has to step through them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+
+from tsunagu.graph.closure import inferred_runs
+from tsunagu.ontology import ID, TG, entity_id, load_ontology
+
+__all__ = ["project", "local_name", "domain_node"]
+
+
+def local_name(iri):
+    text = str(iri)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
+
+
+def domain_node(notation):
+    return f"domain:{notation}"
+
+
+def _is_entity(iri):
+    if not isinstance(iri, URIRef) or not str(iri).startswith(str(ID)):
+        return False
+    return "/" not in entity_id(iri)
+
+
+def _python(value):
+    if isinstance(value, Literal):
+        python = value.toPython()
+        if isinstance(python, (dt.date, dt.datetime)):
+            return python.isoformat()
+        if isinstance(python, Literal) or not isinstance(python, (str, int, float, bool)):
+            return str(value)
+        return python
+    return str(value)
+
+
+def _most_specific(classes, ontology):
+    return max(classes, key=lambda c: (len(ontology.superclasses.get(c, ())), str(c)))
+
+
+def project(data, closed):
+    """Build the :class:`networkx.MultiDiGraph` from the asserted and closed graphs."""
+    ontology = load_ontology()
+    onto = ontology.graph
+    object_properties = set(onto.subjects(RDF.type, OWL.ObjectProperty))
+    notation_of = {iri: notation for notation, iri in ontology.domains.items()}
+    notation_of.update({iri: notation for notation, iri in ontology.duties.items()})
+
+    graph = nx.MultiDiGraph()
+    for notation, concept in ontology.domains.items():
+        graph.add_node(
+            domain_node(notation), kind="SupportDomain", types=["SupportDomain"],
+            name=ontology.label(concept, "ja"), name_en=ontology.label(concept, "en"),
+            notation=notation, sources=[],
+        )
+
+    entities = sorted({s for s in data.subjects(RDF.type, None) if _is_entity(s)})
+    for subject in entities:
+        asserted = [c for c in data.objects(subject, RDF.type) if c in ontology.superclasses]
+        all_types = sorted({local_name(c) for c in closed.objects(subject, RDF.type) if c in ontology.superclasses})
+        attrs = {
+            "kind": local_name(_most_specific(asserted, ontology)),
+            "types": all_types,
+            "domains": [],
+            "sources": [],
+        }
+        for label in data.objects(subject, RDFS.label):
+            attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
+        for predicate, obj in data.predicate_objects(subject):
+            if predicate in (RDF.type, RDFS.label):
+                continue
+            if predicate == PROV.wasDerivedFrom:
+                document = data.value(obj, DCTERMS.isPartOf)
+                attrs["sources"].append({
+                    "document": str(data.value(document, DCTERMS.identifier)),
+                    "quote": str(data.value(obj, TG.quote)),
+                })
+            elif predicate == TG.targetsAge:
+                low, high = data.value(obj, TG.minAge), data.value(obj, TG.maxAge)
+                attrs["age_min"] = None if low is None else int(low)
+                attrs["age_max"] = None if high is None else int(high)
+            elif predicate == TG.coversDomain:
+                attrs["domains"].append(notation_of.get(obj, local_name(obj)))
+            elif isinstance(obj, Literal):
+                attrs[local_name(predicate)] = _python(obj)
+            elif predicate in object_properties and not _is_entity(obj):
+                attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
+        attrs["domains"].sort()
+        # What an organisation of this type typically serves, from the ontology:
+        # used when the sources name no program of its own.
+        attrs["type_domains"] = sorted({
+            notation_of[d] for c in closed.objects(subject, RDF.type)
+            for d in onto.objects(c, TG.typicalDomain) if d in notation_of
+        })
+        attrs["sources"].sort(key=lambda s: (s["document"], s["quote"]))
+        attrs["age_stated"] = "age_min" in attrs
+        if not attrs["age_stated"]:
+            attrs["age_min"] = attrs["age_max"] = None
+        graph.add_node(entity_id(subject), **attrs)
+
+    def add_edge(subject, predicate, obj, inferred):
+        relations = sorted(local_name(p) for p in ontology.superproperties.get(predicate, {predicate}))
+        graph.add_edge(
+            entity_id(subject), entity_id(obj), key=local_name(predicate),
+            relation=local_name(predicate), relations=relations, inferred=inferred,
+        )
+
+    for subject, predicate, obj in data:
+        if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
+            add_edge(subject, predicate, obj, inferred=False)
+        elif predicate == TG.coversDomain and _is_entity(subject) and obj in notation_of:
+            graph.add_edge(entity_id(subject), domain_node(notation_of[obj]), key="coversDomain",
+                           relation="coversDomain", relations=["coversDomain"], inferred=False)
+    for organisation, program in inferred_runs(closed):
+        if (organisation, TG.runs, program) not in data:
+            add_edge(organisation, TG.runs, program, inferred=True)
+    return graph

@@ -1,0 +1,83 @@
+"""Validation of a merged data graph: SHACL shapes and reference checks."""
+
+from __future__ import annotations
+
+from rdflib import URIRef
+from rdflib.namespace import OWL, RDF, SH
+
+from tsunagu.exceptions import DataError, DataErrors
+from tsunagu.loaders.curated import FIELDS
+from tsunagu.ontology import ID, entity_id, load_ontology, shapes_graph
+
+__all__ = ["shacl_errors", "dangling_reference_errors", "validate_graph"]
+
+_FIELD_OF_PREDICATE = {}
+for _name, _spec in FIELDS.items():
+    _FIELD_OF_PREDICATE.setdefault(_spec.predicate, _name)
+
+
+def _locate(node, locations, default_file):
+    """The record a node belongs to (an age range belongs to its program)."""
+    text = str(node)
+    owner = URIRef(text.rsplit("/age", 1)[0]) if text.endswith("/age") else node
+    record = locations.get(owner)
+    if record is not None:
+        return record.file, record.line, record.id
+    return default_file, None, entity_id(owner)
+
+
+def shacl_errors(data, locations, default_file="<merged graph>"):
+    """Run the shapes over ``data``; one :class:`DataError` per violation."""
+    import pyshacl  # heavy: only when validating
+
+    ontology = load_ontology()
+    # The ontology's class hierarchy and concepts must sit in the validated
+    # graph itself for sh:class to see subclasses and SKOS concepts.
+    combined = data + ontology.graph
+    conforms, report, _ = pyshacl.validate(
+        combined,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        abort_on_first=False,
+        allow_warnings=True,
+    )
+    if conforms:
+        return []
+    errors = []
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        focus = report.value(result, SH.focusNode)
+        path = report.value(result, SH.resultPath)
+        message = report.value(result, SH.resultMessage)
+        value = report.value(result, SH.value)
+        file, line, record = _locate(focus, locations, default_file)
+        field = _FIELD_OF_PREDICATE.get(path) if isinstance(path, URIRef) else None
+        if field is None and isinstance(path, URIRef):
+            field = path.n3(ontology.graph.namespace_manager)
+        text = f"fails the shapes: {message}" + (f" (value {value})" if value is not None else "")
+        errors.append(DataError(file, text, line=line, record=record, field=field))
+    errors.sort(key=lambda e: (e.file, e.line or 0, e.record or "", e.field or ""))
+    return errors
+
+
+def dangling_reference_errors(data, locations, default_file="<merged graph>"):
+    """References to ids that no input defines (RDF inputs skip the loader's check)."""
+    ontology = load_ontology()
+    object_properties = set(ontology.graph.subjects(RDF.type, OWL.ObjectProperty))
+    defined = set(data.subjects(RDF.type, None))
+    errors = []
+    for subject, predicate, obj in data:
+        if predicate in object_properties and isinstance(obj, URIRef) and str(obj).startswith(str(ID)):
+            if obj not in defined:
+                file, line, record = _locate(subject, locations, default_file)
+                field = _FIELD_OF_PREDICATE.get(predicate, predicate.n3(ontology.graph.namespace_manager))
+                errors.append(DataError(file, f"unknown reference '{entity_id(obj)}'", line=line, record=record, field=field))
+    return errors
+
+
+def validate_graph(data, locations, default_file="<merged graph>"):
+    """Raise :class:`DataErrors` unless ``data`` has no dangling reference and conforms."""
+    errors = dangling_reference_errors(data, locations, default_file)
+    if not errors:
+        errors = shacl_errors(data, locations, default_file)
+    if errors:
+        raise DataErrors(errors)

@@ -1,0 +1,192 @@
+"""The tsunagu vocabulary as rdflib ``DefinedNamespace`` classes.
+
+Every IRI the package uses is reached through these classes, so a typo in a
+term name fails at import time instead of silently minting a new IRI.
+"""
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+__all__ = ["TG", "TGD", "TGA", "ID", "entity_iri", "entity_id"]
+
+
+class TG(DefinedNamespace):
+    """Classes and properties of the tsunagu ontology."""
+
+    _NS = Namespace("https://w3id.org/tsunagu/def#")
+    _fail = True
+
+    # --- areas --------------------------------------------------------------
+    Area: URIRef
+    Nation: URIRef
+    Prefecture: URIRef
+    Municipality: URIRef
+    DesignatedCity: URIRef
+    CoreCity: URIRef
+    City: URIRef
+    SpecialWard: URIRef
+    Town: URIRef
+    Village: URIRef
+
+    # --- agents, platforms, windows -----------------------------------------
+    Agent: URIRef
+    Platform: URIRef
+    MunicipalPlatform: URIRef
+    WideAreaPlatform: URIRef
+    PrefecturalPlatform: URIRef
+    ExistingBody: URIRef
+    ConsultationWindow: URIRef
+
+    Organisation: URIRef
+    HelloWork: URIRef
+    YouthSupportStation: URIRef
+    FamilyAssociation: URIRef
+    PeerGroup: URIRef
+    NPO: URIRef
+    SocialWelfareCorporation: URIRef
+    SocialWelfareCouncil: URIRef
+    RegionalSupportCentre: URIRef
+    RegionalSupportCentreSatellite: URIRef
+    SelfRelianceSupportAgency: URIRef
+    EmploymentReadinessSupportAgency: URIRef
+    HealthCentre: URIRef
+    PublicHealthOffice: URIRef
+    PrefecturalWelfareHealthOffice: URIRef
+    MentalHealthWelfareCentre: URIRef
+    WelfareCommissioners: URIRef
+    MedicalInstitution: URIRef
+    ChamberOfCommerce: URIRef
+    EconomicOrganisation: URIRef
+    School: URIRef
+    Police: URIRef
+    FireService: URIRef
+    LawOffice: URIRef
+    DisabilityEmploymentSupportCentre: URIRef
+    CareServiceProvider: URIRef
+    ProfessionalAssociation: URIRef
+    LabourBureau: URIRef
+    MunicipalDepartment: URIRef
+    PrefecturalDepartment: URIRef
+    PrefecturalWelfareConsultationCentre: URIRef
+    ReviewCommittee: URIRef
+
+    # --- programs, ages, facts, provenance ----------------------------------
+    Program: URIRef
+    NationalScheme: URIRef
+    AgeRange: URIRef
+    AgeBand: URIRef
+    Duty: URIRef
+    DutyStatus: URIRef
+    WindowClarified: URIRef
+    WindowPublicised: URIRef
+    NeedsSurvey: URIRef
+    PlatformSetUp: URIRef
+    AnnualFigure: URIRef
+    SurveyFigure: URIRef
+    SourceDocument: URIRef
+    SourcePassage: URIRef
+
+    # --- object properties ----------------------------------------------------
+    involvedIn: URIRef
+    memberOf: URIRef
+    secretariatOf: URIRef
+    advises: URIRef
+    runs: URIRef
+    entrustedTo: URIRef
+    servesArea: URIRef
+    locatedIn: URIRef
+    partOfPrefecture: URIRef
+    hostedBy: URIRef
+    satelliteOf: URIRef
+    targetsAge: URIRef
+    coversDomain: URIRef
+    builtOn: URIRef
+    windowOf: URIRef
+    underScheme: URIRef
+    deliveredByType: URIRef
+    typicalDomain: URIRef
+    ofMunicipality: URIRef
+    ofProgram: URIRef
+    duty: URIRef
+    widerPlatform: URIRef
+    municipalityKind: URIRef
+
+    # --- datatype properties --------------------------------------------------
+    code: URIRef
+    kana: URIRef
+    population: URIRef
+    populationAsOf: URIRef
+    minAge: URIRef
+    maxAge: URIRef
+    fulfilled: URIRef
+    asOf: URIRef
+    since: URIRef
+    method: URIRef
+    note: URIRef
+    subsidyRate: URIRef
+    schedule: URIRef
+    address: URIRef
+    chartRow: URIRef
+    fiscalYear: URIRef
+    measure: URIRef
+    value: URIRef
+    total: URIRef
+    quote: URIRef
+
+
+class TGD(DefinedNamespace):
+    """Support domains and functions: a SKOS concept scheme."""
+
+    _NS = Namespace("https://w3id.org/tsunagu/domain/")
+    _fail = True
+
+    SupportDomains: URIRef
+    CabinetOfficeDomains: URIRef
+    HikikomoriSupportFunctions: URIRef
+    correction: URIRef
+    health: URIRef
+    welfare: URIRef
+    employment: URIRef
+    education: URIRef
+    consultation: URIRef
+    safePlace: URIRef
+    familySupport: URIRef
+    outreach: URIRef
+    supporterDispatch: URIRef
+    needsSurvey: URIRef
+    network: URIRef
+    information: URIRef
+
+
+class TGA(DefinedNamespace):
+    """Age bands (the rows of the 三原市 chart) and the duties, as individuals."""
+
+    _NS = Namespace("https://w3id.org/tsunagu/age/")
+    _fail = True
+
+    ChartBands: URIRef
+    age0to6: URIRef
+    age7to14: URIRef
+    age15to17: URIRef
+    age18to29: URIRef
+    age30to39: URIRef
+    age40to49: URIRef
+    age50to59: URIRef
+    age60to64: URIRef
+    age65plus: URIRef
+
+
+ID = Namespace("https://w3id.org/tsunagu/id/")
+
+
+def entity_iri(entity_id: str) -> URIRef:
+    """The IRI of a curated record's id."""
+    return ID[entity_id]
+
+
+def entity_id(iri) -> str:
+    """The curated id of an entity IRI (the inverse of :func:`entity_iri`)."""
+    text = str(iri)
+    if text.startswith(str(ID)):
+        return text[len(str(ID)):]
+    return text

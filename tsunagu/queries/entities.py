@@ -1,0 +1,50 @@
+"""What the graph says about one entity, and about the graph as a whole."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+__all__ = ["entity_details", "graph_stats"]
+
+_HIDDEN = {"types", "sources", "age_stated"}
+
+
+def _age_text(data):
+    if not data.get("age_stated"):
+        return "not stated"
+    low, high = data.get("age_min"), data.get("age_max")
+    return f"{'' if low is None else low}-{'' if high is None else high}"
+
+
+def entity_details(graph, node):
+    """Attributes, neighbours (both directions) and sources of ``node``."""
+    data = graph.nodes[node]
+    attributes = {"id": node}
+    attributes.update({k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, [], "")})
+    if "age_stated" in data:
+        attributes["age"] = _age_text(data)
+        attributes.pop("age_min", None)
+        attributes.pop("age_max", None)
+    neighbours = []
+    for _, target, key, edge in graph.out_edges(node, keys=True, data=True):
+        neighbours.append({"direction": "->", "relation": key, "id": target,
+                           "name": graph.nodes[target].get("name"), "kind": graph.nodes[target].get("kind"),
+                           "inferred": edge.get("inferred", False)})
+    for source, _, key, edge in graph.in_edges(node, keys=True, data=True):
+        neighbours.append({"direction": "<-", "relation": key, "id": source,
+                           "name": graph.nodes[source].get("name"), "kind": graph.nodes[source].get("kind"),
+                           "inferred": edge.get("inferred", False)})
+    neighbours.sort(key=lambda n: (n["direction"], n["relation"], n["id"]))
+    return {"entity": attributes, "neighbours": neighbours, "sources": list(data.get("sources", []))}
+
+
+def graph_stats(graph):
+    """Counts of nodes by kind and edges by relation."""
+    kinds = Counter(data.get("kind") for _, data in graph.nodes(data=True))
+    relations = Counter(key for _, _, key in graph.edges(keys=True))
+    return {
+        "nodes": [{"kind": k, "count": n} for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "edges": [{"relation": r, "count": n} for r, n in sorted(relations.items(), key=lambda kv: (-kv[1], kv[0]))],
+        "total": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
+                  "user inputs": ", ".join(graph.graph.get("inputs", [])) or "(embedded data only)"},
+    }
