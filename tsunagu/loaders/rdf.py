@@ -26,8 +26,10 @@ def read_rdf(path):
     try:
         graph.parse(source=str(path), format=fmt)
     except Exception as error:  # rdflib raises many unrelated types for bad syntax
-        line = getattr(error, "lines", None)
-        message = getattr(error, "message", None) or str(error).strip().splitlines()[0]
+        lines = getattr(error, "lines", None)  # newlines before the fault: 0-based
+        line = None if lines is None else lines + 1
+        # rdflib's Turtle parser keeps the reason in ``_why``; others in the text.
+        message = getattr(error, "_why", None) or str(error).strip().splitlines()[0][:200]
         raise DataError(path, f"not valid {fmt}: {message}", line=line) from error
     return graph
 

@@ -21,10 +21,10 @@ def entity_details(graph, node):
     data = graph.nodes[node]
     attributes = {"id": node}
     attributes.update({k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, [], "")})
-    if "age_stated" in data:
+    if set(data.get("types", ())) & {"Program", "Organisation", "ConsultationWindow"}:
         attributes["age"] = _age_text(data)
-        attributes.pop("age_min", None)
-        attributes.pop("age_max", None)
+    attributes.pop("age_min", None)
+    attributes.pop("age_max", None)
     neighbours = []
     for _, target, key, edge in graph.out_edges(node, keys=True, data=True):
         neighbours.append({"direction": "->", "relation": key, "id": target,

