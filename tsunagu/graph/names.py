@@ -56,6 +56,7 @@ def resolve(graph, text, *, types=None):
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
+        candidates.sort(key=lambda n: (graph.nodes[n].get("code") or "", n))
         raise AmbiguousName(text, [describe(graph, n) for n in candidates])
     keys = [k for k, nodes in index.items() if any(fits(n) for n in nodes)]
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.5)

@@ -117,13 +117,21 @@ def project(data, closed):
             relation=local_name(predicate), relations=relations, inferred=inferred,
         )
 
+    # An input may already hold the closure (a re-imported export): an edge
+    # implied by a more specific one is the same edge, not a second one.
+    narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
+                for p in object_properties}
+    delivered = inferred_runs(closed)
     for subject, predicate, obj in data:
         if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
-            add_edge(subject, predicate, obj, inferred=False)
+            if any((subject, q, obj) in data for q in narrower.get(predicate, ())):
+                continue
+            inferred = predicate == TG.runs and (subject, obj) in delivered
+            add_edge(subject, predicate, obj, inferred=inferred)
         elif predicate == TG.coversDomain and _is_entity(subject) and obj in notation_of:
             graph.add_edge(entity_id(subject), domain_node(notation_of[obj]), key="coversDomain",
                            relation="coversDomain", relations=["coversDomain"], inferred=False)
-    for organisation, program in inferred_runs(closed):
+    for organisation, program in delivered:
         if (organisation, TG.runs, program) not in data:
             add_edge(organisation, TG.runs, program, inferred=True)
     return graph

@@ -11,11 +11,10 @@ def sparql_rows(rdf, query, bindings=None):
     """Run ``query``; SELECT gives one dict per solution, ASK one row, CONSTRUCT triples."""
     from pyparsing import ParseException
 
-    from tsunagu.ontology import load_ontology
+    from tsunagu.ontology import ID, TG, TGA, TGD, load_ontology
 
     graph = rdf + load_ontology().graph
-    for prefix, namespace in (("tg", "https://w3id.org/tsunagu/def#"), ("tgd", "https://w3id.org/tsunagu/domain/"),
-                              ("tga", "https://w3id.org/tsunagu/age/"), ("id", "https://w3id.org/tsunagu/id/")):
+    for prefix, namespace in (("tg", TG._NS), ("tgd", TGD._NS), ("tga", TGA._NS), ("id", ID)):
         graph.bind(prefix, namespace)
     try:
         result = graph.query(query, initBindings=bindings or {})
