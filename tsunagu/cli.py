@@ -131,19 +131,139 @@ def export(fmt, output):
 @click.argument("query", required=False)
 @click.option("--file", "query_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Read the query from this file.")
+@click.option("--builtin", help="Run a query shipped with tsunagu: referral, coverage, gaps (see --list).")
+@click.option("--list", "list_builtin", is_flag=True, help="List the shipped queries.")
+@click.option("--bind", "bindings", multiple=True, metavar="NAME=VALUE",
+              help="Bind a variable: id:ino, tgd:employment, <iri>, 45, or text. Repeatable.")
 @output_format
-def sparql(query, query_file):
-    """Run a SPARQL QUERY (or --file) over the compiled RDF and the ontology.
+def sparql(query, query_file, builtin, list_builtin, bindings):
+    """Run a SPARQL QUERY (or --file, or --builtin) over the compiled RDF and the ontology.
 
-    Prefixes tg:, tgd:, tga: and id: are predefined.
+    Prefixes tg:, tgd:, tga: and id: are predefined. The shipped queries
+    (tsunagu/queries/sparql/*.rq) are the referral and coverage rules written
+    for an analyst to read and adapt.
     """
     from tsunagu.graph import current_rdf
-    from tsunagu.queries.sparql import sparql_rows
+    from tsunagu.queries.sparql import builtin_queries, builtin_query, parse_binding, sparql_rows
 
-    if bool(query) == bool(query_file):
-        raise click.UsageError("give either a QUERY or --file, not both or neither")
-    text = query_file.read_text(encoding="utf-8") if query_file else query
-    return sparql_rows(current_rdf(rebuild_notice=_notice), text)
+    if list_builtin:
+        return [{"query": name} for name in builtin_queries()]
+    if sum(map(bool, (query, query_file, builtin))) != 1:
+        raise click.UsageError("give exactly one of QUERY, --file or --builtin")
+    text = query_file.read_text(encoding="utf-8") if query_file else builtin_query(builtin) if builtin else query
+    return sparql_rows(current_rdf(rebuild_notice=_notice), text, dict(parse_binding(b) for b in bindings))
+
+
+@cli.command()
+@click.argument("municipality")
+@click.option("--age", type=click.IntRange(0, 130), required=True, help="The person's age.")
+@click.option("--need", "needs", multiple=True, required=True,
+              help="A need: employment, safe-place (居場所), family-support, health, welfare, education, "
+                   "consultation, outreach (訪問支援), correction... Repeat for several.")
+@click.option("--explain", is_flag=True, help="Also list the near misses and why each was excluded.")
+@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@output_format
+def refer(municipality, age, needs, explain, backend):
+    """Where a person of --age with --need in MUNICIPALITY can be connected, and through whom.
+
+    MUNICIPALITY is a name (三原市), a reading (みはらし) or a 6-digit code.
+    Closer options come first: fewer hops, then the more local level
+    (municipality, platform, wide-area, prefecture, national), then the better fit.
+    """
+    from tsunagu.output import Shaped
+    from tsunagu.queries.referral import referrals, resolve_municipality, resolve_needs
+
+    _no_backend(backend)
+    graph = _graph()
+    result = referrals(graph, resolve_municipality(graph, municipality), age, resolve_needs(graph, needs), explain=explain)
+    flat = {"matches": [_referral_row(row) for row in result["matches"]]}
+    if explain:
+        flat["near misses"] = [_referral_row(row, excluded=True) for row in result["near_misses"]]
+    return Shaped(result["matches"] if not explain else result, flat)
+
+
+def _path_text(path):
+    parts = [path[0]["name"]]
+    for hop in path[1:]:
+        arrow = f"<-{hop['relation']}-" if hop["inverse"] else f"-{hop['relation']}->"
+        parts.append(f"{arrow} {hop['name']}")
+    return " ".join(parts)
+
+
+def _referral_row(row, excluded=False):
+    return {
+        "rank": row["rank"],
+        "organisation": row["organisation"]["name"] if row["organisation"] else None,
+        "program": row["program"]["name"] if row["program"] else None,
+        "level": row["level"],
+        "hops": row["hops"],
+        "age": row["age"],
+        ("excluded because" if excluded else "why"): "; ".join(row["excluded_because"] if excluded else row["reasons"]),
+        "path": _path_text(row["path"]),
+    }
+
+
+def _no_backend(backend):
+    if backend:
+        raise click.UsageError("--backend needs the Bolt backend, which is not part of this build yet")
+
+
+@cli.command()
+@click.option("--prefecture", help="Only municipalities of this prefecture (name, kana or code).")
+@click.option("--municipality", help="Only this municipality.")
+@click.option("--kind", type=click.Choice(["designated", "core", "city", "ward", "town", "village"]),
+              help="Only municipalities of this kind.")
+@click.option("--missing", type=click.Choice(["any", "window-clarified", "window-publicised", "needs-survey", "platform"]),
+              help="Only municipalities where this duty (or any) is not known to be done.")
+@click.option("--by", type=click.Choice(["kind", "prefecture"]),
+              help="Roll up into counts by municipality kind or prefecture, like the national survey table.")
+@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@output_format
+def gaps(prefecture, municipality, kind, missing, by, backend):
+    """The three duties per municipality: consultation window (clarified, publicised),
+    needs survey, platform; each yes / no / unknown with its source and as-of date."""
+    from tsunagu.graph import resolve
+    from tsunagu.queries.coverage import duty_rollup, duty_statuses
+
+    _no_backend(backend)
+    graph = _graph()
+    pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+    if by:
+        if municipality or kind or missing:
+            raise click.UsageError("--by rolls up every municipality; it takes only --prefecture")
+        return duty_rollup(graph, by=by, prefecture=pref)
+    muni = resolve(graph, municipality, types={"Municipality"}) if municipality else None
+    return duty_statuses(graph, prefecture=pref, municipality=muni, kind=kind, missing=missing)
+
+
+@cli.command()
+@click.option("--municipality", required=True, help="The municipality (name, kana or code).")
+@click.option("--bands", type=click.Choice(["chart", "policy"]), default="chart", show_default=True,
+              help="Age bands: the rows of 三原市's chart, or the policy groups 15-39 and 40-64.")
+@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@output_format
+def coverage(municipality, bands, backend):
+    """The age x domain matrix of a municipality, like 三原市's chart in the seeds.
+
+    Each cell: ● full, ◐ partial, ? unknown (age range not stated), · none;
+    then the most local level that fills it: M municipality, P platform,
+    W wide-area, Pr prefecture, N national. JSON gives every cell with its providers.
+    """
+    from tsunagu.graph import resolve
+    from tsunagu.output import Shaped
+    from tsunagu.queries.coverage import coverage_matrix, matrix_rows
+
+    _no_backend(backend)
+    graph = _graph()
+    matrix = coverage_matrix(graph, resolve(graph, municipality, types={"Municipality"}), bands=bands)
+    providers = {}
+    for cell in matrix["cells"]:
+        for provider in cell["providers"]:
+            entry = providers.setdefault(provider["id"], dict(provider, domains=set()))
+            entry["domains"].add(cell["domain"])
+    listing = [{"provider": p["name"], "level": p["level"], "age": p["age"], "domains": sorted(p["domains"]), "how": p["how"]}
+               for p in providers.values()]
+    return Shaped(matrix, {f"coverage of {matrix['municipality']['name']}": matrix_rows(matrix), "providers": listing})
 
 
 def main():

@@ -13,7 +13,7 @@ import json
 
 import click
 
-__all__ = ["FORMATS", "output_format", "render"]
+__all__ = ["FORMATS", "Shaped", "output_format", "render"]
 
 FORMATS = ("table", "json", "csv")
 
@@ -50,8 +50,18 @@ def _csv(rows):
     return buffer.getvalue().rstrip("\n")
 
 
+class Shaped:
+    """A result whose JSON is the full structure and whose table is a flatter view."""
+
+    def __init__(self, full, flat):
+        self.full = full
+        self.flat = flat
+
+
 def render(data, fmt):
     """Render rows (list of dicts) or sections (dict of title -> rows or dict)."""
+    if isinstance(data, Shaped):
+        data = data.full if fmt == "json" else data.flat
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if isinstance(data, dict):

@@ -13,6 +13,7 @@ from tsunagu import __version__
 from tsunagu.exceptions import BuildMissing, DataError, DataErrors
 from tsunagu.graph.closure import closed_graph
 from tsunagu.graph.names import name_index
+from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.store import load_stored, save
 from tsunagu.graph.validate import validate_graph
@@ -102,6 +103,7 @@ def compile_graph(paths=(), *, embedded=True):
     closed = closed_graph(asserted)
     graph = project(asserted, closed)
     graph.graph["names"] = name_index(graph)
+    graph.graph.update(graph_vocabulary())
     graph.graph["inputs"] = [str(p) for p in user]
     return Compiled(closed, graph, user, fingerprint(user))
 

@@ -64,3 +64,4 @@ def resolve(graph, text, *, types=None):
     for match in close:
         suggestions.extend(describe(graph, n) for n in index[match] if fits(n))
     raise NameNotFound(text, suggestions[:5])
+

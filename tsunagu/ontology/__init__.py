@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 
 from rdflib import Graph, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from tsunagu.ontology.namespace import ID, TG, TGA, TGD, entity_id, entity_iri
@@ -46,7 +47,8 @@ class Ontology:
     domains: dict  # notation -> concept IRI
     broader: dict  # concept IRI -> frozenset of itself and all broader concepts
     duties: dict  # notation -> duty IRI
-    age_bands: tuple  # (notation, IRI, min, max or None), youngest first
+    age_bands: dict  # scheme name ("chart", "policy") -> ((notation, IRI, min, max or None), ...)
+    chart_columns: tuple  # domain notations in the 三原市 chart's column order
 
     def class_named(self, name):
         """The class IRI for a local name such as ``HelloWork``, or None."""
@@ -82,13 +84,14 @@ def load_ontology() -> Ontology:
         graph.subjects(RDF.type, OWL.DatatypeProperty)
     )
     concepts = set(graph.subjects(SKOS.inScheme, TGD.SupportDomains))
-    bands = []
-    for band in graph.subjects(SKOS.inScheme, TGA.ChartBands):
-        low = graph.value(band, TG.minAge)
-        high = graph.value(band, TG.maxAge)
-        notation = str(graph.value(band, SKOS.notation))
-        bands.append((notation, band, int(low), None if high is None else int(high)))
-    bands.sort(key=lambda row: row[2])
+    bands = {}
+    for name, scheme in (("chart", TGA.ChartBands), ("policy", TGA.PolicyBands)):
+        rows = []
+        for band in graph.subjects(SKOS.inScheme, scheme):
+            low, high = graph.value(band, TG.minAge), graph.value(band, TG.maxAge)
+            rows.append((str(graph.value(band, SKOS.notation)), band, int(low), None if high is None else int(high)))
+        bands[name] = tuple(sorted(rows, key=lambda row: row[2]))
+    members = Collection(graph, graph.value(TGD.ChartColumns, SKOS.memberList))
     return Ontology(
         graph=graph,
         superclasses=_transitive_closure(graph, RDFS.subClassOf, classes),
@@ -98,7 +101,8 @@ def load_ontology() -> Ontology:
         duties={
             str(graph.value(d, SKOS.notation)): d for d in graph.subjects(RDF.type, TG.Duty)
         },
-        age_bands=tuple(bands),
+        age_bands=bands,
+        chart_columns=tuple(str(graph.value(c, SKOS.notation)) for c in members),
     )
 
 

@@ -156,6 +156,7 @@ class TGD(DefinedNamespace):
     needsSurvey: URIRef
     network: URIRef
     information: URIRef
+    ChartColumns: URIRef
 
 
 class TGA(DefinedNamespace):
@@ -174,6 +175,9 @@ class TGA(DefinedNamespace):
     age50to59: URIRef
     age60to64: URIRef
     age65plus: URIRef
+    PolicyBands: URIRef
+    age15to39: URIRef
+    age40to64: URIRef
 
 
 ID = Namespace("https://w3id.org/tsunagu/id/")

@@ -36,7 +36,6 @@ _ROUTE_TYPES = {"Area", "Platform", "ExistingBody", "MunicipalDepartment", "Pref
 _PROVIDER_RELATIONS = ("servesArea", "windowOf", "locatedIn", "memberOf")
 # Edges from a provider onwards: (relation, walked against the edge?)
 _ONWARD = (("runs", False), ("entrustedTo", False), ("satelliteOf", True))
-_MAX_ONWARD_HOPS = 3
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,9 @@ def _providers(graph, anchor, level, path):
     """(node, level, path) for everything attached to one anchor."""
     for relation in _PROVIDER_RELATIONS:
         for node in _in(graph, anchor, relation):
-            if not _types(graph, node) & {"Area", "Platform"}:
+            # A national scheme is a funding menu, not a service: it is reached
+            # only through an organisation that runs it.
+            if not _types(graph, node) & {"Area", "Platform", "NationalScheme"}:
                 yield node, level, path + (_hop(graph, node, relation, True),)
     for node in _out(graph, anchor, "runs"):
         yield node, level, path + (_hop(graph, node, "runs"),)
@@ -138,15 +139,15 @@ def reach(graph, municipality):
     for anchor, level, path in _anchors(graph, municipality):
         for node, node_level, node_path in _providers(graph, anchor, level, path):
             if offer(node, node_level, node_path):
-                queue.append((node, node_level, node_path, 0))
+                queue.append((node, node_level, node_path))
     while queue:
-        node, level, path, depth = queue.popleft()
-        if depth >= _MAX_ONWARD_HOPS or best[node].path != path:
+        node, level, path = queue.popleft()
+        if best[node].path != path:  # a better route was found since
             continue
         for relation, inverse in _ONWARD:
             targets = _in(graph, node, relation) if inverse else _out(graph, node, relation)
             for target in targets:
                 target_path = path + (_hop(graph, target, relation, inverse),)
                 if offer(target, level, target_path):
-                    queue.append((target, level, target_path, depth + 1))
+                    queue.append((target, level, target_path))
     return [r for r in best.values() if not _types(graph, r.node) & _ROUTE_TYPES]

@@ -4,7 +4,44 @@ from __future__ import annotations
 
 from tsunagu.exceptions import TsunaguError
 
-__all__ = ["sparql_rows"]
+__all__ = ["sparql_rows", "builtin_queries", "builtin_query", "parse_binding"]
+
+
+def builtin_queries():
+    """Names of the SPARQL files shipped in ``tsunagu/queries/sparql``."""
+    from importlib import resources
+
+    return sorted(p.name[:-3] for p in (resources.files(__package__) / "sparql").iterdir() if p.name.endswith(".rq"))
+
+
+def builtin_query(name):
+    from importlib import resources
+
+    if name not in builtin_queries():
+        raise TsunaguError(f"no shipped query '{name}'; shipped: {', '.join(builtin_queries())}")
+    return (resources.files(__package__) / "sparql" / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def parse_binding(text):
+    """``name=value`` to (name, rdflib term): ``id:ino``, ``tgd:employment`` and
+    ``tg:Town`` are IRIs, ``<...>`` a full IRI, digits an integer, else a string."""
+    from rdflib import Literal, URIRef
+
+    from tsunagu.ontology import ID, TG, TGA, TGD
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise TsunaguError(f"a binding is name=value, got '{text}'")
+    value = value.strip()
+    prefixes = {"id:": ID, "tg:": TG._NS, "tgd:": TGD._NS, "tga:": TGA._NS}
+    for prefix, namespace in prefixes.items():
+        if value.startswith(prefix):
+            return name.strip(), URIRef(str(namespace) + value[len(prefix):])
+    if value.startswith("<") and value.endswith(">"):
+        return name.strip(), URIRef(value[1:-1])
+    if value.lstrip("-").isdigit():
+        return name.strip(), Literal(int(value))
+    return name.strip(), Literal(value)
 
 
 def sparql_rows(rdf, query, bindings=None):

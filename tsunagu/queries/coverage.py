@@ -1,0 +1,249 @@
+"""Coverage for analysts: the age x domain matrix of a municipality, and its duties.
+
+:func:`coverage_matrix` rebuilds a chart like 三原市's (003): rows by age
+band, columns by support function and domain, each cell full, partial,
+unknown or none, with what fills it and at which level. :func:`duty_statuses`
+lists the three duties per municipality; :func:`duty_rollup` counts them by
+prefecture or municipality kind in the shape of the national survey table.
+"""
+
+from __future__ import annotations
+
+from tsunagu.exceptions import TsunaguError
+from tsunagu.queries.reach import LEVELS, municipality_nodes, reach
+from tsunagu.queries.referral import age_text
+
+__all__ = [
+    "CELL_STATES",
+    "DUTIES",
+    "KINDS",
+    "coverage_matrix",
+    "matrix_rows",
+    "duty_statuses",
+    "duty_rollup",
+    "covering_domains",
+]
+
+CELL_STATES = ("full", "partial", "unknown", "none")
+DUTIES = ("window-clarified", "window-publicised", "needs-survey", "platform")
+# --kind values and the ontology classes they select
+KINDS = {"designated": "DesignatedCity", "core": "CoreCity", "city": "City", "ward": "SpecialWard",
+         "town": "Town", "village": "Village"}
+_PROVIDER_TYPES = {"Organisation", "ConsultationWindow", "Program"}
+
+
+def covering_domains(graph, node):
+    """(domains, how): stated domains, else the organisation type's typical ones."""
+    data = graph.nodes[node]
+    if data.get("domains"):
+        return data["domains"], "stated"
+    if "Program" not in data["types"] and data.get("type_domains"):
+        return data["type_domains"], f"typical of {data['kind']}"
+    return [], None
+
+
+def _union_covers(intervals, low, high):
+    """Whether closed integer intervals (max None = open) cover [low, high]."""
+    point = low
+    for start, end in sorted(intervals, key=lambda i: i[0]):
+        if start > point:
+            return False
+        if end is None:
+            return True
+        point = max(point, end + 1)
+        if high is not None and point > high:
+            return True
+    return False
+
+
+def _overlaps(start, end, low, high):
+    return (end is None or end >= low) and (high is None or start <= high)
+
+
+def _cell_state(contributors, low, high):
+    """Full, partial, unknown or none for one band from its contributors' age ranges.
+
+    A stated range counts fully; a range with only a maximum stated (Saposute:
+    up to 49) is possible coverage below it; no stated range is unknown.
+    """
+    known = [(d["age_min"], d["age_max"]) for d in contributors if d["age_stated"] and d["age_min"] is not None]
+    possible = known + [(0, d["age_max"]) for d in contributors if d["age_stated"] and d["age_min"] is None]
+    known = [i for i in known if _overlaps(*i, low, high)]
+    possible = [i for i in possible if _overlaps(*i, low, high)]
+    unstated = [d for d in contributors if not d["age_stated"]]
+    if known and _union_covers(known, low, high):
+        return "full"
+    if known or (possible and not _union_covers(possible, low, high)):
+        return "partial"
+    if possible or unstated:
+        return "unknown"
+    return "none"
+
+
+def coverage_matrix(graph, municipality, *, bands="chart"):
+    """The age x domain matrix for one municipality (a node id).
+
+    ``bands`` names an age-band scheme of the ontology: ``chart`` (the rows of
+    三原市's chart) or ``policy`` (15-39, 40-64). Returns a dict with the
+    municipality, the bands, the columns and one cell per (band, domain).
+    """
+    schemes = graph.graph["age_bands"]
+    if bands not in schemes:
+        raise TsunaguError(f"unknown age-band scheme '{bands}'; use one of: {', '.join(schemes)}")
+    columns = graph.graph["chart_columns"]
+    broader = graph.graph["domain_broader"]
+    providers = []
+    for reached in reach(graph, municipality):
+        data = graph.nodes[reached.node]
+        if not set(data["types"]) & _PROVIDER_TYPES:
+            continue
+        domains, how = covering_domains(graph, reached.node)
+        if domains:
+            providers.append({
+                "id": reached.node, "name": data.get("name"), "kind": data["kind"], "level": reached.level,
+                "domains": domains, "how": how, "age": age_text(data), "age_stated": data.get("age_stated", False),
+                "age_min": data.get("age_min"), "age_max": data.get("age_max"),
+            })
+    cells = []
+    for band in schemes[bands]:
+        for column in columns:
+            in_column = [p for p in providers if any(column in broader.get(d, (d,)) for d in p["domains"])]
+            state = _cell_state(in_column, band["min"], band["max"])
+            contributing = [p for p in in_column
+                            if not p["age_stated"] or _overlaps(p["age_min"] or 0, p["age_max"], band["min"], band["max"])]
+            levels = sorted({p["level"] for p in contributing}, key=LEVELS.index)
+            cells.append({
+                "band": band["notation"], "domain": column, "state": state,
+                "level": levels[0] if levels and state != "none" else None,
+                "providers": [{"id": p["id"], "name": p["name"], "level": p["level"], "age": p["age"], "how": p["how"]}
+                              for p in sorted(contributing, key=lambda p: (LEVELS.index(p["level"]), p["id"]))],
+            })
+    return {
+        "municipality": {"id": municipality, "name": graph.nodes[municipality].get("name")},
+        "bands": [b["notation"] for b in schemes[bands]],
+        "columns": [{"domain": c, "name": graph.nodes[f"domain:{c}"].get("name")} for c in columns],
+        "cells": cells,
+    }
+
+
+_STATE_MARK = {"full": "●", "partial": "◐", "unknown": "?", "none": "·"}
+_LEVEL_MARK = {"municipality": "M", "platform": "P", "wide-area": "W", "prefecture": "Pr", "national": "N"}
+
+
+def matrix_rows(matrix):
+    """The matrix as table rows: one per band, one column per domain, cells like ``●M``."""
+    by_key = {(c["band"], c["domain"]): c for c in matrix["cells"]}
+    rows = []
+    for band in matrix["bands"]:
+        row = {"age": band}
+        for column in matrix["columns"]:
+            cell = by_key[(band, column["domain"])]
+            row[column["name"]] = _STATE_MARK[cell["state"]] + (_LEVEL_MARK[cell["level"]] if cell["level"] else "")
+        rows.append(row)
+    return rows
+
+
+def _status_for(graph, municipality, duty):
+    """(status, source, as_of, via) for one duty: a status fact first, else a fact in the graph."""
+    facts = [s for s, _, k in graph.in_edges(municipality, keys=True)
+             if k == "ofMunicipality" and graph.nodes[s].get("kind") == "DutyStatus" and graph.nodes[s].get("duty") == duty]
+    if facts:
+        data = graph.nodes[sorted(facts)[-1]]
+        status = "yes" if data.get("fulfilled") else "no"
+        return status, data["sources"], data.get("asOf") or data.get("since"), sorted(facts)[-1]
+    if duty == "platform":
+        for platform, _, key in graph.in_edges(municipality, keys=True):
+            if key == "servesArea" and "MunicipalPlatform" in graph.nodes[platform]["types"]:
+                return "yes", graph.nodes[platform]["sources"], graph.nodes[platform].get("since"), platform
+    if duty == "window-clarified":
+        for window, _, key in graph.in_edges(municipality, keys=True):
+            if key == "windowOf":
+                return "yes", graph.nodes[window]["sources"], None, window
+    return "unknown", [], None, None
+
+
+def _prefecture_of(graph, municipality):
+    for _, target, key in graph.out_edges(municipality, keys=True):
+        if key == "partOfPrefecture":
+            return target
+    return None
+
+
+def _kind_key(graph, node):
+    kind = graph.nodes[node]["kind"]
+    return next((key for key, cls in KINDS.items() if cls == kind), kind)
+
+
+def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missing=None):
+    """One row per municipality: each duty yes / no / unknown, with source and as-of date.
+
+    Filters: ``prefecture`` and ``municipality`` are node ids, ``kind`` a key
+    of :data:`KINDS`; ``missing`` keeps rows where that duty (or ``"any"``)
+    is not yes.
+    """
+    if kind is not None and kind not in KINDS:
+        raise TsunaguError(f"unknown kind '{kind}'; use one of: {', '.join(KINDS)}")
+    if missing is not None and missing not in DUTIES + ("any",):
+        raise TsunaguError(f"unknown duty '{missing}'; use one of: any, {', '.join(DUTIES)}")
+    rows = []
+    for node in municipality_nodes(graph):
+        pref = _prefecture_of(graph, node)
+        if prefecture and pref != prefecture or municipality and node != municipality:
+            continue
+        if kind and graph.nodes[node]["kind"] != KINDS[kind]:
+            continue
+        row = {"id": node, "name": graph.nodes[node].get("name"), "code": graph.nodes[node].get("code"),
+               "prefecture": graph.nodes[pref].get("name") if pref else None, "kind": _kind_key(graph, node)}
+        for duty in DUTIES:
+            status, sources, as_of, via = _status_for(graph, node, duty)
+            row[duty] = status
+            row[f"{duty} as of"] = as_of
+            row[f"{duty} source"] = "; ".join(f"{s['document']}: {s['quote']}" for s in sources[:1])
+        wanted = DUTIES if missing == "any" else (missing,) if missing else ()
+        if wanted and all(row[d] == "yes" for d in wanted):
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: (r["code"] or "", r["id"]))
+    return rows
+
+
+def duty_rollup(graph, *, by="kind", prefecture=None):
+    """Counts of municipalities with each duty fulfilled, grouped ``by`` kind or prefecture.
+
+    Each row: the group, the number of municipalities in the graph, and per
+    duty ``with / total (percent)`` plus how many are unknown. With
+    ``by="kind"`` the national survey's figures (May 2020) are given beside
+    them where the graph holds them, so the two can be held side by side.
+    """
+    if by not in ("kind", "prefecture"):
+        raise TsunaguError("group by 'kind' or 'prefecture'")
+    statuses = duty_statuses(graph, prefecture=prefecture)
+    groups = {}
+    for row in statuses:
+        groups.setdefault(row["kind"] if by == "kind" else row["prefecture"], []).append(row)
+    survey = _survey_figures(graph) if by == "kind" else {}
+    result = []
+    for group in sorted(groups, key=lambda g: (list(KINDS).index(g) if g in KINDS else 99, str(g))) + ["all"]:
+        rows = statuses if group == "all" else groups[group]
+        out = {by: group, "municipalities": len(rows)}
+        for duty in DUTIES:
+            count = sum(r[duty] == "yes" for r in rows)
+            out[duty] = f"{count}/{len(rows)} ({100 * count / len(rows):.1f}%)" if rows else "0/0"
+            out[f"{duty} unknown"] = sum(r[duty] == "unknown" for r in rows)
+            figure = survey.get((duty, group))
+            if figure:
+                out[f"{duty} survey 2020-05"] = figure
+        result.append(out)
+    return result
+
+
+def _survey_figures(graph):
+    """(duty, kind key) -> 'value/total (percent)' from the national survey figures."""
+    figures = {}
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "SurveyFigure":
+            continue
+        kind = data.get("municipalityKind")
+        key = "all" if kind == "Municipality" else next((k for k, c in KINDS.items() if c == kind), kind)
+        figures[(data.get("duty"), key)] = f"{data['value']}/{data['total']} ({100 * data['value'] / data['total']:.1f}%)"
+    return figures
