@@ -142,7 +142,7 @@ def _evaluate(graph, reached, municipality, age, needs, areas_ok):
     )
 
 
-def referrals(graph, municipality, age, needs, *, explain=False):
+def referrals(graph, municipality, age, needs, *, explain=False, collapse=True):
     """Ranked referral options for a person of ``age`` with ``needs`` in ``municipality``.
 
     ``municipality`` is a node id (see :func:`resolve_municipality`), ``needs``
@@ -150,6 +150,8 @@ def referrals(graph, municipality, age, needs, *, explain=False):
     and, with ``explain``, ``"near_misses"``: what was reached but excluded, and why.
     Closer first: fewer hops, then the more local level, then the better fit
     (a stated domain and age range over a typical or unstated one).
+    ``collapse=False`` keeps an organisation's own row even when a program of
+    its is listed (the shipped SPARQL query lists both).
     """
     if not 0 <= age <= 130:
         raise TsunaguError(f"age {age} is not between 0 and 130")
@@ -162,7 +164,8 @@ def referrals(graph, municipality, age, needs, *, explain=False):
     # An organisation matched through a program of its own is listed with the
     # program; listing the bare organisation again would say the same thing.
     via_program = {(row["organisation"] or {}).get("id") for row in kept if row["program"]}
-    kept = [row for row in kept if row["program"] or row["organisation"]["id"] not in via_program]
+    if collapse:
+        kept = [row for row in kept if row["program"] or row["organisation"]["id"] not in via_program]
     missed = [row for row in rows if row["excluded_because"]]
     kept.sort(key=Referral.sort_key)
     # the nearest misses first: one reason to exclude before several
