@@ -266,5 +266,37 @@ def coverage(municipality, bands, backend):
     return Shaped(matrix, {f"coverage of {matrix['municipality']['name']}": matrix_rows(matrix), "providers": listing})
 
 
+@cli.command()
+@click.option("--municipality", help="Draw this municipality's platform (name, kana or code).")
+@click.option("--prefecture", help="Draw this prefecture's platform and bodies.")
+@click.option("--all", "all_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Draw every municipality and prefecture into this directory, with an index.html.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The HTML file to write.")
+def diagram(municipality, prefecture, all_dir, output):
+    """Network diagrams as self-contained HTML that open from disk with no network.
+
+    A municipality's diagram gets a coverage heatmap (age x domain) beside it,
+    linked from the page (FILE.coverage.html).
+    """
+    from tsunagu.diagrams import write_all_diagrams, write_municipality_diagram, write_prefecture_diagram
+    from tsunagu.graph import resolve
+
+    if sum(map(bool, (municipality, prefecture, all_dir))) != 1:
+        raise click.UsageError("give exactly one of --municipality, --prefecture or --all")
+    if (municipality or prefecture) and not output:
+        raise click.UsageError("give -o FILE.html for the diagram")
+    graph = _graph()
+    if all_dir:
+        count = sum(1 for _, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"})
+        with click.progressbar(length=count, label="drawing", file=click.get_text_stream("stderr")) as bar:
+            written = write_all_diagrams(graph, all_dir, progress=lambda _: bar.update(1))
+    elif municipality:
+        written = write_municipality_diagram(graph, resolve(graph, municipality, types={"Municipality"}), output)
+    else:
+        written = write_prefecture_diagram(graph, resolve(graph, prefecture, types={"Prefecture"}), output)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)
+
+
 def main():
     cli(prog_name="tsunagu")

@@ -47,8 +47,12 @@ def embedded_data_files():
 
 
 def _package_files():
+    """What a build depends on besides the user's files: ontology, data and the build code itself."""
     root = resources.files("tsunagu.ontology")
-    return [Path(str(p)) for p in ontology_files()] + [Path(str(root / "shapes.ttl"))] + embedded_data_files()
+    code = []
+    for package in ("tsunagu.graph", "tsunagu.loaders", "tsunagu.ontology"):
+        code.extend(sorted(Path(str(p)) for p in resources.files(package).iterdir() if p.name.endswith(".py")))
+    return [Path(str(p)) for p in ontology_files()] + [Path(str(root / "shapes.ttl"))] + embedded_data_files() + code
 
 
 def fingerprint(inputs):

@@ -7,7 +7,7 @@ literal in query code.
 
 from __future__ import annotations
 
-from rdflib.namespace import SKOS
+from rdflib.namespace import OWL, RDF, SKOS
 
 from tsunagu.graph.names import normalise_name
 from tsunagu.ontology import load_ontology
@@ -19,7 +19,8 @@ def graph_vocabulary():
     """``domain_labels``: every notation, label and alternative label (normalised)
     to its notation; ``domain_broader``: notation to itself and its broader
     concepts (a need for outreach is met by visiting supporters);
-    ``age_bands``: scheme name to bands; ``chart_columns``: domain notations."""
+    ``age_bands``: scheme name to bands; ``chart_columns``: domain notations;
+    ``class_labels`` and ``relation_labels``: local name to (ja, en) labels."""
     ontology = load_ontology()
     notation_of = {iri: notation for notation, iri in ontology.domains.items()}
     labels = {}
@@ -37,4 +38,14 @@ def graph_vocabulary():
             for scheme, rows in ontology.age_bands.items()
         },
         "chart_columns": list(ontology.chart_columns),
+        "class_labels": _labels(ontology, OWL.Class),
+        "relation_labels": _labels(ontology, OWL.ObjectProperty),
+    }
+
+
+def _labels(ontology, kind):
+    """Local name to (Japanese, English) label for every class or property."""
+    return {
+        str(term).rsplit("#", 1)[-1]: (ontology.label(term, "ja"), ontology.label(term, "en"))
+        for term in ontology.graph.subjects(RDF.type, kind)
     }

@@ -1,0 +1,158 @@
+"""Diagrams: what they contain, that they open offline in a real browser, and that names stay text."""
+
+import re
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+
+from browser import open_page
+from tsunagu.cli import cli
+from tsunagu.diagrams import municipality_view, prefecture_view, write_municipality_diagram
+from tsunagu.graph import compile_graph
+
+EVIL = "<img src=x onerror=alert(1)>"
+EVIL_SCRIPT = "</script><script>alert(2)</script>"
+
+
+def test_ino_view_holds_the_whole_platform(graph):
+    view = municipality_view(graph, "ino")
+    members = {s for s, t, k in graph.in_edges("ino-platform", keys=True) if k in ("memberOf", "secretariatOf")}
+    assert len(members) == 18
+    assert members | {"ino-platform", "ino-jiritsu-kyogikai", "ino-suicide-network", "kochi-review-committee"} <= set(view.nodes)
+    committee = {s for s, _, k in graph.in_edges("kochi-review-committee", keys=True) if k == "memberOf"}
+    assert committee <= set(view.nodes)
+    assert ("ino-hoken-fukushi", "ino-platform", "secretariatOf") in view.edges
+
+
+def test_wide_area_view_shows_all_its_municipalities(graph):
+    view = municipality_view(graph, "tobishima")
+    assert {"oharu", "kanie", "tobishima", "ama-platform", "aichi-ama-welfare-centre"} <= set(view.nodes)
+    assert ("aichi-ama-welfare-centre", "ama-platform", "secretariatOf") in view.edges
+
+
+def test_prefecture_view(graph):
+    view = prefecture_view(graph, "hiroshima")
+    assert {"hiroshima-support-centre", "hiroshima-support-centre-east", "mihara"} <= set(view.nodes)
+    aichi = prefecture_view(graph, "aichi")
+    assert {"toyokawa", "oharu", "ama-platform"} <= set(aichi.nodes)
+
+
+def test_html_references_nothing_remote(graph, tmp_path):
+    diagram, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "ino.html")
+    for path in (diagram, heatmap):
+        html = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), path
+        assert "@import" not in html
+    assert 'href="ino.coverage.html"' in diagram.read_text(encoding="utf-8")
+
+
+def _vis_contents(page):
+    return page.script(
+        "var b = tsunaguNetwork.body.data;"
+        "return {nodes: b.nodes.get().map(n => [n.id, n.label, n.title]),"
+        "        edges: b.edges.get().map(e => [e.from, e.to])};")
+
+
+def _hover(page, node):
+    """Move the mouse over a node as a person would; return the tooltip's text."""
+    import time
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    canvas = page.driver.find_element(By.CSS_SELECTOR, "#network canvas")
+    x, y = page.script(f"var d = tsunaguNetwork.canvasToDOM(tsunaguNetwork.getPosition('{node}')); return [d.x, d.y];")
+    width, height = canvas.size["width"], canvas.size["height"]
+    ActionChains(page.driver).move_to_element_with_offset(canvas, int(x - width / 2), int(y - height / 2)).perform()
+    for _ in range(30):
+        text = page.script("var t = document.querySelector('div.vis-tooltip');"
+                           "return t && t.style.visibility !== 'hidden' ? t.textContent : null;")
+        if text:
+            return text
+        time.sleep(0.1)
+    raise AssertionError(f"no tooltip appeared over {node}")
+
+
+def _assert_offline_and_clean(page):
+    assert page.console_errors() == []
+    requested = page.requested_urls()
+    assert requested, "the performance log recorded no request at all"
+    assert all(url.startswith(("file://", "data:")) for url in requested), requested
+
+
+@pytest.mark.parametrize("municipality", ["ino", "tobishima", "mihara"])
+def test_diagram_in_chromium(graph, tmp_path, municipality):
+    diagram, _ = write_municipality_diagram(graph, municipality, tmp_path / f"{municipality}.html")
+    page, close = open_page(diagram)
+    try:
+        _assert_offline_and_clean(page)
+        contents = _vis_contents(page)
+        view = municipality_view(graph, municipality)
+        assert sorted(n[0] for n in contents["nodes"]) == view.nodes
+        assert sorted(tuple(e) for e in contents["edges"]) == sorted((s, t) for s, t, _ in view.edges)
+        page.driver.save_screenshot(str(tmp_path / f"{municipality}.png"))
+        assert (tmp_path / f"{municipality}.png").stat().st_size > 10_000
+    finally:
+        close()
+
+
+def test_heatmap_in_chromium(graph, tmp_path):
+    _, heatmap = write_municipality_diagram(graph, "mihara", tmp_path / "mihara.html")
+    page, close = open_page(heatmap, wait_for_ready=False)
+    try:
+        _assert_offline_and_clean(page)
+        assert page.script("return document.querySelectorAll('tbody tr').length") == 9
+        assert page.script("return document.querySelectorAll('tbody td').length") == 9 * 11
+        page.driver.save_screenshot(str(tmp_path / "mihara-heatmap.png"))
+    finally:
+        close()
+
+
+def test_injected_name_stays_text(tmp_path):
+    evil = tmp_path / "evil.yaml"
+    evil.write_text(
+        "sources:\n  s: {document: test, quote: test}\nrecords:\n"
+        f"  - {{id: evil-org, type: NPO, name: '{EVIL}', member_of: [ino-platform], domains: [safe-place], sources: [s]}}\n"
+        f"  - {{id: evil-script, type: NPO, name: '{EVIL_SCRIPT}', member_of: [ino-platform], sources: [s]}}\n",
+        encoding="utf-8",
+    )
+    graph = compile_graph([evil]).graph
+    diagram, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "ino.html")
+    assert EVIL not in diagram.read_text(encoding="utf-8")
+    assert EVIL not in heatmap.read_text(encoding="utf-8")
+    for path, ready in ((diagram, True), (heatmap, False)):
+        page, close = open_page(path, wait_for_ready=ready)
+        try:
+            with pytest.raises(NoAlertPresentException):
+                page.driver.switch_to.alert.text
+            assert page.script("return document.querySelectorAll('img').length") == 0
+            _assert_offline_and_clean(page)
+            if ready:
+                labels = {n[0]: n[1] for n in _vis_contents(page)["nodes"]}
+                assert labels["evil-org"] == EVIL
+                assert labels["evil-script"] == EVIL_SCRIPT
+                # hovering shows the tooltip as text, not markup
+                tooltip = _hover(page, "evil-org")
+                assert tooltip.startswith(EVIL + "種別: NPO法人")
+                assert page.script("return document.querySelectorAll('img').length") == 0
+                page.driver.save_screenshot(str(tmp_path / "evil-tooltip.png"))
+        finally:
+            close()
+
+
+def test_diagram_all_writes_every_page_and_an_index(runner, tmp_path):
+    out = tmp_path / "all"
+    result = runner.invoke(cli, ["diagram", "--all", str(out)])
+    assert result.exit_code == 0, result.output
+    pages = {p.name for p in out.glob("*.html")}
+    assert "index.html" in pages and "ino.html" in pages and "ino.coverage.html" in pages and "kochi.html" in pages
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count("<tr>") == 1 + 12  # header + 7 municipalities + 5 prefectures
+    assert 'href="tobishima.html"' in index
+
+
+def test_diagram_command_needs_one_target(runner, tmp_path):
+    assert runner.invoke(cli, ["diagram"]).exit_code == 2
+    assert runner.invoke(cli, ["diagram", "--municipality", "いの町"]).exit_code == 2
+    result = runner.invoke(cli, ["diagram", "--prefecture", "高知県", "-o", str(tmp_path / "kochi.html")])
+    assert result.exit_code == 0, result.output

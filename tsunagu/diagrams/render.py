@@ -1,0 +1,173 @@
+"""Self-contained HTML: a pyvis network with vis-network inlined, and coverage heatmaps.
+
+Municipal offices work on networks cut off from the internet (LGWAN), so a
+page must open from disk with zero network requests. pyvis 0.3.2's own
+template loads Bootstrap from a CDN even with ``cdn_resources="in_line"``,
+so pyvis builds the nodes, edges and options and this module writes the page
+from its own template, with vis-network's script and style read from the
+pyvis package and inlined.
+
+Every name and tooltip is data, never markup: node data travels as JSON in a
+``<script type="application/json">`` block with ``<``, ``>`` and ``&``
+escaped, tooltips are plain text, and the legend and heatmap are rendered by
+Jinja2 with autoescaping.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+from tsunagu.queries.referral import age_text
+
+__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets"]
+
+# Colour and shape groups, first match wins: (key, Japanese label, classes, colour, shape)
+GROUPS = (
+    ("area", "自治体", {"Municipality", "Prefecture", "Nation"}, "#b0bec5", "ellipse"),
+    ("platform", "プラットフォーム", {"Platform"}, "#ffd54f", "box"),
+    ("body", "既存の会議体・検討委員会", {"ExistingBody", "ReviewCommittee"}, "#fff3c4", "box"),
+    ("hikikomori", "ひきこもり専門（窓口・地域支援センター）", {"ConsultationWindow", "RegionalSupportCentre"}, "#ef5350", "dot"),
+    ("employment", "就労（ハローワーク・サポステ等）", {"HelloWork", "YouthSupportStation", "LabourBureau", "EconomicOrganisation",
+                                           "DisabilityEmploymentSupportCentre", "EmploymentReadinessSupportAgency"}, "#42a5f5", "dot"),
+    ("health", "保健・医療", {"HealthCentre", "PublicHealthOffice", "MentalHealthWelfareCentre", "MedicalInstitution"}, "#66bb6a", "dot"),
+    ("welfare", "福祉・生活（社協・自立相談等）", {"SocialWelfareCouncil", "WelfareCommissioners", "CareServiceProvider",
+                                          "SelfRelianceSupportAgency", "PrefecturalWelfareConsultationCentre",
+                                          "SocialWelfareCorporation"}, "#ffa726", "dot"),
+    ("family", "家族会・当事者・NPO", {"FamilyAssociation", "PeerGroup", "NPO"}, "#ab47bc", "dot"),
+    ("government", "行政の担当部局", {"MunicipalDepartment", "PrefecturalDepartment"}, "#26a69a", "square"),
+    ("community", "学校・警察・消防・法律・職能団体", {"School", "Police", "FireService", "LawOffice", "ProfessionalAssociation"},
+     "#8d6e63", "dot"),
+    ("program", "事業", {"Program"}, "#e0e0e0", "diamond"),
+    ("other", "その他の機関", {"Organisation", "Agent"}, "#9e9e9e", "dot"),
+)
+_SECRETARIAT_BORDER = "#b71c1c"
+_STATE_COLOURS = {"full": "#2e7d32", "partial": "#9ccc65", "unknown": "#ffe082", "none": "#eeeeee"}
+_STATE_LABELS = {"full": "充足", "partial": "一部", "unknown": "不明（年齢未記載）", "none": "なし"}
+
+
+def group_of(data):
+    types = set(data.get("types", ()))
+    for key, _label, classes, colour, shape in GROUPS:
+        if types & classes:
+            return key, colour, shape
+    return "other", GROUPS[-1][3], GROUPS[-1][4]
+
+
+def vis_assets():
+    """vis-network's minified script and its style sheet, from the installed pyvis."""
+    lib = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
+    return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(encoding="utf-8")
+
+
+def _tooltip(graph, node):
+    """Plain text: type, programs, age range, domains, and the source passages."""
+    data = graph.nodes[node]
+    class_labels = graph.graph.get("class_labels", {})
+    kind = class_labels.get(data.get("kind"), (data.get("kind"),))[0] or data.get("kind")
+    lines = [data.get("name", node), f"種別: {kind}"]
+    programs = sorted(graph.nodes[t].get("name", t) for _, t, k in graph.out_edges(node, keys=True)
+                      if k == "runs" and "Program" in graph.nodes[t].get("types", ()))
+    if programs:
+        lines.append("事業: " + "、".join(programs))
+    if set(data.get("types", ())) & {"Program", "Organisation", "ConsultationWindow"}:
+        age = age_text(data)
+        lines.append("対象年齢: " + ("記載なし" if age == "not stated" else age))
+    domains = data.get("domains") or data.get("type_domains") or []
+    if domains:
+        names = [graph.nodes.get(f"domain:{d}", {}).get("name", d) if f"domain:{d}" in graph else d for d in domains]
+        lines.append("分野: " + "、".join(names) + ("" if data.get("domains") else "（種別による）"))
+    if data.get("code"):
+        lines.append(f"団体コード: {data['code']}")
+    for source in data.get("sources", [])[:3]:
+        lines.append(f"出典: {source['document']}「{source['quote']}」")
+    return "\n".join(lines)
+
+
+def network_data(graph, view):
+    """The pyvis network for a view, as (nodes, edges, options) lists and dicts."""
+    from pyvis.network import Network
+
+    relation_labels = graph.graph.get("relation_labels", {})
+    secretariats = {s for s, _, k in view.edges if k == "secretariatOf"}
+    net = Network(directed=True, cdn_resources="in_line")
+    for node in view.nodes:
+        data = graph.nodes[node]
+        _, colour, shape = group_of(data)
+        label = data.get("name", node)
+        options = {"label": label, "title": _tooltip(graph, node), "color": colour, "shape": shape}
+        if "Platform" in data.get("types", ()):
+            options.update(size=40, font={"size": 18}, borderWidth=3, margin=10)
+        if node in secretariats:
+            options.update(label=f"【事務局】{label}", borderWidth=5,
+                           color={"background": colour, "border": _SECRETARIAT_BORDER}, font={"size": 18})
+        if node == view.centre:
+            options.update(size=35, font={"size": 22}, borderWidth=3)
+        net.add_node(node, **options)
+    for source, target, relation in view.edges:
+        label = relation_labels.get(relation, (relation,))[0] or relation
+        inferred = bool((graph.get_edge_data(source, target, relation) or {}).get("inferred"))
+        net.add_edge(source, target, label=label, title=f"{label} ({relation})" + ("、種別から推論" if inferred else ""),
+                     dashes=inferred, width=3 if relation == "secretariatOf" else 1,
+                     color=_SECRETARIAT_BORDER if relation == "secretariatOf" else "#78909c")
+    options = {
+        "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300},
+                    "forceAtlas2Based": {"gravitationalConstant": -140, "springLength": 170, "avoidOverlap": 0.8}},
+        "edges": {"font": {"size": 11, "align": "middle"}, "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+                  "smooth": {"type": "continuous"}},
+        "nodes": {"font": {"size": 14, "face": "sans-serif"}},
+        "interaction": {"hover": True, "tooltipDelay": 100},
+    }
+    return net.nodes, net.edges, options
+
+
+def _json_for_script(value):
+    """JSON that cannot close its <script> block or start markup."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("tsunagu.diagrams", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def diagram_html(graph, view, *, links=()):
+    """The diagram page. ``links``: (text, href) pairs shown in the header."""
+    nodes, edges, options = network_data(graph, view)
+    script, style = vis_assets()
+    shown = {group_of(graph.nodes[node])[0] for node in view.nodes}
+    legend = [{"label": label, "colour": colour, "shape": shape} for key, label, _, colour, shape in GROUPS if key in shown]
+    return _environment().get_template("diagram.html").render(
+        title=view.title, vis_js=script, vis_css=style, links=links, legend=legend,
+        secretariat_colour=_SECRETARIAT_BORDER,
+        data_json=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
+        counts={"nodes": len(nodes), "edges": len(edges)},
+    )
+
+
+def heatmap_html(matrix, *, links=()):
+    """The coverage matrix of one municipality as a coloured table."""
+    by_key = {(c["band"], c["domain"]): c for c in matrix["cells"]}
+    rows = []
+    for band in matrix["bands"]:
+        cells = []
+        for column in matrix["columns"]:
+            cell = by_key[(band, column["domain"])]
+            names = "、".join(p["name"] for p in cell["providers"])
+            cells.append({"colour": _STATE_COLOURS[cell["state"]], "state": _STATE_LABELS[cell["state"]],
+                          "level": cell["level"] or "", "providers": names})
+        rows.append({"band": band, "cells": cells})
+    return _environment().get_template("heatmap.html").render(
+        title=f"{matrix['municipality']['name']}の支援のカバー状況（年齢×分野）", columns=matrix["columns"], rows=rows,
+        legend=[{"colour": _STATE_COLOURS[s], "label": _STATE_LABELS[s]} for s in _STATE_COLOURS], links=links,
+    )
+
+
+def write_text(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
