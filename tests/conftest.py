@@ -39,3 +39,43 @@ def seed_text(name):
     if not path.exists():
         pytest.skip(f"seed {path} is not here (../shared is beside the repo in CI)")
     return path.read_text(encoding="utf-8")
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def bolt_server(tmp_path_factory):
+    """A Bolt server: the one .ci/run started ($TSUNAGU_BOLT_URI), else an
+    ArcadeDB this fixture starts and stops; with CI=true it never skips."""
+    if os.environ.get("TSUNAGU_BOLT_URI"):
+        yield {
+            "uri": os.environ["TSUNAGU_BOLT_URI"],
+            "user": os.environ.get("TSUNAGU_BOLT_USER", "neo4j"),
+            "password": os.environ["TSUNAGU_BOLT_PASSWORD"],
+            "database": os.environ.get("TSUNAGU_BOLT_DATABASE"),
+        }
+        return
+    try:
+        import arcadedb_embedded  # noqa: F401  (ships the server jars)
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the Bolt tests: set TSUNAGU_BOLT_URI or install arcadedb-embedded")
+        pytest.skip("no Bolt server: set TSUNAGU_BOLT_URI/_USER/_PASSWORD, or pip install arcadedb-embedded")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("arcadedb_server", ROOT / "scripts" / "arcadedb_server.py")
+    server = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(server)
+    directory = tmp_path_factory.mktemp("arcadedb")
+    env = server.start(directory, bolt_port=_free_port(), http_port=_free_port())
+    try:
+        yield {"uri": env["TSUNAGU_BOLT_URI"], "user": env["TSUNAGU_BOLT_USER"],
+               "password": env["TSUNAGU_BOLT_PASSWORD"], "database": env["TSUNAGU_BOLT_DATABASE"]}
+    finally:
+        server.stop(directory)

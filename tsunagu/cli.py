@@ -33,6 +33,30 @@ def _notice(message):
     click.echo(message, err=True)
 
 
+def _backend_options(command):
+    """``--backend URI``, ``--user`` and ``--database``: answer from a Bolt server."""
+    command = click.option("--database", help="Database on the Bolt server (default: the server's).")(command)
+    command = click.option("--user", envvar="TSUNAGU_BOLT_USER", default="neo4j", show_default=True,
+                           help="Bolt user (or $TSUNAGU_BOLT_USER). The password comes from "
+                                "$TSUNAGU_BOLT_PASSWORD or a prompt.")(command)
+    return click.option("--backend", metavar="URI",
+                        help="Answer from a Bolt server (bolt://127.0.0.1:7687) that 'tsunagu push' wrote to.")(command)
+
+
+def _password():
+    import os
+
+    from tsunagu.bolt import PASSWORD_VARIABLE
+
+    return os.environ.get(PASSWORD_VARIABLE) or click.prompt("Bolt password", hide_input=True)
+
+
+def _open_backend(uri, user, database):
+    from tsunagu.bolt import BoltBackend
+
+    return BoltBackend(uri, user=user, password=_password(), database=database)
+
+
 def _graph():
     from tsunagu.graph import current_graph
 
@@ -161,9 +185,9 @@ def sparql(query, query_file, builtin, list_builtin, bindings):
               help="A need: employment, safe-place (居場所), family-support, health, welfare, education, "
                    "consultation, outreach (訪問支援), correction... Repeat for several.")
 @click.option("--explain", is_flag=True, help="Also list the near misses and why each was excluded.")
-@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@_backend_options
 @output_format
-def refer(municipality, age, needs, explain, backend):
+def refer(municipality, age, needs, explain, backend, user, database):
     """Where a person of --age with --need in MUNICIPALITY can be connected, and through whom.
 
     MUNICIPALITY is a name (三原市), a reading (みはらし) or a 6-digit code.
@@ -173,9 +197,14 @@ def refer(municipality, age, needs, explain, backend):
     from tsunagu.output import Shaped
     from tsunagu.queries.referral import referrals, resolve_municipality, resolve_needs
 
-    _no_backend(backend)
-    graph = _graph()
-    result = referrals(graph, resolve_municipality(graph, municipality), age, resolve_needs(graph, needs), explain=explain)
+    if backend:
+        with _open_backend(backend, user, database) as server:
+            key = server.resolve(municipality, types={"Municipality"})
+            graph = server.reach_graph(key)
+    else:
+        graph = _graph()
+        key = resolve_municipality(graph, municipality)
+    result = referrals(graph, key, age, resolve_needs(graph, needs), explain=explain)
     flat = {"matches": [_referral_row(row) for row in result["matches"]]}
     if explain:
         flat["near misses"] = [_referral_row(row, excluded=True) for row in result["near_misses"]]
@@ -203,11 +232,6 @@ def _referral_row(row, excluded=False):
     }
 
 
-def _no_backend(backend):
-    if backend:
-        raise click.UsageError("--backend needs the Bolt backend, which is not part of this build yet")
-
-
 @cli.command()
 @click.option("--prefecture", help="Only municipalities of this prefecture (name, kana or code).")
 @click.option("--municipality", help="Only this municipality.")
@@ -217,22 +241,27 @@ def _no_backend(backend):
               help="Only municipalities where this duty (or any) is not known to be done.")
 @click.option("--by", type=click.Choice(["kind", "prefecture"]),
               help="Roll up into counts by municipality kind or prefecture, like the national survey table.")
-@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@_backend_options
 @output_format
-def gaps(prefecture, municipality, kind, missing, by, backend):
+def gaps(prefecture, municipality, kind, missing, by, backend, user, database):
     """The three duties per municipality: consultation window (clarified, publicised),
     needs survey, platform; each yes / no / unknown with its source and as-of date."""
     from tsunagu.graph import resolve
     from tsunagu.queries.coverage import duty_rollup, duty_statuses
 
-    _no_backend(backend)
-    graph = _graph()
-    pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+    if by and (municipality or kind or missing):
+        raise click.UsageError("--by rolls up every municipality; it takes only --prefecture")
+    if backend:
+        with _open_backend(backend, user, database) as server:
+            pref = server.resolve(prefecture, types={"Prefecture"}) if prefecture else None
+            muni = server.resolve(municipality, types={"Municipality"}) if municipality else None
+            graph = server.duties_graph()
+    else:
+        graph = _graph()
+        pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+        muni = resolve(graph, municipality, types={"Municipality"}) if municipality else None
     if by:
-        if municipality or kind or missing:
-            raise click.UsageError("--by rolls up every municipality; it takes only --prefecture")
         return duty_rollup(graph, by=by, prefecture=pref)
-    muni = resolve(graph, municipality, types={"Municipality"}) if municipality else None
     return duty_statuses(graph, prefecture=pref, municipality=muni, kind=kind, missing=missing)
 
 
@@ -240,9 +269,9 @@ def gaps(prefecture, municipality, kind, missing, by, backend):
 @click.option("--municipality", required=True, help="The municipality (name, kana or code).")
 @click.option("--bands", type=click.Choice(["chart", "policy"]), default="chart", show_default=True,
               help="Age bands: the rows of 三原市's chart, or the policy groups 15-39 and 40-64.")
-@click.option("--backend", metavar="URI", help="Answer from a Bolt server instead of the embedded graph.")
+@_backend_options
 @output_format
-def coverage(municipality, bands, backend):
+def coverage(municipality, bands, backend, user, database):
     """The age x domain matrix of a municipality, like 三原市's chart in the seeds.
 
     Each cell: ● full, ◐ partial, ? unknown (age range not stated), · none;
@@ -253,9 +282,14 @@ def coverage(municipality, bands, backend):
     from tsunagu.output import Shaped
     from tsunagu.queries.coverage import coverage_matrix, matrix_rows
 
-    _no_backend(backend)
-    graph = _graph()
-    matrix = coverage_matrix(graph, resolve(graph, municipality, types={"Municipality"}), bands=bands)
+    if backend:
+        with _open_backend(backend, user, database) as server:
+            key = server.resolve(municipality, types={"Municipality"})
+            graph = server.reach_graph(key)
+    else:
+        graph = _graph()
+        key = resolve(graph, municipality, types={"Municipality"})
+    matrix = coverage_matrix(graph, key, bands=bands)
     providers = {}
     for cell in matrix["cells"]:
         for provider in cell["providers"]:
@@ -264,6 +298,32 @@ def coverage(municipality, bands, backend):
     listing = [{"provider": p["name"], "level": p["level"], "age": p["age"], "domains": sorted(p["domains"]), "how": p["how"]}
                for p in providers.values()]
     return Shaped(matrix, {f"coverage of {matrix['municipality']['name']}": matrix_rows(matrix), "providers": listing})
+
+
+@cli.command()
+@click.argument("uri")
+@click.option("--user", envvar="TSUNAGU_BOLT_USER", default="neo4j", show_default=True, help="Bolt user (or $TSUNAGU_BOLT_USER).")
+@click.option("--database", help="Database on the server (default: the server's).")
+@click.option("--replace", is_flag=True, help="First delete what earlier pushes wrote (:Tsunagu nodes), and only that.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=500, show_default=True, help="Rows per write transaction.")
+@output_format
+def push(uri, user, database, replace, batch_size):
+    """Write the compiled graph to the Bolt server at URI (bolt://127.0.0.1:7687).
+
+    The password comes from $TSUNAGU_BOLT_PASSWORD or a prompt; it is never
+    echoed or logged. Pushing again changes nothing; an interrupted push run
+    again ends as one clean push.
+    """
+    from tsunagu.bolt import push_graph
+
+    graph = _graph()
+    total = graph.number_of_nodes() + graph.number_of_edges()
+    password = _password()
+    with click.progressbar(length=total, label="pushing", file=click.get_text_stream("stderr")) as bar:
+        counts = push_graph(graph, uri, user=user, password=password, database=database, replace=replace,
+                            batch_size=batch_size, progress=bar.update)
+    return [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
+             "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
 
 
 @cli.command()

@@ -14,6 +14,7 @@ __all__ = [
     "NameNotFound",
     "AmbiguousName",
     "BuildMissing",
+    "BoltError",
 ]
 
 
@@ -78,3 +79,7 @@ class AmbiguousName(TsunaguError):
 
 class BuildMissing(TsunaguError):
     """A source file recorded by the last build is gone."""
+
+
+class BoltError(TsunaguError):
+    """The Bolt server is down, refuses the login, lacks the database, or rejects a query."""

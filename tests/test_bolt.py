@@ -1,0 +1,180 @@
+"""The Bolt backend against a real server (ArcadeDB speaking Bolt): push, parity, errors."""
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tsunagu.bolt import BoltBackend, bolt_errors, connect, push_graph
+from tsunagu.cli import cli
+from tsunagu.exceptions import AmbiguousName, BoltError, NameNotFound
+from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
+from tsunagu.queries.reach import municipality_nodes
+from tsunagu.queries.referral import referrals
+
+
+@pytest.fixture(scope="module")
+def pushed(bolt_server, graph):
+    push_graph(graph, bolt_server["uri"], user=bolt_server["user"], password=bolt_server["password"],
+               database=bolt_server["database"], replace=True)
+    return bolt_server
+
+
+@pytest.fixture(scope="module")
+def backend(pushed):
+    with BoltBackend(pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"]) as b:
+        yield b
+
+
+def _dump(server):
+    """Everything tsunagu wrote, as comparable data."""
+    driver = connect(server["uri"], server["user"], server["password"], server["database"])
+    try:
+        with driver.session(database=server["database"]) as session:
+            nodes = sorted(json.dumps(r["n"], sort_keys=True, ensure_ascii=False)
+                           for r in session.run("MATCH (n:Tsunagu) RETURN properties(n) AS n").data())
+            edges = sorted(json.dumps(r, sort_keys=True) for r in session.run(
+                "MATCH (a:Tsunagu)-[r:LINK]->(b:Tsunagu) RETURN a.key AS a, properties(r) AS r, b.key AS b").data())
+    finally:
+        driver.close()
+    return nodes, edges
+
+
+def _env(server):
+    return dict(os.environ, TSUNAGU_BOLT_PASSWORD=server["password"], TSUNAGU_BOLT_USER=server["user"])
+
+
+def _push_args(server, *extra):
+    args = ["push", server["uri"]] + list(extra)
+    return args + (["--database", server["database"]] if server["database"] else [])
+
+
+def test_push_is_idempotent(pushed, graph, runner):
+    first = _dump(pushed)
+    assert (len(first[0]), len(first[1])) == (graph.number_of_nodes(), graph.number_of_edges())
+    result = runner.invoke(cli, _push_args(pushed, "--format", "json"), env=_env(pushed))
+    assert result.exit_code == 0, result.output
+    assert pushed["password"] not in result.output
+    counts = json.loads(result.stdout)[0]
+    assert (counts["nodes"], counts["edges"]) == (graph.number_of_nodes(), graph.number_of_edges())
+    assert _dump(pushed) == first
+
+
+def test_interrupted_push_run_again_ends_as_one_clean_push(pushed, graph, tmp_path):
+    clean = _dump(pushed)
+    # Start from nothing, kill the pushing process itself after a few batches.
+    killer = (
+        "import os, signal, sys\n"
+        "from tsunagu.graph import current_graph\n"
+        "from tsunagu.bolt import push_graph\n"
+        "done = [0]\n"
+        "def progress(n):\n"
+        "    done[0] += 1\n"
+        "    if done[0] == 7:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "push_graph(current_graph(), sys.argv[1], user=sys.argv[2], password=os.environ['TSUNAGU_BOLT_PASSWORD'],\n"
+        "           database=sys.argv[3] or None, replace=True, batch_size=10, progress=progress)\n"
+    )
+    env = _env(pushed) | {"TSUNAGU_HOME": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-c", killer, pushed["uri"], pushed["user"], pushed["database"] or ""],
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == -9, run.stderr
+    half = _dump(pushed)
+    assert 0 < len(half[0]) < graph.number_of_nodes() and half[1] == []
+    push_graph(graph, pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"])
+    assert _dump(pushed) == clean
+
+
+def test_replace_deletes_only_what_tsunagu_wrote(pushed, graph):
+    driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
+    try:
+        with driver.session(database=pushed["database"]) as session:
+            session.execute_write(lambda tx: tx.run("CREATE (:Foreign {name: 'not ours'})").consume())
+            push_graph(graph, pushed["uri"], driver=driver, database=pushed["database"], replace=True)
+            foreign = session.run("MATCH (n:Foreign) RETURN count(n) AS c").single()["c"]
+            session.execute_write(lambda tx: tx.run("MATCH (n:Foreign) DETACH DELETE n").consume())
+    finally:
+        driver.close()
+    assert foreign == 1
+    assert len(_dump(pushed)[0]) == graph.number_of_nodes()
+
+
+AGES = [3, 20, 45, 55]
+NEEDS = [["employment"], ["safe-place"], ["welfare", "health"], ["family-support"], ["consultation"], ["outreach"]]
+
+
+def test_referral_parity(backend, graph):
+    for municipality in municipality_nodes(graph):
+        server_graph = backend.reach_graph(municipality)
+        for age, needs in itertools.product(AGES, NEEDS):
+            assert referrals(server_graph, municipality, age, needs, explain=True) == \
+                referrals(graph, municipality, age, needs, explain=True), (municipality, age, needs)
+
+
+def test_coverage_parity(backend, graph):
+    for municipality in municipality_nodes(graph):
+        server_graph = backend.reach_graph(municipality)
+        for bands in ("chart", "policy"):
+            assert coverage_matrix(server_graph, municipality, bands=bands) == coverage_matrix(graph, municipality, bands=bands)
+
+
+def test_gaps_parity(backend, graph):
+    server_graph = backend.duties_graph()
+    assert duty_statuses(server_graph) == duty_statuses(graph)
+    assert duty_statuses(server_graph, missing="any", kind="town") == duty_statuses(graph, missing="any", kind="town")
+    for by in ("kind", "prefecture"):
+        assert duty_rollup(server_graph, by=by) == duty_rollup(graph, by=by)
+
+
+def test_names_on_the_server(backend):
+    assert backend.resolve("いのちょう", types={"Municipality"}) == "ino"
+    assert backend.resolve("234273") == "tobishima"
+    with pytest.raises(NameNotFound) as caught:
+        backend.resolve("三原", types={"Municipality"})
+    assert caught.value.suggestions == ["三原市 (広島県, 342041, id mihara)"]
+
+
+def test_cli_backend_answers_match(pushed, runner):
+    server = ["--backend", pushed["uri"], "--user", pushed["user"]] + (
+        ["--database", pushed["database"]] if pushed["database"] else [])
+    env = _env(pushed)
+    for command in (["refer", "飛島村", "--age", "45", "--need", "employment", "--explain"],
+                    ["coverage", "--municipality", "三原市"], ["gaps", "--by", "kind"]):
+        local = runner.invoke(cli, command + ["--format", "json"], env=env)
+        remote = runner.invoke(cli, command + server + ["--format", "json"], env=env)
+        assert remote.exit_code == 0, remote.output
+        assert json.loads(remote.stdout) == json.loads(local.stdout)
+
+
+def test_wrong_password(pushed, runner):
+    result = runner.invoke(cli, ["refer", "三原市", "--age", "20", "--need", "safe-place", "--backend", pushed["uri"],
+                                 "--user", pushed["user"]], env=_env(pushed) | {"TSUNAGU_BOLT_PASSWORD": "wrong-password"})
+    assert result.exit_code == 1
+    assert "refused the user name or password" in result.output and "Traceback" not in result.output
+    assert "wrong-password" not in result.output
+
+
+def test_server_down(runner, pushed):
+    from conftest import _free_port
+
+    uri = f"bolt://127.0.0.1:{_free_port()}"
+    result = runner.invoke(cli, ["gaps", "--backend", uri], env=_env(pushed))
+    assert result.exit_code == 1 and "no Bolt server answers there" in result.output
+
+
+def test_missing_database(pushed):
+    with pytest.raises(BoltError, match="no such database"):
+        connect(pushed["uri"], pushed["user"], pushed["password"], "no_such_database_here")
+
+
+def test_rejected_query(pushed):
+    driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
+    try:
+        with pytest.raises(BoltError, match="rejected the query"):
+            with bolt_errors(pushed["uri"]), driver.session(database=pushed["database"]) as session:
+                session.run("THIS IS NOT CYPHER").consume()
+    finally:
+        driver.close()
