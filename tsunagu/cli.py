@@ -75,17 +75,26 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=_PATHS)
+@click.option("--municipalities", type=_PATHS,
+              help="The national municipality list: localgovjp's CSV or the ministry's 全国地方公共団体コード list (CSV).")
+@click.option("--population", type=_PATHS, help="Census population to join (population_jp's detail CSV).")
+@click.option("--survey", type=_PATHS, help="The analysts' survey CSV (see 'tsunagu template survey').")
 @output_format
-def build(paths):
+def build(paths, municipalities, population, survey):
     """Compile the embedded data plus PATHS (.yaml curated files, .ttl, .jsonld).
 
-    Later commands answer from this build until the next one.
+    With --municipalities, the national graph: every municipality and
+    prefecture, the embedded examples merged in by code. Later commands
+    answer from this build until the next one.
     """
     from tsunagu.graph import build as build_graph
     from tsunagu.graph import embedded_data_files
 
-    compiled = build_graph(paths)
+    compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey)
     graph = compiled.graph
+    report = graph.graph.get("national_report") or {}
+    for missing in report.get("population_missing", []):
+        click.echo(f"population not joined: {missing}", err=True)
     return [{
         "embedded files": len(embedded_data_files()),
         "user files": len(compiled.inputs),
@@ -106,7 +115,7 @@ def validate(paths):
     """
     from tsunagu.graph import embedded_data_files, read_inputs
 
-    read_inputs(embedded_data_files() + [Path(p).resolve() for p in paths])
+    read_inputs(embedded_data_files() + [Path(p).resolve() for p in paths])  # raises on any problem
     return [{"file": str(p), "status": "ok"} for p in paths]
 
 
@@ -263,6 +272,52 @@ def gaps(prefecture, municipality, kind, missing, by, backend, user, database):
     if by:
         return duty_rollup(graph, by=by, prefecture=pref)
     return duty_statuses(graph, prefecture=pref, municipality=muni, kind=kind, missing=missing)
+
+
+@cli.command()
+@click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
+@output_format
+def tally(prefecture):
+    """The national survey table from the graph: each duty by kind of municipality.
+
+    Columns as in the ministry's May 2020 table (指定都市, 中核市, 市・区, 町・村,
+    合計); for the whole country the survey's own figures follow each row.
+    """
+    from tsunagu.graph import resolve
+    from tsunagu.queries.tally import survey_table
+
+    graph = _graph()
+    return survey_table(graph, prefecture=resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None)
+
+
+@cli.group()
+def template():
+    """Write empty input files to fill in."""
+
+
+@template.command("survey")
+@click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
+def template_survey(prefecture, output):
+    """An empty survey CSV: one row per municipality in the graph, code and name filled in.
+
+    Columns: code, name, window_clarified, window_publicised, publicity_methods,
+    needs_survey, survey_method, platform, platform_since, wide_area_platform,
+    source, as_of. Answers are yes, no or empty (unknown); load it with
+    'tsunagu build --municipalities LIST --survey FILE'.
+    """
+    import csv
+
+    from tsunagu.graph import resolve
+    from tsunagu.loaders.survey import SURVEY_COLUMNS, survey_template_rows
+
+    graph = _graph()
+    rows = survey_template_rows(graph, resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None)
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=SURVEY_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    click.echo(f"wrote {output}: {len(rows)} municipalities", err=True)
 
 
 @cli.command()

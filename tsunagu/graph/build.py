@@ -10,7 +10,7 @@ from pathlib import Path
 from rdflib import Graph
 
 from tsunagu import __version__
-from tsunagu.exceptions import BuildMissing, DataError, DataErrors
+from tsunagu.exceptions import BuildMissing, DataError, DataErrors, TsunaguError
 from tsunagu.graph.closure import closed_graph
 from tsunagu.graph.names import name_index
 from tsunagu.graph.vocabulary import graph_vocabulary
@@ -38,6 +38,7 @@ class Compiled:
     graph: object  # networkx.MultiDiGraph
     inputs: list  # user files, absolute
     fingerprint: str
+    build_args: dict  # how to build it again: paths, municipalities, population, survey
 
 
 def embedded_data_files():
@@ -64,11 +65,12 @@ def fingerprint(inputs):
     return digest.hexdigest()
 
 
-def read_inputs(paths):
+def read_inputs(paths, *, validate=True):
     """Read curated and RDF files into one asserted graph, checking everything.
 
     Every problem in every file is collected before raising one
-    :class:`DataErrors`, so a user fixes them all in one round.
+    :class:`DataErrors`, so a user fixes them all in one round. Returns
+    ``(graph, locations, default_file)``.
     """
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
@@ -95,26 +97,75 @@ def read_inputs(paths):
     asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
     asserted += merged
     default_file = ", ".join(str(p) for p, _ in rdf_inputs) or "<inputs>"
-    validate_graph(asserted, locations, default_file=default_file)
-    return asserted
+    if validate:
+        validate_graph(asserted, locations, default_file=default_file)
+    return asserted, locations, default_file
 
 
-def compile_graph(paths=(), *, embedded=True):
-    """Compile the embedded data (unless ``embedded=False``) plus ``paths``."""
+def _coded_entities(graph, cls):
+    """code -> (IRI, Japanese name) for the entities of ``cls`` that have a code."""
+    from rdflib.namespace import RDF, RDFS
+
+    from tsunagu.ontology import TG, load_ontology
+
+    ontology = load_ontology()
+    found = {}
+    for subject, code in graph.subject_objects(TG.code):
+        types = set(graph.objects(subject, RDF.type))
+        if any(ontology.is_a(t, cls) for t in types):
+            name = next((str(l) for l in graph.objects(subject, RDFS.label) if getattr(l, "language", None) == "ja"), None)
+            found[str(code)] = (subject, name)
+    return found
+
+
+def _add_national_layer(asserted, municipalities, population, survey):
+    """Merge the municipality list, census population and survey file into ``asserted``."""
+    from tsunagu.loaders.municipalities import national_to_rdf, read_municipality_list, read_population
+    from tsunagu.loaders.survey import read_survey
+    from tsunagu.ontology import TG, entity_id
+
+    report = {}
+    if population and not municipalities:
+        raise TsunaguError("--population joins onto --municipalities: give both")
+    if municipalities:
+        national = read_municipality_list(municipalities)
+        existing = _coded_entities(asserted, TG.Municipality) | _coded_entities(asserted, TG.Prefecture)
+        census = read_population(population) if population else None
+        graph, report = national_to_rdf(national, existing, census, Path(population).name if population else None)
+        asserted += graph
+    if survey:
+        from rdflib.namespace import RDF
+
+        wide = {entity_id(s) for s in asserted.subjects(RDF.type, TG.WideAreaPlatform)}
+        asserted += read_survey(survey, _coded_entities(asserted, TG.Municipality), wide)
+    return report
+
+
+def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None):
+    """Compile the embedded data (unless ``embedded=False``) plus ``paths``,
+    and with ``municipalities`` the national list (``population``, ``survey``
+    join onto it)."""
     user = [Path(p).resolve() for p in paths]
+    extra = {name: Path(value).resolve() for name, value in
+             (("municipalities", municipalities), ("population", population), ("survey", survey)) if value}
     sources = (embedded_data_files() if embedded else []) + user
-    asserted = read_inputs(sources)
+    asserted, locations, default_file = read_inputs(sources, validate=False)
+    report = _add_national_layer(asserted, extra.get("municipalities"), extra.get("population"), extra.get("survey"))
+    validate_graph(asserted, locations, default_file=default_file)
     closed = closed_graph(asserted)
     graph = project(asserted, closed)
     graph.graph["names"] = name_index(graph)
     graph.graph.update(graph_vocabulary())
-    graph.graph["inputs"] = [str(p) for p in user]
-    return Compiled(closed, graph, user, fingerprint(user))
+    graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
+    graph.graph["national_report"] = report
+    build_args = {"paths": [str(p) for p in user]} | {k: str(v) for k, v in extra.items()}
+    all_inputs = user + list(extra.values())
+    return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args)
 
 
-def build(paths=(), directory=None):
+def build(paths=(), directory=None, **national):
     """Compile and cache; the next query command answers from this build."""
-    compiled = compile_graph(paths)
+    compiled = compile_graph(paths, **national)
     save(compiled, directory)
     return compiled
 
@@ -132,7 +183,8 @@ def _fresh_stored(directory=None, rebuild_notice=None):
     if fingerprint(stored.inputs) != stored.fingerprint:
         if rebuild_notice:
             rebuild_notice("A source changed since the last build; rebuilding.")
-        build(stored.inputs, directory)
+        args = dict(stored.build_args)
+        build(args.pop("paths", []), directory, **args)
         stored = load_stored(directory)
     return stored
 

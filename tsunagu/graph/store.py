@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ["cache_dir", "Stored", "save", "load_stored", "load_rdf"]
 
 _MANIFEST = "graph.pickle"
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2
 
 
 def cache_dir():
@@ -35,6 +35,7 @@ class Stored:
     inputs: list  # user files given to the build, absolute paths
     fingerprint: str
     rdf_path: Path
+    build_args: dict
 
 
 def _atomic_write(path, write):
@@ -59,6 +60,7 @@ def save(compiled, directory=None):
         "inputs": [str(p) for p in compiled.inputs],
         "fingerprint": compiled.fingerprint,
         "rdf": rdf_path.name,
+        "build_args": compiled.build_args,
     }
     _atomic_write(directory / _MANIFEST, lambda stream: pickle.dump(manifest, stream, protocol=pickle.HIGHEST_PROTOCOL))
     for stale in directory.glob("rdf-*.nt"):
@@ -76,7 +78,8 @@ def load_stored(directory=None):
         manifest = pickle.load(stream)
     if manifest.get("format") != _FORMAT_VERSION:
         return None
-    return Stored(manifest["graph"], manifest["inputs"], manifest["fingerprint"], path.parent / manifest["rdf"])
+    return Stored(manifest["graph"], manifest["inputs"], manifest["fingerprint"], path.parent / manifest["rdf"],
+                  manifest["build_args"])
 
 
 def load_rdf(stored):

@@ -132,6 +132,12 @@ class TG(DefinedNamespace):
     value: URIRef
     total: URIRef
     quote: URIRef
+    latitude: URIRef
+    longitude: URIRef
+    homepage: URIRef
+    censusPopulation: URIRef
+    censusYear: URIRef
+    wardCount: URIRef
 
 
 class TGD(DefinedNamespace):

@@ -1,0 +1,372 @@
+"""The national municipality lists: localgovjp's CSV and the ministry's code list.
+
+Both become :class:`NationalList` (prefectures and municipalities with their
+6-digit codes, names, readings and derived kinds), then RDF that merges with
+the curated data: a municipality the curated files already describe (same
+code) keeps its id and only gains what the list adds (position, web site,
+census population).
+
+Kinds are derived and checked: a designated city is a city with wards (a
+ward's code is its city's code plus 1-99, outside Tokyo); Tokyo's 23 special
+wards are municipalities of their own; a core city is named in the package's
+fact list (``tsunagu/data/core_cities.yaml``, with its source and date);
+other names ending in 市, 町, 村 are cities, towns, villages.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from rdflib import Graph, Literal
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from tsunagu.exceptions import DataError, DataErrors
+from tsunagu.loaders.curated import check_digit, document_iri
+from tsunagu.ontology import ID, TG
+
+__all__ = [
+    "MunicipalityRow",
+    "NationalList",
+    "read_localgovjp",
+    "read_mic_codes",
+    "read_municipality_list",
+    "read_population",
+    "core_cities",
+    "national_to_rdf",
+    "MIC_COLUMNS",
+]
+
+MIC_COLUMNS = ("団体コード", "都道府県名（漢字）", "市区町村名（漢字）", "都道府県名（カナ）", "市区町村名（カナ）")
+_LOCALGOV_COLUMNS = ("pid", "pref", "cid", "city", "citykana", "lat", "lng", "url", "lgcode")
+_TOKYO = "13"
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+@dataclass
+class MunicipalityRow:
+    code: str
+    name: str
+    kana: str | None
+    prefecture_code: str
+    prefecture_name: str
+    line: int
+    text: str  # the row as it stands in the file, quoted as the source
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    url: str | None = None
+    kind: str = ""
+    wards: int = 0
+
+
+@dataclass
+class NationalList:
+    path: str
+    document: str
+    prefectures: dict = field(default_factory=dict)  # code -> (name, kana or None, line, text)
+    municipalities: list = field(default_factory=list)
+    wards: list = field(default_factory=list)
+
+
+def _hiragana(text):
+    """Readings in hiragana: NFKC folds the ministry's half-width katakana first."""
+    return unicodedata.normalize("NFKC", text or "").translate(_KATAKANA_TO_HIRAGANA).strip() or None
+
+
+def _code(raw, path, line, errors, field_name):
+    text = (raw or "").strip()
+    if text.isdigit() and len(text) < 6:
+        text = text.zfill(6)
+    if len(text) != 6 or not text.isdigit():
+        errors.append(DataError(path, f"'{raw}' is not a 6-digit local government code", line=line, field=field_name))
+        return None
+    if check_digit(text[:5]) != int(text[5]):
+        errors.append(DataError(path, f"'{text}' has a wrong check digit (expected {text[:5]}{check_digit(text[:5])})",
+                                line=line, field=field_name))
+        return None
+    return text
+
+
+def _prefecture_code(two_digits):
+    base = f"{int(two_digits):02d}000"
+    return base + str(check_digit(base))
+
+
+def _is_designated_ward(code, name):
+    """A designated city's ward: not Tokyo, a code in the 101-199 block, a name ending in 区."""
+    return code[:2] != _TOKYO and 101 <= int(code[2:5]) <= 199 and name.replace(" ", "").endswith("区")
+
+
+def _coordinate(raw, path, line, errors, field_name):
+    if raw in (None, ""):
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        errors.append(DataError(path, f"'{raw}' is not a number", line=line, field=field_name))
+        return None
+
+
+def _open_csv(path):
+    try:
+        handle = open(path, encoding="utf-8-sig", newline="")
+        return handle, csv.reader(handle)
+    except OSError as error:
+        raise DataError(path, f"cannot read: {error.strerror}") from error
+
+
+def read_localgovjp(path):
+    """code4fukui/localgovjp's ``localgovjp-utf8.csv``."""
+    path = Path(path)
+    national = NationalList(str(path), path.name)
+    errors = []
+    handle, reader = _open_csv(path)
+    with handle:
+        try:
+            header = next(reader)
+        except (StopIteration, UnicodeDecodeError) as error:
+            raise DataError(path, "empty or not UTF-8", line=1) from error
+        missing = [c for c in _LOCALGOV_COLUMNS if c not in header]
+        if missing:
+            raise DataError(path, f"not a localgovjp file: missing column(s) {', '.join(missing)}", line=1)
+        column = {name: header.index(name) for name in _LOCALGOV_COLUMNS}
+        try:
+            for line, values in enumerate(reader, start=2):
+                if not any(values):
+                    continue
+                if len(values) < len(header):
+                    errors.append(DataError(path, f"has {len(values)} fields, the header {len(header)}", line=line))
+                    continue
+                get = {name: values[index].strip() for name, index in column.items()}
+                code = _code(get["lgcode"], path, line, errors, "lgcode")
+                if code is None:
+                    continue
+                if not get["city"]:
+                    errors.append(DataError(path, "no municipality name", line=line, field="city"))
+                    continue
+                prefecture_code = _prefecture_code(code[:2])
+                national.prefectures.setdefault(prefecture_code, (get["pref"], None, line, ",".join(values[:2])))
+                row = MunicipalityRow(
+                    code, get["city"], _hiragana(get["citykana"]), prefecture_code, get["pref"], line,
+                    ",".join(values[:5]) + "," + get["lgcode"],
+                    lat=_coordinate(get["lat"], path, line, errors, "lat"),
+                    lng=_coordinate(get["lng"], path, line, errors, "lng"), url=get["url"] or None,
+                )
+                (national.wards if " " in get["city"] else national.municipalities).append(row)
+        except UnicodeDecodeError as error:
+            raise DataError(path, "not UTF-8 text") from error
+    if errors:
+        raise DataErrors(errors)
+    return _derive_kinds(national)
+
+
+def read_mic_codes(path):
+    """The ministry's 全国地方公共団体コード list, saved as UTF-8 CSV with its five columns.
+
+    Prefecture rows have no municipality name; readings are half-width
+    katakana, as the ministry writes them. Designated-city wards may be
+    included (their codes are the city's plus 1-99).
+    """
+    path = Path(path)
+    national = NationalList(str(path), path.name)
+    errors = []
+    handle, reader = _open_csv(path)
+    with handle:
+        try:
+            header = [unicodedata.normalize("NFKC", h).replace("\n", "").strip() for h in next(reader)]
+        except (StopIteration, UnicodeDecodeError) as error:
+            raise DataError(path, "empty or not UTF-8", line=1) from error
+        wanted = [unicodedata.normalize("NFKC", c) for c in MIC_COLUMNS]
+        missing = [c for c, n in zip(MIC_COLUMNS, wanted) if n not in header]
+        if missing:
+            raise DataError(path, f"not a 全国地方公共団体コード list: missing column(s) {', '.join(missing)}", line=1)
+        index = [header.index(n) for n in wanted]
+        try:
+            for line, values in enumerate(reader, start=2):
+                if not any(v.strip() for v in values):
+                    continue
+                if len(values) < len(header):
+                    errors.append(DataError(path, f"has {len(values)} fields, the header {len(header)}", line=line))
+                    continue
+                code_raw, pref, city, pref_kana, city_kana = (values[i].strip() for i in index)
+                code = _code(code_raw, path, line, errors, MIC_COLUMNS[0])
+                if code is None:
+                    continue
+                text = ",".join(v.strip() for v in values[:5])
+                if not city:
+                    national.prefectures[code] = (pref, _hiragana(pref_kana), line, text)
+                    continue
+                row = MunicipalityRow(code, city, _hiragana(city_kana), _prefecture_code(code[:2]), pref, line, text)
+                (national.wards if _is_designated_ward(code, city) else national.municipalities).append(row)
+        except UnicodeDecodeError as error:
+            raise DataError(path, "not UTF-8 text") from error
+    if errors:
+        raise DataErrors(errors)
+    return _derive_kinds(national)
+
+
+def read_municipality_list(path):
+    """Either format, told apart by its header."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        first = handle.readline()
+    return read_localgovjp(path) if "lgcode" in first else read_mic_codes(path)
+
+
+def core_cities():
+    """The package's fact list of core cities: {code: name}, with its source."""
+    from importlib import resources
+
+    data = yaml.safe_load((resources.files("tsunagu") / "data" / "facts" / "core_cities.yaml").read_text(encoding="utf-8"))
+    return {str(c["code"]): c["name"] for c in data["core_cities"]}, data["source"]
+
+
+def _derive_kinds(national):
+    errors = []
+    path = national.path
+    by_code = {}
+    for row in national.municipalities:
+        if row.code in by_code:
+            errors.append(DataError(path, f"code {row.code} again (first at line {by_code[row.code].line})",
+                                    line=row.line, field="code"))
+        by_code[row.code] = row
+        if row.prefecture_code not in national.prefectures:
+            national.prefectures[row.prefecture_code] = (row.prefecture_name, None, row.line, row.text)
+    cities = [r for r in national.municipalities if r.name.endswith("市")]
+    for ward in national.wards:
+        # its city: same prefecture, the name the ward's name starts with (札幌市 中央区, 札幌市中央区)
+        ward_name = ward.name.replace(" ", "")
+        city = next((c for c in cities if c.prefecture_code == ward.prefecture_code and ward_name.startswith(c.name)
+                     and c.code[:2] == ward.code[:2] and c.code[2:5] < ward.code[2:5]), None)
+        if city is None or not _is_designated_ward(ward.code, ward.name):
+            errors.append(DataError(path, f"ward {ward.name} ({ward.code}) has no designated city in the list",
+                                    line=ward.line, field="code"))
+            continue
+        city.wards += 1
+    cores, _ = core_cities()
+    for row in national.municipalities:
+        name = row.name
+        if row.wards:
+            row.kind = "DesignatedCity"
+        elif row.code[:2] == _TOKYO and name.endswith("区"):
+            row.kind = "SpecialWard"
+        elif row.code in cores:
+            row.kind = "CoreCity"
+            if cores[row.code] != name:
+                errors.append(DataError(path, f"code {row.code} is {name} here but {cores[row.code]} in the core-city list",
+                                        line=row.line, field="name"))
+        elif name.endswith("市"):
+            row.kind = "City"
+        elif name.endswith("町"):
+            row.kind = "Town"
+        elif name.endswith("村"):
+            row.kind = "Village"
+        else:
+            errors.append(DataError(path, f"cannot tell the kind of '{name}' from its name", line=row.line, field="name"))
+    if errors:
+        raise DataErrors(errors)
+    return national
+
+
+def read_population(path):
+    """2015 census population by 5-digit code from population_jp's detail CSV: {code5: (population, line, text)}."""
+    path = Path(path)
+    population = {}
+    handle, reader = _open_csv(path)
+    with handle:
+        header = next(reader)
+        if not header or header[0] != "地域コード" or len(header) < 6:
+            raise DataError(path, "not population_jp's detail CSV (first column 地域コード)", line=1)
+        for line, values in enumerate(reader, start=2):
+            # 地域識別コード 0-3: wards, designated cities, cities, towns and villages (current boundaries)
+            if len(values) < 6 or values[1] not in ("0", "1", "2", "3") or values[2] != "2015":
+                continue
+            code5 = values[0].strip().zfill(5)
+            try:
+                population.setdefault(code5, (int(values[5]), line, ",".join(values[:6])))
+            except ValueError:
+                raise DataError(path, f"population '{values[5]}' is not a number", line=line, field=header[5]) from None
+    return population
+
+
+def _passage(graph, document, quote):
+    passage = ID["source/" + hashlib.sha1(f"{document}\n{quote}".encode("utf-8")).hexdigest()[:16]]
+    doc = document_iri(document)
+    graph.add((passage, RDF.type, TG.SourcePassage))
+    graph.add((passage, TG.quote, Literal(quote)))
+    graph.add((passage, DCTERMS.isPartOf, doc))
+    graph.add((doc, RDF.type, TG.SourceDocument))
+    graph.add((doc, DCTERMS.identifier, Literal(document)))
+    return passage
+
+
+def national_to_rdf(national, existing, population=None, population_document=None):
+    """RDF for a :class:`NationalList`, merged into ``existing`` entities by code.
+
+    ``existing`` maps a code to ``(IRI, Japanese name)`` for entities the
+    curated inputs define. Returns ``(graph, report)``; ``report`` lists the
+    municipalities the census population did not join, with why.
+    """
+    graph = Graph()
+    errors = []
+    report = {"municipalities": len(national.municipalities), "prefectures": len(national.prefectures),
+              "merged": [], "population_joined": 0, "population_missing": []}
+    cores, core_source = core_cities()
+    core_passage = _passage(graph, core_source["document"], core_source["quote"])
+    prefecture_iri = {}
+    for code, (name, kana, line, text) in sorted(national.prefectures.items()):
+        iri, known_name = existing.get(code, (ID[f"pref-{code}"], None))
+        prefecture_iri[code] = iri
+        passage = _passage(graph, national.document, text)
+        graph.add((iri, PROV.wasDerivedFrom, passage))
+        if known_name is None:
+            graph.add((iri, RDF.type, TG.Prefecture))
+            graph.add((iri, RDFS.label, Literal(name, lang="ja")))
+            graph.add((iri, TG.code, Literal(code)))
+            if kana:
+                graph.add((iri, TG.kana, Literal(kana)))
+        elif known_name != name:
+            errors.append(DataError(national.path, f"code {code} is {name} here but {known_name} in the curated data",
+                                    line=line, field="name"))
+    for row in national.municipalities:
+        iri, known_name = existing.get(row.code, (ID[f"m-{row.code}"], None))
+        passage = _passage(graph, national.document, row.text)
+        graph.add((iri, PROV.wasDerivedFrom, passage))
+        if known_name is None:
+            graph.add((iri, RDF.type, TG[row.kind]))
+            graph.add((iri, RDFS.label, Literal(row.name, lang="ja")))
+            graph.add((iri, TG.code, Literal(row.code)))
+            graph.add((iri, TG.partOfPrefecture, prefecture_iri[row.prefecture_code]))
+            if row.kana:
+                graph.add((iri, TG.kana, Literal(row.kana)))
+        else:
+            report["merged"].append(row.code)
+            if known_name != row.name:
+                errors.append(DataError(national.path, f"code {row.code} is {row.name} here but {known_name} in the curated data",
+                                        line=row.line, field="name"))
+        if row.kind == "CoreCity":
+            graph.add((iri, PROV.wasDerivedFrom, core_passage))
+        if row.wards:
+            graph.add((iri, TG.wardCount, Literal(row.wards)))
+        if row.lat is not None and row.lng is not None:
+            graph.add((iri, TG.latitude, Literal(row.lat, datatype=XSD.decimal)))
+            graph.add((iri, TG.longitude, Literal(row.lng, datatype=XSD.decimal)))
+        if row.url:
+            graph.add((iri, TG.homepage, Literal(row.url, datatype=XSD.anyURI)))
+        if population is not None:
+            found = population.get(row.code[:5])
+            if found is None:
+                report["population_missing"].append(f"{row.name} ({row.code}): no 2015 census row for {row.code[:5]}")
+                continue
+            count, _, text = found
+            graph.add((iri, TG.censusPopulation, Literal(count)))
+            graph.add((iri, TG.censusYear, Literal("2015", datatype=XSD.gYear)))
+            graph.add((iri, PROV.wasDerivedFrom, _passage(graph, population_document, text)))
+            report["population_joined"] += 1
+    if errors:
+        raise DataErrors(errors)
+    return graph, report
