@@ -168,3 +168,30 @@ def test_tally_and_template_commands(runner, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(open(out, encoding="utf-8")))
     assert len(rows) == 34 and rows[0]["code"] == "392014" and tuple(rows[0]) == SURVEY_COLUMNS
+
+
+def test_dot_map_in_chromium(national, tmp_path):
+    from browser import open_page
+    from tsunagu.diagrams.dotmap import dot_map_html
+
+    path = tmp_path / "map.html"
+    path.write_text(dot_map_html(national.graph), encoding="utf-8")
+    page, close = open_page(path)
+    try:
+        assert page.console_errors() == []
+        assert all(u.startswith(("file://", "data:")) for u in page.requested_urls())
+        assert page.script("return document.querySelectorAll('circle').length") == 1741
+        green = "return Array.from(document.querySelectorAll('circle')).filter(" \
+                "c => getComputedStyle(c).fill === 'rgb(46, 125, 50)').length"
+        assert page.script(green) == 6  # platforms known to be set up: the seeds' examples
+        page.script("var s = document.getElementById('duty'); s.value = 'window-clarified';"
+                    "s.dispatchEvent(new Event('change'));")
+        assert page.script(green) == 1  # 三原市's window
+        page.driver.save_screenshot(str(tmp_path / "map.png"))
+    finally:
+        close()
+
+
+def test_map_command_needs_coordinates(runner, tmp_path):
+    result = runner.invoke(cli, ["map", "-o", str(tmp_path / "m.html")])
+    assert result.exit_code == 1 and "build with --municipalities" in result.output

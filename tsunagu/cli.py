@@ -274,6 +274,27 @@ def gaps(prefecture, municipality, kind, missing, by, backend, user, database):
     return duty_statuses(graph, prefecture=pref, municipality=muni, kind=kind, missing=missing)
 
 
+@cli.command("map")
+@click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+def dot_map(prefecture, output):
+    """A dot map of Japan: every municipality at its town hall, coloured by a duty's status.
+
+    Needs town-hall coordinates: build with --municipalities (localgovjp's list
+    carries them). Self-contained HTML; choose the duty on the page.
+    """
+    from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
+    from tsunagu.diagrams.render import write_text
+    from tsunagu.graph import resolve
+
+    graph = _graph()
+    pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+    if not dot_map_points(graph, pref):
+        raise click.ClickException("no municipality has coordinates: build with --municipalities localgovjp-utf8.csv")
+    write_text(output, dot_map_html(graph, pref))
+    click.echo(f"wrote {output}", err=True)
+
+
 @cli.command()
 @click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
 @output_format
