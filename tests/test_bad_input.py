@@ -45,9 +45,9 @@ def test_failed_build_keeps_no_cache(runner):
 
 def test_failed_build_keeps_the_previous_build(runner):
     assert runner.invoke(cli, ["build"]).exit_code == 0
-    before = (Path(os.environ["TSUNAGU_HOME"]) / "graph.pickle").read_bytes()
+    before = (Path(os.environ["TSUNAGU_HOME"]) / "manifest.json").read_bytes()
     assert runner.invoke(cli, ["build", str(BROKEN / "duplicate_id.yaml")]).exit_code == 1
-    assert (Path(os.environ["TSUNAGU_HOME"]) / "graph.pickle").read_bytes() == before
+    assert (Path(os.environ["TSUNAGU_HOME"]) / "manifest.json").read_bytes() == before
 
 
 def test_missing_file_is_named(runner, tmp_path):

@@ -33,10 +33,10 @@ def test_first_query_builds_embedded_data_then_reuses_it(runner):
     cache = Path(os.environ["TSUNAGU_HOME"])
     result = runner.invoke(cli, ["stats", "--format", "json"])
     assert result.exit_code == 0, result.output
-    stamp = (cache / "graph.pickle").stat().st_mtime_ns
+    stamp = (cache / "manifest.json").stat().st_mtime_ns
     again = runner.invoke(cli, ["stats", "--format", "json"])
     assert again.output == result.output
-    assert (cache / "graph.pickle").stat().st_mtime_ns == stamp, "a query command rebuilt an unchanged graph"
+    assert (cache / "manifest.json").stat().st_mtime_ns == stamp, "a query command rebuilt an unchanged graph"
 
 
 def test_changed_user_file_triggers_rebuild(runner, tmp_path):

@@ -211,8 +211,9 @@ def refer(municipality, age, needs, explain, backend, user, database):
             key = server.resolve(municipality, types={"Municipality"})
             graph = server.reach_graph(key)
     else:
-        graph = _graph()
-        key = resolve_municipality(graph, municipality)
+        from tsunagu.graph import current_reach_graph
+
+        key, graph = current_reach_graph(municipality, rebuild_notice=_notice)
     result = referrals(graph, key, age, resolve_needs(graph, needs), explain=explain)
     flat = {"matches": [_referral_row(row) for row in result["matches"]]}
     if explain:
@@ -363,8 +364,9 @@ def coverage(municipality, bands, backend, user, database):
             key = server.resolve(municipality, types={"Municipality"})
             graph = server.reach_graph(key)
     else:
-        graph = _graph()
-        key = resolve(graph, municipality, types={"Municipality"})
+        from tsunagu.graph import current_reach_graph
+
+        key, graph = current_reach_graph(municipality, rebuild_notice=_notice)
     matrix = coverage_matrix(graph, key, bands=bands)
     providers = {}
     for cell in matrix["cells"]:

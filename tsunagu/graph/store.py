@@ -1,24 +1,34 @@
 """The compiled graph on disk: written atomically, read without rebuilding.
 
-Two files in the cache directory: ``graph.pickle`` (the networkx projection
-and the build's manifest; what every query command loads) and
-``rdf-<fingerprint>.nt`` (the closed RDF, read only by ``sparql`` and
-``export``). The pickle is replaced last, so a reader never sees a manifest
-pointing at RDF that is not there yet.
+The cache directory holds ``manifest.json`` (what was built from what, and
+the names of the files below) and, named by the build's fingerprint:
+
+- ``graph-<fp>.pickle``: the networkx projection (what most commands load);
+- ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
+- ``names-<fp>.pickle``: municipalities and prefectures with the name index,
+  small enough to load on every ``refer``;
+- ``reach-<fp>.sqlite``: one small pickled graph per municipality holding the
+  answer of the referral walk, so ``refer`` and ``coverage`` read one row.
+
+Every file is written to a temporary name and renamed; the manifest is
+replaced last, so a reader never sees a manifest pointing at files that are
+not complete.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
+import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["cache_dir", "Stored", "save", "load_stored", "load_rdf"]
 
-_MANIFEST = "graph.pickle"
-_FORMAT_VERSION = 2
+_MANIFEST = "manifest.json"
+_FORMAT_VERSION = 3
 
 
 def cache_dir():
@@ -31,55 +41,103 @@ def cache_dir():
 
 @dataclass
 class Stored:
-    graph: object  # networkx.MultiDiGraph
-    inputs: list  # user files given to the build, absolute paths
+    directory: Path
+    inputs: list  # files given to the build, absolute paths
     fingerprint: str
-    rdf_path: Path
     build_args: dict
+    files: dict
+
+    @property
+    def rdf_path(self):
+        return self.directory / self.files["rdf"]
+
+    @property
+    def graph(self):
+        """The whole networkx graph (loaded on first use)."""
+        if not hasattr(self, "_graph"):
+            with open(self.directory / self.files["graph"], "rb") as stream:
+                self._graph = pickle.load(stream)
+        return self._graph
+
+    def names(self):
+        """Municipalities and prefectures with the name index: enough to resolve a name."""
+        with open(self.directory / self.files["names"], "rb") as stream:
+            return pickle.load(stream)
+
+    def reach_graph(self, municipality):
+        """The precomputed referral graph of one municipality (a node id)."""
+        connection = sqlite3.connect(f"file:{self.directory / self.files['reach']}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
+        finally:
+            connection.close()
+        return pickle.loads(row[0]) if row else None
+
+
+def _temporary(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(handle)
+    return Path(temporary)
 
 
 def _atomic_write(path, write):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    temporary = _temporary(path)
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with open(temporary, "wb") as stream:
             write(stream)
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write_reach(path, reach_graphs):
+    temporary = _temporary(path)
+    try:
+        connection = sqlite3.connect(temporary)
+        with connection:
+            connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL)")
+            connection.executemany("INSERT INTO reach VALUES (?, ?)",
+                                   ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL))
+                                    for key, sub in sorted(reach_graphs.items())))
+        connection.close()
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
         raise
 
 
 def save(compiled, directory=None):
     directory = Path(directory or cache_dir())
-    rdf_path = directory / f"rdf-{compiled.fingerprint[:16]}.nt"
-    _atomic_write(rdf_path, lambda stream: stream.write(compiled.rdf.serialize(format="nt", encoding="utf-8")))
-    manifest = {
-        "format": _FORMAT_VERSION,
-        "graph": compiled.graph,
-        "inputs": [str(p) for p in compiled.inputs],
-        "fingerprint": compiled.fingerprint,
-        "rdf": rdf_path.name,
-        "build_args": compiled.build_args,
-    }
-    _atomic_write(directory / _MANIFEST, lambda stream: pickle.dump(manifest, stream, protocol=pickle.HIGHEST_PROTOCOL))
-    for stale in directory.glob("rdf-*.nt"):
-        if stale != rdf_path:
-            stale.unlink()
+    tag = compiled.fingerprint[:16]
+    files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "names": f"names-{tag}.pickle",
+             "reach": f"reach-{tag}.sqlite"}
+    dump = lambda value: lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: E731
+    _atomic_write(directory / files["rdf"], lambda stream: stream.write(compiled.rdf.serialize(format="nt", encoding="utf-8")))
+    _atomic_write(directory / files["graph"], dump(compiled.graph))
+    _atomic_write(directory / files["names"], dump(compiled.names))
+    _write_reach(directory / files["reach"], compiled.reach_graphs)
+    manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
+                "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files}
+    _atomic_write(directory / _MANIFEST, lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode()))
+    keep = set(files.values()) | {_MANIFEST}
+    for stale in directory.iterdir():
+        if stale.name not in keep and not stale.name.endswith(".tmp") and stale.suffix in (".pickle", ".nt", ".sqlite"):
+            stale.unlink(missing_ok=True)
     return directory / _MANIFEST
 
 
 def load_stored(directory=None):
     """The last build, or None when there is none (or it is from an older format)."""
-    path = Path(directory or cache_dir()) / _MANIFEST
+    directory = Path(directory or cache_dir())
+    path = directory / _MANIFEST
     if not path.exists():
         return None
-    with open(path, "rb") as stream:
-        manifest = pickle.load(stream)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
     if manifest.get("format") != _FORMAT_VERSION:
         return None
-    return Stored(manifest["graph"], manifest["inputs"], manifest["fingerprint"], path.parent / manifest["rdf"],
-                  manifest["build_args"])
+    return Stored(directory, manifest["inputs"], manifest["fingerprint"], manifest["build_args"], manifest["files"])
 
 
 def load_rdf(stored):

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "Hop", "Reached", "reach", "municipality_nodes"]
+__all__ = ["LEVELS", "Hop", "Reached", "reach", "reach_subgraph", "municipality_nodes"]
 
 LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
 
@@ -123,8 +123,12 @@ def reach(graph, municipality):
     """Every organisation, window and program reachable from ``municipality``.
 
     Returns a list of :class:`Reached`, one per node, with the best route:
-    fewest hops, then the most local level.
+    fewest hops, then the most local level. A graph made by
+    :func:`reach_subgraph` carries the answer, computed at build time.
     """
+    cached = graph.graph.get("reach_cache", {}).get(municipality)
+    if cached is not None:
+        return list(cached)
     best = {}
 
     def offer(node, level, path):
@@ -151,3 +155,30 @@ def reach(graph, municipality):
                 if offer(target, level, target_path):
                     queue.append((target, level, target_path))
     return [r for r in best.values() if not _types(graph, r.node) & _ROUTE_TYPES]
+
+
+def reach_subgraph(graph, municipality):
+    """The small graph that answers referral and coverage questions for ``municipality``.
+
+    It holds the walk's result (``graph.graph["reach_cache"]``), every node on
+    the walk's paths, and what judging a fit reads beside them: the areas a
+    candidate serves, whom a program is entrusted to and, for a program
+    reached without an organisation on its path, who runs it; the nation,
+    the municipality's prefecture and the support domains. Built once per
+    municipality at build time, so a query reads one small graph instead of
+    the national one.
+    """
+    reached = reach(graph, municipality)
+    keep = {municipality} | {n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain")}
+    keep |= set(_out(graph, municipality, "partOfPrefecture"))
+    for item in reached:
+        keep.update(hop.id for hop in item.path)
+        keep.update(_out(graph, item.node, "servesArea"))
+        if "Program" in _types(graph, item.node):
+            keep.update(_out(graph, item.node, "entrustedTo"))
+            if not any("Organisation" in _types(graph, hop.id) for hop in item.path[:-1]):
+                keep.update(_in(graph, item.node, "runs"))
+    sub = graph.subgraph(keep).copy()
+    sub.graph = {k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "national_report")}
+    sub.graph["reach_cache"] = {municipality: tuple(reached)}
+    return sub

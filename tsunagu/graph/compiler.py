@@ -9,26 +9,22 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from tsunagu import __version__
-from tsunagu.exceptions import BuildMissing, DataError, DataErrors, TsunaguError
+from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.graph.closure import closed_graph
 from tsunagu.graph.names import name_index
+from tsunagu.queries.reach import municipality_nodes, reach_subgraph
 from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
-from tsunagu.graph.store import load_stored, save
+from tsunagu.graph.current import embedded_data_files, fingerprint
+from tsunagu.graph.store import save
 from tsunagu.graph.validate import validate_graph
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
-from tsunagu.ontology import ontology_files
 
 __all__ = [
     "Compiled",
-    "embedded_data_files",
     "read_inputs",
-    "fingerprint",
     "compile_graph",
     "build",
-    "current_graph",
-    "current_rdf",
 ]
 
 
@@ -39,30 +35,8 @@ class Compiled:
     inputs: list  # user files, absolute
     fingerprint: str
     build_args: dict  # how to build it again: paths, municipalities, population, survey
-
-
-def embedded_data_files():
-    """The curated files shipped in ``tsunagu/data``."""
-    root = resources.files("tsunagu") / "data"
-    return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(CURATED_SUFFIXES)), key=lambda p: p.name)
-
-
-def _package_files():
-    """What a build depends on besides the user's files: ontology, data and the build code itself."""
-    root = resources.files("tsunagu.ontology")
-    code = []
-    for package in ("tsunagu.graph", "tsunagu.loaders", "tsunagu.ontology"):
-        code.extend(sorted(Path(str(p)) for p in resources.files(package).iterdir() if p.name.endswith(".py")))
-    return [Path(str(p)) for p in ontology_files()] + [Path(str(root / "shapes.ttl"))] + embedded_data_files() + code
-
-
-def fingerprint(inputs):
-    """A hash over the package's own data and the contents of ``inputs``."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in _package_files() + [Path(p) for p in inputs]:
-        digest.update(str(path.name).encode())
-        digest.update(Path(path).read_bytes())
-    return digest.hexdigest()
+    names: object = None  # networkx graph of municipalities and prefectures with the name index
+    reach_graphs: dict = None  # municipality -> its precomputed referral graph
 
 
 def read_inputs(paths, *, validate=True):
@@ -160,7 +134,22 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     graph.graph["national_report"] = report
     build_args = {"paths": [str(p) for p in user]} | {k: str(v) for k, v in extra.items()}
     all_inputs = user + list(extra.values())
-    return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args)
+    municipalities_ = municipality_nodes(graph)
+    return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args,
+                    names=names_graph(graph), reach_graphs={m: reach_subgraph(graph, m) for m in municipalities_})
+
+
+def names_graph(graph):
+    """Municipalities and prefectures, their names and prefecture links: what resolving a name needs."""
+    keep = [n for n, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"}]
+    light = graph.subgraph(keep).copy()
+    for node in light:
+        data = light.nodes[node]
+        for key in [k for k in data if k not in ("name", "name_en", "kana", "code", "types", "kind")]:
+            del data[key]
+    light.remove_edges_from([(s, t, k) for s, t, k in light.edges(keys=True) if k != "partOfPrefecture"])
+    light.graph = {"names": name_index(light)}
+    return light
 
 
 def build(paths=(), directory=None, **national):
@@ -168,34 +157,3 @@ def build(paths=(), directory=None, **national):
     compiled = compile_graph(paths, **national)
     save(compiled, directory)
     return compiled
-
-
-def _fresh_stored(directory=None, rebuild_notice=None):
-    stored = load_stored(directory)
-    if stored is None:
-        build((), directory)
-        return load_stored(directory)
-    missing = [p for p in stored.inputs if not Path(p).is_file()]
-    if missing:
-        raise BuildMissing(
-            f"{missing[0]} was part of the last build and is gone; run 'tsunagu build' with the files you want."
-        )
-    if fingerprint(stored.inputs) != stored.fingerprint:
-        if rebuild_notice:
-            rebuild_notice("A source changed since the last build; rebuilding.")
-        args = dict(stored.build_args)
-        build(args.pop("paths", []), directory, **args)
-        stored = load_stored(directory)
-    return stored
-
-
-def current_graph(directory=None, rebuild_notice=None):
-    """The networkx graph of the last build; builds the embedded data on first use."""
-    return _fresh_stored(directory, rebuild_notice).graph
-
-
-def current_rdf(directory=None, rebuild_notice=None):
-    """The closed RDF graph of the last build."""
-    from tsunagu.graph.store import load_rdf
-
-    return load_rdf(_fresh_stored(directory, rebuild_notice))
