@@ -11,7 +11,7 @@ from rdflib import Graph
 
 from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.graph.closure import closed_graph
-from tsunagu.graph.names import name_index
+from tsunagu.graph.names import name_index, name_table
 from tsunagu.queries.reach import municipality_nodes, reach_subgraph
 from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
@@ -130,6 +130,8 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     graph = project(asserted, closed)
     graph.graph["names"] = name_index(graph)
     graph.graph.update(graph_vocabulary())
+    graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
+    graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
     graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
     graph.graph["national_report"] = report
     build_args = {"paths": [str(p) for p in user]} | {k: str(v) for k, v in extra.items()}
@@ -140,16 +142,8 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
 
 
 def names_graph(graph):
-    """Municipalities and prefectures, their names and prefecture links: what resolving a name needs."""
-    keep = [n for n, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"}]
-    light = graph.subgraph(keep).copy()
-    for node in light:
-        data = light.nodes[node]
-        for key in [k for k in data if k not in ("name", "name_en", "kana", "code", "types", "kind")]:
-            del data[key]
-    light.remove_edges_from([(s, t, k) for s, t, k in light.edges(keys=True) if k != "partOfPrefecture"])
-    light.graph = {"names": name_index(light)}
-    return light
+    """Municipalities and prefectures with their names: what resolving a name on the fast path needs."""
+    return name_table(graph)
 
 
 def build(paths=(), directory=None, **national):

@@ -7,7 +7,7 @@ import unicodedata
 
 from tsunagu.exceptions import AmbiguousName, NameNotFound
 
-__all__ = ["normalise_name", "name_index", "resolve", "describe"]
+__all__ = ["NameTable", "normalise_name", "name_index", "name_table", "resolve", "describe"]
 
 _KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
 
@@ -28,40 +28,69 @@ def name_index(graph):
     return {key: sorted(set(nodes)) for key, nodes in index.items()}
 
 
-def describe(graph, node):
+class NameTable:
+    """Plain dicts that resolve a name without loading a graph: what a cold ``refer`` reads."""
+
+    def __init__(self, index, entries):
+        self.index = index  # normalised name -> [node]
+        self.entries = entries  # node -> (name, code, prefecture name, frozenset of types)
+
+
+def name_table(graph, types=("Municipality", "Prefecture")):
+    """A :class:`NameTable` of the nodes of ``types``."""
+    wanted = set(types)
+    entries = {}
+    for node, data in graph.nodes(data=True):
+        if wanted & set(data.get("types", ())):
+            entries[node] = (data.get("name"), data.get("code"), _prefecture_name(graph, node),
+                             frozenset(data.get("types", ())))
+    index = {key: [n for n in nodes if n in entries] for key, nodes in name_index(graph.subgraph(entries)).items()}
+    return NameTable(index, entries)
+
+
+def _prefecture_name(graph, node):
+    for _, target, key in graph.out_edges(node, keys=True):
+        if key == "partOfPrefecture":
+            return graph.nodes[target].get("name")
+    return None
+
+
+def _entry(source, node):
+    if isinstance(source, NameTable):
+        return source.entries[node]
+    data = source.nodes[node]
+    return data.get("name"), data.get("code"), _prefecture_name(source, node), frozenset(data.get("types", ()))
+
+
+def describe(source, node):
     """A one-line description that tells two same-named entities apart."""
-    data = graph.nodes[node]
-    prefecture = next(
-        (graph.nodes[t].get("name") for _, t, k in graph.out_edges(node, keys=True) if k == "partOfPrefecture"),
-        None,
-    )
-    details = ", ".join(part for part in (prefecture, data.get("code"), f"id {node}") if part)
-    return f"{data.get('name', node)} ({details})"
+    name, code, prefecture, _ = _entry(source, node)
+    details = ", ".join(part for part in (prefecture, code, f"id {node}") if part)
+    return f"{name or node} ({details})"
 
 
-def resolve(graph, text, *, types=None):
-    """The node that ``text`` names, optionally only among nodes of ``types``.
+def resolve(source, text, *, types=None):
+    """The node that ``text`` names in a graph or :class:`NameTable`, optionally only among ``types``.
 
     Raises :class:`NameNotFound` (with close matches) or :class:`AmbiguousName`
     (listing every candidate with its prefecture and code).
     """
-    index = graph.graph.get("names") or name_index(graph)
+    index = source.index if isinstance(source, NameTable) else (source.graph.get("names") or name_index(source))
     wanted = set(types or ())
 
     def fits(node):
-        return not wanted or wanted & set(graph.nodes[node].get("types", ()))
+        return not wanted or bool(wanted & _entry(source, node)[3])
 
     key = normalise_name(text)
     candidates = [n for n in index.get(key, ()) if fits(n)]
     if len(candidates) == 1:
         return candidates[0]
     if len(candidates) > 1:
-        candidates.sort(key=lambda n: (graph.nodes[n].get("code") or "", n))
-        raise AmbiguousName(text, [describe(graph, n) for n in candidates])
+        candidates.sort(key=lambda n: (_entry(source, n)[1] or "", n))
+        raise AmbiguousName(text, [describe(source, n) for n in candidates])
     keys = [k for k, nodes in index.items() if any(fits(n) for n in nodes)]
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.5)
     suggestions = []
     for match in close:
-        suggestions.extend(describe(graph, n) for n in index[match] if fits(n))
+        suggestions.extend(describe(source, n) for n in index[match] if fits(n))
     raise NameNotFound(text, suggestions[:5])
-

@@ -93,14 +93,15 @@ def _atomic_write(path, write):
 
 
 def _write_reach(path, reach_graphs):
+    """``reach_graphs``: a dict, or an iterable of (municipality, graph) pairs written as they come."""
+    items = reach_graphs.items() if isinstance(reach_graphs, dict) else reach_graphs
     temporary = _temporary(path)
     try:
         connection = sqlite3.connect(temporary)
         with connection:
             connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL)")
             connection.executemany("INSERT INTO reach VALUES (?, ?)",
-                                   ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL))
-                                    for key, sub in sorted(reach_graphs.items())))
+                                   ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)) for key, sub in items))
         connection.close()
         os.replace(temporary, path)
     except BaseException:

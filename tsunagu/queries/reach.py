@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "Hop", "Reached", "reach", "reach_subgraph", "municipality_nodes"]
+__all__ = ["LEVELS", "Hop", "Reached", "reach", "reach_subgraph", "municipality_nodes", "nation_nodes", "constant_nodes"]
 
 LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
 
@@ -58,6 +58,20 @@ class Reached:
     @property
     def hops(self):
         return len(self.path) - 1
+
+
+def nation_nodes(graph):
+    """The nation(s): kept on the graph by the build, found by a scan otherwise."""
+    if "nations" in graph.graph:
+        return graph.graph["nations"]
+    return sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
+
+
+def constant_nodes(graph):
+    """Nodes every municipality's referral graph holds: the nation(s) and the support domains."""
+    if "constant_nodes" in graph.graph:
+        return graph.graph["constant_nodes"]
+    return sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
 
 
 def municipality_nodes(graph):
@@ -95,7 +109,7 @@ def _anchors(graph, municipality):
         for platform in _in(graph, prefecture, "servesArea"):
             if "PrefecturalPlatform" in _types(graph, platform):
                 anchors.append((platform, "prefecture", pref_path + (_hop(graph, platform, "servesArea", True),)))
-    for nation in sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation"):
+    for nation in nation_nodes(graph):
         anchors.append((nation, "national", start + (_hop(graph, nation, "withinNation"),)))
     return anchors
 
@@ -169,7 +183,7 @@ def reach_subgraph(graph, municipality):
     the national one.
     """
     reached = reach(graph, municipality)
-    keep = {municipality} | {n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain")}
+    keep = {municipality} | set(constant_nodes(graph))
     keep |= set(_out(graph, municipality, "partOfPrefecture"))
     for item in reached:
         keep.update(hop.id for hop in item.path)
@@ -179,6 +193,10 @@ def reach_subgraph(graph, municipality):
             if not any("Organisation" in _types(graph, hop.id) for hop in item.path[:-1]):
                 keep.update(_in(graph, item.node, "runs"))
     sub = graph.subgraph(keep).copy()
-    sub.graph = {k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "national_report")}
+    sub.graph = {k: v for k, v in graph.graph.items()
+                 if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
     sub.graph["reach_cache"] = {municipality: tuple(reached)}
+    from tsunagu.queries.referral import referral_candidates  # the fit rules read what the walk found
+
+    sub.graph["candidate_cache"] = {municipality: referral_candidates(sub, municipality)}
     return sub

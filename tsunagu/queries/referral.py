@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from tsunagu.exceptions import TsunaguError
 from tsunagu.graph.names import normalise_name, resolve
-from tsunagu.queries.reach import LEVELS, reach
+from tsunagu.queries.reach import LEVELS, nation_nodes, reach
 
-__all__ = ["Referral", "referrals", "resolve_needs", "resolve_municipality", "age_text", "age_fit"]
+__all__ = ["referrals", "referral_candidates", "resolve_needs", "resolve_municipality", "age_text", "age_fit"]
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
 
@@ -63,26 +63,8 @@ def age_fit(data, age):
     return True, f"age {age} within {text}", None
 
 
-def _served_areas(graph, node):
-    return {t for _, t, k in graph.out_edges(node, keys=True) if k == "servesArea"}
-
-
-def _domain_match(graph, node, needs):
-    """(matched needs, how): explicit domains first, else the organisation type's typical ones."""
-    broader = graph.graph["domain_broader"]
-    data = graph.nodes[node]
-    explicit = data.get("domains") or []
-    domains, how = (explicit, "stated") if explicit else (data.get("type_domains") or [], "typical of " + data["kind"])
-    matched = [need for need in needs if any(need in broader.get(d, (d,)) for d in domains)]
-    return matched, how, domains
-
-
-class Referral(dict):
-    """One answer row: a plain dict (JSON-ready) with a sort key."""
-
-    def sort_key(self):
-        return (self["hops"], LEVELS.index(self["level"]), -self["_score"], self["organisation"]["name"] or "",
-                (self["program"] or {}).get("name") or "")
+def _entry(graph, node):
+    return None if node is None else {"id": node, "name": graph.nodes[node].get("name"), "kind": graph.nodes[node].get("kind")}
 
 
 def _organisation_of(graph, reached):
@@ -98,48 +80,70 @@ def _organisation_of(graph, reached):
     return runners[0] if runners else None
 
 
-def _entry(graph, node):
-    return None if node is None else {"id": node, "name": graph.nodes[node].get("name"), "kind": graph.nodes[node].get("kind")}
+def referral_candidates(graph, municipality):
+    """What a referral from ``municipality`` chooses among, with everything that does not
+    depend on the person: route, organisation, domains (with their broader
+    concepts), age range and the area check. Precomputed at build time."""
+    cached = graph.graph.get("candidate_cache", {}).get(municipality)
+    if cached is not None:
+        return cached
+    broader = graph.graph["domain_broader"]
+    areas_ok = {municipality} | {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
+    areas_ok |= set(nation_nodes(graph))
+    place = graph.nodes[municipality]["name"]
+    candidates = []
+    for reached in reach(graph, municipality):
+        data = graph.nodes[reached.node]
+        if not set(data["types"]) & (_PROVIDER_TYPES | {"Program"}):
+            continue
+        is_program = "Program" in data["types"]
+        explicit = data.get("domains") or []
+        domains, how = (explicit, "stated") if explicit else (data.get("type_domains") or [], "typical of " + data["kind"])
+        served = {t for _, t, k in graph.out_edges(reached.node, keys=True) if k == "servesArea"}
+        area_excluded = area_reason = None
+        if served and not served & areas_ok:
+            names = ", ".join(sorted(graph.nodes[a].get("name", a) for a in served))
+            area_excluded = f"does not serve {place} (serves {names})"
+        elif served:
+            area_reason = "serves " + ", ".join(sorted(graph.nodes[a].get("name", a) for a in served & areas_ok))
+        else:
+            via = reached.path[1] if len(reached.path) > 1 else reached.path[0]
+            area_reason = f"reached through {via.name} ({reached.level} level)"
+        candidates.append({
+            "organisation": _entry(graph, _organisation_of(graph, reached) if is_program else reached.node),
+            "program": {"id": reached.node, "name": data.get("name")} if is_program else None,
+            "level": reached.level, "hops": reached.hops, "path": [hop.as_dict() for hop in reached.path],
+            "domains": domains, "how": how, "covers": frozenset(a for d in domains for a in broader.get(d, (d,))),
+            "age": age_text(data), "age_stated": bool(data.get("age_stated")),
+            "age_min": data.get("age_min"), "age_max": data.get("age_max"),
+            "area_reason": area_reason, "area_excluded": area_excluded,
+            "rank_key": (reached.hops, LEVELS.index(reached.level)),
+        })
+    return candidates
 
 
-def _evaluate(graph, reached, municipality, age, needs, areas_ok):
-    """A :class:`Referral` (kept or excluded) for one reached program or organisation."""
-    node = reached.node
-    data = graph.nodes[node]
-    is_program = "Program" in data["types"]
-    organisation = _organisation_of(graph, reached) if is_program else node
-    matched, how, domains = _domain_match(graph, node, needs)
-    fits_age, age_reason, flag = age_fit(data, age)
-    served = _served_areas(graph, node)
+def _evaluate(candidate, age, needs):
+    """One answer row (kept, or excluded with why) for one candidate and one person."""
+    matched = [need for need in needs if need in candidate["covers"]]
+    fits_age, age_reason, flag = age_fit(candidate, age)
     reasons, excluded = [], []
     if matched:
-        reasons.append(f"covers {', '.join(matched)} ({how})")
+        reasons.append(f"covers {', '.join(matched)} ({candidate['how']})")
     else:
-        excluded.append(f"domain not covered (covers: {', '.join(domains) or 'nothing stated'})")
+        excluded.append(f"domain not covered (covers: {', '.join(candidate['domains']) or 'nothing stated'})")
     (reasons if fits_age else excluded).append(age_reason)
-    if served and not served & areas_ok:
-        names = ", ".join(sorted(graph.nodes[a].get("name", a) for a in served))
-        excluded.append(f"does not serve {graph.nodes[municipality]['name']} (serves {names})")
-    elif served:
-        names = ", ".join(sorted(graph.nodes[a].get("name", a) for a in served & areas_ok))
-        reasons.append(f"serves {names}")
+    if candidate["area_excluded"]:
+        excluded.append(candidate["area_excluded"])
     else:
-        via = reached.path[1] if len(reached.path) > 1 else reached.path[0]
-        reasons.append(f"reached through {via.name} ({reached.level} level)")
-    score = (2 if how == "stated" else 1) * bool(matched) + (2 if data.get("age_stated") and flag is None else 1)
-    return Referral(
-        organisation=_entry(graph, organisation),
-        program={"id": node, "name": data.get("name")} if is_program else None,
-        level=reached.level,
-        hops=reached.hops,
-        path=[hop.as_dict() for hop in reached.path],
-        matched=matched,
-        age=age_text(data),
-        flags=[flag] if flag and fits_age else [],
-        reasons=reasons,
-        excluded_because=excluded,
-        _score=score,
-    )
+        reasons.append(candidate["area_reason"])
+    score = (2 if candidate["how"] == "stated" else 1) * bool(matched) + (2 if candidate["age_stated"] and flag is None else 1)
+    return {
+        "organisation": candidate["organisation"], "program": candidate["program"], "level": candidate["level"],
+        "hops": candidate["hops"], "path": candidate["path"], "matched": matched, "age": candidate["age"],
+        "flags": [flag] if flag and fits_age else [], "reasons": reasons, "excluded_because": excluded,
+        "_key": candidate["rank_key"] + (-score, candidate["organisation"]["name"] or "",
+                                         (candidate["program"] or {}).get("name") or ""),
+    }
 
 
 def referrals(graph, municipality, age, needs, *, explain=False, collapse=True):
@@ -155,27 +159,22 @@ def referrals(graph, municipality, age, needs, *, explain=False, collapse=True):
     """
     if not 0 <= age <= 130:
         raise TsunaguError(f"age {age} is not between 0 and 130")
-    areas_ok = {municipality} | {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
-    areas_ok |= {n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation"}
-    reached = [r for r in reach(graph, municipality)
-               if set(graph.nodes[r.node]["types"]) & (_PROVIDER_TYPES | {"Program"})]
-    rows = [_evaluate(graph, r, municipality, age, needs, areas_ok) for r in reached]
+    rows = [_evaluate(candidate, age, needs) for candidate in referral_candidates(graph, municipality)]
     kept = [row for row in rows if not row["excluded_because"]]
     # An organisation matched through a program of its own is listed with the
     # program; listing the bare organisation again would say the same thing.
-    via_program = {(row["organisation"] or {}).get("id") for row in kept if row["program"]}
     if collapse:
+        via_program = {(row["organisation"] or {}).get("id") for row in kept if row["program"]}
         kept = [row for row in kept if row["program"] or row["organisation"]["id"] not in via_program]
     missed = [row for row in rows if row["excluded_because"]]
-    kept.sort(key=Referral.sort_key)
+    kept.sort(key=lambda row: row["_key"])
     # the nearest misses first: one reason to exclude before several
-    missed.sort(key=lambda row: (len(row["excluded_because"]),) + row.sort_key())
-    for group in (kept, missed):
+    missed.sort(key=lambda row: (len(row["excluded_because"]),) + row["_key"])
+    for group, drop in ((kept, "excluded_because"), (missed, "flags")):
         for rank, row in enumerate(group, start=1):
             row["rank"] = rank
-            row.pop("_score")
-            row.pop("excluded_because" if group is kept else "flags")
-    result = {"matches": [dict(row) for row in kept]}
+            del row["_key"], row[drop]
+    result = {"matches": kept}
     if explain:
-        result["near_misses"] = [dict(row) for row in missed]
+        result["near_misses"] = missed
     return result
