@@ -1,4 +1,5 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TSUNAGU_SHARED", ROOT.parent / "shared"))
 SEEDS = SHARED / "seeds"
 BROKEN = Path(__file__).parent / "broken"
+sys.path.insert(0, str(ROOT))  # bench/ is importable from the tests
 
 
 @pytest.fixture(autouse=True)
