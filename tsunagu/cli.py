@@ -57,6 +57,18 @@ def _open_backend(uri, user, database):
     return BoltBackend(uri, user=user, password=_password(), database=database)
 
 
+def _municipality_graph(municipality, backend, user, database):
+    """(key, graph) answering referral and coverage questions for one municipality:
+    its precomputed graph from the last build, or the part of a Bolt server's graph the walk touches."""
+    if backend:
+        with _open_backend(backend, user, database) as server:
+            key = server.resolve(municipality, types={"Municipality"})
+            return key, server.reach_graph(key)
+    from tsunagu.graph import current_reach_graph
+
+    return current_reach_graph(municipality, rebuild_notice=_notice)
+
+
 def _graph():
     from tsunagu.graph import current_graph
 
@@ -204,16 +216,9 @@ def refer(municipality, age, needs, explain, backend, user, database):
     (municipality, platform, wide-area, prefecture, national), then the better fit.
     """
     from tsunagu.output import Shaped
-    from tsunagu.queries.referral import referrals, resolve_municipality, resolve_needs
+    from tsunagu.queries.referral import referrals, resolve_needs
 
-    if backend:
-        with _open_backend(backend, user, database) as server:
-            key = server.resolve(municipality, types={"Municipality"})
-            graph = server.reach_graph(key)
-    else:
-        from tsunagu.graph import current_reach_graph
-
-        key, graph = current_reach_graph(municipality, rebuild_notice=_notice)
+    key, graph = _municipality_graph(municipality, backend, user, database)
     result = referrals(graph, key, age, resolve_needs(graph, needs), explain=explain)
     flat = {"matches": [_referral_row(row) for row in result["matches"]]}
     if explain:
@@ -359,14 +364,7 @@ def coverage(municipality, bands, backend, user, database):
     from tsunagu.output import Shaped
     from tsunagu.queries.coverage import coverage_matrix, matrix_rows
 
-    if backend:
-        with _open_backend(backend, user, database) as server:
-            key = server.resolve(municipality, types={"Municipality"})
-            graph = server.reach_graph(key)
-    else:
-        from tsunagu.graph import current_reach_graph
-
-        key, graph = current_reach_graph(municipality, rebuild_notice=_notice)
+    key, graph = _municipality_graph(municipality, backend, user, database)
     matrix = coverage_matrix(graph, key, bands=bands)
     providers = {}
     for cell in matrix["cells"]:

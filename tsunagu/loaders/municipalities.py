@@ -112,6 +112,20 @@ def _coordinate(raw, path, line, errors, field_name):
         return None
 
 
+def _data_rows(reader, width, path, errors):
+    """(line, values) for each non-empty row; short rows become errors."""
+    try:
+        for line, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) < width:
+                errors.append(DataError(path, f"has {len(values)} fields, the header {width}", line=line))
+                continue
+            yield line, values
+    except UnicodeDecodeError as error:
+        raise DataError(path, "not UTF-8 text") from error
+
+
 def _open_csv(path):
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
@@ -135,31 +149,23 @@ def read_localgovjp(path):
         if missing:
             raise DataError(path, f"not a localgovjp file: missing column(s) {', '.join(missing)}", line=1)
         column = {name: header.index(name) for name in _LOCALGOV_COLUMNS}
-        try:
-            for line, values in enumerate(reader, start=2):
-                if not any(values):
-                    continue
-                if len(values) < len(header):
-                    errors.append(DataError(path, f"has {len(values)} fields, the header {len(header)}", line=line))
-                    continue
-                get = {name: values[index].strip() for name, index in column.items()}
-                code = _code(get["lgcode"], path, line, errors, "lgcode")
-                if code is None:
-                    continue
-                if not get["city"]:
-                    errors.append(DataError(path, "no municipality name", line=line, field="city"))
-                    continue
-                prefecture_code = _prefecture_code(code[:2])
-                national.prefectures.setdefault(prefecture_code, (get["pref"], None, line, ",".join(values[:2])))
-                row = MunicipalityRow(
-                    code, get["city"], _hiragana(get["citykana"]), prefecture_code, get["pref"], line,
-                    ",".join(values[:5]) + "," + get["lgcode"],
-                    lat=_coordinate(get["lat"], path, line, errors, "lat"),
-                    lng=_coordinate(get["lng"], path, line, errors, "lng"), url=get["url"] or None,
-                )
-                (national.wards if " " in get["city"] else national.municipalities).append(row)
-        except UnicodeDecodeError as error:
-            raise DataError(path, "not UTF-8 text") from error
+        for line, values in _data_rows(reader, len(header), path, errors):
+            get = {name: values[index].strip() for name, index in column.items()}
+            code = _code(get["lgcode"], path, line, errors, "lgcode")
+            if code is None:
+                continue
+            if not get["city"]:
+                errors.append(DataError(path, "no municipality name", line=line, field="city"))
+                continue
+            prefecture_code = _prefecture_code(code[:2])
+            national.prefectures.setdefault(prefecture_code, (get["pref"], None, line, ",".join(values[:2])))
+            row = MunicipalityRow(
+                code, get["city"], _hiragana(get["citykana"]), prefecture_code, get["pref"], line,
+                ",".join(values[:5]) + "," + get["lgcode"],
+                lat=_coordinate(get["lat"], path, line, errors, "lat"),
+                lng=_coordinate(get["lng"], path, line, errors, "lng"), url=get["url"] or None,
+            )
+            (national.wards if " " in get["city"] else national.municipalities).append(row)
     if errors:
         raise DataErrors(errors)
     return _derive_kinds(national)
@@ -186,25 +192,17 @@ def read_mic_codes(path):
         if missing:
             raise DataError(path, f"not a 全国地方公共団体コード list: missing column(s) {', '.join(missing)}", line=1)
         index = [header.index(n) for n in wanted]
-        try:
-            for line, values in enumerate(reader, start=2):
-                if not any(v.strip() for v in values):
-                    continue
-                if len(values) < len(header):
-                    errors.append(DataError(path, f"has {len(values)} fields, the header {len(header)}", line=line))
-                    continue
-                code_raw, pref, city, pref_kana, city_kana = (values[i].strip() for i in index)
-                code = _code(code_raw, path, line, errors, MIC_COLUMNS[0])
-                if code is None:
-                    continue
-                text = ",".join(v.strip() for v in values[:5])
-                if not city:
-                    national.prefectures[code] = (pref, _hiragana(pref_kana), line, text)
-                    continue
-                row = MunicipalityRow(code, city, _hiragana(city_kana), _prefecture_code(code[:2]), pref, line, text)
-                (national.wards if _is_designated_ward(code, city) else national.municipalities).append(row)
-        except UnicodeDecodeError as error:
-            raise DataError(path, "not UTF-8 text") from error
+        for line, values in _data_rows(reader, len(header), path, errors):
+            code_raw, pref, city, pref_kana, city_kana = (values[i].strip() for i in index)
+            code = _code(code_raw, path, line, errors, MIC_COLUMNS[0])
+            if code is None:
+                continue
+            text = ",".join(v.strip() for v in values[:5])
+            if not city:
+                national.prefectures[code] = (pref, _hiragana(pref_kana), line, text)
+                continue
+            row = MunicipalityRow(code, city, _hiragana(city_kana), _prefecture_code(code[:2]), pref, line, text)
+            (national.wards if _is_designated_ward(code, city) else national.municipalities).append(row)
     if errors:
         raise DataErrors(errors)
     return _derive_kinds(national)

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from tsunagu.queries.referral import age_text
+
 __all__ = ["entity_details", "graph_stats"]
 
 _HIDDEN = {"types", "sources", "age_stated"}
-
-
-def _age_text(data):
-    if not data.get("age_stated"):
-        return "not stated"
-    low, high = data.get("age_min"), data.get("age_max")
-    return f"{'' if low is None else low}-{'' if high is None else high}"
 
 
 def entity_details(graph, node):
@@ -22,7 +17,7 @@ def entity_details(graph, node):
     attributes = {"id": node}
     attributes.update({k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, [], "")})
     if set(data.get("types", ())) & {"Program", "Organisation", "ConsultationWindow"}:
-        attributes["age"] = _age_text(data)
+        attributes["age"] = age_text(data)
     attributes.pop("age_min", None)
     attributes.pop("age_max", None)
     neighbours = []
