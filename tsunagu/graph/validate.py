@@ -7,13 +7,14 @@ from rdflib.namespace import OWL, RDF, SH
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
-from tsunagu.ontology import ID, entity_id, load_ontology, shapes_graph
+from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
 
 __all__ = ["shacl_errors", "dangling_reference_errors", "validate_graph"]
 
 _FIELD_OF_PREDICATE = {}
 for _name, _spec in FIELDS.items():
     _FIELD_OF_PREDICATE.setdefault(_spec.predicate, _name)
+_FIELD_OF_PREDICATE[TG.minAge] = _FIELD_OF_PREDICATE[TG.maxAge] = "age"  # bounds of the age range a record gives
 
 
 def _locate(node, locations, default_file):

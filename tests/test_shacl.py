@@ -1,0 +1,59 @@
+"""The shapes on their own: they accept the embedded data and reject each kind of bad input
+when it arrives as RDF, past the curated loader's own checks."""
+
+import pytest
+from rdflib import Graph
+
+from tsunagu.graph.validate import shacl_errors
+
+PREFIXES = """
+@prefix tg: <https://w3id.org/tsunagu/def#> .
+@prefix tgd: <https://w3id.org/tsunagu/domain/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix x: <https://w3id.org/tsunagu/id/> .
+<https://w3id.org/tsunagu/id/source/t> a tg:SourcePassage ; tg:quote "t" ; dcterms:isPartOf <https://w3id.org/tsunagu/id/document/t> .
+<https://w3id.org/tsunagu/id/document/t> a tg:SourceDocument ; dcterms:identifier "t" .
+x:pref a tg:Prefecture ; rdfs:label "高知県"@ja ; tg:code "390003" ; prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> .
+"""
+
+CASES = {
+    "unknown reference": ("x:p a tg:Program ; rdfs:label \"事業\"@ja ; tg:entrustedTo x:nobody ; "
+                          "prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> .", "entrusted_to"),
+    "duplicate id": ("x:t a tg:Town ; rdfs:label \"いの町\"@ja , \"もう一つ\"@ja ; tg:code \"393860\" ; tg:partOfPrefecture x:pref ; "
+                     "prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> .", "name"),
+    "wrong check digit": ("x:t a tg:Town ; rdfs:label \"いの町\"@ja ; tg:code \"393861\" ; tg:partOfPrefecture x:pref ; "
+                          "prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> .", None),
+    "age min above max": ("x:p a tg:Program ; rdfs:label \"事業\"@ja ; tg:targetsAge <https://w3id.org/tsunagu/id/p/age> ; "
+                          "prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> . "
+                          "<https://w3id.org/tsunagu/id/p/age> a tg:AgeRange ; tg:minAge 39 ; tg:maxAge 15 .", "age"),
+    "unknown domain": ("x:p a tg:Program ; rdfs:label \"事業\"@ja ; tg:coversDomain tgd:astrology ; "
+                       "prov:wasDerivedFrom <https://w3id.org/tsunagu/id/source/t> .", "domains"),
+    "no source": ("x:p a tg:Program ; rdfs:label \"事業\"@ja .", None),
+}
+
+
+def _graph(text):
+    return Graph().parse(data=PREFIXES + text, format="turtle")
+
+
+def test_shapes_accept_the_embedded_data(compiled):
+    from tsunagu.graph import read_inputs
+    from tsunagu.graph.current import embedded_data_files
+
+    asserted, locations, _ = read_inputs(embedded_data_files(), validate=False)
+    assert shacl_errors(asserted, locations) == []
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_shapes_reject(case):
+    text, field = CASES[case]
+    errors = shacl_errors(_graph(text), {}, default_file="case.ttl")
+    assert errors, case
+    if field:
+        assert any(e.field == field for e in errors), [str(e) for e in errors]
+    if case == "age min above max":
+        assert any(e.record == "p" for e in errors)
+    if case == "wrong check digit":
+        assert any("393861 has a wrong check digit" in e.message for e in errors)
