@@ -42,7 +42,7 @@ def _timed(function, *args, **kwargs):
 
 def _to_rdf(graph):
     """The synthetic projection as the closed RDF the SPARQL files read."""
-    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib import BNode, Graph, Literal
     from rdflib.namespace import RDF, RDFS
 
     from tsunagu.ontology import ID, TG, load_ontology
@@ -132,7 +132,7 @@ def child(scale, municipalities, seed, bolt, sparql_sample, diagrams_all):
     for m, age, need in triples[:100]:
         start = time.perf_counter()
         graph.graph.pop("candidate_cache", None)
-        candidates = referral_candidates(graph, m)  # the walk on the whole graph, no precomputation
+        referral_candidates(graph, m)  # the walk on the whole graph, no precomputation
         uncached.append(time.perf_counter() - start)
     out["referral_bfs_p50_ms"] = _percentiles(uncached)[0] * 1000
 

@@ -63,14 +63,12 @@ def bolt_server(tmp_path_factory):
             "database": os.environ.get("TSUNAGU_BOLT_DATABASE"),
         }
         return
-    try:
-        import arcadedb_embedded  # noqa: F401  (ships the server jars)
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("arcadedb_embedded") is None:  # the package ships the server jars
         if os.environ.get("CI") == "true":
             pytest.fail("CI must run the Bolt tests: set TSUNAGU_BOLT_URI or install arcadedb-embedded")
         pytest.skip("no Bolt server: set TSUNAGU_BOLT_URI/_USER/_PASSWORD, or pip install arcadedb-embedded")
-    import importlib.util
-
     spec = importlib.util.spec_from_file_location("arcadedb_server", ROOT / "scripts" / "arcadedb_server.py")
     server = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(server)

@@ -10,7 +10,7 @@ import pytest
 
 from tsunagu.bolt import BoltBackend, bolt_errors, connect, push_graph
 from tsunagu.cli import cli
-from tsunagu.exceptions import AmbiguousName, BoltError, NameNotFound
+from tsunagu.exceptions import BoltError, NameNotFound
 from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
 from tsunagu.queries.reach import municipality_nodes
 from tsunagu.queries.referral import referrals

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 import pytest
 
-from conftest import BROKEN
 from tsunagu.cli import cli
 
 

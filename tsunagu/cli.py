@@ -360,7 +360,6 @@ def coverage(municipality, bands, backend, user, database):
     then the most local level that fills it: M municipality, P platform,
     W wide-area, Pr prefecture, N national. JSON gives every cell with its providers.
     """
-    from tsunagu.graph import resolve
     from tsunagu.output import Shaped
     from tsunagu.queries.coverage import coverage_matrix, matrix_rows
 

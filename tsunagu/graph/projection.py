@@ -12,7 +12,7 @@ import datetime as dt
 
 import networkx as nx
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS
 
 from tsunagu.graph.closure import inferred_runs
 from tsunagu.ontology import ID, TG, entity_id, load_ontology
