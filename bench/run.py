@@ -245,7 +245,8 @@ def main():
             cells = "".join(f"{(fmt.format(r[key]) + ('*' if key == 'diagrams_s' and r.get('diagrams_extrapolated') else '')) if key in r else '-':>14}"
                             for r in results)
             print(f"{label:<52}{cells}")
-    print("* extrapolated from 100 diagrams")
+    if any(r.get("diagrams_extrapolated") for r in results):
+        print("* extrapolated from 100 diagrams")
     first = results[0]
     print("\nratios")
     print(f"  referral p50, embedded / floor:          {first['referral_p50_ms'] / max(first['referral_floor_p50_ms'], 1e-9):8.1f}x")
