@@ -192,7 +192,12 @@ def reach_subgraph(graph, municipality):
             keep.update(_out(graph, item.node, "entrustedTo"))
             if not any("Organisation" in _types(graph, hop.id) for hop in item.path[:-1]):
                 keep.update(_in(graph, item.node, "runs"))
-    sub = graph.subgraph(keep).copy()
+    # Copied by hand: graph.subgraph(keep).copy() walks the whole adjacency of
+    # the support-domain nodes, which every provider in the country points at.
+    sub = type(graph)()
+    sub.add_nodes_from((node, graph.nodes[node]) for node in keep)
+    sub.add_edges_from((node, target, key, data) for node in keep
+                       for _, target, key, data in graph.out_edges(node, keys=True, data=True) if target in keep)
     sub.graph = {k: v for k, v in graph.graph.items()
                  if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
     sub.graph["reach_cache"] = {municipality: tuple(reached)}
