@@ -163,6 +163,8 @@ def reach(graph, municipality):
         if best[node].path != path:  # a better route was found since
             continue
         for relation, inverse in _ONWARD:
+            if inverse and "RegionalSupportCentre" not in _types(graph, node):
+                continue  # only a centre has satellites; a national program's in-edges run to every office
             targets = _in(graph, node, relation) if inverse else _out(graph, node, relation)
             for target in targets:
                 target_path = path + (_hop(graph, target, relation, inverse),)
