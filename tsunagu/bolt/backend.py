@@ -30,6 +30,14 @@ READ_CYPHER = {
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]-(b:Tsunagu) WHERE r.relation IN $relations "
         "RETURN startNode(r).key AS source, endNode(r).key AS target, properties(r) AS edge, properties(b) AS node"
     ),
+    "outgoing": (
+        "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) WHERE r.relation IN $relations "
+        "RETURN a.key AS source, b.key AS target, properties(r) AS edge, properties(b) AS node"
+    ),
+    "incoming": (
+        "UNWIND $keys AS k MATCH (b:Tsunagu)-[r:LINK]->(a:Tsunagu {key: k}) WHERE r.relation IN $relations "
+        "RETURN b.key AS source, a.key AS target, properties(r) AS edge, properties(b) AS node"
+    ),
     "named": (
         "MATCH (n:Tsunagu) WHERE $name IN n.names "
         "OPTIONAL MATCH (n)-[r:LINK]->(p:Tsunagu) WHERE r.relation = 'partOfPrefecture' "
@@ -45,7 +53,7 @@ READ_CYPHER = {
 _AREA_RELATIONS = ["servesArea", "windowOf", "locatedIn", "partOfPrefecture", "memberOf", "secretariatOf"]
 _ANCHOR_RELATIONS = _AREA_RELATIONS + ["advises", "runs"]
 _ADVISER_RELATIONS = ["memberOf", "secretariatOf", "servesArea"]
-_ONWARD_RELATIONS = ["runs", "entrustedTo", "satelliteOf", "servesArea"]
+_ONWARD_RELATIONS = ["runs", "entrustedTo", "servesArea"]  # outgoing; satellites come in, to centres only
 _DUTY_RELATIONS = ["ofMunicipality", "servesArea", "windowOf", "partOfPrefecture"]
 
 
@@ -90,12 +98,13 @@ class BoltBackend:
             key, data = decode_node(row["node"])
             graph.add_node(key, **data)
 
-    def _expand(self, graph, keys, relations):
-        """Add the edges of ``relations`` touching ``keys``, and their other ends."""
+    def _expand(self, graph, keys, relations, direction="incident"):
+        """Add the edges of ``relations`` touching ``keys`` (``incident``, ``outgoing`` or
+        ``incoming``), and their other ends."""
         if not keys:
             return set()
         found = set()
-        for row in self._rows("incident", keys=sorted(keys), relations=relations):
+        for row in self._rows(direction, keys=sorted(keys), relations=relations):
             key, data = decode_node(row["node"])
             if key not in graph:
                 graph.add_node(key, **data)
@@ -131,7 +140,9 @@ class BoltBackend:
         seen = set()
         while frontier:
             seen |= frontier
-            self._expand(graph, frontier, _ONWARD_RELATIONS)
+            self._expand(graph, frontier, _ONWARD_RELATIONS, "outgoing")
+            centres = {n for n in frontier if "RegionalSupportCentre" in graph.nodes[n].get("types", ())}
+            self._expand(graph, centres, ["satelliteOf"], "incoming")
             onward = set()
             for node in frontier:
                 onward |= {t for _, t, k in graph.out_edges(node, keys=True) if k in ("runs", "entrustedTo")}
