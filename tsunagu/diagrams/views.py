@@ -60,7 +60,9 @@ def _with_what_they_run(graph, nodes):
         added = set()
         for node in frontier:
             if _types(graph, node) & {"Organisation", "Program", "ConsultationWindow"}:
-                added |= _out(graph, node, "runs", "entrustedTo") | _in(graph, node, "satelliteOf")
+                added |= _out(graph, node, "runs", "entrustedTo")
+            if "RegionalSupportCentre" in _types(graph, node):  # only centres have satellites
+                added |= _in(graph, node, "satelliteOf")
         frontier = added - nodes
         nodes |= frontier
     return nodes

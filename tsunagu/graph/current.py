@@ -79,9 +79,14 @@ def current_reach_graph(text, directory=None, rebuild_notice=None):
     Reads the small name graph and one row of the reach store, not the
     national graph: what makes a cold ``refer`` fast.
     """
-    from tsunagu.graph.names import resolve
+    from tsunagu.graph.names import normalise_name, resolve
 
     stored = fresh_stored(directory, rebuild_notice)
+    found = stored.named(normalise_name(text))
+    graph = stored.reach_graph(found[0]) if len(found) == 1 else None
+    if graph is not None:  # one match, and a municipality (only those have a reach graph)
+        return found[0], graph
+    # ambiguous, unknown or not a municipality: the full name table says which, with suggestions
     key = resolve(stored.names(), text, types={"Municipality"})
     return key, stored.reach_graph(key)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 __all__ = ["cache_dir", "Stored", "save", "load_stored", "load_rdf"]
 
 _MANIFEST = "manifest.json"
-_FORMAT_VERSION = 3
+_FORMAT_VERSION = 4
 
 
 def cache_dir():
@@ -64,6 +64,14 @@ class Stored:
         with open(self.directory / self.files["names"], "rb") as stream:
             return pickle.load(stream)
 
+    def named(self, normalised):
+        """The nodes whose normalised name, kana, code or id is ``normalised`` (an index look-up)."""
+        connection = sqlite3.connect(f"file:{self.directory / self.files['reach']}?mode=ro", uri=True)
+        try:
+            return [row[0] for row in connection.execute("SELECT node FROM names WHERE name = ?", (normalised,))]
+        finally:
+            connection.close()
+
     def reach_graph(self, municipality):
         """The precomputed referral graph of one municipality (a node id)."""
         connection = sqlite3.connect(f"file:{self.directory / self.files['reach']}?mode=ro", uri=True)
@@ -92,13 +100,17 @@ def _atomic_write(path, write):
         raise
 
 
-def _write_reach(path, reach_graphs):
+def _write_reach(path, reach_graphs, names):
     """``reach_graphs``: a dict, or an iterable of (municipality, graph) pairs written as they come."""
     items = reach_graphs.items() if isinstance(reach_graphs, dict) else reach_graphs
     temporary = _temporary(path)
     try:
         connection = sqlite3.connect(temporary)
         with connection:
+            connection.execute("CREATE TABLE names (name TEXT NOT NULL, node TEXT NOT NULL)")
+            connection.executemany("INSERT INTO names VALUES (?, ?)",
+                                   ((key, node) for key, nodes in names.index.items() for node in nodes))
+            connection.execute("CREATE INDEX names_by_name ON names (name)")
             connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL)")
             connection.executemany("INSERT INTO reach VALUES (?, ?)",
                                    ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)) for key, sub in items))
@@ -118,7 +130,7 @@ def save(compiled, directory=None):
     _atomic_write(directory / files["rdf"], lambda stream: stream.write(compiled.rdf.serialize(format="nt", encoding="utf-8")))
     _atomic_write(directory / files["graph"], dump(compiled.graph))
     _atomic_write(directory / files["names"], dump(compiled.names))
-    _write_reach(directory / files["reach"], compiled.reach_graphs)
+    _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names)
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
                 "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files}
     _atomic_write(directory / _MANIFEST, lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode()))
