@@ -52,8 +52,7 @@ def write_all_diagrams(graph, directory, *, progress=None):
     ``progress`` is called with each entity id as it is written (for a progress bar).
     Returns the paths written.
     """
-    from tsunagu.diagrams.render import write_text
-    from tsunagu.diagrams.render import _environment
+    from tsunagu.diagrams.render import template_environment, write_text
 
     directory = Path(directory)
     written, entries = [], []
@@ -69,6 +68,6 @@ def write_all_diagrams(graph, directory, *, progress=None):
                         "kind": "都道府県" if not is_municipality else "市区町村"})
         if progress:
             progress(node)
-    index = _environment().get_template("index.html").render(entries=entries)
+    index = template_environment().get_template("index.html").render(entries=entries, title="ひきこもり支援ネットワーク図 一覧")
     written.append(write_text(directory / "index.html", index))
     return written

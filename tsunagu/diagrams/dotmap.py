@@ -41,13 +41,13 @@ def dot_map_points(graph, prefecture=None):
 
 
 def dot_map_html(graph, prefecture=None):
-    from tsunagu.diagrams.render import _environment
+    from tsunagu.diagrams.render import template_environment
 
     points = dot_map_points(graph, prefecture)
     counts = {duty: {s: sum(p["duties"][duty] == s for p in points) for s in ("yes", "no", "unknown")} for duty in DUTIES}
     labels = {"window-clarified": "相談窓口の明確化", "window-publicised": "相談窓口の周知",
               "needs-survey": "実態・ニーズの把握", "platform": "市町村プラットフォーム"}
-    return _environment().get_template("dotmap.html").render(
+    return template_environment().get_template("dotmap.html").render(
         points=points, duties=DUTIES, labels=labels, counts=counts, width=_WIDTH, height=_HEIGHT,
         title="ひきこもり支援体制の取組状況（市区町村）",
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tsunagu.queries.referral import age_text
 
-__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets"]
+__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "template_environment", "write_text"]
 
 # Colour and shape groups, first match wins: (key, Japanese label, classes, colour, shape)
 GROUPS = (
@@ -128,7 +128,8 @@ def _json_for_script(value):
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _environment():
+def template_environment():
+    """Jinja2 over ``diagrams/templates`` (all extending ``base.html``), autoescaping HTML."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(loader=PackageLoader("tsunagu.diagrams", "templates"), autoescape=select_autoescape(["html"]))
@@ -140,7 +141,7 @@ def diagram_html(graph, view, *, links=()):
     script, style = vis_assets()
     shown = {group_of(graph.nodes[node])[0] for node in view.nodes}
     legend = [{"label": label, "colour": colour, "shape": shape} for key, label, _, colour, shape in GROUPS if key in shown]
-    return _environment().get_template("diagram.html").render(
+    return template_environment().get_template("diagram.html").render(
         title=view.title, vis_js=script, vis_css=style, links=links, legend=legend,
         secretariat_colour=_SECRETARIAT_BORDER,
         data_json=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
@@ -160,7 +161,7 @@ def heatmap_html(matrix, *, links=()):
             cells.append({"colour": _STATE_COLOURS[cell["state"]], "state": _STATE_LABELS[cell["state"]],
                           "level": cell["level"] or "", "providers": names})
         rows.append({"band": band, "cells": cells})
-    return _environment().get_template("heatmap.html").render(
+    return template_environment().get_template("heatmap.html").render(
         title=f"{matrix['municipality']['name']}の支援のカバー状況（年齢×分野）", columns=matrix["columns"], rows=rows,
         legend=[{"colour": _STATE_COLOURS[s], "label": _STATE_LABELS[s]} for s in _STATE_COLOURS], links=links,
     )
