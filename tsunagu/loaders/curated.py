@@ -214,7 +214,7 @@ def _read_sources(path, block, errors):
     return sources
 
 
-def _check_value(record, name, spec, value, ontology):
+def _check_value(spec, value, ontology):
     """Check a field's value on its own; return an error message or None."""
     kind = spec.kind
     if kind == "text":
@@ -330,7 +330,7 @@ def read_curated(path):
             if value is None:
                 errors.append(record.error("is empty; leave the field out when the source does not say", name))
                 continue
-            problem = _check_value(record, name, spec, value, ontology)
+            problem = _check_value(spec, value, ontology)
             if problem:
                 errors.append(record.error(problem, name))
                 continue

@@ -126,6 +126,13 @@ def _data_rows(reader, width, path, errors):
         raise DataError(path, "not UTF-8 text") from error
 
 
+def _header(reader, path):
+    try:
+        return next(reader)
+    except (StopIteration, UnicodeDecodeError) as error:
+        raise DataError(path, "empty or not UTF-8", line=1) from error
+
+
 def _open_csv(path):
     try:
         handle = open(path, encoding="utf-8-sig", newline="")
@@ -141,10 +148,7 @@ def read_localgovjp(path):
     errors = []
     handle, reader = _open_csv(path)
     with handle:
-        try:
-            header = next(reader)
-        except (StopIteration, UnicodeDecodeError) as error:
-            raise DataError(path, "empty or not UTF-8", line=1) from error
+        header = _header(reader, path)
         missing = [c for c in _LOCALGOV_COLUMNS if c not in header]
         if missing:
             raise DataError(path, f"not a localgovjp file: missing column(s) {', '.join(missing)}", line=1)
@@ -183,10 +187,7 @@ def read_mic_codes(path):
     errors = []
     handle, reader = _open_csv(path)
     with handle:
-        try:
-            header = [unicodedata.normalize("NFKC", h).replace("\n", "").strip() for h in next(reader)]
-        except (StopIteration, UnicodeDecodeError) as error:
-            raise DataError(path, "empty or not UTF-8", line=1) from error
+        header = [unicodedata.normalize("NFKC", h).replace("\n", "").strip() for h in _header(reader, path)]
         wanted = [unicodedata.normalize("NFKC", c) for c in MIC_COLUMNS]
         missing = [c for c, n in zip(MIC_COLUMNS, wanted) if n not in header]
         if missing:
