@@ -15,6 +15,9 @@ __all__ = [
     "AmbiguousName",
     "BuildMissing",
     "BoltError",
+    "NotAMunicipality",
+    "UnknownNeed",
+    "InvalidAge",
 ]
 
 
@@ -83,3 +86,32 @@ class BuildMissing(TsunaguError):
 
 class BoltError(TsunaguError):
     """The Bolt server is down, refuses the login, lacks the database, or rejects a query."""
+
+
+class NotAMunicipality(TsunaguError):
+    """A name resolves, but to a prefecture or another kind where a municipality is asked for."""
+
+    def __init__(self, text, node, kind, name=None):
+        self.text = text
+        self.node = node
+        self.kind = kind
+        self.name = name
+        super().__init__(f"「{text}」は市区町村ではありません（{name or node}: {kind}）。市区町村名かコードを指定してください。")
+
+
+class UnknownNeed(TsunaguError):
+    """A need that names no support domain (employment, 居場所, family-support, ...)."""
+
+    def __init__(self, need, known=()):
+        self.need = need
+        self.known = sorted(known)
+        listed = f" 使えるもの: {', '.join(self.known)}（または日本語名）" if self.known else ""
+        super().__init__(f"ニーズ「{need}」は支援分野にありません。{listed}")
+
+
+class InvalidAge(TsunaguError):
+    """An age that is not a whole number between 0 and 130."""
+
+    def __init__(self, age):
+        self.age = age
+        super().__init__(f"年齢「{age}」は 0 から 130 までの整数で指定してください。")
