@@ -15,6 +15,11 @@ __all__ = [
     "AmbiguousName",
     "BuildMissing",
     "BoltError",
+    "BuildBusy",
+    "CacheDamaged",
+    "CacheOutdated",
+    "CacheUnsafe",
+    "CacheWriteError",
     "NotAMunicipality",
     "UnknownNeed",
     "InvalidAge",
@@ -115,3 +120,28 @@ class InvalidAge(TsunaguError):
     def __init__(self, age):
         self.age = age
         super().__init__(f"年齢「{age}」は 0 から 130 までの整数で指定してください。")
+
+
+class BuildBusy(TsunaguError):
+    """Another build holds the cache folder's lock."""
+
+    def __init__(self, directory):
+        self.directory = str(directory)
+        super().__init__(f"{directory} では別のビルドが実行中です。終わってからもう一度実行してください"
+                         f" (another build is running in {directory})")
+
+
+class CacheDamaged(TsunaguError):
+    """A file of the last build is missing, truncated or unreadable; names the command that rebuilds it."""
+
+
+class CacheOutdated(TsunaguError):
+    """The last build is from an older format and cannot be rebuilt from what it recorded."""
+
+
+class CacheUnsafe(TsunaguError):
+    """The cache folder or a file in it can be written by another user: loading its pickles could run their code."""
+
+
+class CacheWriteError(TsunaguError):
+    """The cache folder cannot be written (disk full, no permission); the previous build is intact."""
