@@ -15,13 +15,16 @@ Jinja2 with autoescaping.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
+from tsunagu.exceptions import DiagramAssetsMissing
 from tsunagu.queries.referral import age_text
 
-__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "template_environment", "write_text"]
+__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "vis_asset_paths", "template_environment", "write_text"]
 
 # Colour and shape groups, first match wins: (key, Japanese label, classes, colour, shape)
 GROUPS = (
@@ -55,10 +58,48 @@ def group_of(data):
     return "other", GROUPS[-1][3], GROUPS[-1][4]
 
 
+def _version_key(folder):
+    """``vis-9.1.2`` -> (9, 1, 2); a folder without a version sorts first."""
+    numbers = re.findall(r"\d+", folder.name)
+    return tuple(int(n) for n in numbers)
+
+
+def vis_asset_paths():
+    """The paths of vis-network's minified script and style sheet inside the installed pyvis.
+
+    Found by search (the newest ``vis-network*.min.js`` under pyvis's templates), not by
+    pyvis's internal folder name, which changes between pyvis releases.
+
+    Examples
+    --------
+    >>> script, style = vis_asset_paths()
+    >>> script.name, style.suffix
+    ('vis-network.min.js', '.css')
+    """
+    root = Path(str(resources.files("pyvis"))) / "templates"
+    # newest version folder last; within it the standalone build's usual name last
+    scripts = sorted(root.rglob("vis-network*.min.js"), key=lambda p: (_version_key(p.parent), p.name == "vis-network.min.js"))
+    if not scripts:
+        raise DiagramAssetsMissing(f"vis-network*.min.js が pyvis ({root}) の中に見つかりません")
+    script = scripts[-1]
+    styles = sorted(script.parent.glob("vis-network*.css"), key=lambda p: (p.name != "vis-network.min.css", p.name != "vis-network.css"))
+    if not styles:
+        raise DiagramAssetsMissing(f"vis-network*.css が {script.parent} に見つかりません")
+    return script, styles[0]
+
+
+@functools.lru_cache(maxsize=1)
 def vis_assets():
-    """vis-network's minified script and its style sheet, from the installed pyvis."""
-    lib = resources.files("pyvis") / "templates" / "lib" / "vis-9.1.2"
-    return (lib / "vis-network.min.js").read_text(encoding="utf-8"), (lib / "vis-network.css").read_text(encoding="utf-8")
+    """vis-network's minified script and its style sheet (texts), from the installed pyvis; read once per process.
+
+    Examples
+    --------
+    >>> script, style = vis_assets()
+    >>> "vis" in script[:2000].lower() and len(style) > 1000
+    True
+    """
+    script, style = vis_asset_paths()
+    return script.read_text(encoding="utf-8"), style.read_text(encoding="utf-8")
 
 
 def _tooltip(graph, node):
@@ -128,8 +169,20 @@ def _json_for_script(value):
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+@functools.lru_cache(maxsize=1)
 def template_environment():
-    """Jinja2 over ``diagrams/templates`` (all extending ``base.html``), autoescaping HTML."""
+    """Jinja2 over ``diagrams/templates`` (all extending ``base.html``), autoescaping HTML.
+
+    Built once per process and shared: building it and recompiling the templates was half
+    of each diagram's time. Jinja2 environments are safe to share between threads.
+
+    Examples
+    --------
+    >>> template_environment() is template_environment()
+    True
+    >>> template_environment().autoescape("page.html")
+    True
+    """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     return Environment(loader=PackageLoader("tsunagu.diagrams", "templates"), autoescape=select_autoescape(["html"]))
