@@ -93,6 +93,10 @@ class BoltError(TsunaguError):
     """The Bolt server is down, refuses the login, lacks the database, or rejects a query."""
 
 
+class DiagramAssetsMissing(TsunaguError):
+    """The installed pyvis holds no vis-network script or style sheet to inline in a diagram."""
+
+
 class NotAMunicipality(TsunaguError):
     """A name resolves, but to a prefecture or another kind where a municipality is asked for."""
 
