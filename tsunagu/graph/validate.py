@@ -9,7 +9,7 @@ from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
 from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
 
-__all__ = ["shacl_errors", "dangling_reference_errors", "validate_graph"]
+__all__ = ["shacl_errors", "dangling_reference_errors", "code_errors", "graph_errors", "validate_graph"]
 
 _FIELD_OF_PREDICATE = {}
 for _name, _spec in FIELDS.items():
@@ -75,10 +75,62 @@ def dangling_reference_errors(data, locations, default_file="<merged graph>"):
     return errors
 
 
-def validate_graph(data, locations, default_file="<merged graph>"):
-    """Raise :class:`DataErrors` unless ``data`` has no dangling reference and conforms."""
+def code_errors(data, locations, default_file="<merged graph>"):
+    """Wrong check digits of the local government codes of every area in ``data``.
+
+    One pass over the ``tg:code`` triples of the merged graph, so codes from
+    Turtle, JSON-LD, the municipality lists and the survey are held to the
+    rule the curated loader applies (a SHACL-SPARQL constraint did this at
+    one query parse per municipality: 96% of a national build).
+    The 6-digit pattern itself stays a shape.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> from rdflib.namespace import RDF
+    >>> from tsunagu.ontology import ID, TG
+    >>> g = Graph()
+    >>> town = URIRef(ID + "ino")
+    >>> _ = g.add((town, RDF.type, TG.Town)).add((town, TG.code, Literal("393861")))
+    >>> [str(e) for e in code_errors(g, {}, default_file="ino.ttl")]
+    ["ino.ttl: record 'ino': field 'code': code 393861 has a wrong check digit (expected 393860)"]
+    """
+    from tsunagu.loaders.curated import check_digit
+
+    ontology = load_ontology()
+    area_types = {}  # class -> is it an Area: a handful of classes, thousands of codes
+    errors = []
+    for subject, code in data.subject_objects(TG.code):
+        text = str(code)
+        if len(text) != 6 or not text.isascii() or not text.isdigit():
+            continue  # the shapes' pattern reports it
+        expected = check_digit(text[:5])
+        if expected == int(text[5]):
+            continue
+        for cls in data.objects(subject, RDF.type):
+            if cls not in area_types:
+                area_types[cls] = cls == TG.Area or ontology.is_a(cls, TG.Area)
+            if area_types[cls]:
+                break
+        else:
+            continue  # only areas carry local government codes
+        file, line, record = _locate(subject, locations, default_file)
+        errors.append(DataError(file, f"code {text} has a wrong check digit (expected {text[:5]}{expected})",
+                                line=line, record=record, field="code"))
+    return errors
+
+
+def graph_errors(data, locations, default_file="<merged graph>"):
+    """Every problem of ``data``: dangling references and wrong codes first, then the shapes."""
     errors = dangling_reference_errors(data, locations, default_file)
+    errors += code_errors(data, locations, default_file)
     if not errors:
         errors = shacl_errors(data, locations, default_file)
+    return errors
+
+
+def validate_graph(data, locations, default_file="<merged graph>"):
+    """Raise :class:`DataErrors` unless ``data`` has no dangling reference or wrong code and conforms."""
+    errors = graph_errors(data, locations, default_file)
     if errors:
         raise DataErrors(errors)
