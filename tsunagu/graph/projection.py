@@ -12,7 +12,7 @@ import datetime as dt
 
 import networkx as nx
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.graph.closure import inferred_runs
 from tsunagu.ontology import ID, TG, entity_id, load_ontology
@@ -46,6 +46,40 @@ def _python(value):
     return str(value)
 
 
+# Node attribute names that differ from the property's local name (contract with the queries).
+_ATTRIBUTE = {TG.olderSource: "older_source"}
+
+# Optional provenance of an imported row: passage or document property -> key in ``sources``.
+_ROW_KEYS = (("row", TG.row, "passage"), ("url", DCTERMS.source, "passage"), ("as_of", TG.asOf, "passage"),
+             ("dataset", TG.dataset, "document"), ("licence", DCTERMS.license, "document"),
+             ("credit", TG.credit, "document"), ("title", DCTERMS.title, "document"))
+
+
+def _source(data, passage):
+    """One entry of a node's ``sources``: the document and quote, plus an imported row's provenance."""
+    document = data.value(passage, DCTERMS.isPartOf)
+    source = {
+        "document": str(data.value(document, DCTERMS.identifier)),
+        "quote": str(data.value(passage, TG.quote)),
+    }
+    for key, predicate, on in _ROW_KEYS:
+        value = data.value(passage if on == "passage" else document, predicate)
+        if value is not None:
+            source[key] = _python(value)
+    if "dataset" in source:
+        source["file"] = source["document"]
+    return source
+
+
+def _conflict(data, node):
+    """``{"field", "values": [{"value", "source", "as_of"}]}``, the newest value first."""
+    values = [{"value": str(data.value(v, TG.value)), "source": str(data.value(v, TG.dataset)),
+               "as_of": _python(data.value(v, TG.asOf)) if data.value(v, TG.asOf) is not None else None}
+              for v in data.objects(node, TG.conflictValue)]
+    values.sort(key=lambda v: (v["as_of"] or "", v["source"]), reverse=True)
+    return {"field": str(data.value(node, TG.field)), "values": values}
+
+
 def _most_specific(classes, ontology):
     return max(classes, key=lambda c: (len(ontology.superclasses.get(c, ())), str(c)))
 
@@ -57,6 +91,7 @@ def project(data, closed):
     object_properties = set(onto.subjects(RDF.type, OWL.ObjectProperty))
     notation_of = {iri: notation for notation, iri in ontology.domains.items()}
     notation_of.update({iri: notation for notation, iri in ontology.duties.items()})
+    roles = {cls: str(onto.value(role, SKOS.notation)) for cls, role in onto.subject_objects(TG.supportRole)}
 
     graph = nx.MultiDiGraph()
     for notation, concept in ontology.domains.items():
@@ -82,11 +117,11 @@ def project(data, closed):
             if predicate in (RDF.type, RDFS.label):
                 continue
             if predicate == PROV.wasDerivedFrom:
-                document = data.value(obj, DCTERMS.isPartOf)
-                attrs["sources"].append({
-                    "document": str(data.value(document, DCTERMS.identifier)),
-                    "quote": str(data.value(obj, TG.quote)),
-                })
+                attrs["sources"].append(_source(data, obj))
+            elif predicate == TG.accessMethod:
+                attrs.setdefault("accessMethods", []).append(str(obj))
+            elif predicate == TG.conflict:
+                attrs.setdefault("conflicts", []).append(_conflict(data, obj))
             elif predicate == TG.targetsAge:
                 low, high = data.value(obj, TG.minAge), data.value(obj, TG.maxAge)
                 attrs["age_min"] = None if low is None else int(low)
@@ -94,7 +129,7 @@ def project(data, closed):
             elif predicate == TG.coversDomain:
                 attrs["domains"].append(notation_of.get(obj, local_name(obj)))
             elif isinstance(obj, Literal):
-                attrs[local_name(predicate)] = _python(obj)
+                attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
             elif predicate in object_properties and not _is_entity(obj):
                 attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
         attrs["domains"].sort()
@@ -104,7 +139,16 @@ def project(data, closed):
             notation_of[d] for c in closed.objects(subject, RDF.type)
             for d in onto.objects(c, TG.typicalDomain) if d in notation_of
         })
-        attrs["sources"].sort(key=lambda s: (s["document"], s["quote"]))
+        # The support role of the most specific class that states one.
+        classes = sorted(closed.objects(subject, RDF.type), key=lambda c: -len(ontology.superclasses.get(c, ())))
+        role = next((roles[c] for c in classes if c in roles), None)
+        if role is not None:
+            attrs["role"] = role
+        if "accessMethods" in attrs:
+            attrs["accessMethods"].sort()
+        if "conflicts" in attrs:
+            attrs["conflicts"].sort(key=lambda c: c["field"])
+        attrs["sources"].sort(key=lambda s: (s["document"], s["quote"], s.get("row", 0)))
         attrs["age_stated"] = "age_min" in attrs
         if not attrs["age_stated"]:
             attrs["age_min"] = attrs["age_max"] = None

@@ -14,13 +14,14 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from tsunagu.ontology.namespace import ID, TG, TGA, TGD, entity_id, entity_iri
+from tsunagu.ontology.namespace import ID, SDO, TG, TGA, TGD, entity_id, entity_iri
 
 __all__ = [
     "TG",
     "TGD",
     "TGA",
     "ID",
+    "SDO",
     "entity_iri",
     "entity_id",
     "Ontology",

@@ -5,9 +5,9 @@ term name fails at import time instead of silently minting a new IRI.
 """
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import SDO, DefinedNamespace
 
-__all__ = ["TG", "TGD", "TGA", "ID", "entity_iri", "entity_id"]
+__all__ = ["TG", "TGD", "TGA", "ID", "SDO", "entity_iri", "entity_id"]
 
 
 class TG(DefinedNamespace):
@@ -27,6 +27,7 @@ class TG(DefinedNamespace):
     SpecialWard: URIRef
     Town: URIRef
     Village: URIRef
+    AdministrativeWard: URIRef
 
     # --- agents, platforms, windows -----------------------------------------
     Agent: URIRef
@@ -69,6 +70,8 @@ class TG(DefinedNamespace):
     PrefecturalDepartment: URIRef
     PrefecturalWelfareConsultationCentre: URIRef
     ReviewCommittee: URIRef
+    MunicipalOffice: URIRef
+    WelfareWindow: URIRef
 
     # --- programs, ages, facts, provenance ----------------------------------
     Program: URIRef
@@ -110,6 +113,9 @@ class TG(DefinedNamespace):
     duty: URIRef
     widerPlatform: URIRef
     municipalityKind: URIRef
+    partOfMunicipality: URIRef
+    conflict: URIRef
+    conflictValue: URIRef
 
     # --- datatype properties --------------------------------------------------
     code: URIRef
@@ -138,6 +144,26 @@ class TG(DefinedNamespace):
     censusPopulation: URIRef
     censusYear: URIRef
     wardCount: URIRef
+    closedDays: URIRef
+    accessMethod: URIRef
+    accessibility: URIRef
+    eligibility: URIRef
+    lastChecked: URIRef
+    department: URIRef
+    unverified: URIRef
+    olderSource: URIRef
+    placeholder: URIRef
+    field: URIRef
+    dataset: URIRef
+    row: URIRef
+    credit: URIRef
+
+    # --- annotations and support roles ----------------------------------------
+    hsdsField: URIRef
+    supportRole: URIRef
+    SupportRoles: URIRef
+    DirectSupport: URIRef
+    Coordinating: URIRef
 
 
 class TGD(DefinedNamespace):
