@@ -23,6 +23,7 @@ __all__ = [
     "NotAMunicipality",
     "UnknownNeed",
     "InvalidAge",
+    "DiagramAssetsMissing",
 ]
 
 
