@@ -24,6 +24,7 @@ __all__ = [
     "UnknownNeed",
     "InvalidAge",
     "DiagramAssetsMissing",
+    "OutputError",
 ]
 
 
@@ -96,6 +97,10 @@ class BoltError(TsunaguError):
 
 class DiagramAssetsMissing(TsunaguError):
     """The installed pyvis holds no vis-network script or style sheet to inline in a diagram."""
+
+
+class OutputError(TsunaguError):
+    """A command's answer cannot be written: no such folder, no permission, or xlsx without a file."""
 
 
 class NotAMunicipality(TsunaguError):

@@ -1,7 +1,14 @@
-"""One output decorator for every command: ``--format table|json|csv``.
+"""One output decorator for every command: ``--format``, ``-o FILE``, ``--encoding``.
 
 A command returns plain data (a list of dicts, or a dict of sections); the
-decorator renders it, so no command formats output itself.
+decorator renders it, so no command formats output itself. Because every
+table goes through here, every command gets ``-o FILE`` and ``--format xlsx``
+at once.
+
+Excel on Japanese Windows reads a CSV as cp932 unless it starts with a UTF-8
+BOM, so a CSV written to a file carries a BOM by default. Text meant for a
+cp932 console or file goes through :func:`encodable_text`: the marks cp932
+lacks get a look-alike, anything else a ``?``, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,12 +17,46 @@ import csv
 import functools
 import io
 import json
+import os
+import stat
+import sys
+from pathlib import Path
 
 import click
 
-__all__ = ["FORMATS", "Shaped", "output_format", "render"]
+from tsunagu.exceptions import OutputError
 
-FORMATS = ("table", "json", "csv")
+__all__ = [
+    "ENCODINGS",
+    "FORMATS",
+    "Shaped",
+    "encodable_text",
+    "output_format",
+    "render",
+    "sections_of",
+    "workbook_bytes",
+    "write_output",
+]
+
+FORMATS = ("table", "json", "csv", "xlsx")
+ENCODINGS = ("utf-8", "utf-8-sig", "cp932")
+_SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".xlsx": "xlsx", ".txt": "table"}
+
+# Marks tsunagu prints that cp932 (Windows-31J) cannot encode, and what a
+# Japanese reader takes for the same mark; anything else unencodable is "?".
+CP932_FALLBACK = {
+    "\u00b7": "\u30fb",  # · middle dot (coverage: none) -> ・
+    "\u25d0": "\u25b3",  # ◐ half circle (coverage: partial) -> △
+    "\u25d1": "\u25b3",  # ◑
+    "\u2014": "\u2015",  # — em dash -> ―
+    "\u2013": "\uff0d",  # – en dash -> －
+    "\u2212": "\uff0d",  # − minus -> －
+    "\u2713": "\u25cb",  # ✓ -> ○
+    "\u2714": "\u25cb",  # ✔ -> ○
+    "\u00a0": " ",  # no-break space
+    "\u2011": "-",  # non-breaking hyphen
+}
+_FALLBACK_TABLE = str.maketrans(CP932_FALLBACK)
 
 
 def _cell(value):
@@ -23,11 +64,15 @@ def _cell(value):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
+
+
+def _headers(rows):
+    return list(dict.fromkeys(key for row in rows for key in row))
 
 
 def _table(rows):
@@ -35,14 +80,14 @@ def _table(rows):
 
     if not rows:
         return "(no rows)"
-    headers = list(dict.fromkeys(key for row in rows for key in row))
+    headers = _headers(rows)
     body = [[_cell(row.get(h)) for h in headers] for row in rows]
     return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
 
 
 def _csv(rows):
     buffer = io.StringIO()
-    headers = list(dict.fromkeys(key for row in rows for key in row))
+    headers = _headers(rows)
     writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -58,33 +103,244 @@ class Shaped:
         self.flat = flat
 
 
+def sections_of(data):
+    """``[(title, rows)]`` of a command's result, as tables show it.
+
+    Parameters
+    ----------
+    data : list of dict, dict of sections, or Shaped
+        What a command returns. A section that is a dict becomes
+        ``field``/``value`` rows.
+
+    Returns
+    -------
+    list of (str or None, list of dict)
+        One entry per section; the title is None for a plain list of rows.
+
+    Examples
+    --------
+    >>> sections_of({"a": [{"x": 1}], "b": {"k": "v"}})
+    [('a', [{'x': 1}]), ('b', [{'field': 'k', 'value': 'v'}])]
+    >>> sections_of([{"x": 1}])
+    [(None, [{'x': 1}])]
+    """
+    if isinstance(data, Shaped):
+        data = data.flat
+    if isinstance(data, dict):
+        return [(title, section if isinstance(section, list) else [{"field": k, "value": v} for k, v in section.items()])
+                for title, section in data.items()]
+    return [(None, list(data))]
+
+
 def render(data, fmt):
-    """Render rows (list of dicts) or sections (dict of title -> rows or dict)."""
+    """Render rows (list of dicts) or sections (dict of title -> rows or dict) as text.
+
+    Examples
+    --------
+    >>> print(render([{"code": "011002", "name": "札幌市"}], "csv"))
+    code,name
+    011002,札幌市
+    """
+    if fmt == "xlsx":
+        raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
     if isinstance(data, Shaped):
         data = data.full if fmt == "json" else data.flat
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if isinstance(data, dict):
         parts = []
-        for title, section in data.items():
-            rows = section if isinstance(section, list) else [{"field": k, "value": v} for k, v in section.items()]
-            if fmt == "csv":
-                parts.append(f"# {title}\n{_csv(rows)}")
-            else:
-                parts.append(f"{title}\n{_table(rows)}")
+        for title, rows in sections_of(data):
+            parts.append(f"# {title}\n{_csv(rows)}" if fmt == "csv" else f"{title}\n{_table(rows)}")
         return "\n\n".join(parts)
     return _csv(data) if fmt == "csv" else _table(data)
 
 
-def output_format(command):
-    """Add ``--format`` to a command and print what it returns in that format."""
+def encodable_text(text, encoding):
+    """``text`` with what ``encoding`` cannot hold replaced: a look-alike mark, else ``?``.
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="Output format.")
+    Parameters
+    ----------
+    text : str
+    encoding : str
+        A Python codec name (cp932, shift_jis, utf-8...).
+
+    Returns
+    -------
+    str
+        Text that ``text.encode(encoding)`` accepts.
+
+    Examples
+    --------
+    >>> encodable_text("● full, ◐ partial, · none", "cp932")
+    '● full, △ partial, ・ none'
+    >>> encodable_text("😀", "cp932")
+    '?'
+    >>> encodable_text("◐", "utf-8")
+    '◐'
+    """
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        pass
+    except LookupError:
+        return text
+    text = text.translate(_FALLBACK_TABLE)
+    return text.encode(encoding, errors="replace").decode(encoding)
+
+
+def _sheet_title(title, used):
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\, unique."""
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in (title or "結果")).strip("'") or "結果"
+    name = name[:31]
+    base, number = name, 2
+    while name.lower() in used:
+        suffix = f" ({number})"
+        name = base[:31 - len(suffix)] + suffix
+        number += 1
+    used.add(name.lower())
+    return name
+
+
+def _display_width(text):
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _xlsx_value(value):
+    """A cell value: numbers stay numbers, everything else is text (codes keep their zeros)."""
+    if isinstance(value, bool) or value is None:
+        return _cell(value)
+    if isinstance(value, (int, float)):
+        return value
+    return _cell(value)
+
+
+def write_sheet(sheet, rows, headers=None):
+    """Fill ``sheet`` with a bold header row and ``rows``; text cells are formatted as text.
+
+    Returns the worksheet. Column widths follow the longest cell (East Asian
+    characters count double), between 6 and 60.
+    """
+    from openpyxl.styles import Font
+
+    headers = headers or _headers(rows)
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_xlsx_value(row.get(h)) for h in headers])
+    widths = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.number_format = "@"  # so a code typed over stays text, leading zero and all
+            length = max((_display_width(line) for line in str(cell.value or "").splitlines()), default=0)
+            widths[cell.column_letter] = max(widths.get(cell.column_letter, 0), length)
+    for letter, width in widths.items():
+        sheet.column_dimensions[letter].width = min(max(width + 2, 6), 60)
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def workbook_bytes(data):
+    """An XLSX workbook of a command's result: one sheet per section.
+
+    Examples
+    --------
+    >>> from openpyxl import load_workbook
+    >>> import io
+    >>> book = load_workbook(io.BytesIO(workbook_bytes({"市町村": [{"code": "011002"}]})))
+    >>> book.sheetnames, book["市町村"]["A2"].value
+    (['市町村'], '011002')
+    """
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    used = set()
+    for title, rows in sections_of(data):
+        write_sheet(book.create_sheet(_sheet_title(title, used)), rows)
+    if not book.sheetnames:
+        book.create_sheet("結果")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _stdout_is_file():
+    """True when standard output was redirected into a regular file (``> out.csv``), not a pipe or terminal."""
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return False
+
+
+def _encoded(text, encoding):
+    if encoding == "utf-8-sig":
+        return text.encode("utf-8-sig")
+    return encodable_text(text, encoding).encode(encoding)
+
+
+def write_output(data, fmt, output=None, encoding=None):
+    """Write a command's result: to ``output`` (a path) or to standard output.
+
+    ``fmt`` None takes the format from the file's suffix (.csv, .json, .xlsx),
+    else ``table``. A CSV written to a file is ``utf-8-sig`` unless
+    ``encoding`` says otherwise; everything else is UTF-8, or the console's
+    encoding on standard output, with :func:`encodable_text`'s fallback.
+    Raises :class:`OutputError` when the file cannot be written.
+    """
+    if fmt is None:
+        fmt = _SUFFIX_FORMATS.get(Path(output).suffix.lower(), "table") if output else "table"
+    if fmt == "xlsx":
+        if output is None:
+            raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
+        payload = workbook_bytes(data)
+    else:
+        text = render(data, fmt) + "\n"
+        to_file = output is not None or _stdout_is_file()
+        chosen = encoding or ("utf-8-sig" if fmt == "csv" and to_file else None)
+        if output is None:
+            if chosen is None:
+                click.echo(encodable_text(text, getattr(sys.stdout, "encoding", None) or "utf-8"), nl=False)
+            else:
+                click.get_binary_stream("stdout").write(_encoded(text, chosen))
+            return None
+        payload = _encoded(text, chosen or "utf-8")
+    path = Path(output)
+    try:
+        path.write_bytes(payload)
+    except IsADirectoryError as error:
+        raise OutputError(f"{path} はフォルダです: 書き出すファイル名を指定してください") from error
+    except FileNotFoundError as error:
+        raise OutputError(f"{path.parent} というフォルダがありません: 書き出せませんでした") from error
+    except PermissionError as error:
+        raise OutputError(f"{path} に書き込む権限がありません: 別の場所を指定してください") from error
+    except OSError as error:
+        raise OutputError(f"{path} に書き出せませんでした: {error.strerror or error}") from error
+    return path
+
+
+def output_format(command):
+    """Add ``--format``, ``-o/--output`` and ``--encoding`` to a command; write what it returns."""
+
+    @click.option("--encoding", type=click.Choice(ENCODINGS), default=None,
+                  help="Text encoding. Default: utf-8-sig (with BOM, for Excel) for CSV written to a file, "
+                       "utf-8 for other files, the console's own on screen. cp932 replaces marks it lacks.")
+    @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write to this file instead of the screen; .csv/.json/.xlsx choose the format.")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+                  help="Output format [default: table, or the -o file's suffix]. xlsx: one sheet per section, needs -o.")
     @functools.wraps(command)
-    def wrapper(*args, fmt, **kwargs):
+    def wrapper(*args, fmt, output_path, encoding, **kwargs):
+        if fmt == "xlsx" and output_path is None:
+            raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
         result = command(*args, **kwargs)
         if result is not None:
-            click.echo(render(result, fmt))
+            written = write_output(result, fmt, output_path, encoding)
+            if written is not None:
+                click.echo(f"wrote {written}", err=True)
 
     return wrapper
