@@ -28,6 +28,7 @@ __all__ = [
     "Source",
     "CuratedFile",
     "read_curated",
+    "curated_from_data",
     "curated_to_rdf",
     "check_digit",
     "parse_age",
@@ -271,9 +272,18 @@ def read_curated(path):
 
     Raises :class:`DataErrors` listing every problem found in the file.
     """
+    return curated_from_data(path, load_yaml(path))
+
+
+def curated_from_data(path, data):
+    """Check curated data already parsed into :class:`LocatedDict` mappings
+    (by the YAML reader, or by a loader of another format that keeps rows as
+    lines); ``path`` names where it came from in every error.
+
+    Raises :class:`DataErrors` listing every problem found.
+    """
     path = Path(path)
     ontology = load_ontology()
-    data = load_yaml(path)
     errors = []
     if not isinstance(data, dict):
         raise DataErrors([DataError(path, "must be a mapping with 'sources' and 'records'", line=1)])
