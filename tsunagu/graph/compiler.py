@@ -14,7 +14,7 @@ from tsunagu.queries.reach import municipality_nodes, reach_subgraph
 from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.current import embedded_data_files, fingerprint
-from tsunagu.graph.store import save
+from tsunagu.graph.store import build_lock, save
 from tsunagu.graph.validate import validate_graph
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
 
@@ -145,7 +145,12 @@ def names_graph(graph):
 
 
 def build(paths=(), directory=None, **national):
-    """Compile and cache; the next query command answers from this build."""
-    compiled = compile_graph(paths, **national)
-    save(compiled, directory)
+    """Compile and cache; the next query command answers from this build.
+
+    The cache folder is locked from the start: a second build there refuses
+    at once (:class:`BuildBusy`) instead of compiling for nothing.
+    """
+    with build_lock(directory):
+        compiled = compile_graph(paths, **national)
+        save(compiled, directory)
     return compiled

@@ -11,10 +11,21 @@ from importlib import resources
 from pathlib import Path
 
 from tsunagu import __version__
-from tsunagu.exceptions import BuildMissing
+from tsunagu.exceptions import BuildMissing, CacheOutdated, NameNotFound
 from tsunagu.graph.store import load_stored
 
-__all__ = ["embedded_data_files", "fingerprint", "current_graph", "current_rdf", "current_reach_graph", "fresh_stored"]
+__all__ = [
+    "embedded_data_files",
+    "fingerprint",
+    "current_graph",
+    "current_rdf",
+    "current_reach_graph",
+    "current_duties_graph",
+    "current_entity",
+    "current_resolve",
+    "current_index",
+    "fresh_stored",
+]
 
 _CURATED_SUFFIXES = (".yaml", ".yml")
 _ONTOLOGY_FILES = ("tsunagu.ttl", "domains.ttl", "shapes.ttl")
@@ -45,13 +56,35 @@ def fingerprint(inputs):
     return digest.hexdigest()
 
 
-def fresh_stored(directory=None, rebuild_notice=None):
-    stored = load_stored(directory)
-    if stored is None:
-        from tsunagu.graph.compiler import build  # only when (re)building
+def _rebuild(directory, build_args):
+    from tsunagu.graph.compiler import build  # only when (re)building
 
-        build((), directory)
-        return load_stored(directory)
+    args = dict(build_args)
+    build(args.pop("paths", []), directory, **args)
+    return load_stored(directory)
+
+
+def fresh_stored(directory=None, rebuild_notice=None):
+    """The last build, rebuilt first when a source changed or it is from an older format.
+
+    With no build yet, builds the embedded data. An older format is rebuilt
+    from the inputs it recorded, never replaced by the embedded data alone;
+    when it recorded none, or they are gone, :class:`CacheOutdated` names
+    the command to run.
+    """
+    try:
+        stored = load_stored(directory)
+    except CacheOutdated as outdated:
+        args = outdated.build_args
+        recorded = (args or {}).get("paths", []) + [v for k, v in (args or {}).items() if k != "paths"]
+        if args is None or not all(Path(p).is_file() for p in recorded):
+            raise
+        if rebuild_notice:
+            rebuild_notice("キャッシュの形式が古いため、前回と同じ入力で再構築します"
+                           " (the cache is from an older version; rebuilding from the same inputs).")
+        return _rebuild(directory, args)
+    if stored is None:
+        return _rebuild(directory, {})
     missing = [p for p in stored.inputs if not Path(p).is_file()]
     if missing:
         raise BuildMissing(
@@ -60,11 +93,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
     if fingerprint(stored.inputs) != stored.fingerprint:
         if rebuild_notice:
             rebuild_notice("A source changed since the last build; rebuilding.")
-        from tsunagu.graph.compiler import build
-
-        args = dict(stored.build_args)
-        build(args.pop("paths", []), directory, **args)
-        stored = load_stored(directory)
+        stored = _rebuild(directory, stored.build_args)
     return stored
 
 
@@ -96,3 +125,44 @@ def current_rdf(directory=None, rebuild_notice=None):
     from tsunagu.graph.store import load_rdf
 
     return load_rdf(fresh_stored(directory, rebuild_notice))
+
+
+def current_duties_graph(directory=None, rebuild_notice=None):
+    """The duties graph of the last build: what ``gaps`` and ``tally`` read, without the whole graph.
+
+    Every municipality with its prefecture, platforms, window and duty
+    statuses, the survey figures and the name index of municipalities and
+    prefectures (so :func:`tsunagu.graph.resolve` finds a prefecture on it);
+    the same shape as ``BoltBackend.duties_graph()``.
+    """
+    return fresh_stored(directory, rebuild_notice).duties_graph()
+
+
+def current_entity(key, directory=None, rebuild_notice=None):
+    """A small graph holding entity ``key`` (a node id) with all its attributes, its edges
+    in both directions and its neighbours' name, kind, code and types: what ``show`` reads.
+
+    Raises :class:`NameNotFound` when the last build has no such node.
+    """
+    star = fresh_stored(directory, rebuild_notice).entity(key)
+    if star is None:
+        raise NameNotFound(key)
+    return star
+
+
+def current_resolve(text, *, types=None, directory=None, rebuild_notice=None):
+    """The node id ``text`` names among every entity of the last build (id, code, name, kana),
+    with the errors of :func:`tsunagu.graph.resolve`; reads index rows, not the graph."""
+    from tsunagu.graph.names import NameTable, normalise_name, resolve
+
+    stored = fresh_stored(directory, rebuild_notice)
+    try:
+        return resolve(NameTable(*stored.entity_entries(normalise_name(text))), text, types=types)
+    except NameNotFound:  # the suggestions need every name
+        return resolve(NameTable(*stored.entity_entries()), text, types=types)
+
+
+def current_index(directory=None, rebuild_notice=None):
+    """Municipalities and prefectures of the last build in code order (the diagrams' index):
+    dicts of id, name, code, prefecture (name), kind and types."""
+    return fresh_stored(directory, rebuild_notice).index()

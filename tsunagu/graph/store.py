@@ -1,34 +1,62 @@
-"""The compiled graph on disk: written atomically, read without rebuilding.
+"""The compiled graph on disk: written atomically, checked when read.
 
-The cache directory holds ``manifest.json`` (what was built from what, and
-the names of the files below) and, named by the build's fingerprint:
+The cache directory holds ``manifest.json`` (what was built from what, the
+names of the files below with their size and sha256) and, named by the
+build's fingerprint:
 
-- ``graph-<fp>.pickle``: the networkx projection (what most commands load);
+- ``graph-<fp>.pickle``: the networkx projection (``stats``, ``export``,
+  ``push`` and the diagrams load it);
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
-- ``names-<fp>.pickle``: municipalities and prefectures with the name index,
-  small enough to load on every ``refer``;
-- ``reach-<fp>.sqlite``: one small pickled graph per municipality holding the
-  answer of the referral walk, so ``refer`` and ``coverage`` read one row.
+- ``names-<fp>.pickle``: municipalities and prefectures with the name index;
+- ``reach-<fp>.sqlite``: rows that answer without the whole graph: one small
+  pickled graph per municipality (``refer``, ``coverage``), the duties graph
+  as JSON (``gaps``, ``tally``), one JSON row per entity (``show``), the name
+  index of every entity, and the index of municipalities and prefectures.
 
 Every file is written to a temporary name and renamed; the manifest is
 replaced last, so a reader never sees a manifest pointing at files that are
-not complete.
+not complete. One build at a time holds ``build.lock``; cleanup keeps what
+the manifest on disk names. A reader checks each file's size when it opens
+it (and the full hash of the small ones), and refuses a folder that another
+user could write, since pickle runs code.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import json
 import os
 import pickle
+import shlex
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["cache_dir", "Stored", "save", "load_stored", "load_rdf"]
+from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, CacheUnsafe, CacheWriteError
+
+__all__ = [
+    "cache_dir",
+    "Stored",
+    "build_lock",
+    "rebuild_command",
+    "save",
+    "load_stored",
+    "load_rdf",
+    "duties_subgraph",
+    "entity_star",
+]
 
 _MANIFEST = "manifest.json"
-_FORMAT_VERSION = 4
+_LOCK = "build.lock"
+_FORMAT_VERSION = 5
+_HASH_ALWAYS_BELOW = 4 * 2**20  # files this small are hashed in full on open: a few milliseconds
+_DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
+# test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
+_PAUSE_VARIABLE = "TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST"
 
 
 def cache_dir():
@@ -39,6 +67,42 @@ def cache_dir():
     return Path(base) / "tsunagu"
 
 
+def rebuild_command(build_args):
+    """The ``tsunagu build ...`` command line that makes a build from ``build_args`` again.
+
+    Examples
+    --------
+    >>> rebuild_command({"paths": ["/data/a.yaml"], "municipalities": "/data/list.csv"})
+    'tsunagu build /data/a.yaml --municipalities /data/list.csv'
+    >>> rebuild_command(None)
+    'tsunagu build <前回と同じファイル>'
+    """
+    if build_args is None:
+        return "tsunagu build <前回と同じファイル>"
+    words = ["tsunagu", "build"] + [shlex.quote(p) for p in build_args.get("paths", [])]
+    for option in ("municipalities", "population", "survey"):
+        if build_args.get(option):
+            words += [f"--{option}", shlex.quote(build_args[option])]
+    return " ".join(words)
+
+
+def _damaged(directory, what, build_args):
+    return CacheDamaged(f"前回のビルドが壊れています ({directory}: {what})。次を実行してください: "
+                        f"{rebuild_command(build_args)} (the last build is damaged; run that command)")
+
+
+def _unpickled(stream=None, data=None):
+    """``pickle.load``/``loads`` with the cyclic collector paused: it would rescan the
+    growing heap again and again while millions of objects are created."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(stream) if data is None else pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass
 class Stored:
     directory: Path
@@ -46,40 +110,281 @@ class Stored:
     fingerprint: str
     build_args: dict
     files: dict
+    checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
 
     @property
     def rdf_path(self):
-        return self.directory / self.files["rdf"]
+        return self._checked("rdf")
+
+    def _damaged(self, what):
+        return _damaged(self.directory, what, self.build_args)
+
+    def _checked(self, role):
+        """The path of one file of the build, after checking its size (and hash when small)."""
+        name = self.files.get(role)
+        if name is None:
+            raise self._damaged(f"manifest names no {role} file")
+        path = self.directory / name
+        try:
+            status = path.stat()
+        except FileNotFoundError:
+            raise self._damaged(f"{name} がありません (missing)") from None
+        _refuse_foreign(path, status)
+        check = self.checks.get(name)
+        if check:
+            if status.st_size != check["size"]:
+                raise self._damaged(f"{name} のサイズが記録と違います (size {status.st_size}, recorded {check['size']})")
+            if status.st_size < _HASH_ALWAYS_BELOW and _sha256(path) != check["sha256"]:
+                raise self._damaged(f"{name} の内容が記録と違います (checksum mismatch)")
+        return path
+
+    def _load_pickle(self, role):
+        path = self._checked(role)
+        try:
+            with open(path, "rb") as stream:
+                return _unpickled(stream)
+        except Exception as error:  # any unpickling failure means the file is not what the build wrote
+            raise self._damaged(f"{path.name} を読めません ({type(error).__name__})") from None
 
     @property
     def graph(self):
         """The whole networkx graph (loaded on first use)."""
         if not hasattr(self, "_graph"):
-            with open(self.directory / self.files["graph"], "rb") as stream:
-                self._graph = pickle.load(stream)
+            self._graph = self._load_pickle("graph")
         return self._graph
 
     def names(self):
         """Municipalities and prefectures with the name index: enough to resolve a name."""
-        with open(self.directory / self.files["names"], "rb") as stream:
-            return pickle.load(stream)
+        return self._load_pickle("names")
+
+    @contextmanager
+    def _rows(self):
+        """A read-only connection to the reach store; a damaged file becomes :class:`CacheDamaged`."""
+        path = self._checked("reach")
+        try:
+            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        except sqlite3.Error as error:
+            raise self._damaged(f"{path.name} を開けません ({error})") from None
+        try:
+            yield connection
+        except sqlite3.DatabaseError as error:
+            raise self._damaged(f"{path.name} を読めません ({error})") from None
+        finally:
+            connection.close()
 
     def named(self, normalised):
-        """The nodes whose normalised name, kana, code or id is ``normalised`` (an index look-up)."""
-        connection = sqlite3.connect(f"file:{self.directory / self.files['reach']}?mode=ro", uri=True)
-        try:
+        """The municipalities and prefectures whose normalised name, kana, code or id is ``normalised``."""
+        with self._rows() as connection:
             return [row[0] for row in connection.execute("SELECT node FROM names WHERE name = ?", (normalised,))]
-        finally:
-            connection.close()
 
     def reach_graph(self, municipality):
-        """The precomputed referral graph of one municipality (a node id)."""
-        connection = sqlite3.connect(f"file:{self.directory / self.files['reach']}?mode=ro", uri=True)
-        try:
+        """The precomputed referral graph of one municipality (a node id), or None."""
+        with self._rows() as connection:
             row = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return _unpickled(data=row[0])
+        except Exception as error:
+            raise self._damaged(f"reach row {municipality} ({type(error).__name__})") from None
+
+    def duties_graph(self):
+        """Municipalities, their prefectures, platforms, windows, duty statuses and the survey figures."""
+        with self._rows() as connection:
+            row = connection.execute("SELECT data FROM blobs WHERE name = 'duties'").fetchone()
+        if row is None:
+            raise self._damaged("duties row missing")
+        return _graph_from_json(self._json(row[0], "duties"))
+
+    def entity(self, node):
+        """The star of ``node``: the node with every attribute, its edges and its neighbours' names, or None."""
+        with self._rows() as connection:
+            row = connection.execute("SELECT star FROM entity WHERE node = ?", (node,)).fetchone()
+        return None if row is None else _graph_from_json(self._json(row[0], node))
+
+    def entity_entries(self, normalised=None):
+        """node -> (name, code, prefecture name, frozenset of types) of every entity carrying
+        ``normalised`` (all entities when None), and the name index restricted to them."""
+        with self._rows() as connection:
+            if normalised is None:
+                pairs = connection.execute("SELECT name, node FROM entity_names").fetchall()
+                rows = connection.execute("SELECT node, name, code, prefecture, types FROM entity").fetchall()
+            else:
+                pairs = connection.execute("SELECT name, node FROM entity_names WHERE name = ?", (normalised,)).fetchall()
+                nodes = sorted({node for _, node in pairs})
+                rows = connection.execute(
+                    f"SELECT node, name, code, prefecture, types FROM entity WHERE node IN ({','.join('?' * len(nodes))})",
+                    nodes).fetchall()
+        index = {}
+        for name, node in pairs:
+            index.setdefault(name, []).append(node)
+        entries = {node: (name, code, prefecture, frozenset(json.loads(types))) for node, name, code, prefecture, types in rows}
+        return index, entries
+
+    def index(self):
+        """Municipalities and prefectures in code order: id, name, code, prefecture, kind, types."""
+        with self._rows() as connection:
+            rows = connection.execute("SELECT node, name, code, prefecture, kind, types FROM area_index ORDER BY code, node")
+            return [{"id": node, "name": name, "code": code, "prefecture": prefecture, "kind": kind,
+                     "types": json.loads(types)} for node, name, code, prefecture, kind, types in rows]
+
+    def _json(self, text, what):
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise self._damaged(f"row {what} is not JSON") from None
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _refuse_foreign(path, status):
+    """Refuse what another user could have written: unpickling it would run their code as us."""
+    if status.st_uid != os.getuid() or status.st_mode & 0o022:
+        raise CacheUnsafe(
+            f"{path} は他のユーザーが書き換えられるため読み込みません"
+            f" (owned by uid {status.st_uid} or group/world-writable: loading it could run someone else's code)。"
+            f" 自分だけが書けるフォルダを TSUNAGU_HOME に指定するか、chmod go-w してビルドし直してください")
+
+
+# --- the rows whole-graph commands read --------------------------------------
+
+
+def duties_subgraph(graph, names_index=None):
+    """What ``gaps`` and ``tally`` read: the shape of ``BoltBackend.duties_graph``.
+
+    Every municipality, the edges of the duty relations touching it and
+    their other ends (prefectures, platforms, windows, duty statuses), the
+    constant nodes and the survey figures; ``names`` restricted to
+    municipalities and prefectures so a prefecture resolves on it.
+    """
+    import networkx as nx
+
+    from tsunagu.graph.names import name_index
+
+    duties = nx.MultiDiGraph()
+    duties.graph.update({k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "candidate_cache")})
+    keep = [n for n, d in graph.nodes(data=True)
+            if set(d.get("types", ())) & {"Municipality"} or d.get("kind") in ("Nation", "SupportDomain", "SurveyFigure")]
+    duties.add_nodes_from((n, graph.nodes[n]) for n in keep)
+    for node in [n for n in keep if "Municipality" in graph.nodes[n].get("types", ())]:
+        for source, target, key, data in list(graph.out_edges(node, keys=True, data=True)) + \
+                list(graph.in_edges(node, keys=True, data=True)):
+            if key in _DUTY_RELATIONS:
+                for end in (source, target):
+                    if end not in duties:
+                        duties.add_node(end, **graph.nodes[end])
+                duties.add_edge(source, target, key=key, **data)
+    areas = [n for n, d in duties.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"}]
+    duties.graph["names"] = names_index if names_index is not None else name_index(duties.subgraph(areas))
+    return duties
+
+
+def entity_star(graph, node):
+    """``node`` with its attributes and edges, its neighbours with name, kind, code, types only:
+    what ``entity_details`` reads, as a small graph."""
+    import networkx as nx
+
+    star = nx.MultiDiGraph()
+    star.add_node(node, **graph.nodes[node])
+    edges = list(graph.out_edges(node, keys=True, data=True)) + list(graph.in_edges(node, keys=True, data=True))
+    for source, target, key, data in edges:
+        other = target if source == node else source
+        if other not in star:
+            star.add_node(other, **{k: v for k, v in graph.nodes[other].items() if k in ("name", "kind", "code", "types")})
+        star.add_edge(source, target, key=key, **data)
+    return star
+
+
+def _graph_json(graph):
+    nodes = [[n, d] for n, d in graph.nodes(data=True)]
+    edges = [[u, v, k, d] for u, v, k, d in graph.edges(keys=True, data=True)]
+    return json.dumps({"graph": graph.graph, "nodes": nodes, "edges": edges}, ensure_ascii=False, separators=(",", ":"),
+                      default=_plain)
+
+
+def _plain(value):
+    """JSON for what a projection may hold besides JSON's own types (sets, dates)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def _graph_from_json(value):
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    graph.graph.update(value["graph"])
+    graph.add_nodes_from((n, d) for n, d in value["nodes"])
+    graph.add_edges_from((u, v, k, d) for u, v, k, d in value["edges"])
+    return graph
+
+
+def _prefecture_name(graph, node):
+    for _, target, key in graph.out_edges(node, keys=True):
+        if key == "partOfPrefecture":
+            return graph.nodes[target].get("name")
+    return None
+
+
+def _entity_rows(graph):
+    for node, data in graph.nodes(data=True):
+        yield (node, data.get("name"), data.get("code"), _prefecture_name(graph, node),
+               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), _graph_json(entity_star(graph, node)))
+
+
+def _area_rows(graph):
+    for node, data in graph.nodes(data=True):
+        types = set(data.get("types", ()))
+        if types & {"Municipality", "Prefecture"}:
+            yield (node, data.get("name"), data.get("code"), _prefecture_name(graph, node), data.get("kind"),
+                   json.dumps(sorted(types), ensure_ascii=False))
+
+
+# --- writing -----------------------------------------------------------------
+
+_held = {}  # directory -> (file descriptor, time the lock was taken); the lock is re-entrant in one process
+
+
+@contextmanager
+def build_lock(directory=None):
+    """Hold ``build.lock`` in ``directory`` for one build; :class:`BuildBusy` when another holds it."""
+    directory = Path(directory or cache_dir()).absolute()
+    if directory in _held:
+        yield
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(directory / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise _unwritable(directory, error) from None
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory lock; one user, one build
+        fcntl = None
+    try:
+        if fcntl:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise BuildBusy(directory) from None
+        _held[directory] = (descriptor, time.time())
+        try:
+            yield
         finally:
-            connection.close()
-        return pickle.loads(row[0]) if row else None
+            del _held[directory]
+    finally:
+        os.close(descriptor)  # releases the lock
+
+
+def _unwritable(directory, error):
+    return CacheWriteError(f"キャッシュフォルダ {directory} に書き込めません ({error.strerror or error})。"
+                           f"前回のビルドはそのまま残っています (cannot write the cache folder; the previous build is intact)")
 
 
 def _temporary(path):
@@ -100,8 +405,10 @@ def _atomic_write(path, write):
         raise
 
 
-def _write_reach(path, reach_graphs, names):
+def _write_reach(path, reach_graphs, names, graph):
     """``reach_graphs``: a dict, or an iterable of (municipality, graph) pairs written as they come."""
+    from tsunagu.graph.names import name_index
+
     items = reach_graphs.items() if isinstance(reach_graphs, dict) else reach_graphs
     temporary = _temporary(path)
     try:
@@ -114,6 +421,19 @@ def _write_reach(path, reach_graphs, names):
             connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL)")
             connection.executemany("INSERT INTO reach VALUES (?, ?)",
                                    ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)) for key, sub in items))
+            connection.execute("CREATE TABLE blobs (name TEXT PRIMARY KEY, data TEXT NOT NULL)")
+            connection.execute("INSERT INTO blobs VALUES ('duties', ?)", (_graph_json(duties_subgraph(graph, names.index)),))
+            connection.execute("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
+                               "types TEXT NOT NULL, star TEXT NOT NULL)")
+            connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
+            connection.execute("CREATE TABLE entity_names (name TEXT NOT NULL, node TEXT NOT NULL)")
+            index = graph.graph.get("names") or name_index(graph)
+            connection.executemany("INSERT INTO entity_names VALUES (?, ?)",
+                                   ((key, node) for key, nodes in index.items() for node in nodes))
+            connection.execute("CREATE INDEX entity_names_by_name ON entity_names (name)")
+            connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
+                               "kind TEXT, types TEXT NOT NULL)")
+            connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?)", _area_rows(graph))
         connection.close()
         os.replace(temporary, path)
     except BaseException:
@@ -121,8 +441,53 @@ def _write_reach(path, reach_graphs, names):
         raise
 
 
+def _pause_before_manifest():
+    release = os.environ.get(_PAUSE_VARIABLE)
+    if not release:
+        return
+    Path(release + ".waiting").touch()
+    deadline = time.monotonic() + 120
+    while not Path(release).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _cleanup(directory, ours, started):
+    """Remove other builds' files, never one the manifest on disk names (a newer build's),
+    and temporary files older than this build (left by a killed one)."""
+    keep = set(ours) | {_MANIFEST, _LOCK}
+    try:
+        keep |= set(json.loads((directory / _MANIFEST).read_text(encoding="utf-8")).get("files", {}).values())
+    except (OSError, ValueError, AttributeError):
+        pass
+    for stale in directory.iterdir():
+        if stale.name in keep:
+            continue
+        try:
+            if stale.suffix in (".pickle", ".nt", ".sqlite"):
+                stale.unlink(missing_ok=True)
+            elif stale.suffix == ".tmp" and stale.stat().st_mtime < started:
+                stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # cleanup is best effort: the build itself is complete
+
+
 def save(compiled, directory=None):
+    """Write ``compiled`` into ``directory`` (the cache) and return the manifest's path.
+
+    Raises :class:`BuildBusy` when another build holds the folder, and
+    :class:`CacheWriteError` when it cannot be written; the previous build
+    then stays as it was.
+    """
     directory = Path(directory or cache_dir())
+    with build_lock(directory):
+        started = _held[directory.absolute()][1]
+        try:
+            return _save(compiled, directory, started)
+        except OSError as error:
+            raise _unwritable(directory, error) from None
+
+
+def _save(compiled, directory, started):
     tag = compiled.fingerprint[:16]
     files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "names": f"names-{tag}.pickle",
              "reach": f"reach-{tag}.sqlite"}
@@ -130,32 +495,63 @@ def save(compiled, directory=None):
     _atomic_write(directory / files["rdf"], lambda stream: stream.write(compiled.rdf.serialize(format="nt", encoding="utf-8")))
     _atomic_write(directory / files["graph"], dump(compiled.graph))
     _atomic_write(directory / files["names"], dump(compiled.names))
-    _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names)
+    _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph)
+    checks = {name: {"size": (directory / name).stat().st_size, "sha256": _sha256(directory / name)}
+              for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
-                "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files}
+                "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files,
+                "checks": checks}
+    _pause_before_manifest()
     _atomic_write(directory / _MANIFEST, lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode()))
-    keep = set(files.values()) | {_MANIFEST}
-    for stale in directory.iterdir():
-        if stale.name not in keep and not stale.name.endswith(".tmp") and stale.suffix in (".pickle", ".nt", ".sqlite"):
-            stale.unlink(missing_ok=True)
+    _cleanup(directory, files.values(), started)
     return directory / _MANIFEST
 
 
 def load_stored(directory=None):
-    """The last build, or None when there is none (or it is from an older format)."""
+    """The last build, or None when there is none.
+
+    Raises :class:`CacheDamaged` for an unreadable manifest,
+    :class:`CacheOutdated` for one of an older format (its ``build_args``
+    attribute holds what it was built from, when recorded), and
+    :class:`CacheUnsafe` for a folder another user can write.
+    """
     directory = Path(directory or cache_dir())
     path = directory / _MANIFEST
-    if not path.exists():
+    try:
+        status = path.stat()
+    except FileNotFoundError:
         return None
-    manifest = json.loads(path.read_text(encoding="utf-8"))
+    _refuse_foreign(directory, directory.stat())
+    _refuse_foreign(path, status)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+    except (ValueError, UnicodeDecodeError):
+        raise _damaged(directory, f"{_MANIFEST} を読めません (unreadable manifest)", None) from None
     if manifest.get("format") != _FORMAT_VERSION:
-        return None
-    return Stored(directory, manifest["inputs"], manifest["fingerprint"], manifest["build_args"], manifest["files"])
+        outdated = CacheOutdated(
+            f"{directory} のビルドは古い形式 ({manifest.get('format')}) です。次を実行してください: "
+            f"{rebuild_command(manifest.get('build_args') if isinstance(manifest.get('build_args'), dict) else None)}"
+            f" (the last build is from an older version; run that command)")
+        args = manifest.get("build_args")
+        outdated.build_args = args if isinstance(args, dict) and isinstance(args.get("paths", []), list) else None
+        raise outdated
+    try:
+        return Stored(directory, list(manifest["inputs"]), str(manifest["fingerprint"]), dict(manifest["build_args"]),
+                      dict(manifest["files"]), dict(manifest.get("checks") or {}))
+    except (KeyError, TypeError, ValueError):
+        raise _damaged(directory, f"{_MANIFEST} に必要な項目がありません (incomplete manifest)",
+                       manifest.get("build_args") if isinstance(manifest.get("build_args"), dict) else None) from None
 
 
 def load_rdf(stored):
     from rdflib import Graph
 
     graph = Graph()
-    graph.parse(source=str(stored.rdf_path), format="nt")
+    path = stored.rdf_path
+    try:
+        graph.parse(source=str(path), format="nt")
+    except Exception as error:  # a parser error here means the file is not what the build wrote
+        raise stored._damaged(f"{path.name} を読めません ({type(error).__name__})") from None
     return graph
