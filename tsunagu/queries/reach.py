@@ -1,24 +1,15 @@
 """What a municipality can reach: the shared traversal under referral and coverage.
 
-From a municipality the walk collects *anchors*, each at a level:
-
-========== =============================================================
-level      anchors
-========== =============================================================
-municipality the municipality itself
-platform   municipal platforms serving it
-wide-area  wide-area platforms serving it (with other municipalities)
-prefecture its prefecture and the prefectural platforms serving that
-national   the nation
-========== =============================================================
-
-From each anchor it takes the *providers* attached to it (serves the area, is
-the area's window, is located there, is a member or the secretariat of the
-platform, or is a member of a body advising the platform), then follows what
-providers run, whom programs are entrusted to, and a centre's satellites.
-Every reached organisation, window or program becomes a :class:`Reached`
-with the shortest path to it. The same rules are written in SPARQL in
-``queries/sparql/referral.rq``; a test holds the two to the same answers.
+The rules (which relations lead from a municipality to its anchors, from an
+anchor to its providers, and onwards) are tables in
+:mod:`tsunagu.queries.rules`; this module walks them. The walk reads its
+graph through an :class:`Adjacency`, which is told before every batch of
+reads which edges it is about to read, so the Bolt backend runs this very
+walk against a server by loading just those edges (one indexed statement a
+batch). Every reached organisation, window or program becomes a
+:class:`Reached` with the shortest path to it. The same rules are written
+in SPARQL in ``queries/sparql/referral.rq``; a test holds the two to the
+same answers.
 """
 
 from __future__ import annotations
@@ -26,16 +17,11 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-__all__ = ["LEVELS", "Hop", "Reached", "reach", "reach_subgraph", "municipality_nodes", "nation_nodes", "constant_nodes"]
+from tsunagu.queries import rules
+from tsunagu.queries.rules import LEVELS
 
-LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
-
-# Kinds that are routes, not places a person is referred to.
-_ROUTE_TYPES = {"Area", "Platform", "ExistingBody", "MunicipalDepartment", "PrefecturalDepartment", "ReviewCommittee"}
-# Edges from an anchor to its providers, all walked against their direction.
-_PROVIDER_RELATIONS = ("servesArea", "windowOf", "locatedIn", "memberOf")
-# Edges from a provider onwards: (relation, walked against the edge?)
-_ONWARD = (("runs", False), ("entrustedTo", False), ("satelliteOf", True))
+__all__ = ["LEVELS", "Adjacency", "Hop", "Reached", "reach", "reach_subgraph", "walk_nodes", "municipality_nodes",
+           "nation_nodes", "constant_nodes"]
 
 
 @dataclass(frozen=True)
@@ -78,59 +64,122 @@ def municipality_nodes(graph):
     return sorted(n for n, d in graph.nodes(data=True) if "Municipality" in d.get("types", ()))
 
 
-def _hop(graph, node, relation, inverse=False):
-    return Hop(node, graph.nodes[node].get("name", node), relation, inverse)
+def _matches(data, relations):
+    """Whether an edge is one of ``relations`` (sub-relations included)."""
+    return bool(set(relations).intersection(data.get("relations", (data.get("relation"),))))
 
 
-def _in(graph, node, relation):
-    """Sources of ``relation`` edges into ``node`` (sub-relations included)."""
-    return sorted({s for s, _, d in graph.in_edges(node, data=True) if relation in d.get("relations", (d.get("relation"),))})
+class Adjacency:
+    """The graph the walk reads, and a hook to load parts of it before reading them.
+
+    In memory everything is there and :meth:`load` does nothing; the Bolt
+    backend's subclass fetches the edges named (and their other ends) from
+    the server. Reads go through :meth:`into` and :meth:`out_of` only.
+    """
+
+    def __init__(self, graph):
+        self.graph = graph
+
+    def load(self, nodes, relations, inverse):
+        """Make the ``relations`` edges of ``nodes`` readable: into them (``inverse``) or out of them."""
+
+    def load_between(self, nodes):
+        """Make every edge between two of ``nodes`` readable."""
+
+    def into(self, node, *relations):
+        """Sources of ``relations`` edges into ``node``, sorted."""
+        return sorted({s for s, _, d in self.graph.in_edges(node, data=True) if _matches(d, relations)})
+
+    def out_of(self, node, *relations):
+        return sorted({t for _, t, d in self.graph.out_edges(node, data=True) if _matches(d, relations)})
+
+    def types(self, node):
+        return set(self.graph.nodes[node].get("types", ()))
+
+    def hop(self, node, relation, inverse=False):
+        return Hop(node, self.graph.nodes[node].get("name", node), relation, inverse)
 
 
-def _out(graph, node, relation):
-    return sorted({t for _, t, d in graph.out_edges(node, data=True) if relation in d.get("relations", (d.get("relation"),))})
-
-
-def _types(graph, node):
-    return set(graph.nodes[node].get("types", ()))
-
-
-def _anchors(graph, municipality):
-    start = (_hop(graph, municipality, None),)
+def _anchors(adj, municipality):
+    start = (adj.hop(municipality, None),)
+    adj.load([municipality], (rules.PLATFORM_RELATION,), True)
+    adj.load([municipality], (rules.PREFECTURE_RELATION,), False)
     anchors = [(municipality, "municipality", start)]
-    for platform in _in(graph, municipality, "servesArea"):
-        types = _types(graph, platform)
-        if "MunicipalPlatform" in types:
-            level = "wide-area" if "WideAreaPlatform" in types else "platform"
-            anchors.append((platform, level, start + (_hop(graph, platform, "servesArea", True),)))
-    for prefecture in _out(graph, municipality, "partOfPrefecture"):
-        pref_path = start + (_hop(graph, prefecture, "partOfPrefecture"),)
+    for platform in adj.into(municipality, rules.PLATFORM_RELATION):
+        level = rules.platform_level(adj.types(platform))
+        if level:
+            anchors.append((platform, level, start + (adj.hop(platform, rules.PLATFORM_RELATION, True),)))
+    prefectures = adj.out_of(municipality, rules.PREFECTURE_RELATION)
+    adj.load(prefectures, (rules.PLATFORM_RELATION,), True)
+    for prefecture in prefectures:
+        pref_path = start + (adj.hop(prefecture, rules.PREFECTURE_RELATION),)
         anchors.append((prefecture, "prefecture", pref_path))
-        for platform in _in(graph, prefecture, "servesArea"):
-            if "PrefecturalPlatform" in _types(graph, platform):
-                anchors.append((platform, "prefecture", pref_path + (_hop(graph, platform, "servesArea", True),)))
-    for nation in nation_nodes(graph):
-        anchors.append((nation, "national", start + (_hop(graph, nation, "withinNation"),)))
+        for platform in adj.into(prefecture, rules.PLATFORM_RELATION):
+            if rules.is_prefectural_platform(adj.types(platform)):
+                anchors.append((platform, "prefecture", pref_path + (adj.hop(platform, rules.PLATFORM_RELATION, True),)))
+    for nation in nation_nodes(adj.graph):
+        anchors.append((nation, "national", start + (adj.hop(nation, "withinNation"),)))
     return anchors
 
 
-def _providers(graph, anchor, level, path):
-    """(node, level, path) for everything attached to one anchor."""
-    for relation in _PROVIDER_RELATIONS:
-        for node in _in(graph, anchor, relation):
-            # A national scheme is a funding menu, not a service: it is reached
-            # only through an organisation that runs it.
-            if not _types(graph, node) & {"Area", "Platform", "NationalScheme"}:
-                yield node, level, path + (_hop(graph, node, relation, True),)
-    for node in _out(graph, anchor, "runs"):
-        yield node, level, path + (_hop(graph, node, "runs"),)
-    for adviser in _in(graph, anchor, "advises"):
-        serves_prefecture = any("Prefecture" in _types(graph, a) for a in _out(graph, adviser, "servesArea"))
-        adviser_level = "prefecture" if serves_prefecture else level
-        adviser_path = path + (_hop(graph, adviser, "advises", True),)
-        yield adviser, adviser_level, adviser_path
-        for member in _in(graph, adviser, "memberOf"):
-            yield member, adviser_level, adviser_path + (_hop(graph, member, "memberOf", True),)
+def _providers(adj, anchors):
+    """(node, level, path) for everything attached to the anchors."""
+    keys = [anchor for anchor, _, _ in anchors]
+    adj.load(keys, rules.PROVIDER_RELATIONS + (rules.ADVISES,), True)
+    adj.load(keys, (rules.RUNS,), False)
+    advisers = sorted({a for key in keys for a in adj.into(key, rules.ADVISES)})
+    adj.load(advisers, (rules.ADVISER_AREA,), False)
+    adj.load(advisers, (rules.ADVISER_MEMBER,), True)
+    for anchor, level, path in anchors:
+        for relation in rules.PROVIDER_RELATIONS:
+            for node in adj.into(anchor, relation):
+                if rules.is_provider(adj.types(node)):
+                    yield node, level, path + (adj.hop(node, relation, True),)
+        for node in adj.out_of(anchor, rules.RUNS):
+            yield node, level, path + (adj.hop(node, rules.RUNS),)
+        for adviser in adj.into(anchor, rules.ADVISES):
+            serves_prefecture = any("Prefecture" in adj.types(a) for a in adj.out_of(adviser, rules.ADVISER_AREA))
+            adviser_level = "prefecture" if serves_prefecture else level
+            adviser_path = path + (adj.hop(adviser, rules.ADVISES, True),)
+            yield adviser, adviser_level, adviser_path
+            for member in adj.into(adviser, rules.ADVISER_MEMBER):
+                yield member, adviser_level, adviser_path + (adj.hop(member, rules.ADVISER_MEMBER, True),)
+
+
+def _walk(adj, municipality):
+    """(anchors, {node: Reached}) for every node the walk visits, routes included."""
+    best = {}
+
+    def offer(node, level, path):
+        key = (len(path), LEVELS.index(level))
+        current = best.get(node)
+        if current is None or key < (current.hops + 1, LEVELS.index(current.level)):
+            best[node] = Reached(node, level, path)
+            return True
+        return False
+
+    anchors = _anchors(adj, municipality)
+    queue = deque()
+    for node, node_level, node_path in _providers(adj, anchors):
+        if offer(node, node_level, node_path):
+            queue.append((node, node_level, node_path))
+    while queue:
+        # A round at a time, so that a backend loads each round's edges in one go;
+        # what a round adds is queued behind it, as a plain FIFO walk would.
+        batch = [item for item in queue if best[item[0]].path == item[2]]  # skip routes bettered since
+        queue.clear()
+        for relation, inverse in rules.ONWARD:
+            adj.load([n for n, _, _ in batch if (relation, inverse) in rules.onward_steps(adj.types(n))],
+                     (relation,), inverse)
+        for node, level, path in batch:
+            if best[node].path != path:
+                continue
+            for relation, inverse in rules.onward_steps(adj.types(node)):
+                for target in adj.into(node, relation) if inverse else adj.out_of(node, relation):
+                    target_path = path + (adj.hop(target, relation, inverse),)
+                    if offer(target, level, target_path):
+                        queue.append((target, level, target_path))
+    return anchors, best
 
 
 def reach(graph, municipality):
@@ -143,57 +192,60 @@ def reach(graph, municipality):
     cached = graph.graph.get("reach_cache", {}).get(municipality)
     if cached is not None:
         return list(cached)
-    best = {}
-
-    def offer(node, level, path):
-        key = (len(path), LEVELS.index(level))
-        current = best.get(node)
-        if current is None or key < (current.hops + 1, LEVELS.index(current.level)):
-            best[node] = Reached(node, level, path)
-            return True
-        return False
-
-    queue = deque()
-    for anchor, level, path in _anchors(graph, municipality):
-        for node, node_level, node_path in _providers(graph, anchor, level, path):
-            if offer(node, node_level, node_path):
-                queue.append((node, node_level, node_path))
-    while queue:
-        node, level, path = queue.popleft()
-        if best[node].path != path:  # a better route was found since
-            continue
-        for relation, inverse in _ONWARD:
-            if inverse and "RegionalSupportCentre" not in _types(graph, node):
-                continue  # only a centre has satellites; a national program's in-edges run to every office
-            targets = _in(graph, node, relation) if inverse else _out(graph, node, relation)
-            for target in targets:
-                target_path = path + (_hop(graph, target, relation, inverse),)
-                if offer(target, level, target_path):
-                    queue.append((target, level, target_path))
-    return [r for r in best.values() if not _types(graph, r.node) & _ROUTE_TYPES]
+    adj = Adjacency(graph)
+    _, best = _walk(adj, municipality)
+    return [r for r in best.values() if not rules.is_route(adj.types(r.node))]
 
 
-def reach_subgraph(graph, municipality):
+def walk_nodes(graph, municipality):
+    """Every node the walk from ``municipality`` visits: its anchors, what it reaches and
+    the route nodes it passes through (departments, committees, platforms)."""
+    anchors, best = _walk(Adjacency(graph), municipality)
+    return {anchor for anchor, _, _ in anchors} | set(best)
+
+
+def reach_subgraph(source, municipality):
     """The small graph that answers referral and coverage questions for ``municipality``.
 
-    It holds the walk's result (``graph.graph["reach_cache"]``), every node on
-    the walk's paths, and what judging a fit reads beside them: the areas a
-    candidate serves, whom a program is entrusted to and, for a program
-    reached without an organisation on its path, who runs it; the nation,
-    the municipality's prefecture and the support domains. Built once per
-    municipality at build time, so a query reads one small graph instead of
-    the national one.
+    ``source`` is a graph or an :class:`Adjacency` over one. The result holds
+    the walk's result (``graph.graph["reach_cache"]``), every node the walk
+    visits, and what judging a fit and writing an answer read beside them:
+    the areas a candidate serves, whom a program is entrusted to and, for a
+    program reached without an organisation on its path, who runs it; every
+    body serving the municipality, being its window or located in it; who
+    runs each platform anchor and its secretariat; the prefecture's regional
+    support centres and public health offices; the nation, the prefecture
+    and the support domains. Built once per municipality at build time, so
+    a query reads one small graph instead of the national one.
     """
-    reached = reach(graph, municipality)
-    keep = {municipality} | set(constant_nodes(graph))
-    keep |= set(_out(graph, municipality, "partOfPrefecture"))
+    adj = source if isinstance(source, Adjacency) else Adjacency(source)
+    graph = adj.graph
+    anchors, best = _walk(adj, municipality)
+    reached = [r for r in best.values() if not rules.is_route(adj.types(r.node))]
+    keep = {municipality} | set(constant_nodes(graph)) | {a for a, _, _ in anchors} | set(best)
+    adj.load([municipality], rules.KEEP_INTO_MUNICIPALITY, True)
+    keep.update(adj.into(municipality, *rules.KEEP_INTO_MUNICIPALITY))
+    platforms = [a for a, level, _ in anchors if level in ("platform", "wide-area")
+                 or rules.is_prefectural_platform(adj.types(a))]
+    adj.load(platforms, ("runs", "secretariatOf"), True)
+    for platform in platforms:
+        keep.update(adj.into(platform, "runs", "secretariatOf"))
+    prefectures = [a for a, level, _ in anchors if level == "prefecture" and "Prefecture" in adj.types(a)]
+    adj.load(prefectures, ("servesArea",), True)
+    for prefecture in prefectures:
+        keep.update(n for n in adj.into(prefecture, "servesArea") if adj.types(n) & rules.KEEP_FOR_PREFECTURE)
+    programs = [r for r in reached if "Program" in adj.types(r.node)]
+    adj.load([r.node for r in reached], ("servesArea",), False)
+    adj.load([r.node for r in programs], ("entrustedTo",), False)
+    adj.load([r.node for r in programs], ("runs",), True)
     for item in reached:
         keep.update(hop.id for hop in item.path)
-        keep.update(_out(graph, item.node, "servesArea"))
-        if "Program" in _types(graph, item.node):
-            keep.update(_out(graph, item.node, "entrustedTo"))
-            if not any("Organisation" in _types(graph, hop.id) for hop in item.path[:-1]):
-                keep.update(_in(graph, item.node, "runs"))
+        keep.update(adj.out_of(item.node, "servesArea"))
+    for item in programs:
+        keep.update(adj.out_of(item.node, "entrustedTo"))
+        if not any("Organisation" in adj.types(hop.id) for hop in item.path[:-1]):
+            keep.update(adj.into(item.node, "runs"))
+    adj.load_between(keep)
     # Copied by hand: graph.subgraph(keep).copy() walks the whole adjacency of
     # the support-domain nodes, which every provider in the country points at.
     sub = type(graph)()

@@ -1,0 +1,104 @@
+"""The reach rules, once: which relations lead where, as tables and small predicates.
+
+The walk from a municipality (:mod:`tsunagu.queries.reach`), the Bolt
+backend's Cypher (:mod:`tsunagu.bolt.backend`, which runs that same walk
+against the server) and the municipality diagram
+(:mod:`tsunagu.diagrams.views`) all read these tables; none restates them.
+
+From a municipality the walk collects *anchors*, each at a level:
+
+============ ===========================================================
+level        anchors
+============ ===========================================================
+municipality the municipality itself
+platform     municipal platforms serving it (``servesArea``, inverse)
+wide-area    the same, when the platform is a wide-area one
+prefecture   its prefecture (``partOfPrefecture``) and the prefectural
+             platforms serving that prefecture
+national     the nation(s)
+============ ===========================================================
+
+From each anchor it takes the *providers* (:data:`PROVIDER_RELATIONS`,
+walked against the edge; what the anchor ``runs``; the bodies advising it
+and their members), then follows :data:`ONWARD` relations. Relations match
+with their sub-relations (``secretariatOf`` is a ``memberOf``).
+
+Examples
+--------
+>>> platform_level({"MunicipalPlatform", "WideAreaPlatform"})
+'wide-area'
+>>> is_provider({"Organisation", "NationalScheme"})
+False
+>>> onward_steps({"RegionalSupportCentre", "Organisation"})
+(('runs', False), ('entrustedTo', False), ('satelliteOf', True))
+>>> onward_steps({"Organisation"})
+(('runs', False), ('entrustedTo', False))
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "LEVELS", "ROUTE_TYPES", "NOT_PROVIDER_TYPES", "PLATFORM_RELATION", "PREFECTURE_RELATION",
+    "PROVIDER_RELATIONS", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
+    "KEEP_INTO_MUNICIPALITY", "KEEP_FOR_PREFECTURE", "CIRCLE_IN", "CIRCLE_OUT",
+    "platform_level", "is_prefectural_platform", "is_provider", "is_route", "onward_steps",
+]
+
+LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
+
+# Kinds that are routes, not places a person is referred to: walked through, not returned.
+ROUTE_TYPES = frozenset({"Area", "Platform", "ExistingBody", "MunicipalDepartment", "PrefecturalDepartment",
+                         "ReviewCommittee"})
+# Never a provider: areas and platforms are anchors; a national scheme is a funding
+# menu, reached only through an organisation that runs it.
+NOT_PROVIDER_TYPES = frozenset({"Area", "Platform", "NationalScheme"})
+
+PLATFORM_RELATION = "servesArea"  # platform -> municipality or prefecture; walked inverse
+PREFECTURE_RELATION = "partOfPrefecture"  # municipality -> prefecture
+# Edges from an anchor to its providers, all walked against their direction.
+PROVIDER_RELATIONS = ("servesArea", "windowOf", "locatedIn", "memberOf")
+RUNS = "runs"  # anchor -> what it runs
+ADVISES = "advises"  # adviser -> anchor; walked inverse, then the adviser's members
+ADVISER_MEMBER = "memberOf"
+ADVISER_AREA = "servesArea"  # an adviser serving a prefecture is reached at the prefecture level
+# Edges from a provider onwards: (relation, walked against the edge?)
+ONWARD = (("runs", False), ("entrustedTo", False), ("satelliteOf", True))
+# Only a centre has satellites: a national program's in-edges run to every office in the country.
+SATELLITE_HOLDER = "RegionalSupportCentre"
+
+# What the reach subgraph keeps beside the walk, for the referral answers:
+# every in-neighbour of the municipality through these (route types included) ...
+KEEP_INTO_MUNICIPALITY = ("servesArea", "windowOf", "locatedIn")
+# ... and the prefecture's bodies of these types serving it.
+KEEP_FOR_PREFECTURE = frozenset({"RegionalSupportCentre", "PublicHealthOffice"})
+
+# A diagram's context around a platform anchor: who sits on it (in-edges) and what
+# it is built on and the areas it serves (out-edges), e.g. every town of a wide-area platform.
+CIRCLE_IN = ("memberOf", "secretariatOf")
+CIRCLE_OUT = ("builtOn", "servesArea")
+
+
+def platform_level(types):
+    """``"platform"`` or ``"wide-area"`` for a municipal platform, else None."""
+    if "MunicipalPlatform" not in types:
+        return None
+    return "wide-area" if "WideAreaPlatform" in types else "platform"
+
+
+def is_prefectural_platform(types):
+    return "PrefecturalPlatform" in types
+
+
+def is_provider(types):
+    """Whether a node attached to an anchor is walked on (anchors and schemes are not)."""
+    return not set(types) & NOT_PROVIDER_TYPES
+
+
+def is_route(types):
+    """Whether a reached node is only a way through (not an answer)."""
+    return bool(set(types) & ROUTE_TYPES)
+
+
+def onward_steps(types):
+    """The (relation, inverse) steps the walk takes from a node of ``types``."""
+    return tuple((relation, inverse) for relation, inverse in ONWARD if not inverse or SATELLITE_HOLDER in types)
