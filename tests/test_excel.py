@@ -132,3 +132,90 @@ def test_encodable_text_never_raises():
     marks = "●◐?·○×—–✓😀髙﨑①"
     for encoding in ("cp932", "shift_jis", "ascii", "utf-8"):
         encodable_text(marks, encoding).encode(encoding)
+
+
+# --- in: CSV encodings, dates, survey rows by name -------------------------------------
+
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _survey_text(rows):
+    from tsunagu.loaders.survey import SURVEY_COLUMNS
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SURVEY_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: "" for c in SURVEY_COLUMNS} | row)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("encoding", ["cp932", "utf-8-sig", "utf-8"])
+def test_survey_saved_by_excel_loads(tmp_path, encoding):
+    """cp932 as Excel saves "CSV", dates as Excel shows them, a code that lost its zero, a row by name only."""
+    from tsunagu.graph import compile_graph
+    from tsunagu.queries.coverage import duty_statuses
+
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes(_survey_text([
+        {"code": "342041", "name": "三原市", "window_clarified": "はい", "platform": "yes",
+         "platform_since": "令和3年4月1日", "source": "令和3年度 広島県調査", "as_of": "2022/3/31"},
+        {"code": "11002", "name": "札幌市", "needs_survey": "○", "source": "北海道調査", "as_of": "令和3年7月1日"},
+        {"name": "函館市", "window_clarified": "×", "source": "北海道調査", "as_of": "2021年7月1日"},
+    ]).encode(encoding))
+    graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey).graph
+    rows = {r["code"]: r for r in duty_statuses(graph)}
+    assert rows["342041"]["window-clarified"] == "yes" and rows["342041"]["platform as of"] == "2022-03-31"
+    assert rows["011002"]["needs-survey"] == "yes" and rows["011002"]["needs-survey as of"] == "2021-07-01"
+    assert rows["012025"]["window-clarified"] == "no" and rows["012025"]["window-clarified as of"] == "2021-07-01"
+
+
+def test_survey_in_no_known_encoding_says_which_failed(tmp_path):
+    from tsunagu.exceptions import DataError
+    from tsunagu.loaders.survey import read_survey
+
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes(_survey_text([]).encode("ascii") + b"342041,\x85\x40\n")
+    with pytest.raises(DataError) as caught:
+        read_survey(survey, {})
+    message = str(caught.value)
+    assert "UTF-8" in message and "cp932" in message and "2 行目" in message
+
+
+def test_survey_name_must_be_unique_and_known(tmp_path):
+    from rdflib import URIRef
+
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.loaders.survey import read_survey
+
+    fuchu = {"342084": (URIRef("urn:x:fuchu-hiroshima"), "府中市"), "132063": (URIRef("urn:x:fuchu-tokyo"), "府中市")}
+    survey = tmp_path / "survey.csv"
+    survey.write_text(_survey_text([{"name": "府中市", "platform": "yes", "source": "x", "as_of": "2021"},
+                                    {"name": "どこか市", "platform": "yes", "source": "x", "as_of": "2021"}]),
+                      encoding="utf-8")
+    with pytest.raises(DataErrors) as caught:
+        read_survey(survey, fuchu)
+    first, second = caught.value.errors
+    assert (first.line, first.field) == (2, "name") and "132063, 342084" in first.message
+    assert (second.line, second.field) == (3, "name") and "どこか市" in second.message
+
+
+@pytest.mark.parametrize("text, iso", [
+    ("2021-07-01", "2021-07-01"), ("2021/7/1", "2021-07-01"), ("2021年7月1日", "2021-07-01"),
+    ("令和3年7月1日", "2021-07-01"), ("令和元年5月1日", "2019-05-01"), ("平成31年4月30日", "2019-04-30"),
+    ("平成元年1月8日", "1989-01-08"), ("Ｈ３０．１２．１", "2018-12-01"), ("R3/7/1", "2021-07-01"),
+    ("2019-11", "2019-11"), ("2019/11", "2019-11"), ("令和2年", "2020"), ("2019", "2019"),
+])
+def test_iso_date_reads_the_forms_people_type(text, iso):
+    from tsunagu.loaders.tabular import iso_date
+
+    assert iso_date(text) == iso
+
+
+@pytest.mark.parametrize("text", ["2021/2/30", "2021-13", "平成32年1月1日", "令和元年4月30日", "令和0年", "昨日", "7/1"])
+def test_iso_date_refuses_impossible_dates(text):
+    from tsunagu.loaders.tabular import iso_date
+
+    with pytest.raises(ValueError, match=text):
+        iso_date(text)

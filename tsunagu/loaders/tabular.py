@@ -1,0 +1,195 @@
+"""Reading the CSV files officers save from Excel: encodings and the ways Japanese dates are typed.
+
+Excel on Japanese Windows saves "CSV" as cp932 and "CSV UTF-8" as UTF-8 with
+a BOM; other tools write UTF-8 without one. :func:`decoded_text` tries them in
+that order of likelihood and, when none fits, says which were tried and where
+each failed. :func:`iso_date` reads 2021-07-01, 2021/7/1, 2021年7月1日 and the
+era forms 令和3年7月1日 / 平成31年4月1日 (元年 too) into ISO text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+from tsunagu.exceptions import DataError
+
+__all__ = ["CSV_ENCODINGS", "ERAS", "csv_records", "decoded_text", "iso_date"]
+
+CSV_ENCODINGS = ("utf-8-sig", "cp932")
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8（BOM あり・なし）", "utf-8": "UTF-8", "cp932": "cp932（Shift_JIS）"}
+
+# Era: first day, last day (None: current). Letters as written in forms (R3.7.1).
+ERAS = {
+    "明治": (dt.date(1868, 1, 25), dt.date(1912, 7, 29)),
+    "大正": (dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
+    "昭和": (dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+    "平成": (dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+    "令和": (dt.date(2019, 5, 1), None),
+}
+_ERA_LETTERS = {"M": "明治", "T": "大正", "S": "昭和", "H": "平成", "R": "令和"}
+
+_WESTERN = re.compile(r"(\d{4})(?:[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?)?月?)?年?")
+_ERA = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHR])(元|\d{1,2})[年/.-](?:(\d{1,2})[月/.-](?:(\d{1,2})日?)?)?")
+
+
+def decoded_text(path, encodings=CSV_ENCODINGS):
+    """The text of ``path`` and the encoding that read it.
+
+    Parameters
+    ----------
+    path : str or Path
+    encodings : sequence of str
+        Tried in order; ``utf-8-sig`` reads UTF-8 with or without a BOM.
+
+    Returns
+    -------
+    (str, str)
+        The text, and the encoding that decoded it.
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, or no encoding decodes it (each failure said).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("code,name\\n011002,札幌市\\n".encode("cp932"))
+    >>> decoded_text(path)
+    ('code,name\\n011002,札幌市\\n', 'cp932')
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise DataError(path, f"読み込めません: {error.strerror or error}") from error
+    failures = []
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError as error:
+            line = raw[:error.start].count(b"\n") + 1
+            failures.append(f"{_ENCODING_NAMES.get(encoding, encoding)}: {line} 行目 {error.start + 1} バイト目で失敗")
+    raise DataError(path, "文字コードが判別できません（" + "、".join(failures) +
+                    "）。Excel では「CSV UTF-8（コンマ区切り）」で保存してください")
+
+
+def csv_records(path, encodings=CSV_ENCODINGS):
+    """The rows of a CSV file as dicts, whatever encoding Excel saved it in.
+
+    Returns ``(header, rows, encoding)``: ``header`` lists the column names
+    (stripped; empty trailing columns Excel adds are dropped), ``rows`` is a
+    list of ``(line, {column: stripped text})`` for each non-empty row, where
+    ``line`` is the row's first line in the file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "survey.csv"
+    >>> _ = path.write_bytes("\\ufeffcode, name ,,\\n011002,札幌市,,\\n,,,\\n".encode("utf-8"))
+    >>> csv_records(path)
+    (['code', 'name'], [(2, {'code': '011002', 'name': '札幌市'})], 'utf-8-sig')
+    """
+    path = Path(path)
+    text, encoding = decoded_text(path, encodings)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise DataError(path, "空のファイルです（見出し行がありません）", line=1) from None
+    except csv.Error as error:
+        raise DataError(path, f"CSV として読めません: {error}", line=1) from None
+    while header and not header[-1]:
+        header.pop()
+    rows = []
+    try:
+        start = reader.line_num + 1
+        for values in reader:
+            if any(v.strip() for v in values):
+                rows.append((start, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header) if h}))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise DataError(path, f"CSV として読めません: {error}", line=reader.line_num) from None
+    return [h for h in header if h], rows, encoding
+
+
+def _checked(year, month, day, text):
+    try:
+        return dt.date(year, month or 1, day or 1)
+    except ValueError:
+        raise ValueError(f"'{text}' はありえない日付です") from None
+
+
+def _iso(year, month, day):
+    if day:
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    if month:
+        return f"{year:04d}-{month:02d}"
+    return f"{year:04d}"
+
+
+def iso_date(text):
+    """ISO text (``2021-07-01``, ``2021-07`` or ``2021``) of a date as people type it in Japan.
+
+    Parameters
+    ----------
+    text : str or datetime.date
+        2021-07-01, 2021/7/1, 2021.7.1, 2021年7月1日, 令和3年7月1日,
+        令和元年5月1日, R3.7.1, H31/4/1, a year-month (2021/7, 令和3年7月)
+        or a year (2021, 令和3年). Full-width digits are fine.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        Not a date, an impossible date, or a date outside its era (平成32年).
+
+    Examples
+    --------
+    >>> iso_date("2021/7/1"), iso_date("令和3年7月1日"), iso_date("平成元年1月8日")
+    ('2021-07-01', '2021-07-01', '1989-01-08')
+    >>> iso_date("Ｒ３．７．１"), iso_date("2019-11"), iso_date("令和2年")
+    ('2021-07-01', '2019-11', '2020')
+    >>> iso_date("平成31年5月1日")
+    Traceback (most recent call last):
+    ...
+    ValueError: '平成31年5月1日' は平成の終わり（2019-04-30）より後です
+    """
+    if isinstance(text, dt.datetime):
+        text = text.date()
+    if isinstance(text, dt.date):
+        return text.isoformat()
+    original = str(text)
+    value = unicodedata.normalize("NFKC", original).strip().replace(" ", "").upper()
+    match = _WESTERN.fullmatch(value)
+    if match:
+        year, month, day = (int(g) if g else None for g in match.groups())
+        _checked(year, month, day, original)
+        return _iso(year, month, day)
+    match = _ERA.fullmatch(value) or _ERA.fullmatch(value + "年")
+    if match:
+        era = _ERA_LETTERS.get(match.group(1), match.group(1))
+        first, last = ERAS[era]
+        number = 1 if match.group(2) == "元" else int(match.group(2))
+        if number < 1:
+            raise ValueError(f"'{original}': {era}0年はありません")
+        month, day = (int(g) if g else None for g in match.groups()[2:])
+        year = first.year + number - 1
+        date = _checked(year, month, day, original)
+        # a year or month alone is checked at its end against the era's start, at its start against its end
+        latest = date if day else (dt.date(year, month, 28) if month else dt.date(year, 12, 31))
+        if latest < first:
+            raise ValueError(f"'{original}' は{era}の始まり（{first.isoformat()}）より前です")
+        if last is not None and date > last:
+            raise ValueError(f"'{original}' は{era}の終わり（{last.isoformat()}）より後です")
+        return _iso(year, month, day)
+    raise ValueError(f"'{original}' は日付として読めません（2021-07-01、2021/7/1、令和3年7月1日 のように書いてください）")
