@@ -86,3 +86,17 @@ def test_optional_sparql_check_digit_shape_agrees_with_python(code, wrong):
     conforms, _, text = pyshacl.validate(graph + load_ontology().graph, shacl_graph=shapes, inference="none")
     python_wrong = bool(code_errors(graph, {}))
     assert (not conforms) == wrong == python_wrong, text
+
+
+def test_shapes_leave_the_data_graph_as_they_found_it():
+    """The ontology is lent to the data graph for sh:class and taken back, even the triples it restates."""
+    from rdflib.namespace import RDFS
+
+    from tsunagu.ontology import TG
+
+    graph = _graph(CASES["age min above max"][0] + " tg:Town rdfs:subClassOf tg:Municipality .")
+    before = set(graph)
+    assert shacl_errors(graph, {}, default_file="case.ttl")
+    assert set(graph) == before
+    assert (TG.Town, RDFS.subClassOf, TG.Municipality) in graph
+    assert (TG.Village, RDFS.subClassOf, TG.Municipality) not in graph
