@@ -37,21 +37,30 @@ class Compiled:
     reach_graphs: dict = None  # municipality -> its precomputed referral graph
 
 
-def read_inputs(paths, *, validate=True):
+def read_inputs(paths, *, validate=True, notices=None):
     """Read curated and RDF files into one asserted graph, checking everything.
 
     Every problem in every file is collected before raising one
     :class:`DataErrors`, so a user fixes them all in one round. Returns
-    ``(graph, locations, default_file)``.
+    ``(graph, locations, default_file)``; what an input kept as a note rather
+    than mapped (HSDS columns tsunagu has no field for) is appended to ``notices``.
     """
+    from tsunagu.loaders.hsds import is_hsds_directory, read_hsds
+
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
         path = Path(path)
-        if not path.is_file():
-            errors.append(DataError(path, "no such file"))
+        if not path.is_file() and not is_hsds_directory(path):
+            errors.append(DataError(path, "no such file" if not path.is_dir() else
+                                    "a folder is read only as an HSDS tabular export (organizations.csv, services.csv)"))
             continue
         try:
-            if path.suffix.lower() in CURATED_SUFFIXES:
+            if path.is_dir():
+                files, found = read_hsds(path)
+                curated.extend(files)
+                if notices is not None:
+                    notices.extend(found)
+            elif path.suffix.lower() in CURATED_SUFFIXES:
                 curated.append(read_curated(path))
             else:
                 rdf_inputs.append((path, read_rdf(path)))

@@ -51,8 +51,11 @@ def fingerprint(inputs):
     """A hash over the package's own data and code and the contents of ``inputs``."""
     digest = hashlib.sha256(__version__.encode())
     for path in _package_files() + [Path(p) for p in inputs]:
-        digest.update(str(path.name).encode())
-        digest.update(Path(path).read_bytes())
+        # a folder input (an HSDS export) counts by every file in it
+        for member in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if member.is_file():
+                digest.update(str(member.relative_to(path) if member != path else path.name).encode())
+                digest.update(member.read_bytes())
     return digest.hexdigest()
 
 
