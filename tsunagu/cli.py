@@ -51,28 +51,18 @@ def _password():
     return os.environ.get(PASSWORD_VARIABLE) or click.prompt("Bolt password", hide_input=True)
 
 
-def _open_backend(uri, user, database):
-    from tsunagu.bolt import BoltBackend
+def _open(backend=None, user=None, database=None):
+    """The library facade over the last build, or over the Bolt server at ``backend``."""
+    from tsunagu.api import open as open_tsunagu
 
-    return BoltBackend(uri, user=user, password=_password(), database=database)
-
-
-def _municipality_graph(municipality, backend, user, database):
-    """(key, graph) answering referral and coverage questions for one municipality:
-    its precomputed graph from the last build, or the part of a Bolt server's graph the walk touches."""
     if backend:
-        with _open_backend(backend, user, database) as server:
-            key = server.resolve(municipality, types={"Municipality"})
-            return key, server.reach_graph(key)
-    from tsunagu.graph import current_reach_graph
-
-    return current_reach_graph(municipality, rebuild_notice=_notice)
+        return open_tsunagu(backend=backend, user=user, password=_password(), database=database, notice=_notice)
+    return open_tsunagu(notice=_notice)
 
 
-def _graph():
-    from tsunagu.graph import current_graph
-
-    return current_graph(rebuild_notice=_notice)
+def _lang_option(command):
+    return click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+                        help="Language of the marks, legend and cells.")(command)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,9 +125,13 @@ def validate(paths):
 @output_format
 def stats():
     """Count the graph's nodes by kind and edges by relation."""
-    from tsunagu.queries.entities import graph_stats
-
-    return graph_stats(_graph())
+    counted = _open().stats()
+    return {
+        "nodes": [{"kind": k, "count": n} for k, n in counted.nodes.items()],
+        "edges": [{"relation": r, "count": n} for r, n in counted.edges.items()],
+        "total": {"nodes": counted.total_nodes, "edges": counted.total_edges,
+                  "user inputs": ", ".join(counted.inputs) or "(embedded data only)"},
+    }
 
 
 @cli.command()
@@ -145,11 +139,8 @@ def stats():
 @output_format
 def show(name):
     """Show one entity by NAME (kanji or kana), 6-digit CODE or ID: its facts, neighbours and sources."""
-    from tsunagu.graph import resolve
-    from tsunagu.queries.entities import entity_details
-
-    graph = _graph()
-    return entity_details(graph, resolve(graph, name))
+    found = _open().entity(name)
+    return {"entity": found.attributes, "neighbours": found.neighbours, "sources": found.sources}
 
 
 @cli.command()
@@ -158,11 +149,11 @@ def show(name):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
 def export(fmt, output):
     """Export the compiled graph as Turtle, JSON-LD, N-Triples (RDF) or GraphML (networkx)."""
-    from tsunagu.graph import current_graph, current_rdf
+    from tsunagu.graph import current_rdf
     from tsunagu.graph.export import export_text
 
     if fmt == "graphml":
-        text = export_text(fmt, graph=current_graph(rebuild_notice=_notice))
+        text = export_text(fmt, graph=_open().graph())
     else:
         text = export_text(fmt, rdf=current_rdf(rebuild_notice=_notice))
     if output:
@@ -216,35 +207,15 @@ def refer(municipality, age, needs, explain, backend, user, database):
     (municipality, platform, wide-area, prefecture, national), then the better fit.
     """
     from tsunagu.output import Shaped
-    from tsunagu.queries.referral import referrals, resolve_needs
+    from tsunagu.text import referral_row
 
-    key, graph = _municipality_graph(municipality, backend, user, database)
-    result = referrals(graph, key, age, resolve_needs(graph, needs), explain=explain)
-    flat = {"matches": [_referral_row(row) for row in result["matches"]]}
+    with _open(backend, user, database) as tsunagu:
+        answer = tsunagu.refer(municipality, age, needs, explain=explain)
+    flat = {"matches": [referral_row(row) for row in answer.matches]}
     if explain:
-        flat["near misses"] = [_referral_row(row, excluded=True) for row in result["near_misses"]]
-    return Shaped(result["matches"] if not explain else result, flat)
-
-
-def _path_text(path):
-    parts = [path[0]["name"]]
-    for hop in path[1:]:
-        arrow = f"<-{hop['relation']}-" if hop["inverse"] else f"-{hop['relation']}->"
-        parts.append(f"{arrow} {hop['name']}")
-    return " ".join(parts)
-
-
-def _referral_row(row, excluded=False):
-    return {
-        "rank": row["rank"],
-        "organisation": row["organisation"]["name"] if row["organisation"] else None,
-        "program": row["program"]["name"] if row["program"] else None,
-        "level": row["level"],
-        "hops": row["hops"],
-        "age": row["age"],
-        ("excluded because" if excluded else "why"): "; ".join(row["excluded_because"] if excluded else row["reasons"]),
-        "path": _path_text(row["path"]),
-    }
+        flat["near misses"] = [referral_row(row, excluded=True) for row in answer.near_misses]
+    full = answer.matches if not explain else {"matches": answer.matches, "near_misses": answer.near_misses}
+    return Shaped(full, flat)
 
 
 @cli.command()
@@ -261,23 +232,14 @@ def _referral_row(row, excluded=False):
 def gaps(prefecture, municipality, kind, missing, by, backend, user, database):
     """The three duties per municipality: consultation window (clarified, publicised),
     needs survey, platform; each yes / no / unknown with its source and as-of date."""
-    from tsunagu.graph import resolve
-    from tsunagu.queries.coverage import duty_rollup, duty_statuses
+    from tsunagu.text import duty_rows
 
     if by and (municipality or kind or missing):
         raise click.UsageError("--by rolls up every municipality; it takes only --prefecture")
-    if backend:
-        with _open_backend(backend, user, database) as server:
-            pref = server.resolve(prefecture, types={"Prefecture"}) if prefecture else None
-            muni = server.resolve(municipality, types={"Municipality"}) if municipality else None
-            graph = server.duties_graph()
-    else:
-        graph = _graph()
-        pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
-        muni = resolve(graph, municipality, types={"Municipality"}) if municipality else None
-    if by:
-        return duty_rollup(graph, by=by, prefecture=pref)
-    return duty_statuses(graph, prefecture=pref, municipality=muni, kind=kind, missing=missing)
+    with _open(backend, user, database) as tsunagu:
+        if by:
+            return tsunagu.rollup(by=by, prefecture=prefecture)
+        return duty_rows(tsunagu.gaps(prefecture=prefecture, municipality=municipality, kind=kind, missing=missing))
 
 
 @cli.command("map")
@@ -291,10 +253,10 @@ def dot_map(prefecture, output):
     """
     from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
     from tsunagu.diagrams.render import write_text
-    from tsunagu.graph import resolve
 
-    graph = _graph()
-    pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+    tsunagu = _open()
+    pref = tsunagu.resolve(prefecture, "prefecture").id if prefecture else None
+    graph = tsunagu.graph()
     if not dot_map_points(graph, pref):
         raise click.ClickException("no municipality has coordinates: build with --municipalities localgovjp-utf8.csv")
     write_text(output, dot_map_html(graph, pref))
@@ -303,18 +265,24 @@ def dot_map(prefecture, output):
 
 @cli.command()
 @click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
+@_lang_option
 @output_format
-def tally(prefecture):
+def tally(prefecture, lang):
     """The national survey table from the graph: each duty by kind of municipality.
 
     Columns as in the ministry's May 2020 table (指定都市, 中核市, 市・区, 町・村,
     合計); for the whole country the survey's own figures follow each row.
+    A cell reads done/all (percent); where some are not known, done/all
+    (不明 N) with no percentage; where none is known, 不明 (all). Unknown is
+    never counted as not done. JSON gives the counts.
     """
-    from tsunagu.graph import resolve
-    from tsunagu.queries.tally import survey_table
+    from dataclasses import asdict
 
-    graph = _graph()
-    return survey_table(graph, prefecture=resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None)
+    from tsunagu.output import Shaped
+    from tsunagu.text import tally_rows
+
+    rows = _open().tally(prefecture)
+    return Shaped([asdict(row) for row in rows], tally_rows(rows, lang=lang))
 
 
 @cli.group()
@@ -335,11 +303,10 @@ def template_survey(prefecture, output):
     """
     import csv
 
-    from tsunagu.graph import resolve
     from tsunagu.loaders.survey import SURVEY_COLUMNS, survey_template_rows
 
-    graph = _graph()
-    rows = survey_template_rows(graph, resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None)
+    tsunagu = _open()
+    rows = survey_template_rows(tsunagu.graph(), tsunagu.resolve(prefecture, "prefecture").id if prefecture else None)
     with open(output, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=SURVEY_COLUMNS)
         writer.writeheader()
@@ -351,28 +318,29 @@ def template_survey(prefecture, output):
 @click.option("--municipality", required=True, help="The municipality (name, kana or code).")
 @click.option("--bands", type=click.Choice(["chart", "policy"]), default="chart", show_default=True,
               help="Age bands: the rows of 三原市's chart, or the policy groups 15-39 and 40-64.")
+@_lang_option
 @_backend_options
 @output_format
-def coverage(municipality, bands, backend, user, database):
+def coverage(municipality, bands, lang, backend, user, database):
     """The age x domain matrix of a municipality, like 三原市's chart in the seeds.
 
-    Each cell: ● full, ◐ partial, ? unknown (age range not stated), · none;
-    then the most local level that fills it: M municipality, P platform,
-    W wide-area, Pr prefecture, N national. JSON gives every cell with its providers.
+    Each cell: ● full, ◐ partial, ? unknown (age range not stated), · none
+    (nothing in the sources read: a gap), － no data (nothing is known of the
+    municipality's own resources); then the most local level that fills it:
+    M municipality, P platform, W wide-area, Pr prefecture, N national. A
+    legend follows the table. JSON gives every cell with its providers.
     """
-    from tsunagu.output import Shaped
-    from tsunagu.queries.coverage import coverage_matrix, matrix_rows
+    from dataclasses import asdict
 
-    key, graph = _municipality_graph(municipality, backend, user, database)
-    matrix = coverage_matrix(graph, key, bands=bands)
-    providers = {}
-    for cell in matrix["cells"]:
-        for provider in cell["providers"]:
-            entry = providers.setdefault(provider["id"], dict(provider, domains=set()))
-            entry["domains"].add(cell["domain"])
-    listing = [{"provider": p["name"], "level": p["level"], "age": p["age"], "domains": sorted(p["domains"]), "how": p["how"]}
-               for p in providers.values()]
-    return Shaped(matrix, {f"coverage of {matrix['municipality']['name']}": matrix_rows(matrix), "providers": listing})
+    from tsunagu.output import Shaped
+    from tsunagu.text import coverage_legend, coverage_providers, coverage_rows
+
+    with _open(backend, user, database) as tsunagu:
+        matrix = tsunagu.coverage(municipality, bands=bands)
+    title = f"{matrix.municipality.name} の年齢×分野" if lang == "ja" else f"coverage of {matrix.municipality.name}"
+    legend = "凡例" if lang == "ja" else "legend"
+    return Shaped(asdict(matrix), {title: coverage_rows(matrix), "providers": coverage_providers(matrix, lang),
+                                   legend: coverage_legend(lang)})
 
 
 @cli.command()
@@ -391,7 +359,7 @@ def push(uri, user, database, replace, batch_size):
     """
     from tsunagu.bolt import push_graph
 
-    graph = _graph()
+    graph = _open().graph()
     total = graph.number_of_nodes() + graph.number_of_edges()
     password = _password()
     with click.progressbar(length=total, label="pushing", file=click.get_text_stream("stderr")) as bar:
@@ -414,21 +382,22 @@ def diagram(municipality, prefecture, all_dir, output):
     linked from the page (FILE.coverage.html).
     """
     from tsunagu.diagrams import write_all_diagrams, write_municipality_diagram, write_prefecture_diagram
-    from tsunagu.graph import resolve
 
     if sum(map(bool, (municipality, prefecture, all_dir))) != 1:
         raise click.UsageError("give exactly one of --municipality, --prefecture or --all")
     if (municipality or prefecture) and not output:
         raise click.UsageError("give -o FILE.html for the diagram")
-    graph = _graph()
+    tsunagu = _open()
+    key = tsunagu.resolve(municipality or prefecture, "municipality" if municipality else "prefecture").id if not all_dir else None
+    graph = tsunagu.graph()
     if all_dir:
         count = sum(1 for _, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"})
         with click.progressbar(length=count, label="drawing", file=click.get_text_stream("stderr")) as bar:
             written = write_all_diagrams(graph, all_dir, progress=lambda _: bar.update(1))
     elif municipality:
-        written = write_municipality_diagram(graph, resolve(graph, municipality, types={"Municipality"}), output)
+        written = write_municipality_diagram(graph, key, output)
     else:
-        written = write_prefecture_diagram(graph, resolve(graph, prefecture, types={"Prefecture"}), output)
+        written = write_prefecture_diagram(graph, key, output)
     for path in written:
         click.echo(f"wrote {path}", err=True)
 

@@ -18,10 +18,10 @@ __all__ = [
     "DUTIES",
     "KINDS",
     "coverage_matrix",
-    "matrix_rows",
     "duty_statuses",
     "duty_rollup",
     "covering_domains",
+    "has_local_data",
 ]
 
 CELL_STATES = ("full", "partial", "unknown", "none")
@@ -33,13 +33,32 @@ _PROVIDER_TYPES = {"Organisation", "ConsultationWindow", "Program"}
 
 
 def covering_domains(graph, node):
-    """(domains, how): stated domains, else the organisation type's typical ones."""
+    """(domains, how): stated domains (``"stated"``), else the organisation
+    type's typical ones (``"typical"``: a guess from the kind, not a fact)."""
     data = graph.nodes[node]
     if data.get("domains"):
         return data["domains"], "stated"
     if "Program" not in data["types"] and data.get("type_domains"):
-        return data["type_domains"], f"typical of {data['kind']}"
+        return data["type_domains"], "typical"
     return [], None
+
+
+def has_local_data(graph, reached):
+    """Whether anything curated is known about the municipality's own resources.
+
+    True when a provider reached at the municipality, platform or wide-area
+    level rests on a curated source (a seed document), not only on a row of an
+    imported national list. Without it an empty cell of the matrix means "no
+    data", not "nothing there".
+    """
+    local = ("municipality", "platform", "wide-area")
+    for item in reached:
+        if item.level not in local:
+            continue
+        for hop in item.path[1:]:  # the municipality itself is on every national list
+            if any(not source.get("dataset") for source in graph.nodes[hop.id].get("sources") or ()):
+                return True
+    return False
 
 
 def _union_covers(intervals, low, high):
@@ -80,27 +99,61 @@ def _cell_state(contributors, low, high):
     return "none"
 
 
-def coverage_matrix(graph, municipality, *, bands="chart"):
+def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
     """The age x domain matrix for one municipality (a node id).
 
-    ``bands`` names an age-band scheme of the ontology: ``chart`` (the rows of
-    三原市's chart) or ``policy`` (15-39, 40-64). Returns a dict with the
-    municipality, the bands, the columns and one cell per (band, domain).
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A compiled graph, or the municipality's referral graph; its
+        ``graph.graph`` holds the vocabulary (age bands, chart columns, broader domains).
+    municipality : str
+        The municipality's node id.
+    bands : str
+        An age-band scheme of the ontology: ``chart`` (the rows of 三原市's
+        chart) or ``policy`` (15-39, 40-64).
+    reached : list of Reached, optional
+        What the walk reaches from ``municipality``; walked here when not given.
+
+    Returns
+    -------
+    dict
+        ``municipality`` (id, name), ``bands``, ``columns`` (domain, name),
+        ``cells``: one per (band, domain) with its ``state`` (full, partial,
+        unknown, none), the most local ``level`` that fills it and the
+        ``providers``; ``local_data``: False when nothing curated is known of
+        the municipality's own resources, so that a ``none`` cell means no
+        data rather than a gap.
+
+    Raises
+    ------
+    TsunaguError
+        For an unknown band scheme.
+
+    Examples
+    --------
+    >>> from tsunagu.graph import current_reach_graph
+    >>> key, small = current_reach_graph("三原市")
+    >>> matrix = coverage_matrix(small, key)
+    >>> len(matrix["cells"]), matrix["local_data"]
+    (99, True)
     """
     schemes = graph.graph["age_bands"]
     if bands not in schemes:
         raise TsunaguError(f"unknown age-band scheme '{bands}'; use one of: {', '.join(schemes)}")
     columns = graph.graph["chart_columns"]
     broader = graph.graph["domain_broader"]
+    if reached is None:
+        reached = reach(graph, municipality)
     providers = []
-    for reached in reach(graph, municipality):
-        data = graph.nodes[reached.node]
+    for reached_node in reached:
+        data = graph.nodes[reached_node.node]
         if not set(data["types"]) & _PROVIDER_TYPES:
             continue
-        domains, how = covering_domains(graph, reached.node)
+        domains, how = covering_domains(graph, reached_node.node)
         if domains:
             providers.append({
-                "id": reached.node, "name": data.get("name"), "kind": data["kind"], "level": reached.level,
+                "id": reached_node.node, "name": data.get("name"), "kind": data["kind"], "level": reached_node.level,
                 "domains": domains, "how": how, "age": age_text(data), "age_stated": data.get("age_stated", False),
                 "age_min": data.get("age_min"), "age_max": data.get("age_max"),
             })
@@ -115,7 +168,8 @@ def coverage_matrix(graph, municipality, *, bands="chart"):
             cells.append({
                 "band": band["notation"], "domain": column, "state": state,
                 "level": levels[0] if levels and state != "none" else None,
-                "providers": [{"id": p["id"], "name": p["name"], "level": p["level"], "age": p["age"], "how": p["how"]}
+                "providers": [{"id": p["id"], "name": p["name"], "kind": p["kind"], "level": p["level"], "age": p["age"],
+                               "how": p["how"]}
                               for p in sorted(contributing, key=lambda p: (LEVELS.index(p["level"]), p["id"]))],
             })
     return {
@@ -123,24 +177,8 @@ def coverage_matrix(graph, municipality, *, bands="chart"):
         "bands": [b["notation"] for b in schemes[bands]],
         "columns": [{"domain": c, "name": graph.nodes[f"domain:{c}"].get("name")} for c in columns],
         "cells": cells,
+        "local_data": has_local_data(graph, reached),
     }
-
-
-_STATE_MARK = {"full": "●", "partial": "◐", "unknown": "?", "none": "·"}
-_LEVEL_MARK = {"municipality": "M", "platform": "P", "wide-area": "W", "prefecture": "Pr", "national": "N"}
-
-
-def matrix_rows(matrix):
-    """The matrix as table rows: one per band, one column per domain, cells like ``●M``."""
-    by_key = {(c["band"], c["domain"]): c for c in matrix["cells"]}
-    rows = []
-    for band in matrix["bands"]:
-        row = {"age": band}
-        for column in matrix["columns"]:
-            cell = by_key[(band, column["domain"])]
-            row[column["name"]] = _STATE_MARK[cell["state"]] + (_LEVEL_MARK[cell["level"]] if cell["level"] else "")
-        rows.append(row)
-    return rows
 
 
 def _status_for(graph, municipality, duty):
@@ -240,7 +278,7 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
 def _survey_figures(graph):
     """(duty, kind key) -> 'value/total (percent)' from the national survey figures."""
     figures = {}
-    for node, data in graph.nodes(data=True):
+    for _, data in graph.nodes(data=True):
         if data.get("kind") != "SurveyFigure":
             continue
         kind = data.get("municipalityKind")

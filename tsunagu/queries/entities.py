@@ -12,7 +12,11 @@ _HIDDEN = {"types", "sources", "age_stated"}
 
 
 def entity_details(graph, node):
-    """Attributes, neighbours (both directions) and sources of ``node``."""
+    """Attributes, neighbours (both directions) and sources of ``node``.
+
+    ``graph`` is the whole graph or any graph holding ``node`` with its edges
+    and its neighbours' names and kinds (the entity's stored row).
+    """
     data = graph.nodes[node]
     attributes = {"id": node}
     attributes.update({k: v for k, v in data.items() if k not in _HIDDEN and v not in (None, [], "")})
@@ -33,13 +37,13 @@ def entity_details(graph, node):
     return {"entity": attributes, "neighbours": neighbours, "sources": list(data.get("sources", []))}
 
 
-def graph_stats(graph):
-    """Counts of nodes by kind and edges by relation."""
+def graph_stats(graph, inputs=None):
+    """Counts of nodes by kind and edges by relation; ``inputs``: the build's user inputs, to list beside them."""
     kinds = Counter(data.get("kind") for _, data in graph.nodes(data=True))
     relations = Counter(key for _, _, key in graph.edges(keys=True))
     return {
         "nodes": [{"kind": k, "count": n} for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))],
         "edges": [{"relation": r, "count": n} for r, n in sorted(relations.items(), key=lambda kv: (-kv[1], kv[0]))],
         "total": {"nodes": graph.number_of_nodes(), "edges": graph.number_of_edges(),
-                  "user inputs": ", ".join(graph.graph.get("inputs", [])) or "(embedded data only)"},
+                  "user inputs": ", ".join(inputs or []) or "(embedded data only)"},
     }

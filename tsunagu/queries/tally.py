@@ -1,17 +1,23 @@
 """The national survey table (May 2020, seed 002) reproduced from the graph.
 
 Columns as the ministry's table has them: designated cities, core cities,
-other cities and special wards, towns and villages, all. Each cell is
-``with / total (percent)``; publicised counts are out of the clarified ones,
-as in the survey. For the whole country the survey's own figures follow each
-row, so the two can be read side by side.
+other cities and special wards, towns and villages, all. Each cell counts
+the municipalities where a duty is done, not done and not known: an
+unknown is never counted as a "no" (a graph that knows nothing of the 20
+designated cities says "unknown", not 0/20). Publicised counts are out of
+the clarified ones, as in the survey. For the whole country the survey's
+own figures follow each row, so the two can be read side by side.
+
+:func:`duty_tally` returns the counts as data; the front end writes them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from tsunagu.queries.coverage import DUTIES, duty_statuses
 
-__all__ = ["TALLY_GROUPS", "survey_table"]
+__all__ = ["TALLY_GROUPS", "SURVEY_AS_OF", "Count", "TallyRow", "survey_figures", "duty_tally", "survey_table"]
 
 # column -> the kind keys of duty_statuses it counts
 TALLY_GROUPS = {
@@ -21,41 +27,103 @@ TALLY_GROUPS = {
     "町・村": ("town", "village"),
     "合計": ("designated", "core", "city", "ward", "town", "village"),
 }
+SURVEY_AS_OF = "2020-05"
 # how the survey's figures (SurveyFigure.municipalityKind) map onto these columns
 _SURVEY_COLUMN = {"DesignatedCity": "指定都市", "CoreCity": "中核市", "City": "市・区", "Town": "町・村", "Municipality": "合計"}
 
 
-def _cell(count, total):
-    return f"{count}/{total} ({100 * count / total:.1f}%)" if total else "0/0"
+@dataclass(frozen=True)
+class Count:
+    """How many municipalities of a group did a duty (``yes``), did not (``no``), or are not known."""
+
+    yes: int
+    no: int
+    unknown: int
+
+    @property
+    def total(self):
+        return self.yes + self.no + self.unknown
+
+    @property
+    def known(self):
+        return self.yes + self.no
 
 
-def _survey_rows(graph):
-    rows = {}
+@dataclass(frozen=True)
+class TallyRow:
+    """One duty's counts per column of :data:`TALLY_GROUPS`, from the graph or from the survey."""
+
+    duty: str
+    source: str  # "graph" or "survey"
+    counts: dict = field(default_factory=dict)  # column -> Count
+    as_of: str | None = None
+
+
+def survey_figures(graph):
+    """The national survey's figures held in ``graph``: (duty, column) -> :class:`Count`."""
+    figures = {}
     for _, data in graph.nodes(data=True):
         if data.get("kind") != "SurveyFigure":
             continue
         column = _SURVEY_COLUMN.get(data.get("municipalityKind"))
         if column:
-            rows.setdefault(data["duty"], {})[column] = _cell(data["value"], data["total"])
-    return rows
+            figures[(data["duty"], column)] = Count(data["value"], data["total"] - data["value"], 0)
+    return figures
 
 
-def survey_table(graph, *, prefecture=None):
-    """Rows per duty (and the survey's figures, nationally), columns per kind of municipality."""
-    statuses = duty_statuses(graph, prefecture=prefecture)
-    survey = {} if prefecture else _survey_rows(graph)
+def _count(rows, duty):
+    statuses = [row[duty] for row in rows]
+    return Count(statuses.count("yes"), statuses.count("no"), statuses.count("unknown"))
+
+
+def duty_tally(statuses, figures=None):
+    """The survey-shaped table: one :class:`TallyRow` per duty, the survey's row after it.
+
+    Parameters
+    ----------
+    statuses : list of dict
+        Rows of :func:`tsunagu.queries.coverage.duty_statuses`.
+    figures : dict, optional
+        :func:`survey_figures`; give them only for the whole country (the
+        survey counted the nation).
+
+    Returns
+    -------
+    list of TallyRow
+
+    Examples
+    --------
+    >>> rows = [{"kind": "town", "window-clarified": "unknown", "window-publicised": "unknown",
+    ...          "needs-survey": "no", "platform": "yes"}]
+    >>> tally = duty_tally(rows)
+    >>> tally[0].counts["町・村"]
+    Count(yes=0, no=0, unknown=1)
+    >>> tally[3].counts["合計"].yes
+    1
+    """
+    figures = figures or {}
     table = []
     for duty in DUTIES:
-        row = {"duty": duty, "source": "graph"}
+        counts = {}
         for column, kinds in TALLY_GROUPS.items():
             group = [s for s in statuses if s["kind"] in kinds]
-            if duty == "window-publicised":
-                base = [s for s in group if s["window-clarified"] == "yes"]
-                row[column] = _cell(sum(s[duty] == "yes" for s in base), len(base))
-            else:
-                row[column] = _cell(sum(s[duty] == "yes" for s in group), len(group))
-        row["unknown"] = sum(s[duty] == "unknown" for s in statuses)
-        table.append(row)
-        if duty in survey:
-            table.append({"duty": duty, "source": "survey 2020-05 (002)"} | survey[duty])
+            if duty == "window-publicised":  # out of the clarified windows, as the survey counts it
+                group = [s for s in group if s["window-clarified"] == "yes"]
+            counts[column] = _count(group, duty)
+        table.append(TallyRow(duty, "graph", counts))
+        survey = {column: figures[(duty, column)] for column in TALLY_GROUPS if (duty, column) in figures}
+        if survey:
+            table.append(TallyRow(duty, "survey", survey, SURVEY_AS_OF))
     return table
+
+
+def survey_table(graph, *, prefecture=None, lang="ja"):
+    """The tally as the ``tally`` command prints it: one row of text cells per duty and source.
+
+    ``prefecture`` is a node id; the survey's figures are added only for the
+    whole country. See :func:`tsunagu.text.tally_rows` for how a cell reads.
+    """
+    from tsunagu.text import tally_rows
+
+    statuses = duty_statuses(graph, prefecture=prefecture)
+    return tally_rows(duty_tally(statuses, None if prefecture else survey_figures(graph)), lang=lang)

@@ -1,0 +1,557 @@
+"""The library facade: one entry, :func:`open`, for every front end.
+
+``tsunagu.open()`` answers from the last build (embedded data built on first
+use); ``tsunagu.open(backend="bolt://...")`` from a Bolt server that
+``tsunagu push`` wrote to. Either way the same methods resolve names (kanji,
+kana, code), check their inputs with the specific errors of
+:mod:`tsunagu.exceptions`, and return dataclasses holding data only; the text
+a reader sees is made by the front end (:mod:`tsunagu.text` for the CLI).
+
+Each question reads only what it needs: ``refer`` and ``coverage`` one
+municipality's precomputed graph, ``gaps`` and ``tally`` the small duties
+graph, ``entity`` one entity's row; only ``stats`` and :meth:`Tsunagu.graph`
+load the whole graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tsunagu.exceptions import (
+    AmbiguousName,
+    InvalidAge,
+    NameNotFound,
+    NotAMunicipality,
+    TsunaguError,
+    UnknownNeed,
+)
+
+__all__ = [
+    "open",
+    "Tsunagu",
+    "Place",
+    "ReferralAnswer",
+    "Provider",
+    "Cell",
+    "Coverage",
+    "DutyFact",
+    "DutyRow",
+    "Entity",
+    "Stats",
+    "KINDS",
+]
+
+# resolve(kind=...) -> the node types it accepts
+KINDS = {"municipality": {"Municipality"}, "prefecture": {"Prefecture"}, "area": {"Municipality", "Prefecture"}}
+_MAX_AGE = 130
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved municipality or prefecture."""
+
+    id: str
+    name: str | None
+    code: str | None = None
+    prefecture: str | None = None  # the prefecture's name, for a municipality
+    types: frozenset = frozenset()
+
+
+@dataclass
+class ReferralAnswer:
+    """Where a person can be connected: the ranked ``matches`` (dicts of the referral
+    engine, see :mod:`tsunagu.queries.referral`) and, when asked, the ``near_misses``."""
+
+    municipality: Place
+    age: int
+    needs: tuple
+    matches: list
+    near_misses: list | None = None
+    details: dict = field(default_factory=dict)  # anything else the referral engine answered
+
+
+@dataclass(frozen=True)
+class Provider:
+    """What fills a coverage cell. ``how``: ``"stated"`` domain, or ``"typical"`` of its ``kind``."""
+
+    id: str
+    name: str | None
+    kind: str | None
+    level: str
+    age: str
+    how: str
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One (age band, domain) cell: ``state`` is full, partial, unknown, none (a gap in what
+    was read) or no-data (nothing is known of the municipality's own resources)."""
+
+    band: str
+    domain: str
+    state: str
+    level: str | None
+    providers: tuple = ()
+
+
+@dataclass
+class Coverage:
+    """The age x domain matrix of one municipality."""
+
+    municipality: Place
+    bands: list
+    columns: list  # (domain notation, Japanese name)
+    cells: list
+    local_data: bool
+
+    def cell(self, band, domain):
+        """The :class:`Cell` at ``band`` and ``domain``."""
+        return next(c for c in self.cells if c.band == band and c.domain == domain)
+
+
+@dataclass(frozen=True)
+class DutyFact:
+    """One duty of one municipality: ``status`` yes / no / unknown, as of when, said by which source."""
+
+    status: str
+    as_of: str | None
+    source: str | None
+
+
+@dataclass
+class DutyRow:
+    """The three duties (four columns) of one municipality."""
+
+    id: str
+    name: str | None
+    code: str | None
+    prefecture: str | None
+    kind: str
+    duties: dict  # duty -> DutyFact
+
+
+@dataclass
+class Entity:
+    """One entity: its attributes, its neighbours both ways and its sources."""
+
+    id: str
+    attributes: dict
+    neighbours: list
+    sources: list
+
+
+@dataclass
+class Stats:
+    """Counts of nodes by kind and edges by relation."""
+
+    nodes: dict
+    edges: dict
+    total_nodes: int
+    total_edges: int
+    inputs: list
+
+
+def open(home=None, *, backend=None, user=None, password=None, database=None, notice=None):  # noqa: A001
+    """Open tsunagu's data: the last build in ``home``, or a Bolt server.
+
+    Parameters
+    ----------
+    home : str or Path, optional
+        The build's cache directory (default ``$TSUNAGU_HOME``, else
+        ``~/.cache/tsunagu``). The embedded data is built there on first use.
+    backend : str, optional
+        A Bolt URI (``bolt://127.0.0.1:7687``) to answer from instead.
+    user, password, database : str, optional
+        The Bolt login and database (``password`` defaults to ``$TSUNAGU_BOLT_PASSWORD``).
+    notice : callable, optional
+        Called with a message when a changed source makes the build run again.
+
+    Returns
+    -------
+    Tsunagu
+
+    Raises
+    ------
+    BoltError
+        When the Bolt server cannot be reached or refuses the login.
+
+    Examples
+    --------
+    >>> import tsunagu
+    >>> with tsunagu.open() as t:
+    ...     t.resolve("みはらし").name
+    '三原市'
+    """
+    return Tsunagu(home, backend=backend, user=user, password=password, database=database, notice=notice)
+
+
+class Tsunagu:
+    """Questions a caseworker or an analyst asks, answered from one build or one server.
+
+    Use :func:`open` to make one. Close it (or use ``with``) to release a
+    Bolt connection; the embedded one holds nothing open.
+    """
+
+    def __init__(self, home=None, *, backend=None, user=None, password=None, database=None, notice=None):
+        self.home = home
+        self.backend = backend
+        self._notice = notice
+        self._server = None
+        self._stored = None
+        if backend:
+            import os
+
+            from tsunagu.bolt import PASSWORD_VARIABLE, BoltBackend
+
+            self._server = BoltBackend(backend, user=user or "neo4j",
+                                       password=password if password is not None else os.environ.get(PASSWORD_VARIABLE),
+                                       database=database)
+
+    def close(self):
+        """Close the Bolt connection, if any."""
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- where the data comes from ---------------------------------------
+
+    def _stored_build(self):
+        if self._stored is None:
+            from tsunagu.graph.current import fresh_stored
+
+            self._stored = fresh_stored(self.home, self._notice)
+        return self._stored
+
+    def _current(self, name, *args, **kwargs):
+        """Call ``tsunagu.graph.current.<name>``, or None when this build of the library lacks it."""
+        from tsunagu.graph import current
+
+        function = getattr(current, name, None)
+        return None if function is None else function(*args, directory=self.home, rebuild_notice=self._notice, **kwargs)
+
+    def graph(self):
+        """The whole compiled graph (embedded only): for diagrams, maps and exports.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> tsunagu.open().graph().nodes["mihara"]["name"]
+        '三原市'
+        """
+        if self._server is not None:
+            raise TsunaguError("the whole graph is read from the last build; a Bolt backend answers refer, coverage and gaps")
+        return self._stored_build().graph
+
+    def _duties_graph(self):
+        if self._server is not None:
+            return self._server.duties_graph()
+        duties = self._current("current_duties_graph")
+        return duties if duties is not None else self.graph()
+
+    # --- names -------------------------------------------------------------
+
+    def resolve(self, text, kind="municipality"):
+        """The :class:`Place` that ``text`` (name, kana or 6-digit code) names.
+
+        Parameters
+        ----------
+        text : str
+        kind : {"municipality", "prefecture", "area"}
+            What is asked for; ``area`` accepts either.
+
+        Returns
+        -------
+        Place
+
+        Raises
+        ------
+        NameNotFound
+            Nothing of that kind is called ``text``; close names are suggested.
+        AmbiguousName
+            Several are (two 府中市): give the code.
+        NotAMunicipality
+            ``text`` names a prefecture where a municipality is asked for.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> t = tsunagu.open()
+        >>> place = t.resolve("342041")
+        >>> place.name, place.prefecture
+        ('三原市', '広島県')
+        >>> t.resolve("高知県", kind="prefecture").id
+        'kochi'
+        >>> t.resolve("高知県")
+        Traceback (most recent call last):
+        ...
+        tsunagu.exceptions.NotAMunicipality: 「高知県」は市区町村ではありません（高知県: Prefecture）。市区町村名かコードを指定してください。
+        """
+        if kind not in KINDS:
+            raise TsunaguError(f"unknown kind '{kind}'; use one of: {', '.join(KINDS)}")
+        wanted = KINDS[kind]
+        try:
+            return self._place(self._resolve_key(text, wanted))
+        except NameNotFound as missing:
+            if kind != "municipality":
+                raise
+            try:
+                other = self._resolve_key(text, None)
+            except (NameNotFound, AmbiguousName):
+                raise missing from None
+            place = self._place(other)
+            raise NotAMunicipality(text, other, _kind_of(place.types), place.name) from None
+
+    def _resolve_key(self, text, types):
+        if self._server is not None:
+            return self._server.resolve(text, types=types)
+        from tsunagu.graph.names import resolve
+
+        return resolve(self._stored_build().names(), text, types=types)
+
+    def _place(self, key):
+        if self._server is not None:
+            from tsunagu.bolt import decode_node
+
+            rows = self._server._rows("nodes", keys=[key])  # one indexed read
+            _, data = decode_node(rows[0]["node"]) if rows else (key, {})
+            return Place(key, data.get("name"), data.get("code"), None, frozenset(data.get("types", ())))
+        name, code, prefecture, types = self._stored_build().names().entries[key]
+        return Place(key, name, code, prefecture, frozenset(types))
+
+    def _municipality_graph(self, text):
+        """(Place, graph) answering referral and coverage questions for one municipality."""
+        place = self.resolve(text, "municipality")
+        if self._server is not None:
+            return place, self._server.reach_graph(place.id)
+        return place, self._stored_build().reach_graph(place.id)
+
+    # --- questions ----------------------------------------------------------
+
+    def refer(self, municipality, age, needs, *, explain=False, as_of=None):
+        """Where a person of ``age`` with ``needs`` in ``municipality`` can be connected, and through whom.
+
+        Parameters
+        ----------
+        municipality : str
+            Name, kana or 6-digit code.
+        age : int
+            The person's age, 0 to 130.
+        needs : iterable of str
+            Support domains by key, Japanese or English name (``employment``,
+            ``居場所``...).
+        explain : bool
+            Also return the near misses and why each was excluded.
+        as_of : date, optional
+            The day the question is asked (cohort schemes move with the year),
+            when the referral engine supports it.
+
+        Returns
+        -------
+        ReferralAnswer
+
+        Raises
+        ------
+        InvalidAge, UnknownNeed, NameNotFound, AmbiguousName, NotAMunicipality
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> answer = tsunagu.open().refer("いの町", 45, ["employment"])
+        >>> answer.municipality.name, answer.needs
+        ('いの町', ('employment',))
+        >>> any("ハローワーク" in (m["organisation"] or {}).get("name", "") for m in answer.matches)
+        True
+        >>> tsunagu.open().refer("いの町", 45, ["flying"])
+        Traceback (most recent call last):
+        ...
+        tsunagu.exceptions.UnknownNeed: ニーズ「flying」は支援分野にありません。...
+        """
+        age = _checked_age(age)
+        place, graph = self._municipality_graph(municipality)
+        notations = _checked_needs(graph.graph["domain_labels"], needs)
+        from tsunagu.queries import referral
+
+        if hasattr(referral, "referral_answer"):  # the ranked answer with a first contact
+            result = referral.referral_answer(graph, place.id, age, notations, as_of=as_of, explain=explain)
+        else:
+            result = referral.referrals(graph, place.id, age, list(notations), explain=explain)
+        details = {k: v for k, v in result.items() if k not in ("matches", "near_misses")}
+        return ReferralAnswer(place, age, notations, result["matches"], result.get("near_misses"), details)
+
+    def coverage(self, municipality, bands="chart"):
+        """The age x domain matrix of ``municipality``, like 三原市's chart in the seeds.
+
+        Parameters
+        ----------
+        municipality : str
+        bands : {"chart", "policy"}
+            The chart's age bands, or the policy groups 15-39 and 40-64.
+
+        Returns
+        -------
+        Coverage
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> matrix = tsunagu.open().coverage("三原市")
+        >>> matrix.cell("40-49", "consultation").state, matrix.cell("40-49", "education").state
+        ('full', 'none')
+        """
+        from tsunagu.queries.coverage import coverage_matrix
+
+        place, graph = self._municipality_graph(municipality)
+        matrix = coverage_matrix(graph, place.id, bands=bands)
+        cells = []
+        for cell in matrix["cells"]:
+            state = "no-data" if cell["state"] == "none" and not matrix["local_data"] else cell["state"]
+            providers = tuple(Provider(p["id"], p["name"], p.get("kind"), p["level"], p["age"], p["how"])
+                              for p in cell["providers"])
+            cells.append(Cell(cell["band"], cell["domain"], state, cell["level"], providers))
+        columns = [(c["domain"], c["name"]) for c in matrix["columns"]]
+        return Coverage(place, matrix["bands"], columns, cells, matrix["local_data"])
+
+    def gaps(self, *, prefecture=None, municipality=None, kind=None, missing=None):
+        """The three duties per municipality, each yes / no / unknown with source and as-of date.
+
+        Parameters
+        ----------
+        prefecture, municipality : str, optional
+            Only this prefecture's municipalities, or only this municipality.
+        kind : {"designated", "core", "city", "ward", "town", "village"}, optional
+        missing : {"any", "window-clarified", "window-publicised", "needs-survey", "platform"}, optional
+            Only where this duty (or any) is not known to be done.
+
+        Returns
+        -------
+        list of DutyRow
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> [row.name for row in tsunagu.open().gaps(missing="platform")]
+        ['三原市']
+        """
+        from tsunagu.queries.coverage import DUTIES, duty_statuses
+
+        pref = self.resolve(prefecture, "prefecture").id if prefecture else None
+        muni = self.resolve(municipality, "municipality").id if municipality else None
+        rows = duty_statuses(self._duties_graph(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
+        return [DutyRow(r["id"], r["name"], r["code"], r["prefecture"], r["kind"],
+                        {d: DutyFact(r[d], r[f"{d} as of"], r[f"{d} source"] or None) for d in DUTIES})
+                for r in rows]
+
+    def rollup(self, *, by="kind", prefecture=None):
+        """Counts of municipalities with each duty done, by municipality kind or prefecture (rows of text cells)."""
+        from tsunagu.queries.coverage import duty_rollup
+
+        pref = self.resolve(prefecture, "prefecture").id if prefecture else None
+        return duty_rollup(self._duties_graph(), by=by, prefecture=pref)
+
+    def tally(self, prefecture=None):
+        """The national survey's table from the graph; for the whole country the survey's rows follow.
+
+        Returns
+        -------
+        list of TallyRow
+            Counts of yes, no and unknown per column; unknown is never counted as no.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> rows = tsunagu.open().tally()
+        >>> rows[0].duty, rows[0].counts["合計"]
+        ('window-clarified', Count(yes=3, no=0, unknown=4))
+        """
+        from tsunagu.queries.coverage import duty_statuses
+        from tsunagu.queries.tally import duty_tally, survey_figures
+
+        pref = self.resolve(prefecture, "prefecture").id if prefecture else None
+        graph = self._duties_graph()
+        return duty_tally(duty_statuses(graph, prefecture=pref), None if pref else survey_figures(graph))
+
+    def entity(self, name):
+        """Any entity by name, kana, code or id: its attributes, neighbours and sources.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> found = tsunagu.open().entity("三原市")
+        >>> found.id, found.attributes["code"]
+        ('mihara', '342041')
+        """
+        from tsunagu.queries.entities import entity_details
+
+        if self._server is not None:
+            raise TsunaguError("show reads the last build; a Bolt backend answers refer, coverage and gaps")
+        key = self._current("current_resolve", name)
+        if key is None:  # a library without the entity rows: the whole graph
+            from tsunagu.graph.names import resolve
+
+            graph = self.graph()
+            key = resolve(graph, name)
+        else:
+            graph = self._current("current_entity", key)
+        details = entity_details(graph, key)
+        return Entity(key, details["entity"], details["neighbours"], details["sources"])
+
+    def stats(self):
+        """Counts of the graph's nodes by kind and edges by relation.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> tsunagu.open().stats().nodes["City"] > 0
+        True
+        """
+        from tsunagu.queries.entities import graph_stats
+
+        graph = self.graph()
+        counted = graph_stats(graph, inputs=graph.graph.get("inputs", []))
+        return Stats({r["kind"]: r["count"] for r in counted["nodes"]}, {r["relation"]: r["count"] for r in counted["edges"]},
+                     graph.number_of_nodes(), graph.number_of_edges(), list(graph.graph.get("inputs", [])))
+
+
+def _kind_of(types):
+    for kind in ("Prefecture", "Municipality", "AdministrativeWard", "Organisation", "Program"):
+        if kind in types:
+            return kind
+    return sorted(types)[0] if types else "?"
+
+
+def _checked_age(age):
+    """``age`` as an int from 0 to 130 (a form's "45" too), else :class:`InvalidAge`."""
+    if isinstance(age, bool):
+        raise InvalidAge(age)
+    try:
+        value = int(str(age).strip()) if not isinstance(age, int) else age
+    except ValueError:
+        raise InvalidAge(age) from None
+    if not 0 <= value <= _MAX_AGE:
+        raise InvalidAge(age)
+    return value
+
+
+def _checked_needs(labels, needs):
+    """Domain notations for ``needs`` (keys, Japanese or English labels), else :class:`UnknownNeed`."""
+    from tsunagu.graph.names import normalise_name
+
+    if isinstance(needs, str):
+        needs = [needs]
+    known = sorted(set(labels.values()))
+    resolved = []
+    for need in needs:
+        notation = labels.get(normalise_name(need))
+        if notation is None:
+            raise UnknownNeed(need, known)
+        if notation not in resolved:
+            resolved.append(notation)
+    if not resolved:
+        raise UnknownNeed("", known)
+    return tuple(resolved)
