@@ -1,13 +1,19 @@
 """The query contract answered from a Bolt server.
 
 ``refer``, ``coverage`` and ``gaps`` run the same library functions on both
-backends. On Bolt, parameterised Cypher walks the server's graph stage by
-stage, as :mod:`tsunagu.queries.reach` does (the municipality; its
-platforms, prefecture and nation; their providers and advisers; what those
-run and entrust, and a centre's satellites), and returns only the nodes and
-edges of that walk. The answer is then ranked by the very code that ranks
-the embedded graph's, so the two backends cannot drift apart in how they
-judge a fit; only where the graph lives differs.
+backends. For a municipality's questions the backend runs the walk of
+:mod:`tsunagu.queries.reach` itself, through a :class:`BoltAdjacency` that
+loads, round by round, just the edges the walk is about to read (one
+parameterised statement a round, starting from the indexed ``key``), and
+builds the same reach subgraph the build precomputes. The answer is then
+ranked by the very code that ranks the embedded graph's, so the two
+backends cannot drift apart in what they reach or how they judge a fit;
+only where the graph lives differs.
+
+Every statement starts from an index: ``key`` for nodes and their edges,
+``kind`` for nodes of a kind, ``(:TsunaguName {name})`` for names of places.
+The completion marker and the constant nodes (the nation, the support
+domains) are read once per connection.
 """
 
 from __future__ import annotations
@@ -15,55 +21,98 @@ from __future__ import annotations
 import networkx as nx
 
 from tsunagu.bolt.connection import bolt_errors, connect
-from tsunagu.bolt.push import decode_node
-from tsunagu.exceptions import AmbiguousName
-from tsunagu.graph.names import describe, normalise_name, resolve
+from tsunagu.bolt.push import FORMAT, decode_node
+from tsunagu.exceptions import BoltError, NameNotFound
+from tsunagu.graph.names import NameTable, normalise_name, resolve
 from tsunagu.graph.vocabulary import graph_vocabulary
+from tsunagu.queries.reach import Adjacency, reach_subgraph
 
-__all__ = ["BoltBackend", "READ_CYPHER"]
+__all__ = ["BoltBackend", "BoltAdjacency", "READ_CYPHER"]
+
+_EDGE = "properties(r) AS edge, properties(b) AS node"
+_OF_RELATIONS = "WHERE any(x IN r.relations WHERE x IN $relations) "  # sub-relations match, as in the walk
 
 READ_CYPHER = {
+    "marker": "MATCH (m:TsunaguMeta {key: $key}) RETURN properties(m) AS marker",
+    "count_nodes": "MATCH (n:Tsunagu) RETURN count(n) AS count",
     "nodes": "UNWIND $keys AS k MATCH (n:Tsunagu {key: k}) RETURN properties(n) AS node",
-    "nodes_of_kind": "MATCH (n:Tsunagu) WHERE n.kind IN $kinds RETURN properties(n) AS node",
-    "nodes_of_type": "MATCH (n:Tsunagu) WHERE $type IN n.types RETURN properties(n) AS node",
+    "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) RETURN properties(n) AS node",
     "incident": (
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]-(b:Tsunagu) WHERE r.relation IN $relations "
-        "RETURN startNode(r).key AS source, endNode(r).key AS target, properties(r) AS edge, properties(b) AS node"
+        "RETURN startNode(r).key AS source, endNode(r).key AS target, " + _EDGE
     ),
     "outgoing": (
-        "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) WHERE r.relation IN $relations "
-        "RETURN a.key AS source, b.key AS target, properties(r) AS edge, properties(b) AS node"
+        "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) " + _OF_RELATIONS
+        + "RETURN a.key AS source, b.key AS target, " + _EDGE
     ),
     "incoming": (
-        "UNWIND $keys AS k MATCH (b:Tsunagu)-[r:LINK]->(a:Tsunagu {key: k}) WHERE r.relation IN $relations "
-        "RETURN b.key AS source, a.key AS target, properties(r) AS edge, properties(b) AS node"
+        "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})<-[r:LINK]-(b:Tsunagu) " + _OF_RELATIONS
+        + "RETURN b.key AS source, a.key AS target, " + _EDGE
     ),
-    "named": (
-        "MATCH (n:Tsunagu) WHERE $name IN n.names "
-        "OPTIONAL MATCH (n)-[r:LINK]->(p:Tsunagu) WHERE r.relation = 'partOfPrefecture' "
-        "RETURN properties(n) AS node, properties(p) AS prefecture"
+    "between": (
+        "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) WHERE b.key IN $keys "
+        "RETURN a.key AS source, b.key AS target, properties(r) AS edge"
     ),
-    "name_index": (
-        "MATCH (n:Tsunagu) OPTIONAL MATCH (n)-[r:LINK]->(p:Tsunagu) WHERE r.relation = 'partOfPrefecture' "
-        "RETURN n.key AS key, n.names AS names, n.types AS types, n.name AS name, n.code AS code, "
-        "p.key AS prefecture, p.name AS prefecture_name"
-    ),
+    "named": "MATCH (x:TsunaguName {name: $name}) RETURN properties(x) AS name",
+    "all_names": "MATCH (x:TsunaguName) RETURN properties(x) AS name",  # only to suggest close names
 }
 
-_AREA_RELATIONS = ["servesArea", "windowOf", "locatedIn", "partOfPrefecture", "memberOf", "secretariatOf"]
-_ANCHOR_RELATIONS = _AREA_RELATIONS + ["advises", "runs"]
-_ADVISER_RELATIONS = ["memberOf", "secretariatOf", "servesArea"]
-_ONWARD_RELATIONS = ["runs", "entrustedTo", "servesArea"]  # outgoing; satellites come in, to centres only
 _DUTY_RELATIONS = ["ofMunicipality", "servesArea", "windowOf", "partOfPrefecture"]
 
 
+def _add_edge(graph, source, target, edge):
+    graph.add_edge(source, target, key=edge["relation"], relation=edge["relation"],
+                   relations=list(edge["relations"]), inferred=bool(edge["inferred"]))
+
+
+class BoltAdjacency(Adjacency):
+    """The walk's view of the server: a local graph filled with what the walk asks to read."""
+
+    def __init__(self, backend, graph):
+        super().__init__(graph)
+        self.backend = backend
+        self.loaded = set()  # (node, relation, inverse) whose edges are all in the local graph
+
+    def load(self, nodes, relations, inverse):
+        todo = sorted({n for n in nodes if any((n, r, inverse) not in self.loaded for r in relations)})
+        if not todo:
+            return
+        for row in self.backend._rows("incoming" if inverse else "outgoing", keys=todo, relations=sorted(relations)):
+            key, data = decode_node(row["node"])
+            if key not in self.graph:
+                self.graph.add_node(key, **data)
+            _add_edge(self.graph, row["source"], row["target"], row["edge"])
+        self.loaded.update((n, r, inverse) for n in todo for r in relations)
+
+    def load_between(self, nodes):
+        for row in self.backend._rows("between", keys=sorted(nodes)):
+            _add_edge(self.graph, row["source"], row["target"], row["edge"])
+
+    # A read the walk did not announce still answers right, one round trip later.
+    def into(self, node, *relations):
+        self.load([node], relations, True)
+        return super().into(node, *relations)
+
+    def out_of(self, node, *relations):
+        self.load([node], relations, False)
+        return super().out_of(node, *relations)
+
+
 class BoltBackend:
-    """A read connection to a server that ``tsunagu push`` wrote to."""
+    """A read connection to a server that ``tsunagu push`` wrote to completely."""
 
     def __init__(self, uri, *, user=None, password=None, database=None):
         self.uri = uri
         self.database = database
         self.driver = connect(uri, user, password, database)
+        try:
+            self.marker = self._checked_marker()
+            # Read once per connection: every reach graph holds them.
+            self.constants = [decode_node(row["node"]) for row in self._rows(
+                "nodes", keys=list(self.marker["constant_nodes"]))]
+        except BaseException:
+            self.driver.close()
+            raise
 
     def close(self):
         self.driver.close()
@@ -83,119 +132,79 @@ class BoltBackend:
         with bolt_errors(self.uri, self.database), self.driver.session(database=self.database) as session:
             return session.execute_read(read)
 
+    def _checked_marker(self):
+        where = self.uri + (f" (database '{self.database}')" if self.database else "")
+        rows = self._rows("marker", key="graph")
+        if not rows:
+            raise BoltError(f"{where} holds no complete tsunagu graph: a push is running or did not finish "
+                            f"(or none was made); run `tsunagu push {self.uri}` and try again")
+        marker = rows[0]["marker"]
+        if marker.get("format") != FORMAT:
+            raise BoltError(f"{where}: the graph was pushed by another version of tsunagu; "
+                            f"run `tsunagu push {self.uri} --replace`")
+        count = self._rows("count_nodes")[0]["count"]
+        if count != marker["nodes"]:
+            raise BoltError(f"{where} holds {count} tsunagu nodes, but its last complete push wrote "
+                            f"{marker['nodes']}; run `tsunagu push {self.uri} --replace`")
+        return marker
+
     # --- building the subgraph a query needs -------------------------------
 
     def _new_graph(self):
         graph = nx.MultiDiGraph()
         graph.graph.update(graph_vocabulary())
-        for row in self._rows("nodes_of_kind", kinds=["SupportDomain", "Nation"]):
-            key, data = decode_node(row["node"])
-            graph.add_node(key, **data)
+        graph.graph["nations"] = list(self.marker["nations"])
+        graph.graph["constant_nodes"] = list(self.marker["constant_nodes"])
+        graph.add_nodes_from((key, dict(data)) for key, data in self.constants)
         return graph
 
-    def _add_nodes(self, graph, keys):
-        for row in self._rows("nodes", keys=sorted(keys)):
+    def _add_nodes(self, graph, rows):
+        keys = set()
+        for row in rows:
             key, data = decode_node(row["node"])
             graph.add_node(key, **data)
-
-    def _expand(self, graph, keys, relations, direction="incident"):
-        """Add the edges of ``relations`` touching ``keys`` (``incident``, ``outgoing`` or
-        ``incoming``), and their other ends."""
-        if not keys:
-            return set()
-        found = set()
-        for row in self._rows(direction, keys=sorted(keys), relations=relations):
-            key, data = decode_node(row["node"])
-            if key not in graph:
-                graph.add_node(key, **data)
-            found.add(key)
-            edge = row["edge"]
-            graph.add_edge(row["source"], row["target"], key=edge["relation"], relation=edge["relation"],
-                           relations=list(edge["relations"]), inferred=bool(edge["inferred"]))
-        return found
-
-    @staticmethod
-    def _sources_into(graph, node, relations):
-        return {s for s, _, k in graph.in_edges(node, keys=True) if k in relations}
+            keys.add(key)
+        return keys
 
     def reach_graph(self, municipality):
-        """The part of the server's graph that the walk from ``municipality`` touches."""
+        """The municipality's reach subgraph, walked on the server: what the build precomputes locally."""
         graph = self._new_graph()
-        self._add_nodes(graph, {municipality})
-        self._expand(graph, {municipality}, _AREA_RELATIONS)
-        nations = {n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation"}
-        prefectures = {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
-        platforms = {p for p in self._sources_into(graph, municipality, {"servesArea"})
-                     if "MunicipalPlatform" in graph.nodes[p].get("types", ())}
-        anchors = platforms | prefectures | nations
-        self._expand(graph, anchors, _ANCHOR_RELATIONS)
-        prefectural = {p for pref in prefectures for p in self._sources_into(graph, pref, {"servesArea"})
-                       if "PrefecturalPlatform" in graph.nodes[p].get("types", ())}
-        self._expand(graph, prefectural - anchors, _ANCHOR_RELATIONS)
-        anchors |= prefectural | {municipality}
-        advisers = {a for anchor in anchors for a in self._sources_into(graph, anchor, {"advises"})}
-        self._expand(graph, advisers, _ADVISER_RELATIONS)
-        areas = {n for n, d in graph.nodes(data=True) if "Area" in d.get("types", ())}
-        frontier = set(graph.nodes) - areas - set(n for n in graph if n.startswith("domain:"))
-        seen = set()
-        while frontier:
-            seen |= frontier
-            self._expand(graph, frontier, _ONWARD_RELATIONS, "outgoing")
-            centres = {n for n in frontier if "RegionalSupportCentre" in graph.nodes[n].get("types", ())}
-            self._expand(graph, centres, ["satelliteOf"], "incoming")
-            onward = set()
-            for node in frontier:
-                onward |= {t for _, t, k in graph.out_edges(node, keys=True) if k in ("runs", "entrustedTo")}
-                onward |= self._sources_into(graph, node, {"satelliteOf"})
-            frontier = onward - seen
-        return graph
+        if not self._add_nodes(graph, self._rows("nodes", keys=[municipality])):
+            raise NameNotFound(municipality, [])
+        return reach_subgraph(BoltAdjacency(self, graph), municipality)
 
     def duties_graph(self):
         """Every municipality with its status facts, platforms, window and prefecture; the survey figures."""
         graph = self._new_graph()
-        municipalities = set()
-        for row in self._rows("nodes_of_type", type="Municipality"):
+        municipalities = self._add_nodes(graph, self._rows("nodes_of_kind", kinds=list(self.marker["municipality_kinds"])))
+        for row in self._rows("incident", keys=sorted(municipalities), relations=_DUTY_RELATIONS):
             key, data = decode_node(row["node"])
-            graph.add_node(key, **data)
-            municipalities.add(key)
-        self._expand(graph, municipalities, _DUTY_RELATIONS)
-        for row in self._rows("nodes_of_kind", kinds=["SurveyFigure"]):
-            key, data = decode_node(row["node"])
-            graph.add_node(key, **data)
+            if key not in graph:
+                graph.add_node(key, **data)
+            _add_edge(graph, row["source"], row["target"], row["edge"])
+        self._add_nodes(graph, self._rows("nodes_of_kind", kinds=["SurveyFigure"]))
         return graph
 
     # --- names ---------------------------------------------------------------
 
-    def resolve(self, text, *, types=None):
-        """The key ``text`` names on the server: the same rules and errors as :func:`tsunagu.graph.resolve`."""
-        wanted = set(types or ())
-        rows = self._rows("named", name=normalise_name(text))
-        light = nx.MultiDiGraph()
-        candidates = []
+    @staticmethod
+    def _name_table(rows):
+        index, entries = {}, {}
         for row in rows:
-            key, data = decode_node(row["node"])
-            if wanted and not wanted & set(data.get("types", ())):
-                continue
-            light.add_node(key, **data)
-            candidates.append(key)
-            if row["prefecture"]:
-                pref_key, pref = decode_node(row["prefecture"])
-                light.add_node(pref_key, **pref)
-                light.add_edge(key, pref_key, key="partOfPrefecture")
-        candidates = sorted(set(candidates))
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            candidates.sort(key=lambda n: (light.nodes[n].get("code") or "", n))
-            raise AmbiguousName(text, [describe(light, n) for n in candidates])
-        index_graph = nx.MultiDiGraph()
-        index = {}
-        for row in self._rows("name_index"):
-            index_graph.add_node(row["key"], name=row["name"], code=row["code"], types=list(row["types"] or []))
-            if row["prefecture"]:
-                index_graph.add_node(row["prefecture"], name=row["prefecture_name"])
-                index_graph.add_edge(row["key"], row["prefecture"], key="partOfPrefecture")
-            for name in row["names"] or []:
-                index.setdefault(name, []).append(row["key"])
-        index_graph.graph["names"] = index
-        return resolve(index_graph, text, types=types)  # raises NameNotFound with suggestions
+            name = row["name"]
+            index.setdefault(name["name"], []).append(name["key"])
+            entries[name["key"]] = (name.get("label"), name.get("code"), name.get("prefecture"),
+                                    frozenset(name.get("types") or ()))
+        return NameTable({k: sorted(set(v)) for k, v in index.items()}, entries)
+
+    def resolve(self, text, *, types=None):
+        """The place ``text`` names on the server: the rules and errors of :func:`tsunagu.graph.resolve`.
+
+        The server indexes the names of places (municipalities, prefectures,
+        wards, nations), which is what ``--backend`` commands are asked about.
+        """
+        try:
+            return resolve(self._name_table(self._rows("named", name=normalise_name(text))), text, types=types)
+        except NameNotFound:
+            pass
+        return resolve(self._name_table(self._rows("all_names")), text, types=types)  # raises, with suggestions
