@@ -29,6 +29,56 @@ def graph(compiled):
     return compiled.graph
 
 
+LOCALGOV = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
+POPULATION = SHARED / "data" / "population_jp" / "population_jp_2015_detail.csv"
+# The inputs of the one national build the suite makes (keyword arguments of
+# tsunagu.graph.compiler.build); add a national source here, not a second build.
+NATIONAL_ARGS = {"municipalities": LOCALGOV, "population": POPULATION}
+
+
+def need_shared(path=LOCALGOV):
+    """Skip without the shared data (outside CI); in CI its absence is a failure."""
+    if not Path(path).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is not here: CI must have ../shared beside the repo")
+        pytest.skip(f"{path} is not here (../shared is beside the repo in CI)")
+
+
+@pytest.fixture(scope="session")
+def _national(tmp_path_factory):
+    need_shared()
+    from tsunagu.graph.compiler import build
+
+    home = tmp_path_factory.mktemp("national") / "cache"
+    return home, build(directory=home, **NATIONAL_ARGS)
+
+
+@pytest.fixture(scope="session")
+def national_home(_national):
+    """The cache folder of the session's one national build. Read it, never build into it:
+    use ``national_cache`` to point the CLI at it."""
+    return _national[0]
+
+
+@pytest.fixture(scope="session")
+def national_compiled(_national):
+    """The session's national build (municipality list and census) as :class:`Compiled`."""
+    return _national[1]
+
+
+@pytest.fixture(scope="session")
+def national_graph(national_compiled):
+    """The networkx graph of the session's national build."""
+    return national_compiled.graph
+
+
+@pytest.fixture
+def national_cache(national_home, monkeypatch):
+    """Query commands in this test answer from the session's national build (do not run ``build``)."""
+    monkeypatch.setenv("TSUNAGU_HOME", str(national_home))
+    return national_home
+
+
 @pytest.fixture
 def runner():
     from click.testing import CliRunner

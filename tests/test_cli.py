@@ -1,5 +1,6 @@
 """Every command has help and runs through CliRunner; build caching behaves."""
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -101,3 +102,13 @@ def test_export_to_file(runner, tmp_path):
     result = runner.invoke(cli, ["export", "--to", "graphml", "-o", str(target)])
     assert result.exit_code == 0, result.output
     assert "<graphml" in target.read_text(encoding="utf-8")
+
+
+def test_query_commands_answer_from_the_shared_national_build(runner, national_cache):
+    stamp = (national_cache / "manifest.json").stat().st_mtime_ns
+    result = runner.invoke(cli, ["tally", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {tuple(row[:2]): row[2:] for row in csv.reader(result.output.splitlines())}
+    # the whole country counts, and only 三原市's window is in the graph
+    assert rows[("window-clarified", "graph")][-1].startswith("1/1741"), result.output
+    assert (national_cache / "manifest.json").stat().st_mtime_ns == stamp, "the shared national build was rebuilt"
