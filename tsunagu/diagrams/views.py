@@ -1,18 +1,22 @@
 """Which nodes and edges a diagram shows: plain data, drawn by :mod:`render`.
 
-A municipality's view is its support platform: the platforms serving it (a
-wide-area one with every municipality it serves), their secretariat,
-members, the bodies they are built on and the bodies advising them with
-their members, the municipality's window and the organisations and programs
-serving it, and what those run or entrust. A prefecture's view is its
-prefectural platform and members, the bodies serving the prefecture (its
-regional support centre and satellites, committees), and its municipalities
-with their platforms.
+A municipality's view is what the referral walk visits from it
+(:func:`tsunagu.queries.reach.walk_nodes`: its anchors, every organisation,
+window and program it reaches and the routes it passes through), plus, as
+context, around each platform anchor who sits on it, what it is built on
+and the areas it serves (a wide-area platform with every municipality it
+serves), with what those run (:mod:`tsunagu.queries.rules` holds both
+sets of relations). A prefecture's view is its prefectural platform and
+members, the bodies serving the prefecture (its regional support centre and
+satellites, committees), and its municipalities with their platforms.
 """
 
 from __future__ import annotations
 
-__all__ = ["View", "municipality_view", "prefecture_view"]
+from tsunagu.queries import rules
+from tsunagu.queries.reach import Adjacency, walk_nodes
+
+__all__ = ["View", "municipality_view", "prefecture_view", "platform_context"]
 
 _FACT_KINDS = {"DutyStatus", "AnnualFigure", "SurveyFigure", "SupportDomain"}
 _SHOWN_RELATIONS = {"memberOf", "secretariatOf", "advises", "runs", "entrustedTo", "servesArea", "locatedIn",
@@ -43,42 +47,46 @@ def _types(graph, node):
     return set(graph.nodes[node].get("types", ()))
 
 
+def _is_platform(types):
+    return bool(rules.platform_level(types)) or rules.is_prefectural_platform(types)
+
+
 def _platform_circle(graph, platform):
-    """A platform with its secretariat, members, bodies, advisers and their members."""
-    nodes = {platform}
-    nodes |= _in(graph, platform, "memberOf", "secretariatOf")
-    nodes |= _out(graph, platform, "builtOn", "servesArea")
-    for adviser in _in(graph, platform, "advises"):
-        nodes |= {adviser} | _in(graph, adviser, "memberOf", "secretariatOf")
+    """A platform with who sits on it, what it is built on, its areas, and its advisers with their members."""
+    adj = Adjacency(graph)
+    nodes = {platform} | set(adj.into(platform, *rules.CIRCLE_IN)) | set(adj.out_of(platform, *rules.CIRCLE_OUT))
+    for adviser in adj.into(platform, rules.ADVISES):
+        nodes |= {adviser} | set(adj.into(adviser, *rules.CIRCLE_IN))
     return nodes
 
 
 def _with_what_they_run(graph, nodes):
-    """Add programs run by the shown organisations, and whom those are entrusted to."""
+    """Add what the shown nodes lead on to, by the walk's own onward rules."""
+    adj = Adjacency(graph)
     frontier = set(nodes)
     while frontier:
         added = set()
         for node in frontier:
-            if _types(graph, node) & {"Organisation", "Program", "ConsultationWindow"}:
-                added |= _out(graph, node, "runs", "entrustedTo")
-            if "RegionalSupportCentre" in _types(graph, node):  # only centres have satellites
-                added |= _in(graph, node, "satelliteOf")
+            for relation, inverse in rules.onward_steps(adj.types(node)):
+                added |= set(adj.into(node, relation) if inverse else adj.out_of(node, relation))
         frontier = added - nodes
         nodes |= frontier
     return nodes
 
 
+def platform_context(graph, municipality, walked):
+    """What a municipality's diagram adds to the ``walked`` nodes: each platform anchor's circle
+    and what that circle runs."""
+    context = set()
+    for node in walked:
+        if _is_platform(_types(graph, node)):
+            context |= _platform_circle(graph, node)
+    return _with_what_they_run(graph, context | set(walked)) - set(walked)
+
+
 def municipality_view(graph, municipality):
-    nodes = {municipality}
-    for node in _in(graph, municipality, "servesArea", "windowOf", "locatedIn"):
-        if "NationalScheme" in _types(graph, node):
-            continue
-        if "Platform" in _types(graph, node):
-            nodes |= _platform_circle(graph, node)
-        else:
-            nodes.add(node)
-    nodes |= _in(graph, municipality, "memberOf")  # the municipality as a member of a platform
-    nodes = _with_what_they_run(graph, nodes)
+    walked = walk_nodes(graph, municipality)
+    nodes = walked | platform_context(graph, municipality, walked)
     name = graph.nodes[municipality].get("name", municipality)
     return View(graph, f"{name}のひきこもり支援ネットワーク", municipality, nodes)
 
