@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tsunagu import __version__
 from tsunagu.exceptions import BuildMissing, CacheOutdated, NameNotFound
-from tsunagu.graph.store import load_stored
+from tsunagu.graph.store import load_stored, recorded_files
 
 __all__ = [
     "embedded_data_files",
@@ -79,8 +79,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
         stored = load_stored(directory)
     except CacheOutdated as outdated:
         args = outdated.build_args
-        recorded = (args or {}).get("paths", []) + [v for k, v in (args or {}).items() if k != "paths"]
-        if args is None or not all(Path(p).is_file() for p in recorded):
+        if args is None or not all(Path(p).is_file() for p in recorded_files(args)):
             raise
         if rebuild_notice:
             rebuild_notice("キャッシュの形式が古いため、前回と同じ入力で再構築します"

@@ -43,6 +43,7 @@ __all__ = [
     "Stored",
     "build_lock",
     "rebuild_command",
+    "recorded_files",
     "save",
     "load_stored",
     "load_rdf",
@@ -67,22 +68,38 @@ def cache_dir():
     return Path(base) / "tsunagu"
 
 
+def recorded_files(build_args):
+    """Every file a build recorded in ``build_args``: its paths, then each named source."""
+    files = [str(p) for p in build_args.get("paths", [])]
+    for value in [v for k, v in build_args.items() if k not in ("paths", "sources")] + \
+            list((build_args.get("sources") or {}).values()):
+        if isinstance(value, str) and value not in files:
+            files.append(value)
+    return files
+
+
 def rebuild_command(build_args):
     """The ``tsunagu build ...`` command line that makes a build from ``build_args`` again.
+
+    Named sources become options (``fukushi_portal`` -> ``--fukushi-portal``).
 
     Examples
     --------
     >>> rebuild_command({"paths": ["/data/a.yaml"], "municipalities": "/data/list.csv"})
     'tsunagu build /data/a.yaml --municipalities /data/list.csv'
+    >>> rebuild_command({"paths": [], "sources": {"municipalities": "/m.csv", "hokenjo": "/h.csv"}})
+    'tsunagu build --municipalities /m.csv --hokenjo /h.csv'
     >>> rebuild_command(None)
     'tsunagu build <前回と同じファイル>'
     """
     if build_args is None:
         return "tsunagu build <前回と同じファイル>"
-    words = ["tsunagu", "build"] + [shlex.quote(p) for p in build_args.get("paths", [])]
-    for option in ("municipalities", "population", "survey"):
-        if build_args.get(option):
-            words += [f"--{option}", shlex.quote(build_args[option])]
+    words = ["tsunagu", "build"] + [shlex.quote(str(p)) for p in build_args.get("paths", [])]
+    named = {k: v for k, v in build_args.items() if k not in ("paths", "sources")}
+    named.update(build_args.get("sources") or {})
+    for option, value in named.items():
+        if isinstance(value, str):
+            words += [f"--{option.replace('_', '-')}", shlex.quote(value)]
     return " ".join(words)
 
 
@@ -259,7 +276,8 @@ def duties_subgraph(graph, names_index=None):
     """What ``gaps`` and ``tally`` read: the shape of ``BoltBackend.duties_graph``.
 
     Every municipality, the edges of the duty relations touching it and
-    their other ends (prefectures, platforms, windows, duty statuses), the
+    their other ends (prefectures, platforms, windows, duty statuses; of
+    what serves a municipality only the platforms), the
     constant nodes and the survey figures; ``names`` restricted to
     municipalities and prefectures so a prefecture resolves on it.
     """
@@ -275,7 +293,7 @@ def duties_subgraph(graph, names_index=None):
     for node in [n for n in keep if "Municipality" in graph.nodes[n].get("types", ())]:
         for source, target, key, data in list(graph.out_edges(node, keys=True, data=True)) + \
                 list(graph.in_edges(node, keys=True, data=True)):
-            if key in _DUTY_RELATIONS:
+            if key in _DUTY_RELATIONS and (key != "servesArea" or _is_platform(graph.nodes[source])):
                 for end in (source, target):
                     if end not in duties:
                         duties.add_node(end, **graph.nodes[end])
@@ -283,6 +301,12 @@ def duties_subgraph(graph, names_index=None):
     areas = [n for n, d in duties.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"}]
     duties.graph["names"] = names_index if names_index is not None else name_index(duties.subgraph(areas))
     return duties
+
+
+def _is_platform(data):
+    # of what serves a municipality, only platforms count for a duty; the national directory's
+    # many offices serving every town would only make the duties graph slower to read
+    return any(t.endswith("Platform") for t in data.get("types", ()))
 
 
 def entity_star(graph, node):
@@ -465,7 +489,7 @@ def _cleanup(directory, ours, started):
         try:
             if stale.suffix in (".pickle", ".nt", ".sqlite"):
                 stale.unlink(missing_ok=True)
-            elif stale.suffix == ".tmp" and stale.stat().st_mtime < started:
+            elif stale.suffix == ".tmp" and stale.stat().st_mtime < started - 2:  # file times are coarse
                 stale.unlink(missing_ok=True)
         except OSError:
             pass  # cleanup is best effort: the build itself is complete

@@ -1,0 +1,289 @@
+"""The cache: rows that answer without the whole graph, and a cache that says when it is damaged.
+
+One embedded build per module; each test that harms the cache works on its
+own copy (in the test's ``$TSUNAGU_HOME``), so the build is paid once.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tsunagu.cli import cli
+from tsunagu.exceptions import BuildBusy, CacheOutdated, CacheUnsafe, NameNotFound, TsunaguError
+from tsunagu.graph import build, resolve
+from tsunagu.graph.current import (current_duties_graph, current_entity, current_index, current_resolve,
+                                   fresh_stored)
+from tsunagu.graph.store import build_lock, load_stored, rebuild_command, save
+from tsunagu.queries.coverage import duty_rollup, duty_statuses
+from tsunagu.queries.entities import entity_details
+from tsunagu.queries.tally import survey_table
+
+USER_FILE = Path(__file__).parent / "fixtures" / "store" / "user_office.yaml"
+REFER = ["refer", "いの町", "--age", "45", "--need", "employment"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A cache folder holding one embedded build plus the user's file (never modified)."""
+    directory = tmp_path_factory.mktemp("built") / "cache"
+    build([USER_FILE], directory)
+    return directory
+
+
+@pytest.fixture
+def cache(built, tmp_path):
+    """A copy of the build in this test's $TSUNAGU_HOME, free to damage."""
+    directory = Path(os.environ["TSUNAGU_HOME"])
+    shutil.copytree(built, directory)
+    return directory
+
+
+def _files(directory):
+    return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["files"]
+
+
+def _one_line_failure(result, *expected):
+    """The command failed with one line of message naming ``expected``, and no traceback."""
+    assert result.exit_code != 0, result.output
+    assert isinstance(result.exception, SystemExit), result.exception  # a message, not a traceback
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    for text in expected:
+        assert text in lines[0], lines[0]
+    return lines[0]
+
+
+# --- rows that answer without the whole graph ----------------------------------
+
+
+def test_duties_graph_answers_gaps_and_tally_like_the_whole_graph(cache):
+    graph = load_stored(cache).graph
+    duties = current_duties_graph()
+    assert duties.number_of_nodes() < graph.number_of_nodes()
+    assert duty_statuses(duties) == duty_statuses(graph)
+    for by in ("kind", "prefecture"):
+        assert duty_rollup(duties, by=by) == duty_rollup(graph, by=by)
+    assert survey_table(duties) == survey_table(graph)
+    kochi = resolve(duties, "高知県", types={"Prefecture"})
+    assert survey_table(duties, prefecture=kochi) == survey_table(graph, prefecture=kochi)
+    assert duty_statuses(duties, prefecture=kochi, missing="any") == duty_statuses(graph, prefecture=kochi, missing="any")
+
+
+def test_entity_rows_show_what_the_whole_graph_shows(cache):
+    graph = load_stored(cache).graph
+    for node in graph:
+        assert entity_details(current_entity(node), node) == entity_details(graph, node), node
+    assert "store-test-office" in graph  # the user's file is part of the build
+    with pytest.raises(NameNotFound):
+        current_entity("no-such-entity")
+
+
+def test_names_resolve_from_rows_as_on_the_whole_graph(cache):
+    graph = load_stored(cache).graph
+    texts = list(graph.graph["names"]) + ["いのちょ", "高知", "府中市", "nope"]
+    for text in texts:
+        for types in (None, {"Municipality"}, {"Prefecture"}):
+            try:
+                expected = resolve(graph, text, types=types)
+            except TsunaguError as error:
+                expected = str(error)
+            try:
+                got = current_resolve(text, types=types)
+            except TsunaguError as error:
+                got = str(error)
+            assert got == expected, (text, types)
+
+
+def test_index_lists_every_municipality_and_prefecture_in_code_order(cache):
+    graph = load_stored(cache).graph
+    index = current_index()
+    wanted = {n for n, d in graph.nodes(data=True) if {"Municipality", "Prefecture"} & set(d["types"])}
+    assert {row["id"] for row in index} == wanted
+    assert [row["code"] for row in index] == sorted(row["code"] for row in index)
+    ino = next(row for row in index if row["id"] == "ino")
+    assert (ino["name"], ino["code"], ino["prefecture"], ino["kind"]) == ("いの町", "393860", "高知県", "Town")
+
+
+# --- one builder at a time -------------------------------------------------------
+
+
+def test_a_second_build_refuses_while_the_folder_is_locked(cache, runner):
+    import fcntl
+
+    before = _files(cache)
+    with open(cache / "build.lock", "a") as held:  # another process's lock: a separate open file
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _one_line_failure(runner.invoke(cli, ["build"]), "別のビルドが実行中", "another build is running", str(cache))
+    assert _files(cache) == before
+    assert all((cache / name).exists() for name in before.values())
+    assert runner.invoke(cli, REFER).exit_code == 0
+
+
+def test_two_overlapping_builds_leave_the_first_intact(cache, tmp_path, runner):
+    """Build A is held just before its manifest rename; build B runs then, and refuses."""
+    release = tmp_path / "release"
+    env = dict(os.environ, TSUNAGU_HOME=str(cache), TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST=str(release))
+    first = subprocess.Popen([sys.executable, "-m", "tsunagu", "build", str(USER_FILE)], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(str(release) + ".waiting").exists():
+            assert first.poll() is None, first.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        _one_line_failure(runner.invoke(cli, ["build"]), "another build is running")
+        release.touch()
+        out, err = first.communicate(timeout=60)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, err
+    files = _files(cache)
+    assert all((cache / name).exists() for name in files.values())
+    assert "store-test-office" in load_stored(cache).graph
+    assert runner.invoke(cli, REFER).exit_code == 0
+
+
+def test_the_lock_is_re_entrant_in_one_process_and_released(tmp_path):
+    with build_lock(tmp_path):
+        with build_lock(tmp_path):
+            pass
+    with build_lock(tmp_path):  # released: taken again
+        pass
+
+
+def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache):
+    stored = load_stored(cache)
+    old_tmp = cache / "graph-dead.pickle12345.tmp"
+    old_tmp.write_bytes(b"left by a killed build")
+    os.utime(old_tmp, (time.time() - 3600, time.time() - 3600))
+    stale = cache / "graph-0000000000000000.pickle"
+    stale.write_bytes(b"an older build")
+    from rdflib import Graph
+
+    from tsunagu.graph.compiler import Compiled
+
+    with build_lock(cache):
+        fresh_tmp = cache / "rdf-busy.nt999.tmp"  # being written by this build's holder: newer than the lock
+        fresh_tmp.write_bytes(b"")
+        compiled = Compiled(Graph(), stored.graph, [], "f" * 64, {"paths": []},
+                            names=stored.names(), reach_graphs={})
+        save(compiled, cache)
+    assert not old_tmp.exists() and not stale.exists()
+    assert fresh_tmp.exists()
+    assert all((cache / name).exists() for name in _files(cache).values())
+
+
+def test_cleanup_never_deletes_files_a_newer_manifest_names(cache):
+    from tsunagu.graph.store import _cleanup
+
+    newer = _files(cache)
+    _cleanup(cache, ["graph-other.pickle"], started=time.time())
+    assert all((cache / name).exists() for name in newer.values())
+
+
+# --- damaged, outdated, unwritable, unsafe ---------------------------------------
+
+
+def _truncate(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _flip(path):
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("role, harm, command", [
+    ("graph", _truncate, ["stats"]),
+    ("graph", _flip, ["stats"]),
+    ("reach", _truncate, REFER),
+    ("reach", _flip, REFER),
+    ("names", _truncate, ["refer", "いのちょ", "--age", "45", "--need", "employment"]),
+    ("rdf", _truncate, ["sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]),
+    ("graph", Path.unlink, ["stats"]),
+])
+def test_a_damaged_file_says_run_build_with_the_same_inputs(cache, runner, role, harm, command):
+    harm(cache / _files(cache)[role])
+    line = _one_line_failure(runner.invoke(cli, command), "前回のビルドが壊れています", "the last build is damaged")
+    assert f"tsunagu build {USER_FILE.resolve()}" in line
+
+
+@pytest.mark.parametrize("text", ["", "{\"format\": 5, \"files\"", "[]", "\x00\x01garbage", "{\"format\": 5}"])
+def test_a_damaged_manifest_says_run_build(cache, runner, text):
+    (cache / "manifest.json").write_text(text, encoding="utf-8")
+    _one_line_failure(runner.invoke(cli, REFER), "前回のビルドが壊れています", "tsunagu build")
+
+
+def test_an_older_format_is_rebuilt_from_its_own_inputs(cache, runner):
+    manifest = json.loads((cache / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format"] = 4
+    del manifest["checks"]
+    (cache / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = runner.invoke(cli, ["show", "store-test-office"])
+    assert result.exit_code == 0, result.output
+    assert "キャッシュ試験用相談室" in result.output  # the user's file was built again, not dropped
+    assert load_stored(cache).build_args["paths"] == [str(USER_FILE.resolve())]
+
+
+def test_an_older_format_without_its_inputs_names_the_command(cache, runner):
+    (cache / "manifest.json").write_text(json.dumps({"format": 2, "inputs": []}), encoding="utf-8")
+    with pytest.raises(CacheOutdated):
+        fresh_stored()
+    _one_line_failure(runner.invoke(cli, REFER), "古い形式", "tsunagu build")
+    assert json.loads((cache / "manifest.json").read_text(encoding="utf-8"))["format"] == 2  # not replaced
+
+
+def test_rebuild_command_quotes_paths():
+    assert rebuild_command({"paths": ["/a b/x.yaml"], "survey": "/s.csv"}) == "tsunagu build '/a b/x.yaml' --survey /s.csv"
+
+
+def test_an_unwritable_cache_folder_is_a_message(tmp_path, monkeypatch, runner):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("TSUNAGU_HOME", str(blocker / "cache"))
+    _one_line_failure(runner.invoke(cli, ["build"]), "書き込めません", "cannot write the cache folder")
+
+
+def test_a_full_disk_during_a_build_leaves_the_previous_build(cache, runner):
+    """A file size limit (RLIMIT_FSIZE) makes every large write fail as a full disk would."""
+    before = _files(cache)
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)); "
+              "from tsunagu.cli import main; sys.argv = ['tsunagu', 'build']; main()")
+    done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, TSUNAGU_HOME=str(cache)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "書き込めません" in lines[0] and "previous build is intact" in lines[0], done.stderr
+    assert _files(cache) == before
+    assert not list(cache.glob("*.tmp"))
+    assert runner.invoke(cli, REFER).exit_code == 0
+    assert "store-test-office" in load_stored(cache).graph
+
+
+@pytest.mark.parametrize("harm", ["world-writable folder", "group-writable file", "foreign file"])
+def test_a_cache_others_can_write_is_refused(cache, runner, harm):
+    if harm == "world-writable folder":
+        cache.chmod(0o777)
+    elif harm == "group-writable file":
+        (cache / _files(cache)["reach"]).chmod(0o664)
+    else:
+        if os.getuid() != 0:
+            pytest.skip("only root can give a file to another user")
+        os.chown(cache / _files(cache)["reach"], 4321, 4321)
+    with pytest.raises(CacheUnsafe):
+        fresh_stored().reach_graph("ino")
+    _one_line_failure(runner.invoke(cli, REFER), "他のユーザー")
+
+
+def test_build_busy_names_the_folder(tmp_path):
+    assert str(tmp_path) in str(BuildBusy(tmp_path))
