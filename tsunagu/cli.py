@@ -197,25 +197,44 @@ def sparql(query, query_file, builtin, list_builtin, bindings):
               help="A need: employment, safe-place (居場所), family-support, health, welfare, education, "
                    "consultation, outreach (訪問支援), correction... Repeat for several.")
 @click.option("--explain", is_flag=True, help="Also list the near misses and why each was excluded.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of headers, levels, reasons and notes.")
+@click.option("--sheet", is_flag=True,
+              help="Write the つなぎシート (one printable A4 page, HTML) to -o FILE.html instead of a table.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The date asked (YYYY-MM-DD, default today): cohort schemes' ages move with it.")
 @_backend_options
 @output_format
-def refer(municipality, age, needs, explain, backend, user, database):
-    """Where a person of --age with --need in MUNICIPALITY can be connected, and through whom.
+def refer(municipality, age, needs, explain, lang, sheet, as_of, backend, user, database):
+    """Whom to call first in MUNICIPALITY, and where a person of --age with --need can be connected.
 
     MUNICIPALITY is a name (三原市), a reading (みはらし) or a 6-digit code.
-    Closer options come first: fewer hops, then the more local level
-    (municipality, platform, wide-area, prefecture, national), then the better fit.
+    The answer opens with the first contact (最初の相談先); options are
+    ranked by fit (stated, then by scheme, then guessed from the type),
+    then the more local level, then fewer hops. The table fits the terminal;
+    the full paths are in --explain and --format json.
     """
-    from tsunagu.output import Shaped
-    from tsunagu.text import referral_row
+    import shutil
 
+    from tsunagu.output import Shaped
+    from tsunagu.queries.answers import answer_dict, answer_sections
+
+    params = click.get_current_context().params
     with _open(backend, user, database) as tsunagu:
-        answer = tsunagu.refer(municipality, age, needs, explain=explain)
-    flat = {"matches": [referral_row(row) for row in answer.matches]}
-    if explain:
-        flat["near misses"] = [referral_row(row, excluded=True) for row in answer.near_misses]
-    full = answer.matches if not explain else {"matches": answer.matches, "near_misses": answer.near_misses}
-    return Shaped(full, flat)
+        answer = tsunagu.refer(municipality, age, needs, explain=explain, as_of=as_of.date() if as_of else None)
+    if sheet:
+        output = params.get("output_path")
+        if output is None or output.suffix.lower() not in (".html", ".htm"):
+            raise click.UsageError("--sheet はファイルに書き出します: -o FILE.html を指定してください")
+        from tsunagu.sheet import sheet_html
+
+        # only the sheet holds the person's age and needs, and only because it was asked for
+        output.write_text(sheet_html(answer, lang), encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+        return None
+    table = params.get("fmt") in (None, "table") and params.get("output_path") is None
+    width = shutil.get_terminal_size((100, 24)).columns
+    return Shaped(answer_dict(answer, lang), answer_sections(answer, lang, width, table=table))
 
 
 @cli.command()

@@ -1,0 +1,464 @@
+"""A referral answer as data, and its rendering in Japanese (default) or English.
+
+:func:`tsunagu.queries.referral.referral_answer` returns a
+:class:`ReferralAnswer`: data only, every reason a :class:`Reason` (a code
+and its parameters). :func:`render_reason` turns a reason into a few words
+of Japanese or English; :func:`answer_sections` shapes the table a
+terminal shows (sized to its width) and :func:`answer_dict` the JSON. The
+person's age and needs travel in :attr:`ReferralAnswer.person` only, which
+neither :func:`answer_dict` nor :func:`answer_sections` writes out: only the
+つなぎシート the user asks for shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+__all__ = [
+    "Reason", "Contact", "Place", "Through", "FirstContact", "Option", "Person", "ReferralAnswer",
+    "LEVEL_LABELS", "TIER_LABELS", "render_reason", "level_label", "answer_dict", "answer_sections",
+    "text_width", "clip",
+]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why (or why not): a code and its parameters; :func:`render_reason` words it."""
+
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Contact:
+    """How to reach a place, with the source and date of each fact (absent when unknown)."""
+
+    telephone: str | None = None
+    fax: str | None = None
+    email: str | None = None
+    url: str | None = None
+    address: str | None = None
+    postal_code: str | None = None
+    hours: str | None = None
+    closed_days: str | None = None
+    schedule: str | None = None
+    methods: list = field(default_factory=list)
+    checked: str | None = None  # ISO date the directory last checked the row
+    sources: list = field(default_factory=list)  # [{"document", "quote", "url", "as_of", "credit"...}]
+    unverified: bool = False
+    older_source: bool = False
+    conflicts: list = field(default_factory=list)
+
+    def reachable(self):
+        """True when the contact holds a phone, e-mail, web page or address."""
+        return bool(self.telephone or self.email or self.url or self.address)
+
+
+@dataclass
+class Place:
+    """An organisation, window or program, with what a caseworker needs to contact it."""
+
+    id: str
+    name: str
+    kind: str
+    kind_ja: str | None = None
+    kind_en: str | None = None
+    role: str | None = None
+    domains: list = field(default_factory=list)  # domain notations it states or its type typically serves
+    domain_names: dict = field(default_factory=dict)  # notation -> (ja, en)
+    placeholder: bool = False
+    contact: Contact = field(default_factory=Contact)
+
+
+@dataclass
+class Through:
+    """A platform on the path and who runs it: its secretariat (事務局) and how to reach it."""
+
+    platform: Place
+    secretariats: list  # of Place
+    prefectural: bool = False  # the secretariat is a prefectural body (a wide-area platform's)
+
+
+@dataclass
+class FirstContact:
+    """最初の相談先: where the caseworker or the family starts."""
+
+    place: Place
+    basis: Reason  # window, self-reliance agency, platform secretariat, department, town hall...
+    through: list = field(default_factory=list)  # of Through
+
+
+@dataclass
+class Option:
+    """One ranked option (or, in ``near_misses``, one excluded with why)."""
+
+    rank: int
+    tier: str  # "a" fits by stated domain and age, "b" by scheme or purpose, "c" a guess from the type
+    organisation: Place | None
+    program: Place | None
+    level: str
+    hops: int
+    path: list  # of {"id", "name", "relation", "inverse"}
+    age: dict  # {"min", "max", "basis": stated|inherited|cohort|unstated, ...}
+    needs: list  # matched need notations
+    reasons: list  # of Reason
+    flags: list = field(default_factory=list)  # of Reason: what is guessed or unstated
+    excluded: list = field(default_factory=list)  # of Reason (near misses only)
+    through: list = field(default_factory=list)  # of Through
+
+
+@dataclass
+class Person:
+    """What the caseworker typed: kept out of JSON, tables and logs."""
+
+    age: int
+    needs: list
+
+
+@dataclass
+class ReferralAnswer:
+    """The whole answer for one person in one municipality."""
+
+    municipality: dict  # {"id", "name", "prefecture", "code", "asked_for"}
+    as_of: str
+    first_contact: FirstContact | None
+    options: list  # of Option
+    fallback: list  # of Option: the prefecture's and the nation's, when nothing local fits
+    notes: list  # of Reason
+    next_steps: list  # of Reason
+    near_misses: list | None = None  # of Option, with explain
+    person: Person | None = field(default=None, repr=False)
+
+
+
+LEVEL_LABELS = {
+    "municipality": ("市町村", "municipality"),
+    "platform": ("市町村PF", "platform"),
+    "wide-area": ("広域PF", "wide-area"),
+    "prefecture": ("都道府県", "prefecture"),
+    "national": ("国", "national"),
+}
+TIER_LABELS = {"a": ("適合", "fits"), "b": ("制度上の対象", "by scheme"), "c": ("推定", "guess")}
+
+
+def level_label(level, lang="ja"):
+    """``市町村``/``municipality`` for a level key."""
+    pair = LEVEL_LABELS.get(level, (level, level))
+    return pair[0] if lang == "ja" else pair[1]
+
+
+def _join(items, lang):
+    items = [str(i) for i in items if i]
+    return ("、" if lang == "ja" else ", ").join(items)
+
+
+def _names(params, key, lang):
+    value = params.get(key)
+    if isinstance(value, (list, tuple)):
+        return _join([v[0] if lang == "ja" else v[1] for v in value] if value and isinstance(value[0], (list, tuple))
+                     else value, lang)
+    if isinstance(value, (list, tuple)) or value is None:
+        return ""
+    return str(value)
+
+
+def _range(params):
+    low, high = params.get("min"), params.get("max")
+    return f"{'' if low is None else low}〜{'' if high is None else high}"
+
+
+# code -> (Japanese, English); {name} fields come from the reason's params.
+_TEMPLATES = {
+    # fit
+    "domain-stated": ("{needs}（明記）", "{needs} (stated)"),
+    "domain-scheme": ("{needs}：{scheme}を実施", "{needs}: runs {scheme}"),
+    "domain-purpose": ("{needs}の機関（{type}）", "{needs}: a {type}"),
+    "domain-typical": ("{needs}（{type}の一般的な分野・推定）", "{needs} (typical of a {type}: a guess)"),
+    "domain-not-covered": ("分野が合わない（{domains}）", "need not covered (covers: {domains})"),
+    "age-stated": ("{age}歳は対象（{range}歳）", "age {age} within {range}"),
+    "age-inherited": ("{age}歳は対象（{scheme}: {range}歳）", "age {age} within {range} ({scheme})"),
+    "age-cohort": ("{age}歳は{cohort}（{year}年時点 {range}歳）", "age {age} in the {cohort} ({range} in {year})"),
+    "age-unstated": ("対象年齢の記載なし", "age range not stated"),
+    "age-lower-unstated": ("下限年齢の記載なし", "lower age bound not stated"),
+    "age-outside": ("{age}歳は対象外（{range}歳）", "age {age} outside {range}"),
+    "age-outside-inherited": ("{age}歳は対象外（{scheme}: {range}歳）", "age {age} outside {range} ({scheme})"),
+    "age-outside-cohort": ("{age}歳は{cohort}でない（{year}年時点 {range}歳）",
+                           "age {age} not in the {cohort} ({range} in {year})"),
+    "below-working-age": ("{age}歳は就労支援の対象外（義務教育の年齢）", "age {age}: below working age (compulsory school)"),
+    "area-serves": ("{areas}を対象", "serves {areas}"),
+    "area-through": ("{via}経由（{level}）", "through {via} ({level})"),
+    "area-not-served": ("{municipality}は対象外（{areas}）", "does not serve {municipality} (serves {areas})"),
+    "coordinating": ("連携・調整の機関（{type}）：本人の紹介先ではない", "coordinating body ({type}): not a referral"),
+    "unverified": ("出典で確認中の情報", "the source marks this row as under review"),
+    "older-source": ("2023年の名簿のみが根拠", "backed only by the 2023 ministry list"),
+    "placeholder": ("名称・連絡先は未収録", "name and contact not in the data"),
+    # first contact
+    "first-window": ("ひきこもり相談窓口（明確化済み）", "the clarified hikikomori consultation window"),
+    "first-self-reliance": ("自立相談支援機関（ひきこもり相談を受け止める窓口）",
+                            "self-reliance consultation support agency (takes hikikomori consultations)"),
+    "first-secretariat": ("{platform}の事務局", "secretariat of {platform}"),
+    "first-prefectural-agency": ("県設置の自立相談支援機関（町村に独自の窓口がない場合）",
+                                 "the prefecture's self-reliance agency (for towns without their own)"),
+    "first-department": ("町の担当部局", "the municipal department in charge"),
+    "first-town-hall": ("役所・役場の代表窓口（担当が分からない場合）", "town hall switchboard (when the window is unknown)"),
+    "first-regional-centre": ("都道府県のひきこもり地域支援センター", "the prefecture's hikikomori regional support centre"),
+    # notes and next steps
+    "answered-for-city": ("{ward}は{city}の行政区：{city}として回答", "{ward} is a ward of {city}: answered for {city}"),
+    "no-first-contact": ("{municipality}の相談窓口はデータにない", "no consultation window of {municipality} in the data"),
+    "nothing-local": ("{municipality}・その市町村PFに合う支援はデータにない。都道府県と国の選択肢を示す",
+                      "nothing in {municipality} or its platform fits: the prefecture's and the nation's options follow"),
+    "no-fit-at-all": ("条件に合う機関はデータにない", "no organisation in the data fits"),
+    "coordinating-left-out": ("連携・調整の機関（{names}）は紹介先から除外", "coordinating bodies left out: {names}"),
+    "guess-flagged": ("「推定」は機関の種別から推した分野", "'guess': the domain is typical of the type, not stated"),
+    "next-call-first": ("まず{name}に相談し、つなぎを依頼する", "call {name} first and ask them to connect"),
+    "next-regional-centre": ("専門的な相談・訪問支援は{name}へ", "specialist consultation and outreach: {name}"),
+    "next-regional-centre-unknown": ("{prefecture}のひきこもり地域支援センター（名称・連絡先は未収録）に相談する",
+                                     "ask {prefecture}'s hikikomori regional support centre (not in the data)"),
+    "next-national": ("全国の制度：{names}（最寄りの事業所は未収録）", "national schemes: {names} (nearest office not in the data)"),
+    "next-age-limit": ("{names}は年齢で対象外：年齢を問わない窓口に相談する",
+                       "{names}: outside the age range; ask a window that takes any age"),
+    "next-under-working-age": ("就労は15歳から：教育・相談の窓口へ", "work starts at 15: ask an education or consultation window"),
+}
+
+
+def render_reason(reason, lang="ja"):
+    """A reason in a few words of Japanese (``lang="ja"``, the default) or English.
+
+    Parameters
+    ----------
+    reason : Reason
+    lang : {"ja", "en"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> render_reason(Reason("age-outside", {"age": 52, "min": None, "max": 49}))
+    '52歳は対象外（〜49歳）'
+    >>> render_reason(Reason("age-outside", {"age": 52, "min": None, "max": 49}), "en")
+    'age 52 outside -49'
+    """
+    template = _TEMPLATES.get(reason.code)
+    if template is None:
+        return reason.code
+    params = reason.params
+    values = {key: _names(params, key, lang) for key in ("needs", "domains", "areas", "names")}
+    if "domains" in params and not values["domains"]:
+        values["domains"] = "記載なし" if lang == "ja" else "none stated"
+    for key in ("scheme", "type", "cohort", "platform", "via", "municipality", "ward", "city", "name", "prefecture"):
+        value = params.get(key)
+        if isinstance(value, (list, tuple)):
+            value = value[0] if lang == "ja" else value[1]
+        values[key] = "" if value is None else value
+    values["level"] = level_label(params.get("level"), lang) if params.get("level") else ""
+    values["age"] = params.get("age", "")
+    values["year"] = params.get("year", "")
+    text_range = _range(params)
+    values["range"] = text_range if lang == "ja" else text_range.replace("〜", "-")
+    return template[0 if lang == "ja" else 1].format(**values)
+
+
+def text_width(text):
+    """Columns ``text`` takes in a terminal (wide characters count two)."""
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text) * 2
+
+
+def clip(text, width):
+    """``text`` cut to ``width`` terminal columns, with … when cut."""
+    from wcwidth import wcwidth
+
+    if text_width(text) <= width:
+        return text
+    out, used = [], 0
+    for char in text:
+        w = max(wcwidth(char), 0)
+        if used + w > width - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
+
+
+def _wrap(text, width, lines=2):
+    """``text`` in at most ``lines`` lines of ``width`` columns (the last one clipped)."""
+    from wcwidth import wcwidth
+
+    rows, current, used = [], [], 0
+    for char in text:
+        w = max(wcwidth(char), 0)
+        if used + w > width:
+            rows.append("".join(current))
+            current, used = [], 0
+            if len(rows) == lines - 1:
+                rest = text[sum(len(r) for r in rows):]
+                rows.append(clip(rest, width))
+                return "\n".join(rows)
+        current.append(char)
+        used += w
+    rows.append("".join(current))
+    return "\n".join(r for r in rows if r)
+
+
+def _place_name(option, lang):
+    org = option.organisation
+    name = (org.name if org else "") if lang == "ja" else (org.name if org else "")
+    if option.program:
+        name = f"{name}：{option.program.name}" if name else option.program.name
+    return name
+
+
+def _contact_text(contact, lang, full=False):
+    parts = []
+    if contact.telephone:
+        parts.append(("☎" if lang == "ja" else "tel ") + contact.telephone)
+    if contact.hours and full:
+        parts.append(contact.hours)
+    if contact.schedule:
+        parts.append(contact.schedule)
+    if contact.address:
+        parts.append(contact.address)
+    if not parts and contact.url:
+        parts.append(contact.url)
+    if not parts:
+        parts.append("連絡先未収録" if lang == "ja" else "no contact in the data")
+    return " ".join(parts)
+
+
+def _option_contact(option):
+    contact = Contact()
+    for place in (option.program, option.organisation):
+        if place is None:
+            continue
+        for name in ("telephone", "url", "address", "hours", "schedule", "email"):
+            if getattr(contact, name) is None and getattr(place.contact, name):
+                setattr(contact, name, getattr(place.contact, name))
+    return contact
+
+
+def _through_text(through, lang):
+    parts = []
+    for item in through:
+        for secretariat in item.secretariats:
+            phone = f" ☎{secretariat.contact.telephone}" if secretariat.contact.telephone else ""
+            parts.append(("事務局 " if lang == "ja" else "secretariat ") + secretariat.name + phone)
+    return _join(parts, lang)
+
+
+# Column budget of the default table: 順位 and 段階 are narrow, the rest shares what is left.
+_HEADERS = {"ja": ("順位", "機関・事業", "連絡先", "理由"), "en": ("rank", "organisation / program", "contact", "why")}
+
+
+def _budget(width):
+    """Widths of the organisation, contact and reason columns for a table ``width`` columns wide."""
+    width = max(width, 60)
+    rest = width - 4 - 2 * 3 - 2  # rank column, the three gaps tabulate puts between columns, a margin
+    organisation = int(rest * 0.38)
+    contact = int(rest * 0.30)
+    return organisation, contact, rest - organisation - contact
+
+
+def answer_sections(answer, lang="ja", width=100, table=True):
+    """The answer as titled sections of rows: what ``--format table`` (and csv, xlsx) shows.
+
+    With ``table`` each cell is wrapped to fit a terminal ``width`` columns
+    wide; without, cells hold the full text (CSV, spreadsheets).
+
+    Examples
+    --------
+    >>> answer = ReferralAnswer({"id": "ino", "name": "いの町", "prefecture": "高知県", "code": "393860"},
+    ...                         "2026-11-25", None, [], [], [], [])
+    >>> list(answer_sections(answer))
+    ['回答対象: いの町（高知県・393860）', '選択肢']
+    """
+    ja = lang == "ja"
+    rank_h, name_h, contact_h, why_h = _HEADERS["ja" if ja else "en"]
+    organisation_w, contact_w, why_w = _budget(width)
+
+    def cell(text, w):
+        return _wrap(text, w) if table else text
+
+    m = answer.municipality
+    title = (f"回答対象: {m['name']}（{m.get('prefecture') or ''}・{m.get('code') or ''}）" if ja
+             else f"Answer for: {m['name']} ({m.get('prefecture') or ''}, {m.get('code') or ''})")
+    sections = {}
+    head = []
+    if answer.first_contact:
+        first = answer.first_contact
+        head.append({rank_h: "最初" if ja else "first", name_h: cell(first.place.name, organisation_w),
+                     contact_h: cell(_contact_text(first.place.contact, lang, full=True), contact_w),
+                     why_h: cell(render_reason(first.basis, lang), why_w)})
+        for item in first.through:
+            for secretariat in item.secretariats:
+                if secretariat.id != first.place.id:
+                    head.append({rank_h: "経由" if ja else "via", name_h: cell(secretariat.name, organisation_w),
+                                 contact_h: cell(_contact_text(secretariat.contact, lang, full=True), contact_w),
+                                 why_h: cell(render_reason(Reason("first-secretariat", {"platform": item.platform.name}),
+                                                           lang), why_w)})
+    sections[title] = head
+    rows = []
+    for option in answer.options + answer.fallback:
+        why = [render_reason(r, lang) for r in option.reasons[:2]]
+        through = _through_text(option.through, lang)
+        if through:
+            why.append(through)
+        tier = TIER_LABELS[option.tier][0 if ja else 1]
+        rank = str(option.rank) if option in answer.options else ("参考" if ja else "ref")
+        rows.append({rank_h: rank, name_h: cell(f"{_place_name(option, lang)}［{level_label(option.level, lang)}・{tier}］"
+                                                 if ja else f"{_place_name(option, lang)} [{level_label(option.level, lang)}, {tier}]",
+                                                 organisation_w),
+                     contact_h: cell(_contact_text(_option_contact(option), lang), contact_w),
+                     why_h: cell(("、" if ja else "; ").join(why), why_w)})
+    sections["選択肢" if ja else "options"] = rows
+    notes = [{("補足" if ja else "note"): cell(render_reason(r, lang), width - 4)} for r in answer.notes + answer.next_steps]
+    if notes:
+        sections["補足・次の一手" if ja else "notes and next steps"] = notes
+    if answer.near_misses is not None:
+        sections["対象外（理由）" if ja else "near misses"] = [
+            {rank_h: str(o.rank), name_h: cell(_place_name(o, lang), organisation_w),
+             why_h: cell(("、" if ja else "; ").join(render_reason(r, lang) for r in o.excluded), contact_w + why_w)}
+            for o in answer.near_misses]
+    return sections
+
+
+def _plain(value):
+    if isinstance(value, Reason):
+        return {"code": value.code, "params": value.params}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def answer_dict(answer, lang="ja"):
+    """The full answer as JSON-ready data, each reason with its ``text`` in ``lang``; no age, no needs.
+
+    Examples
+    --------
+    >>> answer = ReferralAnswer({"id": "ino", "name": "いの町"}, "2026-11-25", None, [], [], [], [],
+    ...                         person=Person(45, ["employment"]))
+    >>> sorted(answer_dict(answer))
+    ['as_of', 'first_contact', 'municipality', 'near_misses', 'next_steps', 'notes', 'options', 'fallback']
+    """
+    data = asdict(answer)
+    data.pop("person", None)  # what the caseworker typed about the person stays out of every output
+
+    def with_text(value):
+        if isinstance(value, dict):
+            if set(value) == {"code", "params"} and isinstance(value["code"], str):
+                return dict(value, text=render_reason(Reason(value["code"], value["params"]), lang))
+            return {k: with_text(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [with_text(v) for v in value]
+        return value
+
+    result = with_text(data)
+    order = ["municipality", "as_of", "first_contact", "options", "fallback", "notes", "next_steps", "near_misses"]
+    return {key: result[key] for key in order}

@@ -1,0 +1,176 @@
+"""Whom to call: a node's contact, a platform's secretariat, a municipality's first contact.
+
+:func:`place_of` turns a graph node into a :class:`~tsunagu.queries.answers.Place`
+with its phone, address, hours, web page and the source and date of each
+fact; :func:`first_contact` finds 最初の相談先 for a municipality, in the
+order the seeds give (000, 002, 003):
+
+1. its clarified ひきこもり相談窓口 (``ConsultationWindow --windowOf-->``);
+2. its 自立相談支援機関 (serving it, or sitting on its own platform);
+3. its platform's secretariat when that body takes consultations (いの町ほけん福祉課,
+   the hub; 海部福祉相談センター for the 海部 towns), then the prefecture's
+   自立相談支援機関 on a wide-area platform (町村内の部局や都道府県設置の自立相談支援機関等);
+4. a municipal department serving it;
+5. the town hall's representative contact (``MunicipalOffice``);
+6. the prefecture's ひきこもり地域支援センター (possibly a placeholder).
+"""
+
+from __future__ import annotations
+
+from tsunagu.queries.answers import Contact, FirstContact, Place, Reason, Through
+
+__all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of"]
+
+_PLATFORM_TYPES = {"MunicipalPlatform", "WideAreaPlatform", "PrefecturalPlatform"}
+
+
+def _edges_in(graph, node, relation):
+    return sorted({s for s, _, d in graph.in_edges(node, data=True)
+                   if relation in d.get("relations", (d.get("relation"),))})
+
+
+def _edges_out(graph, node, relation):
+    return sorted({t for _, t, d in graph.out_edges(node, data=True)
+                   if relation in d.get("relations", (d.get("relation"),))})
+
+
+def _types(graph, node):
+    return set(graph.nodes[node].get("types", ()))
+
+
+def contact_of(data):
+    """A :class:`Contact` from a node's contract attributes (absent ones stay None)."""
+    sources = []
+    for source in data.get("sources") or ():
+        entry = {k: source[k] for k in ("document", "quote", "url", "as_of", "dataset", "credit", "licence", "title")
+                 if source.get(k) is not None}
+        sources.append(entry)
+    return Contact(
+        telephone=data.get("telephone"), fax=data.get("faxNumber"), email=data.get("email"),
+        url=data.get("url") or data.get("homepage"), address=data.get("address"),
+        postal_code=data.get("postalCode"), hours=data.get("openingHours"), closed_days=data.get("closedDays"),
+        schedule=data.get("schedule"), methods=list(data.get("accessMethods") or ()),
+        checked=data.get("lastChecked"), sources=sources, unverified=bool(data.get("unverified")),
+        older_source=bool(data.get("older_source")), conflicts=list(data.get("conflicts") or ()),
+    )
+
+
+def place_of(graph, node):
+    """The :class:`Place` of ``node``: name, kind (ja/en), role, domains and contact.
+
+    Examples
+    --------
+    >>> from tsunagu.graph import compile_graph
+    >>> place = place_of(compile_graph().graph, "mihara-youth-place")
+    >>> place.contact.schedule, place.contact.address
+    ('毎月第2・4金曜日 午後', '港町一丁目2番26号')
+    """
+    data = graph.nodes[node]
+    kind = data.get("kind") or ""
+    labels = graph.graph.get("class_labels", {}).get(kind, (None, None))
+    domains = list(data.get("domains") or data.get("type_domains") or ())
+    names = {}
+    for notation in domains:
+        domain = graph.nodes[f"domain:{notation}"] if f"domain:{notation}" in graph else {}
+        names[notation] = (domain.get("name") or notation, domain.get("name_en") or notation)
+    return Place(id=node, name=data.get("name") or node, kind=kind, kind_ja=labels[0], kind_en=labels[1],
+                 role=data.get("role"), domains=domains, domain_names=names,
+                 placeholder=bool(data.get("placeholder")), contact=contact_of(data))
+
+
+def prefecture_of(graph, municipality):
+    found = _edges_out(graph, municipality, "partOfPrefecture")
+    return found[0] if found else None
+
+
+def platform_through(graph, platform):
+    """A :class:`Through` for ``platform``: its secretariat(s), and whether they are prefectural bodies."""
+    secretariats = _edges_in(graph, platform, "secretariatOf")
+    if not secretariats:  # a body that runs the platform, when no secretariat is recorded
+        secretariats = [s for s in _edges_in(graph, platform, "runs") if not _types(graph, s) & {"Area"}]
+    prefectural = any(
+        "Prefecture" in _types(graph, area)
+        for s in secretariats for area in _edges_out(graph, s, "locatedIn") + _edges_out(graph, s, "servesArea"))
+    return Through(platform=place_of(graph, platform), secretariats=[place_of(graph, s) for s in secretariats],
+                   prefectural=prefectural)
+
+
+def _platforms_serving(graph, municipality):
+    return [p for p in _edges_in(graph, municipality, "servesArea") if _types(graph, p) & {"MunicipalPlatform"}]
+
+
+def regional_centres(graph, municipality):
+    """The prefecture's (and a designated city's) ひきこもり地域支援センター, satellites excluded."""
+    areas = [municipality] + ([prefecture_of(graph, municipality)] if prefecture_of(graph, municipality) else [])
+    found = []
+    for area in areas:
+        for node in _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "memberOf"):
+            types = _types(graph, node)
+            if "RegionalSupportCentre" in types and "RegionalSupportCentreSatellite" not in types and node not in found:
+                found.append(node)
+    # a centre named on the municipality's platform (いの町: 県ひきこもり地域支援センター)
+    for platform in _platforms_serving(graph, municipality):
+        for node in _edges_in(graph, platform, "memberOf"):
+            types = _types(graph, node)
+            if "RegionalSupportCentre" in types and "RegionalSupportCentreSatellite" not in types and node not in found:
+                found.append(node)
+    return found
+
+
+def first_contact(graph, municipality):
+    """最初の相談先 for ``municipality``, or None when the graph knows no body to call.
+
+    Examples
+    --------
+    >>> from tsunagu.graph import compile_graph
+    >>> graph = compile_graph().graph
+    >>> first_contact(graph, "tobishima").place.name
+    '海部福祉相談センター'
+    >>> first_contact(graph, "mihara").basis.code
+    'first-window'
+    """
+    platforms = _platforms_serving(graph, municipality)
+    own = [p for p in platforms if "WideAreaPlatform" not in _types(graph, p)]
+    through = [platform_through(graph, p) for p in platforms]
+
+    def answer(node, code, **params):
+        return FirstContact(place=place_of(graph, node), basis=Reason(code, params), through=through)
+
+    windows = [w for w in _edges_in(graph, municipality, "windowOf") if "ConsultationWindow" in _types(graph, w)]
+    if windows:
+        return answer(_best(graph, windows), "first-window")
+    serving = _edges_in(graph, municipality, "servesArea")
+    agencies = [n for n in serving if "SelfRelianceSupportAgency" in _types(graph, n)]
+    agencies += [n for p in own for n in _edges_in(graph, p, "memberOf")
+                 if "SelfRelianceSupportAgency" in _types(graph, n) and n not in agencies]
+    if agencies:
+        return answer(_best(graph, agencies), "first-self-reliance")
+    for platform in platforms:
+        for secretariat in _edges_in(graph, platform, "secretariatOf"):
+            data = graph.nodes[secretariat]
+            if data.get("role") == "direct" and "Municipality" not in data.get("types", ()):
+                return answer(secretariat, "first-secretariat", platform=graph.nodes[platform].get("name"))
+    prefectural = [n for p in platforms for n in _edges_in(graph, p, "memberOf")
+                   if "SelfRelianceSupportAgency" in _types(graph, n)]
+    if prefectural:
+        return answer(prefectural[0], "first-prefectural-agency")
+    departments = [n for n in serving if "MunicipalDepartment" in _types(graph, n)]
+    if departments:
+        return answer(_best(graph, departments), "first-department")
+    offices = [n for n in serving if "MunicipalOffice" in _types(graph, n)]
+    if offices:
+        return answer(_best(graph, offices), "first-town-hall")
+    centres = regional_centres(graph, municipality)
+    if centres:
+        return answer(centres[0], "first-regional-centre")
+    return None
+
+
+def _best(graph, nodes):
+    """Of several candidates: verified before unverified, one with a phone first, then by id."""
+    def key(node):
+        data = graph.nodes[node]
+        return (bool(data.get("unverified")), bool(data.get("older_source")), not data.get("telephone"), node)
+
+    return sorted(nodes, key=key)[0]
+
