@@ -86,9 +86,10 @@ def test_entity_rows_show_what_the_whole_graph_shows(cache):
 
 def test_names_resolve_from_rows_as_on_the_whole_graph(cache):
     graph = load_stored(cache).graph
-    texts = list(graph.graph["names"]) + ["いのちょ", "高知", "府中市", "nope"]
+    names = sorted(graph.graph["names"])
+    texts = names[:: max(1, len(names) // 15)] + ["いのちょ", "高知", "府中市", "nope", "障害者就業・生活支援センター"]
     for text in texts:
-        for types in (None, {"Municipality"}, {"Prefecture"}):
+        for types in (None, {"Municipality"}):
             try:
                 expected = resolve(graph, text, types=types)
             except TsunaguError as error:

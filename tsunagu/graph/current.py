@@ -29,6 +29,7 @@ __all__ = [
 
 _CURATED_SUFFIXES = (".yaml", ".yml")
 _ONTOLOGY_FILES = ("tsunagu.ttl", "domains.ttl", "shapes.ttl")
+_DATA_SUFFIXES = (".yaml", ".yml", ".csv", ".json", ".ttl", ".tsv")
 
 
 def embedded_data_files():
@@ -39,11 +40,13 @@ def embedded_data_files():
 
 def _package_files():
     """What a build depends on besides the user's files: ontology, data and the build code itself."""
-    root = resources.files("tsunagu")
-    files = [Path(str(root / "ontology" / name)) for name in _ONTOLOGY_FILES] + embedded_data_files()
-    files.append(Path(str(root / "data" / "facts" / "core_cities.yaml")))
+    root = Path(str(resources.files("tsunagu")))
+    files = [root / "ontology" / name for name in _ONTOLOGY_FILES] + embedded_data_files()
+    # every data file at any depth (facts/, lists a loader reads) and the code of every subpackage
+    # (loaders/sources/...): a change in any of them must rebuild
+    files.extend(sorted(p for p in (root / "data").rglob("*") if p.suffix in _DATA_SUFFIXES and p not in files))
     for package in ("graph", "loaders", "ontology", "queries"):
-        files.extend(sorted(Path(str(p)) for p in (root / package).iterdir() if p.name.endswith(".py")))
+        files.extend(sorted((root / package).rglob("*.py")))
     return files
 
 
