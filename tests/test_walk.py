@@ -68,27 +68,28 @@ class _Lazy(Adjacency):
         graph.graph.update(whole.graph)
         super().__init__(graph)
         self.whole = whole
-        self.loaded = set()
+        self.loaded = {}  # (node, relation, inverse) -> types left out
         self.rounds = 0
 
     def _node(self, node):
         if node not in self.graph:
             self.graph.add_node(node, **self.whole.nodes[node])
 
-    def load(self, nodes, relations, inverse):
-        nodes = [n for n in nodes if any((n, r, inverse) not in self.loaded for r in relations)]
+    def load(self, nodes, relations, inverse, without=()):
+        without = set(without)
+        nodes = [n for n in nodes if any(not self.loaded.get((n, r, inverse), {None}) <= without for r in relations)]
         if not nodes:
             return
         self.rounds += 1
         for node in nodes:
             self._node(node)
             for relation in relations:
-                self.loaded.add((node, relation, inverse))
+                self.loaded[(node, relation, inverse)] = without
                 for edge in (self.whole.in_edges(node, keys=True, data=True) if inverse
                              else self.whole.out_edges(node, keys=True, data=True)):
-                    if relation in edge[3]["relations"]:
-                        self._node(edge[0])
-                        self._node(edge[1])
+                    other = edge[0] if inverse else edge[1]
+                    if relation in edge[3]["relations"] and not without & set(self.whole.nodes[other]["types"]):
+                        self._node(other)
                         self.graph.add_edge(edge[0], edge[1], key=edge[2], **edge[3])
 
     def load_between(self, nodes):
@@ -98,13 +99,17 @@ class _Lazy(Adjacency):
                 if target in nodes:
                     self.graph.add_edge(source, target, key=key, **data)
 
-    def into(self, node, *relations):
-        assert all((node, r, True) in self.loaded for r in relations), ("unannounced read", node, relations)
-        return super().into(node, *relations)
+    def _check(self, node, relations, inverse, without):
+        assert all(self.loaded.get((node, r, inverse), {None}) <= set(without) for r in relations), \
+            ("unannounced read", node, relations, inverse)
 
-    def out_of(self, node, *relations):
-        assert all((node, r, False) in self.loaded for r in relations), ("unannounced read", node, relations)
-        return super().out_of(node, *relations)
+    def into(self, node, *relations, without=()):
+        self._check(node, relations, True, without)
+        return super().into(node, *relations, without=without)
+
+    def out_of(self, node, *relations, without=()):
+        self._check(node, relations, False, without)
+        return super().out_of(node, *relations, without=without)
 
 
 @pytest.mark.parametrize("municipality", ["ino", "tobishima", "mihara", "hannan"])

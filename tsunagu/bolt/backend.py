@@ -29,8 +29,10 @@ from tsunagu.queries.reach import Adjacency, reach_subgraph
 
 __all__ = ["BoltBackend", "BoltAdjacency", "READ_CYPHER"]
 
-_EDGE = "properties(r) AS edge, properties(b) AS node"
-_OF_RELATIONS = "WHERE any(x IN r.relations WHERE x IN $relations) "  # sub-relations match, as in the walk
+# The walk reads only a node's name and types; the full properties of what it keeps come after.
+_EDGE = "properties(r) AS edge, b.name AS name, b.types AS types"
+# Sub-relations match, as in the walk; other ends of the types in $without are left out.
+_OF_RELATIONS = "WHERE any(x IN r.relations WHERE x IN $relations) AND NOT any(t IN b.types WHERE t IN $without) "
 
 READ_CYPHER = {
     "marker": "MATCH (m:TsunaguMeta {key: $key}) RETURN properties(m) AS marker",
@@ -39,7 +41,7 @@ READ_CYPHER = {
     "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) RETURN properties(n) AS node",
     "incident": (
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]-(b:Tsunagu) WHERE r.relation IN $relations "
-        "RETURN startNode(r).key AS source, endNode(r).key AS target, " + _EDGE
+        "RETURN startNode(r).key AS source, endNode(r).key AS target, properties(r) AS edge, properties(b) AS node"
     ),
     "outgoing": (
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) " + _OF_RELATIONS
@@ -71,31 +73,42 @@ class BoltAdjacency(Adjacency):
     def __init__(self, backend, graph):
         super().__init__(graph)
         self.backend = backend
-        self.loaded = set()  # (node, relation, inverse) whose edges are all in the local graph
+        self.loaded = {}  # (node, relation, inverse) -> the types left out when its edges were loaded
+        self.light = set()  # nodes of which only the name and types are here
 
-    def load(self, nodes, relations, inverse):
-        todo = sorted({n for n in nodes if any((n, r, inverse) not in self.loaded for r in relations)})
+    def _missing(self, node, relations, inverse, without):
+        return any(not self.loaded.get((node, r, inverse), {None}) <= without for r in relations)
+
+    def load(self, nodes, relations, inverse, without=()):
+        without = frozenset(without)
+        todo = sorted({n for n in nodes if self._missing(n, relations, inverse, without)})
         if not todo:
             return
-        for row in self.backend._rows("incoming" if inverse else "outgoing", keys=todo, relations=sorted(relations)):
-            key, data = decode_node(row["node"])
-            if key not in self.graph:
-                self.graph.add_node(key, **data)
+        for row in self.backend._rows("incoming" if inverse else "outgoing", keys=todo, relations=sorted(relations),
+                                      without=sorted(without)):
+            other = row["source"] if inverse else row["target"]
+            if other not in self.graph:
+                self.graph.add_node(other, name=row["name"], types=list(row["types"] or ()))
+                self.light.add(other)
             _add_edge(self.graph, row["source"], row["target"], row["edge"])
-        self.loaded.update((n, r, inverse) for n in todo for r in relations)
+        self.loaded.update(((n, r, inverse), without) for n in todo for r in relations)
 
     def load_between(self, nodes):
         for row in self.backend._rows("between", keys=sorted(nodes)):
             _add_edge(self.graph, row["source"], row["target"], row["edge"])
+        for row in self.backend._rows("nodes", keys=sorted(self.light & set(nodes))):
+            key, data = decode_node(row["node"])
+            self.graph.nodes[key].update(data)
+            self.light.discard(key)
 
     # A read the walk did not announce still answers right, one round trip later.
-    def into(self, node, *relations):
-        self.load([node], relations, True)
-        return super().into(node, *relations)
+    def into(self, node, *relations, without=()):
+        self.load([node], relations, True, without)
+        return super().into(node, *relations, without=without)
 
-    def out_of(self, node, *relations):
-        self.load([node], relations, False)
-        return super().out_of(node, *relations)
+    def out_of(self, node, *relations, without=()):
+        self.load([node], relations, False, without)
+        return super().out_of(node, *relations, without=without)
 
 
 class BoltBackend:
@@ -110,6 +123,7 @@ class BoltBackend:
             # Read once per connection: every reach graph holds them.
             self.constants = [decode_node(row["node"]) for row in self._rows(
                 "nodes", keys=list(self.marker["constant_nodes"]))]
+            self.vocabulary = graph_vocabulary()
         except BaseException:
             self.driver.close()
             raise
@@ -152,7 +166,7 @@ class BoltBackend:
 
     def _new_graph(self):
         graph = nx.MultiDiGraph()
-        graph.graph.update(graph_vocabulary())
+        graph.graph.update(self.vocabulary)
         graph.graph["nations"] = list(self.marker["nations"])
         graph.graph["constant_nodes"] = list(self.marker["constant_nodes"])
         graph.add_nodes_from((key, dict(data)) for key, data in self.constants)

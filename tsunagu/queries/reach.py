@@ -74,24 +74,29 @@ class Adjacency:
 
     In memory everything is there and :meth:`load` does nothing; the Bolt
     backend's subclass fetches the edges named (and their other ends) from
-    the server. Reads go through :meth:`into` and :meth:`out_of` only.
+    the server. Reads go through :meth:`into` and :meth:`out_of` only. A
+    reader that will drop nodes of some types anyway says so (``without``),
+    and a loader may then leave those out.
     """
 
     def __init__(self, graph):
         self.graph = graph
 
-    def load(self, nodes, relations, inverse):
-        """Make the ``relations`` edges of ``nodes`` readable: into them (``inverse``) or out of them."""
+    def load(self, nodes, relations, inverse, without=()):
+        """Make the ``relations`` edges of ``nodes`` readable: into them (``inverse``) or out of
+        them; edges whose other end has a type in ``without`` may be left out."""
 
     def load_between(self, nodes):
         """Make every edge between two of ``nodes`` readable."""
 
-    def into(self, node, *relations):
-        """Sources of ``relations`` edges into ``node``, sorted."""
-        return sorted({s for s, _, d in self.graph.in_edges(node, data=True) if _matches(d, relations)})
+    def into(self, node, *relations, without=()):
+        """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
+        return sorted({s for s, _, d in self.graph.in_edges(node, data=True)
+                       if _matches(d, relations) and not self.types(s) & set(without)})
 
-    def out_of(self, node, *relations):
-        return sorted({t for _, t, d in self.graph.out_edges(node, data=True) if _matches(d, relations)})
+    def out_of(self, node, *relations, without=()):
+        return sorted({t for _, t, d in self.graph.out_edges(node, data=True)
+                       if _matches(d, relations) and not self.types(t) & set(without)})
 
     def types(self, node):
         return set(self.graph.nodes[node].get("types", ()))
@@ -102,7 +107,8 @@ class Adjacency:
 
 def _anchors(adj, municipality):
     start = (adj.hop(municipality, None),)
-    adj.load([municipality], (rules.PLATFORM_RELATION,), True)
+    # The municipality's providers too, in the same round trip: it is an anchor as well.
+    adj.load([municipality], (rules.PLATFORM_RELATION,) + rules.PROVIDER_RELATIONS + (rules.ADVISES,), True)
     adj.load([municipality], (rules.PREFECTURE_RELATION,), False)
     anchors = [(municipality, "municipality", start)]
     for platform in adj.into(municipality, rules.PLATFORM_RELATION):
@@ -125,16 +131,16 @@ def _anchors(adj, municipality):
 def _providers(adj, anchors):
     """(node, level, path) for everything attached to the anchors."""
     keys = [anchor for anchor, _, _ in anchors]
-    adj.load(keys, rules.PROVIDER_RELATIONS + (rules.ADVISES,), True)
+    adj.load(keys, rules.PROVIDER_RELATIONS, True, without=rules.NOT_PROVIDER_TYPES)
+    adj.load(keys, (rules.ADVISES,), True)
     adj.load(keys, (rules.RUNS,), False)
     advisers = sorted({a for key in keys for a in adj.into(key, rules.ADVISES)})
     adj.load(advisers, (rules.ADVISER_AREA,), False)
     adj.load(advisers, (rules.ADVISER_MEMBER,), True)
     for anchor, level, path in anchors:
         for relation in rules.PROVIDER_RELATIONS:
-            for node in adj.into(anchor, relation):
-                if rules.is_provider(adj.types(node)):
-                    yield node, level, path + (adj.hop(node, relation, True),)
+            for node in adj.into(anchor, relation, without=rules.NOT_PROVIDER_TYPES):
+                yield node, level, path + (adj.hop(node, relation, True),)
         for node in adj.out_of(anchor, rules.RUNS):
             yield node, level, path + (adj.hop(node, rules.RUNS),)
         for adviser in adj.into(anchor, rules.ADVISES):
@@ -168,9 +174,10 @@ def _walk(adj, municipality):
         # what a round adds is queued behind it, as a plain FIFO walk would.
         batch = [item for item in queue if best[item[0]].path == item[2]]  # skip routes bettered since
         queue.clear()
-        for relation, inverse in rules.ONWARD:
-            adj.load([n for n, _, _ in batch if (relation, inverse) in rules.onward_steps(adj.types(n))],
-                     (relation,), inverse)
+        for inverse in (False, True):
+            relations = tuple(r for r, i in rules.ONWARD if i == inverse)
+            adj.load([n for n, _, _ in batch if any(i == inverse for _, i in rules.onward_steps(adj.types(n)))],
+                     relations, inverse)
         for node, level, path in batch:
             if best[node].path != path:
                 continue
@@ -231,20 +238,25 @@ def reach_subgraph(source, municipality):
     for platform in platforms:
         keep.update(adj.into(platform, "runs", "secretariatOf"))
     prefectures = [a for a, level, _ in anchors if level == "prefecture" and "Prefecture" in adj.types(a)]
-    adj.load(prefectures, ("servesArea",), True)
+    adj.load(prefectures, ("servesArea",), True, without=rules.NOT_PROVIDER_TYPES)
     for prefecture in prefectures:
-        keep.update(n for n in adj.into(prefecture, "servesArea") if adj.types(n) & rules.KEEP_FOR_PREFECTURE)
-    programs = [r for r in reached if "Program" in adj.types(r.node)]
+        keep.update(n for n in adj.into(prefecture, "servesArea", without=rules.NOT_PROVIDER_TYPES)
+                    if adj.types(n) & rules.KEEP_FOR_PREFECTURE)
+    programs = [r.node for r in reached if "Program" in adj.types(r.node)]
+    # Who runs a program matters only when no organisation on its path does: a national
+    # program's runners are every office in the country.
+    unrun = [r.node for r in reached if r.node in programs
+             and not any("Organisation" in adj.types(hop.id) for hop in r.path[:-1])]
     adj.load([r.node for r in reached], ("servesArea",), False)
-    adj.load([r.node for r in programs], ("entrustedTo",), False)
-    adj.load([r.node for r in programs], ("runs",), True)
+    adj.load(programs, ("entrustedTo",), False)
+    adj.load(unrun, ("runs",), True)
     for item in reached:
         keep.update(hop.id for hop in item.path)
         keep.update(adj.out_of(item.node, "servesArea"))
-    for item in programs:
-        keep.update(adj.out_of(item.node, "entrustedTo"))
-        if not any("Organisation" in adj.types(hop.id) for hop in item.path[:-1]):
-            keep.update(adj.into(item.node, "runs"))
+    for program in programs:
+        keep.update(adj.out_of(program, "entrustedTo"))
+    for program in unrun:
+        keep.update(adj.into(program, "runs"))
     adj.load_between(keep)
     # Copied by hand: graph.subgraph(keep).copy() walks the whole adjacency of
     # the support-domain nodes, which every provider in the country points at.

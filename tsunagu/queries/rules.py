@@ -27,8 +27,6 @@ Examples
 --------
 >>> platform_level({"MunicipalPlatform", "WideAreaPlatform"})
 'wide-area'
->>> is_provider({"Organisation", "NationalScheme"})
-False
 >>> onward_steps({"RegionalSupportCentre", "Organisation"})
 (('runs', False), ('entrustedTo', False), ('satelliteOf', True))
 >>> onward_steps({"Organisation"})
@@ -41,7 +39,7 @@ __all__ = [
     "LEVELS", "ROUTE_TYPES", "NOT_PROVIDER_TYPES", "PLATFORM_RELATION", "PREFECTURE_RELATION",
     "PROVIDER_RELATIONS", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
     "KEEP_INTO_MUNICIPALITY", "KEEP_FOR_PREFECTURE", "CIRCLE_IN", "CIRCLE_OUT",
-    "platform_level", "is_prefectural_platform", "is_provider", "is_route", "onward_steps",
+    "platform_level", "is_prefectural_platform", "is_route", "onward_steps",
 ]
 
 LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
@@ -87,11 +85,6 @@ def platform_level(types):
 
 def is_prefectural_platform(types):
     return "PrefecturalPlatform" in types
-
-
-def is_provider(types):
-    """Whether a node attached to an anchor is walked on (anchors and schemes are not)."""
-    return not set(types) & NOT_PROVIDER_TYPES
 
 
 def is_route(types):
