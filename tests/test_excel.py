@@ -219,3 +219,171 @@ def test_iso_date_refuses_impossible_dates(text):
 
     with pytest.raises(ValueError, match=text):
         iso_date(text)
+
+
+# --- workbooks: template out, build in, round trip --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mihara_book(tmp_path_factory):
+    from tsunagu.graph import compile_graph
+    from tsunagu.workbook_export import template_workbook_bytes
+
+    path = tmp_path_factory.mktemp("book") / "mihara.xlsx"
+    path.write_bytes(template_workbook_bytes(compile_graph().graph, ["mihara"]))
+    return path
+
+
+def test_template_workbook_sheets_headers_dropdowns(mihara_book):
+    from tsunagu.loaders.workbook import SHEETS
+
+    book = load_workbook(mihara_book)
+    assert book.sheetnames[:6] == ["相談窓口", "プラットフォーム", "構成団体", "事業", "取組状況", "出典"]
+    assert book["選択肢"].sheet_state == "hidden"
+    for spec in SHEETS:
+        sheet = book[spec.title]
+        assert [c.value for c in sheet[1]] == [c.header for c in spec.columns]
+        assert sheet.data_validations.dataValidation, f"{spec.title} has no dropdown"
+    windows = book["相談窓口"]
+    row = {h.value: c.value for h, c in zip(windows[1], windows[3], strict=True)}
+    assert row["ID"] == "mihara-window" and row["市区町村"] == "342041 三原市"
+    assert row["種別"].endswith("（ConsultationWindow）")
+    assert windows.cell(row=3, column=4).number_format == "@"
+    duties = {h.value: c.value for h, c in zip(book["取組状況"][1], book["取組状況"][3], strict=True)}
+    assert duties["実施"] == "はい" and duties["取組"].endswith("（window-clarified）")
+    choices = [c.value for c in book["選択肢"]["A"]]
+    assert any(v and v.endswith("（SocialWelfareCouncil）") for v in choices)
+
+
+def test_template_workbook_command(runner, home, tmp_path):
+    target = tmp_path / "kochi.xlsx"
+    result = runner.invoke(cli, ["template", "workbook", "--prefecture", "高知県", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    members = [r[0] for r in load_workbook(target)["構成団体"].iter_rows(min_row=3, values_only=True)]
+    assert "ino-shakyo" in members and "kochi-regional-support-centre" in members
+    result = runner.invoke(cli, ["template", "workbook", "--municipality", "三原市", "-o", str(tmp_path / "no" / "m.xlsx")])
+    assert result.exit_code != 0 and "フォルダがありません" in result.output
+
+
+def _view(graph, municipality):
+    from tsunagu.queries.reach import reach_subgraph
+
+    sub = reach_subgraph(graph, municipality)
+    nodes = {}
+    for node in sub:
+        data = dict(graph.nodes[node])
+        data["sources"] = sorted((s["document"], s["quote"]) for s in data.get("sources", ()))
+        nodes[node] = data
+    return nodes, sorted((s, t, k) for s, t, k in graph.edges(keys=True) if s in sub or t in sub)
+
+
+def test_round_trip_every_embedded_municipality(compiled, tmp_path):
+    """Export every embedded municipality to one workbook, build from it: each municipality's graph is unchanged."""
+    from tsunagu.graph import compile_graph
+    from tsunagu.queries.reach import municipality_nodes
+    from tsunagu.workbook_export import template_workbook_bytes
+
+    graph = compiled.graph
+    municipalities = sorted(municipality_nodes(graph))
+    assert {"mihara", "ino", "toyokawa", "hannan", "kanie"} <= set(municipalities)
+    path = tmp_path / "all.xlsx"
+    path.write_bytes(template_workbook_bytes(graph, municipalities))
+    rebuilt = compile_graph([path]).graph
+    for municipality in municipalities:
+        assert _view(rebuilt, municipality) == _view(graph, municipality), municipality
+
+
+def _edited(source, tmp_path, change, name="edited.xlsx"):
+    book = load_workbook(source)
+    change(book)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def _problems(path):
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.graph import embedded_data_files, read_inputs
+
+    with pytest.raises(DataErrors) as caught:
+        read_inputs(embedded_data_files() + [path])
+    return caught.value.errors
+
+
+def test_workbook_edits_replace_the_shipped_records(mihara_book, tmp_path):
+    from tsunagu.graph import compile_graph
+
+    def change(book):
+        sheet = book["相談窓口"]
+        headers = [c.value for c in sheet[1]]
+        sheet.cell(row=3, column=headers.index("電話番号") + 1, value="0848-67-6074")
+        sheet.cell(row=3, column=headers.index("確認日") + 1, value="令和6年4月1日")
+
+    graph = compile_graph([_edited(mihara_book, tmp_path, change)]).graph
+    window = graph.nodes["mihara-window"]
+    assert window["telephone"] == "0848-67-6074" and str(window["lastChecked"]) == "2024-04-01"
+    assert window["name"] == "こころの健康相談・ひきこもり相談"
+
+
+@pytest.mark.parametrize("case", ["missing sheet", "renamed header", "merged cells", "formula", "date text",
+                                  "bad domain", "unknown reference", "unknown source key"])
+def test_bad_workbooks_name_sheet_row_column(mihara_book, tmp_path, case):
+    from tsunagu.exceptions import WorkbookError
+
+    def column(sheet, header):
+        return [c.value for c in sheet[1]].index(header) + 1
+
+    def change(book):
+        members = book["構成団体"]
+        if case == "missing sheet":
+            del book["事業"]
+        elif case == "renamed header":
+            members.cell(row=1, column=column(members, "電話番号"), value="電話")
+        elif case == "merged cells":
+            members.merge_cells(start_row=3, start_column=3, end_row=4, end_column=3)
+        elif case == "formula":
+            members.cell(row=3, column=column(members, "電話番号"), value="=A1&B1")
+        elif case == "date text":
+            members.cell(row=3, column=column(members, "確認日"), value="先月")
+        elif case == "bad domain":
+            members.cell(row=3, column=column(members, "支援分野"), value="福祉、宇宙開発")
+        elif case == "unknown reference":
+            members.cell(row=3, column=column(members, "所属先ID"), value="no-such-platform")
+        elif case == "unknown source key":
+            members.cell(row=3, column=column(members, "出典キー"), value="s999")
+
+    errors = _problems(_edited(mihara_book, tmp_path, change))
+    assert errors and all(isinstance(e, WorkbookError) for e in errors), [str(e) for e in errors]
+    text = str(errors[0])
+    assert text.startswith("ブック edited.xlsx") and "シート「" in text
+    expected = {
+        "missing sheet": ("事業", None, None), "renamed header": ("構成団体", 1, "電話番号"),
+        "merged cells": ("構成団体", 3, None), "formula": ("構成団体", 3, "電話番号"),
+        "date text": ("構成団体", 3, "確認日"), "bad domain": ("構成団体", 3, "支援分野"),
+        "unknown reference": ("構成団体", 3, "所属先ID"), "unknown source key": ("構成団体", 3, "出典キー"),
+    }[case]
+    assert (errors[0].sheet, errors[0].line, errors[0].header) == expected, text
+
+
+def test_code_typed_as_a_number_is_restored_with_a_notice(mihara_book, tmp_path):
+    from tsunagu.graph import compile_graph, read_inputs, embedded_data_files
+
+    def change(book):
+        sheet = book["相談窓口"]
+        sheet.cell(row=3, column=[c.value for c in sheet[1]].index("対象地域") + 1, value=10006)  # 北海道 010006
+
+    path = _edited(mihara_book, tmp_path, change)
+    notices = []
+    read_inputs(embedded_data_files() + [path], notices=notices)
+    assert len(notices) == 1 and "010006" in notices[0] and "相談窓口" in notices[0]
+    graph = compile_graph([path]).graph
+    assert ("mihara-window", "hokkaido", "servesArea") in graph.edges(keys=True)
+
+
+def test_validate_command_reads_a_workbook(runner, mihara_book, tmp_path):
+    result = runner.invoke(cli, ["validate", str(mihara_book)])
+    assert result.exit_code == 0, result.output
+    broken = _edited(mihara_book, tmp_path, lambda book: book["取組状況"].cell(row=3, column=4, value="たぶん"))
+    result = runner.invoke(cli, ["validate", str(broken)])
+    assert result.exit_code != 0
+    assert "シート「取組状況」 3行目 D列「実施」" in result.output

@@ -333,6 +333,29 @@ def template_survey(prefecture, output):
     click.echo(f"wrote {output}: {len(rows)} municipalities", err=True)
 
 
+@template.command("workbook")
+@click.option("--municipality", help="One municipality (name, kana or code).")
+@click.option("--prefecture", help="A prefecture: one workbook with every municipality in it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+def template_workbook(municipality, prefecture, output):
+    """An Excel workbook to fill in, prefilled with what the graph knows.
+
+    Sheets 相談窓口, プラットフォーム, 構成団体, 事業, 取組状況 and 出典, Japanese
+    headers with a note row, dropdowns for types, domains, duties and yes/no.
+    Correct it and read it back with 'tsunagu validate FILE.xlsx' and
+    'tsunagu build FILE.xlsx' (its rows replace the shipped records they list).
+    """
+    from tsunagu.graph import current_graph
+    from tsunagu.workbook_export import write_template_workbook
+
+    if bool(municipality) == bool(prefecture):
+        raise click.UsageError("give exactly one of --municipality or --prefecture")
+    counts = write_template_workbook(current_graph(rebuild_notice=_notice), output,
+                                     municipality=municipality, prefecture=prefecture)
+    click.echo(f"wrote {output}: " + ", ".join(f"{sheet} {count}" for sheet, count in counts.items()), err=True)
+
+
 @cli.command()
 @click.option("--municipality", required=True, help="The municipality (name, kana or code).")
 @click.option("--bands", type=click.Choice(["chart", "policy"]), default="chart", show_default=True,

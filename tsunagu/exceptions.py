@@ -25,6 +25,8 @@ __all__ = [
     "InvalidAge",
     "DiagramAssetsMissing",
     "OutputError",
+    "WorkbookError",
+    "WrongCheckDigit",
 ]
 
 
@@ -155,3 +157,36 @@ class CacheUnsafe(TsunaguError):
 
 class CacheWriteError(TsunaguError):
     """The cache folder cannot be written (disk full, no permission); the previous build is intact."""
+
+
+class WorkbookError(DataError):
+    """One problem in an Excel workbook, located by sheet, row and column (shown in Japanese)."""
+
+    def __init__(self, file, message, *, sheet=None, row=None, column=None, header=None, record=None, field=None):
+        self.sheet = sheet
+        self.column = column
+        self.header = header
+        super().__init__(file, message, line=row, record=record, field=field)
+
+    def __str__(self):
+        where = [f"ブック {self.file}"]
+        if self.sheet:
+            where.append(f"シート「{self.sheet}」")
+        if self.line is not None:
+            where.append(f"{self.line}行目")
+        if self.column:
+            where.append(f"{self.column}列" + (f"「{self.header}」" if self.header else ""))
+        return " ".join(where) + f": {self.message}"
+
+
+class WrongCheckDigit(NameNotFound):
+    """A 6-digit code whose check digit is wrong, where the right code names an entity (342042 for 三原市 342041)."""
+
+    def __init__(self, text, right_code, name):
+        self.right_code = right_code
+        self.name = name
+        TsunaguError.__init__(
+            self, f"コード {text} は検査数字（6桁目）が違います: {name} のコードは {right_code} です"
+                  f" (wrong check digit: {name} is {right_code})")
+        self.text = text
+        self.suggestions = [f"{name} ({right_code})"]

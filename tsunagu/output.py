@@ -35,6 +35,7 @@ __all__ = [
     "render",
     "sections_of",
     "workbook_bytes",
+    "write_file_bytes",
     "write_output",
 ]
 
@@ -309,7 +310,15 @@ def write_output(data, fmt, output=None, encoding=None):
                 click.get_binary_stream("stdout").write(_encoded(text, chosen))
             return None
         payload = _encoded(text, chosen or "utf-8")
-    path = Path(output)
+    return write_file_bytes(output, payload)
+
+
+def write_file_bytes(path, payload):
+    """Write ``payload`` to ``path``; a folder that is missing or cannot be written is an :class:`OutputError`.
+
+    Returns the path written.
+    """
+    path = Path(path)
     try:
         path.write_bytes(payload)
     except IsADirectoryError as error:
@@ -318,6 +327,8 @@ def write_output(data, fmt, output=None, encoding=None):
         raise OutputError(f"{path.parent} というフォルダがありません: 書き出せませんでした") from error
     except PermissionError as error:
         raise OutputError(f"{path} に書き込む権限がありません: 別の場所を指定してください") from error
+    except NotADirectoryError as error:
+        raise OutputError(f"{path.parent} はフォルダではありません: 書き出せませんでした") from error
     except OSError as error:
         raise OutputError(f"{path} に書き出せませんでした: {error.strerror or error}") from error
     return path

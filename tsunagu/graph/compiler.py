@@ -15,7 +15,8 @@ from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.current import embedded_data_files, fingerprint
 from tsunagu.graph.store import build_lock, save
-from tsunagu.graph.validate import validate_graph
+from tsunagu.graph.validate import rdf_locations, validate_graph
+from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
 
 __all__ = [
@@ -50,6 +51,10 @@ def read_inputs(paths, *, validate=True, notices=None):
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
         path = Path(path)
+        too_big = size_error(path)
+        if too_big is not None:
+            errors.append(too_big)
+            continue
         if not path.is_file() and not is_hsds_directory(path):
             errors.append(DataError(path, "no such file" if not path.is_dir() else
                                     "a folder is read only as an HSDS tabular export (organizations.csv, services.csv)"))
@@ -69,13 +74,14 @@ def read_inputs(paths, *, validate=True, notices=None):
         except DataError as one:
             errors.append(one)
     if errors:
-        raise DataErrors(errors)
+        raise DataErrors(shortened_errors(errors))
     rdf_ids = {}
     merged = Graph()
     for _, graph in rdf_inputs:
         rdf_ids.update(defined_ids(graph))
         merged += graph
     asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
+    locations = rdf_locations(rdf_inputs) | locations  # RDF errors name their file, not every RDF input
     asserted += merged
     default_file = ", ".join(str(p) for p, _ in rdf_inputs) or "<inputs>"
     if validate:

@@ -1,15 +1,37 @@
-"""Validation of a merged data graph: SHACL shapes and reference checks."""
+"""Validation of a merged data graph: SHACL shapes and reference checks.
+
+Besides the shapes, one pass each in Python over the merged graph, so that
+every input kind (curated YAML, Turtle, JSON-LD, the national lists, the
+survey) meets the same rules: check digits of codes; ids like curated ids;
+no control characters in text; integers that fit 64 bits.
+"""
 
 from __future__ import annotations
 
-from rdflib import URIRef
-from rdflib.namespace import OWL, RDF, SH
+import re
+from collections import namedtuple
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
+from tsunagu.loaders.limits import shortened, shortened_errors
 from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
 
-__all__ = ["shacl_errors", "dangling_reference_errors", "code_errors", "graph_errors", "validate_graph"]
+__all__ = [
+    "shacl_errors",
+    "dangling_reference_errors",
+    "code_errors",
+    "entity_errors",
+    "literal_errors",
+    "graph_errors",
+    "validate_graph",
+    "Where",
+    "rdf_locations",
+]
+
+Where = namedtuple("Where", "file line id")  # where an RDF input defines a subject (like a curated record)
 
 _FIELD_OF_PREDICATE = {}
 for _name, _spec in FIELDS.items():
@@ -25,6 +47,133 @@ def _locate(node, locations, default_file):
     if record is not None:
         return record.file, record.line, record.id
     return default_file, None, entity_id(owner)
+
+
+def rdf_locations(rdf_inputs):
+    """``{subject: Where(file, None, id)}`` for the typed subjects of each ``(path, graph)`` RDF input."""
+    found = {}
+    for path, graph in rdf_inputs:
+        for subject in graph.subjects(RDF.type, None):
+            found.setdefault(subject, Where(str(path), None, entity_id(subject)))
+    return found
+
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # what curated ids allow (tsunagu.loaders.curated)
+# Things the loaders name below an entity or a document (``ino/age``, ``source/...``): not graph nodes.
+_PARTS = (TG.AgeRange, TG.SourcePassage, TG.SourceDocument)
+_PART_ID = re.compile(r"[a-z0-9][a-z0-9-]*(/[A-Za-z0-9_.-]+)+")
+_BAD_IRI = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|^`\\]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline, CR pass in long text
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_NAME_PREDICATES = {RDFS.label, SKOS.prefLabel, SKOS.altLabel, TG.kana}
+_INTEGER_TYPES = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger,
+                  XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedLong, XSD.unsignedInt}
+_INT64 = range(-(2**63), 2**63)
+
+
+def _field(predicate):
+    if predicate in _FIELD_OF_PREDICATE:
+        return _FIELD_OF_PREDICATE[predicate]
+    return predicate.n3(load_ontology().graph.namespace_manager) if isinstance(predicate, URIRef) else None
+
+
+def entity_errors(data, locations, default_file="<merged graph>"):
+    """Subjects typed with a tsunagu class that would not become a clean graph node.
+
+    An entity's IRI must be ``id:`` plus an id curated files allow
+    (``[a-z0-9-]``: no ``javascript:``, no slash); otherwise it is reported
+    here instead of silently missing from the graph (or reaching an href).
+    Parts the loaders name below an entity (``ino/age``, ``source/...``)
+    may hold slashes. Any IRI with a space, a control character or
+    ``<>"{}|^`\\`` is refused.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> from tsunagu.ontology import TG
+    >>> g = Graph().add((URIRef(ID + "javascript:alert(1)"), RDF.type, TG.Town))
+    >>> [e.message for e in entity_errors(g, {}, default_file="evil.ttl")]
+    ["id 'javascript:alert(1)' may hold only a-z, 0-9 and '-' (like a curated id)"]
+    """
+    ontology = load_ontology()
+    errors = []
+    for subject, cls in data.subject_objects(RDF.type):
+        if cls not in ontology.superclasses or (cls == OWL.Class):
+            continue  # not typed by the tsunagu ontology: never a node
+        file, line, record = _locate(subject, locations, default_file)
+        text = str(subject)
+        if isinstance(subject, BNode):
+            problem = f"a {_local(cls)} has no IRI (a blank node): give it id:<id> to appear in the graph"
+        elif not text.startswith(str(ID)):
+            problem = (f"a {_local(cls)} named <{shortened(text)}> is outside the tsunagu id namespace "
+                       f"<{ID}>: it would be missing from the graph")
+        elif _BAD_IRI.search(text):
+            problem = f"IRI <{shortened(text)}> holds a space, control character or one of <>\"{{}}|^`\\"
+        else:
+            local = text[len(str(ID)):]
+            part = any(cls == p or ontology.is_a(cls, p) for p in _PARTS)
+            if part and _PART_ID.fullmatch(local) or not part and _ID.fullmatch(local):
+                continue
+            problem = f"id '{shortened(local)}' may hold only a-z, 0-9 and '-' (like a curated id)"
+            if not part and "/" in local:
+                problem += ": with a slash it would be missing from the graph"
+        errors.append(DataError(file, problem, line=line, record=record, field="id"))
+    return _unique(errors)
+
+
+def _local(cls):
+    return str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _unique(errors):
+    seen, kept = set(), []
+    for error in errors:
+        if str(error) not in seen:
+            seen.add(str(error))
+            kept.append(error)
+    return kept
+
+
+def literal_errors(data, locations, default_file="<merged graph>"):
+    r"""Text with control characters (ESC, NUL...; in names also tab and newline)
+    and integers that do not fit 64 bits (a Bolt server stores no more).
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> from tsunagu.ontology import TG
+    >>> town = URIRef(ID + "ino")
+    >>> g = Graph().add((town, RDFS.label, Literal("いの\x1b[2J町", lang="ja")))
+    >>> g = g.add((town, TG.population, Literal(2**64)))
+    >>> for message in sorted(e.message for e in literal_errors(g, {})):
+    ...     print(message)
+    18446744073709551616 is over 2^63 - 1
+    a control character (\x1b) in 'いの\x1b[2J町'
+    """
+    errors = []
+    for subject, predicate, obj in data:
+        if not isinstance(obj, Literal):
+            continue
+        problem = None
+        if obj.datatype in _INTEGER_TYPES:
+            value = obj.toPython()
+            if isinstance(value, int) and value not in _INT64:
+                problem = f"{shortened(value, 24)} is {'over 2^63 - 1' if value > 0 else 'under -2^63'}"
+        else:
+            pattern = _CONTROL_IN_NAME if predicate in _NAME_PREDICATES else _CONTROL
+            found = pattern.search(str(obj))
+            if found:
+                shown = shortened(ascii(str(obj))[1:-1] if obj.isascii() else _escaped(str(obj)))
+                problem = f"a control character ({_escaped(found.group())}) in '{shown}'"
+        if problem:
+            file, line, record = _locate(subject, locations, default_file)
+            errors.append(DataError(file, problem, line=line, record=record, field=_field(predicate)))
+    return errors
+
+
+def _escaped(text):
+    """Control characters shown as escapes, everything else (Japanese) as it is."""
+    return _CONTROL_IN_NAME.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def shacl_errors(data, locations, default_file="<merged graph>"):
@@ -131,9 +280,11 @@ def graph_errors(data, locations, default_file="<merged graph>"):
     """Every problem of ``data``: dangling references and wrong codes first, then the shapes."""
     errors = dangling_reference_errors(data, locations, default_file)
     errors += code_errors(data, locations, default_file)
+    errors += entity_errors(data, locations, default_file)
+    errors += literal_errors(data, locations, default_file)
     if not errors:
         errors = shacl_errors(data, locations, default_file)
-    return errors
+    return shortened_errors(errors)
 
 
 def validate_graph(data, locations, default_file="<merged graph>"):

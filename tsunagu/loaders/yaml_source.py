@@ -2,6 +2,11 @@
 
 PyYAML throws line numbers away once it builds Python objects; error messages
 must name the line, so mappings are built as :class:`LocatedDict`.
+
+Inputs are bounded: aliases are refused (a 1 KB file of nested aliases
+expands to gigabytes), nesting stops at :data:`MAX_DEPTH` levels, a date
+that does not exist (2020-02-30) is an error on its line, and a file over
+the input size limit is not read.
 """
 
 from __future__ import annotations
@@ -9,8 +14,11 @@ from __future__ import annotations
 import yaml
 
 from tsunagu.exceptions import DataError
+from tsunagu.loaders.limits import shortened, size_error
 
-__all__ = ["LocatedDict", "load_yaml"]
+__all__ = ["LocatedDict", "load_yaml", "MAX_DEPTH"]
+
+MAX_DEPTH = 50  # curated files nest four levels; Python's recursion limit is far above this
 
 
 class LocatedDict(dict):
@@ -24,7 +32,23 @@ class LocatedDict(dict):
 
 
 class _LocatingLoader(yaml.SafeLoader):
-    pass
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, f"alias '*{shortened(event.anchor, 40)}' is not allowed: write the value out", event.start_mark
+            )
+        if self._depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_located_mapping(loader, node):
@@ -52,8 +76,35 @@ _LocatingLoader.add_constructor(
 )
 
 
+def _construct_checked_timestamp(loader, node):
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError as error:  # 2020-02-30 matches the pattern, then datetime refuses it
+        raise yaml.constructor.ConstructorError(
+            None, None, f"'{shortened(node.value)}' is not a date that exists ({error})", node.start_mark
+        ) from error
+
+
+_LocatingLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_checked_timestamp)
+
+
 def load_yaml(path):
-    """Parse one YAML file; a syntax error becomes a :class:`DataError` with its line."""
+    """Parse one YAML file; a syntax error becomes a :class:`DataError` with its line.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.yaml"
+    >>> _ = path.write_text("since: 2020-02-30\\n", encoding="utf-8")
+    >>> try:
+    ...     load_yaml(path)
+    ... except DataError as error:
+    ...     print(error.line, error.message)
+    1 invalid YAML: '2020-02-30' is not a date that exists (day is out of range for month)
+    """
+    too_big = size_error(path)
+    if too_big is not None:
+        raise too_big
     try:
         with open(path, encoding="utf-8") as handle:
             return yaml.load(handle, Loader=_LocatingLoader)
@@ -63,6 +114,8 @@ def load_yaml(path):
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "invalid YAML"
-        raise DataError(path, f"invalid YAML: {problem}", line=line) from error
+        raise DataError(path, f"invalid YAML: {shortened(problem, 200)}", line=line) from error
     except yaml.YAMLError as error:
-        raise DataError(path, f"invalid YAML: {error}") from error
+        raise DataError(path, f"invalid YAML: {shortened(error, 200)}") from error
+    except RecursionError as error:  # not expected below MAX_DEPTH; still a message, not a traceback
+        raise DataError(path, "invalid YAML: nested too deeply") from error
