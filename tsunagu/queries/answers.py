@@ -444,8 +444,8 @@ def answer_dict(answer, lang="ja"):
     --------
     >>> answer = ReferralAnswer({"id": "ino", "name": "いの町"}, "2026-11-25", None, [], [], [], [],
     ...                         person=Person(45, ["employment"]))
-    >>> sorted(answer_dict(answer))
-    ['as_of', 'first_contact', 'municipality', 'near_misses', 'next_steps', 'notes', 'options', 'fallback']
+    >>> list(answer_dict(answer))
+    ['municipality', 'as_of', 'first_contact', 'options', 'fallback', 'notes', 'next_steps', 'near_misses']
     """
     data = asdict(answer)
     data.pop("person", None)  # what the caseworker typed about the person stays out of every output

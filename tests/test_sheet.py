@@ -1,0 +1,66 @@
+"""The つなぎシート: one printable A4 page, offline, with the first contact and the options; printed in headless Chromium."""
+
+import base64
+import re
+
+import pytest
+
+from tests.browser import open_page
+from tsunagu.cli import cli
+
+
+@pytest.fixture(scope="module")
+def sheet(tmp_path_factory):
+    from click.testing import CliRunner
+
+    home = tmp_path_factory.mktemp("sheet-home")
+    path = tmp_path_factory.mktemp("sheet") / "sheet.html"
+    result = CliRunner().invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--need", "employment",
+                                      "--sheet", "-o", str(path), "--as-of", "2026-11-25"],
+                                env={"TSUNAGU_HOME": str(home)})
+    assert result.exit_code == 0, result.output
+    assert "17" not in result.output  # the person's age stays in the sheet
+    return path
+
+
+def test_sheet_is_self_contained_and_scriptless(sheet):
+    html = sheet.read_text(encoding="utf-8")
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
+    assert "@page" in html and "A4" in html
+    assert "最初の相談先" in html and "こころの健康相談・ひきこもり相談" in html
+    assert "三原市若者居場所づくり事業" in html and "毎月第2・4金曜日 午後" in html and "港町一丁目2番26号" in html
+    assert "17歳" in html  # the one place the person's age is written, because it was asked for
+    assert "出典" in html and "003_751a8db948000d3d.txt" in html
+
+
+def test_sheet_prints_on_one_a4_page(sheet):
+    page, close = open_page(sheet, wait_for_ready=False)
+    try:
+        text = page.driver.find_element("tag name", "body").text
+        assert "つなぎシート" in text and "こころの健康相談・ひきこもり相談" in text
+        assert not page.console_errors()
+        assert all(url.startswith("file:") for url in page.requested_urls())
+        pdf = base64.b64decode(page.driver.print_page(_a4()))
+    finally:
+        close()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == 1, pages
+
+
+def _a4():
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    options = PrintOptions()
+    options.page_width = 21.0
+    options.page_height = 29.7
+    return options
+
+
+def test_sheet_needs_an_html_file(runner, tmp_path):
+    result = runner.invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--sheet"])
+    assert result.exit_code == 2 and "-o FILE.html" in result.output
+    result = runner.invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--sheet",
+                                 "-o", str(tmp_path / "sheet.csv")])
+    assert result.exit_code == 2 and not (tmp_path / "sheet.csv").exists()
