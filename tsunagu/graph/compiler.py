@@ -47,6 +47,7 @@ def read_inputs(paths, *, validate=True, notices=None):
     than mapped (HSDS columns tsunagu has no field for) is appended to ``notices``.
     """
     from tsunagu.loaders.hsds import is_hsds_directory, read_hsds
+    from tsunagu.loaders.workbook import WORKBOOK_SUFFIXES, read_workbook, replaced_by_workbooks
 
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
@@ -67,6 +68,8 @@ def read_inputs(paths, *, validate=True, notices=None):
                     notices.extend(found)
             elif path.suffix.lower() in CURATED_SUFFIXES:
                 curated.append(read_curated(path))
+            elif path.suffix.lower() in WORKBOOK_SUFFIXES:
+                curated.append(read_workbook(path, notices))
             else:
                 rdf_inputs.append((path, read_rdf(path)))
         except DataErrors as many:
@@ -80,6 +83,7 @@ def read_inputs(paths, *, validate=True, notices=None):
     for _, graph in rdf_inputs:
         rdf_ids.update(defined_ids(graph))
         merged += graph
+    curated = replaced_by_workbooks(curated)  # a workbook's rows replace the shipped records they re-export
     asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
     locations = rdf_locations(rdf_inputs) | locations  # RDF errors name their file, not every RDF input
     asserted += merged
