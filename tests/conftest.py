@@ -129,3 +129,53 @@ def bolt_server(tmp_path_factory):
                "password": env["TSUNAGU_BOLT_PASSWORD"], "database": env["TSUNAGU_BOLT_DATABASE"]}
     finally:
         server.stop(directory)
+
+
+@pytest.fixture
+def http_server():
+    """A local HTTP server on 127.0.0.1 that serves a JSON-LD context and records every request.
+    Tests of inputs that must never reach the network assert its ``requests`` stays empty."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    requests = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the stdlib's name)
+            requests.append(self.path)
+            body = b'{"@context": {"name": "http://www.w3.org/2000/01/rdf-schema#label"}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/ld+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.requests = requests
+    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def silent_server():
+    """A TCP port on 127.0.0.1 that accepts connections and never answers: a fetch from it would hang."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()

@@ -112,3 +112,51 @@ def test_query_commands_answer_from_the_shared_national_build(runner, national_c
     # the whole country counts, and only 三原市's window is in the graph
     assert rows[("window-clarified", "graph")][-1].startswith("1/1741"), result.output
     assert (national_cache / "manifest.json").stat().st_mtime_ns == stamp, "the shared national build was rebuilt"
+
+
+def test_sparql_refuses_updates_with_a_plain_message(runner):
+    result = runner.invoke(cli, ["sparql", "DELETE WHERE { ?s ?p ?o }"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: updates are not allowed: tsunagu sparql only reads"
+
+
+@pytest.mark.parametrize("template, refused", [
+    ("SELECT * WHERE {{ SERVICE <{url}/sparql> {{ ?s ?p ?o }} }}", "SERVICE is not allowed"),
+    ("SELECT * WHERE {{ {{ SELECT ?s WHERE {{ SERVICE SILENT <{url}/q> {{ ?s ?p ?o }} }} }} }}", "SERVICE is not allowed"),
+    ("SELECT * FROM <{url}/data.ttl> WHERE {{ ?s ?p ?o }}", "FROM and FROM NAMED are not allowed"),
+    ("SELECT * FROM NAMED <{url}/data.ttl> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}", "FROM and FROM NAMED are not allowed"),
+])
+def test_sparql_never_reaches_the_network(runner, http_server, template, refused):
+    result = runner.invoke(cli, ["sparql", template.format(url=http_server.url)])
+    assert result.exit_code == 1 and refused in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert http_server.requests == []
+
+
+def test_sparql_service_on_a_silent_server_does_not_hang(runner, silent_server):
+    import time
+
+    started = time.monotonic()
+    result = runner.invoke(cli, ["sparql", f"SELECT * WHERE {{ SERVICE <{silent_server}/> {{ ?s ?p ?o }} }}"])
+    assert result.exit_code == 1 and "SERVICE is not allowed" in result.output
+    assert time.monotonic() - started < 10
+
+
+def test_sparql_time_budget(runner):
+    import time
+
+    assert runner.invoke(cli, ["stats"]).exit_code == 0  # build first: the budget is the query's alone
+    started = time.monotonic()
+    result = runner.invoke(cli, ["sparql", "SELECT ?a ?d WHERE { ?a ?b ?c . ?d ?e ?f }", "--timeout", "1", "--limit", "100000000"])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == "Error: SPARQL query stopped after 1 s (--timeout SECONDS to allow more, or narrow the query)"
+    assert time.monotonic() - started < 8
+
+
+def test_sparql_row_limit(runner):
+    query = ["sparql", "SELECT ?code WHERE { ?x tg:code ?code }"]
+    limited = runner.invoke(cli, query + ["--limit", "3"])
+    assert limited.exit_code == 1
+    assert limited.output.strip() == "Error: more than 3 rows (--limit ROWS to allow more, or add LIMIT to the query)"
+    raised = runner.invoke(cli, query + ["--limit", "1000", "--format", "json"])
+    assert raised.exit_code == 0 and len(json.loads(raised.output)) > 3

@@ -171,13 +171,18 @@ def export(fmt, output):
 @click.option("--list", "list_builtin", is_flag=True, help="List the shipped queries.")
 @click.option("--bind", "bindings", multiple=True, metavar="NAME=VALUE",
               help="Bind a variable: id:ino, tgd:employment, <iri>, 45, or text. Repeatable.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop the query after this long (default 30).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="ROWS",
+              help="Refuse answers of more rows than this (default 10000).")
 @output_format
-def sparql(query, query_file, builtin, list_builtin, bindings):
+def sparql(query, query_file, builtin, list_builtin, bindings, timeout, limit):
     """Run a SPARQL QUERY (or --file, or --builtin) over the compiled RDF and the ontology.
 
     Prefixes tg:, tgd:, tga: and id: are predefined. The shipped queries
     (tsunagu/queries/sparql/*.rq) are the referral and coverage rules written
-    for an analyst to read and adapt.
+    for an analyst to read and adapt. Queries only read: updates, SERVICE
+    and FROM are refused; --timeout and --limit bound the work.
     """
     from tsunagu.graph import current_rdf
     from tsunagu.queries.sparql import builtin_queries, builtin_query, parse_binding, sparql_rows
@@ -187,7 +192,8 @@ def sparql(query, query_file, builtin, list_builtin, bindings):
     if sum(map(bool, (query, query_file, builtin))) != 1:
         raise click.UsageError("give exactly one of QUERY, --file or --builtin")
     text = query_file.read_text(encoding="utf-8") if query_file else builtin_query(builtin) if builtin else query
-    return sparql_rows(current_rdf(rebuild_notice=_notice), text, dict(parse_binding(b) for b in bindings))
+    budget = {k: v for k, v in (("timeout", timeout), ("limit", limit)) if v is not None}
+    return sparql_rows(current_rdf(rebuild_notice=_notice), text, dict(parse_binding(b) for b in bindings), **budget)
 
 
 @cli.command()

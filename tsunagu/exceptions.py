@@ -27,6 +27,8 @@ __all__ = [
     "OutputError",
     "WorkbookError",
     "WrongCheckDigit",
+    "QueryRefused",
+    "QueryLimitReached",
 ]
 
 
@@ -190,3 +192,11 @@ class WrongCheckDigit(NameNotFound):
                   f" (wrong check digit: {name} is {right_code})")
         self.text = text
         self.suggestions = [f"{name} ({right_code})"]
+
+
+class QueryRefused(TsunaguError):
+    """A SPARQL request tsunagu does not run: an update, SERVICE, FROM / FROM NAMED (inputs never reach the network)."""
+
+
+class QueryLimitReached(TsunaguError):
+    """A SPARQL query ran over its time, row or memory budget (``--timeout``, ``--limit`` raise the first two)."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from tsunagu.exceptions import TsunaguError
+from tsunagu.exceptions import QueryLimitReached, QueryRefused, TsunaguError
+from tsunagu.loaders.limits import shortened
 
-__all__ = ["sparql_rows", "builtin_queries", "builtin_query", "parse_binding"]
+__all__ = ["sparql_rows", "builtin_queries", "builtin_query", "parse_binding", "refusal",
+           "DEFAULT_TIMEOUT", "DEFAULT_LIMIT"]
 
 
 def builtin_queries():
@@ -44,25 +46,164 @@ def parse_binding(text):
     return name.strip(), Literal(value)
 
 
-def sparql_rows(rdf, query, bindings=None):
-    """Run ``query``; SELECT gives one dict per solution, ASK one row, CONSTRUCT triples."""
-    from pyparsing import ParseException
+DEFAULT_TIMEOUT = 30.0  # seconds; --timeout raises it
+DEFAULT_LIMIT = 10_000  # rows; --limit raises it
+MEMORY_BUDGET_MB = 1024  # growth of the process while a query runs; no option: past this the machine suffers
+_REFUSED = {
+    "ServiceGraphPattern": "SERVICE is not allowed: tsunagu sparql reads only the compiled graph (no network)",
+    "DatasetClause": "FROM and FROM NAMED are not allowed: tsunagu sparql reads only the compiled graph",
+}
+
+
+def refusal(query):
+    """Why tsunagu will not run ``query`` (an update, SERVICE, FROM), or None; syntax errors raise.
+
+    Examples
+    --------
+    >>> refusal("SELECT ?s WHERE { ?s ?p ?o }") is None
+    True
+    >>> refusal("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+    'SERVICE is not allowed: tsunagu sparql reads only the compiled graph (no network)'
+    >>> refusal("DELETE WHERE { ?s ?p ?o }")
+    'updates are not allowed: tsunagu sparql only reads'
+    """
+    return _checked(query)[1]
+
+
+def _checked(query):
+    """(parse tree or None, why it is refused or None)."""
+    from pyparsing import ParseException, ParseResults
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        parsed = parseQuery(query)
+    except ParseException as error:
+        try:
+            parseUpdate(query)
+        except Exception:  # not an update either: report the query's own syntax error
+            raise _syntax_error(error) from error
+        return None, "updates are not allowed: tsunagu sparql only reads"
+    stack = [parsed]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if node.name in _REFUSED:
+                return parsed, _REFUSED[node.name]
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple, ParseResults)):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+    return parsed, None
+
+
+def _syntax_error(error):
+    return TsunaguError(f"SPARQL syntax error at line {error.lineno}, column {error.col}: {shortened(error.msg, 200)}")
+
+
+class _Budget:
+    """Stops a query past its deadline or memory budget; checked as rdflib reads triples and as rows arrive."""
+
+    def __init__(self, timeout):
+        import time
+
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout
+        self.memory_ceiling = _peak_memory_kb()
+        if self.memory_ceiling is not None:
+            self.memory_ceiling += MEMORY_BUDGET_MB * 1024
+
+    def check(self):
+        import time
+
+        if time.monotonic() > self.deadline:
+            raise QueryLimitReached(f"SPARQL query stopped after {self.timeout:g} s "
+                                    "(--timeout SECONDS to allow more, or narrow the query)")
+        if self.memory_ceiling is not None and _peak_memory_kb() > self.memory_ceiling:
+            raise QueryLimitReached(f"SPARQL query stopped: it needed over {MEMORY_BUDGET_MB} MB of memory "
+                                    "(narrow the query)")
+
+
+def _peak_memory_kb():
+    try:
+        import resource
+    except ImportError:  # Windows: the time budget still holds
+        return None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
+
+
+def _budgeted_graph(budget):
+    from rdflib import Graph
+
+    class BudgetedGraph(Graph):
+        """Every pattern rdflib evaluates reads triples here: the budget is checked every 1,000."""
+
+        def triples(self, triple):
+            for count, found in enumerate(super().triples(triple)):
+                if not count % 1000:
+                    budget.check()
+                yield found
+
+    return BudgetedGraph()
+
+
+def sparql_rows(rdf, query, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=DEFAULT_LIMIT):
+    """Run ``query``; SELECT gives one dict per solution, ASK one row, CONSTRUCT triples.
+
+    Only reading queries over ``rdf`` and the ontology run: updates, SERVICE
+    and FROM raise :class:`QueryRefused` before anything is evaluated. A query
+    running past ``timeout`` seconds, giving more than ``limit`` rows or
+    growing the process by over 1 GB raises :class:`QueryLimitReached`.
+
+    Examples
+    --------
+    >>> from rdflib import Graph, Literal, URIRef
+    >>> g = Graph().add((URIRef("https://w3id.org/tsunagu/id/ino"), URIRef("https://w3id.org/tsunagu/def#code"), Literal("393860")))
+    >>> sparql_rows(g, "SELECT ?code WHERE { ?x tg:code ?code }")
+    [{'code': '393860'}]
+    >>> sparql_rows(g, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", limit=5)
+    Traceback (most recent call last):
+    ...
+    tsunagu.exceptions.QueryLimitReached: more than 5 rows (--limit ROWS to allow more, or add LIMIT to the query)
+    """
+    from rdflib.plugins.sparql.algebra import translateQuery
 
     from tsunagu.ontology import ID, TG, TGA, TGD, load_ontology
 
-    graph = rdf + load_ontology().graph
+    parsed, refused = _checked(query)
+    if refused:
+        raise QueryRefused(refused)
+    budget = _Budget(timeout)
+    graph = _budgeted_graph(budget)
+    graph += rdf
+    graph += load_ontology().graph
     for prefix, namespace in (("tg", TG._NS), ("tgd", TGD._NS), ("tga", TGA._NS), ("id", ID)):
         graph.bind(prefix, namespace)
+
+    def too_many():
+        return QueryLimitReached(f"more than {limit} rows (--limit ROWS to allow more, or add LIMIT to the query)")
+
     try:
-        result = graph.query(query, initBindings=bindings or {})
-    except ParseException as error:
-        raise TsunaguError(f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error.msg}") from error
+        result = graph.query(translateQuery(parsed, initNs=dict(graph.namespaces())), initBindings=bindings or {})
+        if result.type == "ASK":
+            return [{"ask": bool(result.askAnswer)}]
+        if result.type in ("CONSTRUCT", "DESCRIBE"):
+            if len(result.graph) > limit:
+                raise too_many()
+            return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in result.graph]
+        names = [str(v) for v in result.vars]
+        rows = []
+        for row in result:
+            if len(rows) == limit:
+                raise too_many()
+            budget.check()
+            rows.append({name: (None if row[i] is None else row[i].toPython() if hasattr(row[i], "toPython") else str(row[i]))
+                         for i, name in enumerate(names)})
+        return rows
+    except TsunaguError:
+        raise
+    except MemoryError as error:
+        raise QueryLimitReached("SPARQL query stopped: out of memory (narrow the query)") from error
     except Exception as error:  # rdflib evaluation errors have no common base class
-        raise TsunaguError(f"SPARQL query failed: {error}") from error
-    if result.type == "ASK":
-        return [{"ask": bool(result.askAnswer)}]
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in result.graph]
-    names = [str(v) for v in result.vars]
-    return [{name: (None if row[i] is None else row[i].toPython() if hasattr(row[i], "toPython") else str(row[i]))
-             for i, name in enumerate(names)} for row in result]
+        raise TsunaguError(f"SPARQL query failed: {shortened(error, 200)}") from error
