@@ -15,7 +15,7 @@ load the whole graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tsunagu.exceptions import (
     AmbiguousName,
@@ -30,7 +30,6 @@ __all__ = [
     "open",
     "Tsunagu",
     "Place",
-    "ReferralAnswer",
     "Provider",
     "Cell",
     "Coverage",
@@ -54,20 +53,7 @@ class Place:
     name: str | None
     code: str | None = None
     prefecture: str | None = None  # the prefecture's name, for a municipality
-    types: frozenset = frozenset()
-
-
-@dataclass
-class ReferralAnswer:
-    """Where a person can be connected: the ranked ``matches`` (dicts of the referral
-    engine, see :mod:`tsunagu.queries.referral`) and, when asked, the ``near_misses``."""
-
-    municipality: Place
-    age: int
-    needs: tuple
-    matches: list
-    near_misses: list | None = None
-    details: dict = field(default_factory=dict)  # anything else the referral engine answered
+    types: tuple = ()  # the node types, sorted
 
 
 @dataclass(frozen=True)
@@ -301,11 +287,22 @@ class Tsunagu:
             if kind != "municipality":
                 raise
             try:
-                other = self._resolve_key(text, None)
+                other = self._resolve_any(text)
             except (NameNotFound, AmbiguousName):
                 raise missing from None
             place = self._place(other)
+            city = self._city_of_ward(other) if "AdministrativeWard" in place.types else None
+            if city is not None:  # a designated city's ward answers for its city
+                return self._place(city)
             raise NotAMunicipality(text, other, _kind_of(place.types), place.name) from None
+
+    def _city_of_ward(self, ward):
+        if self._server is not None:
+            rows = self._server._rows("outgoing", keys=[ward], relations=["partOfMunicipality"])
+            return rows[0]["target"] if rows else None
+        star = self._current("current_entity", ward)
+        graph = star if star is not None else self.graph()
+        return next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
 
     def _resolve_key(self, text, types):
         if self._server is not None:
@@ -314,15 +311,35 @@ class Tsunagu:
 
         return resolve(self._stored_build().names(), text, types=types)
 
+    def _resolve_any(self, text):
+        """The node ``text`` names among every entity (a ward, an organisation...)."""
+        if self._server is None:
+            key = self._current("current_resolve", text)
+            if key is not None:
+                return key
+        return self._resolve_key(text, None)
+
     def _place(self, key):
         if self._server is not None:
             from tsunagu.bolt import decode_node
+            from tsunagu.graph.names import normalise_name
 
-            rows = self._server._rows("nodes", keys=[key])  # one indexed read
+            # a place's name row carries its prefecture; an index look-up by its id
+            for row in self._server._rows("named", name=normalise_name(key)):
+                if row["name"]["key"] == key:
+                    name = row["name"]
+                    return Place(key, name.get("label"), name.get("code"), name.get("prefecture"),
+                                 tuple(sorted(name.get("types") or ())))
+            rows = self._server._rows("nodes", keys=[key])
             _, data = decode_node(rows[0]["node"]) if rows else (key, {})
-            return Place(key, data.get("name"), data.get("code"), None, frozenset(data.get("types", ())))
-        name, code, prefecture, types = self._stored_build().names().entries[key]
-        return Place(key, name, code, prefecture, frozenset(types))
+            return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
+        entries = self._stored_build().names().entries
+        if key in entries:
+            name, code, prefecture, types = entries[key]
+            return Place(key, name, code, prefecture, tuple(sorted(types)))
+        star = self._current("current_entity", key)
+        data = (star if star is not None else self.graph()).nodes[key]
+        return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
 
     def _municipality_graph(self, text):
         """(Place, graph) answering referral and coverage questions for one municipality."""
@@ -330,6 +347,24 @@ class Tsunagu:
         if self._server is not None:
             return place, self._server.reach_graph(place.id)
         return place, self._stored_build().reach_graph(place.id)
+
+    def places(self):
+        """Every municipality and prefecture in code order, as :class:`Place` (for suggestions as you type).
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> [p.name for p in tsunagu.open().places() if p.prefecture == "愛知県"]
+        ['豊川市', '大治町', '蟹江町', '飛島村']
+        """
+        if self._server is not None:
+            raise TsunaguError("the list of places is read from the last build")
+        index = self._current("current_index")
+        if index is not None:
+            return [Place(r["id"], r["name"], r["code"], r["prefecture"], tuple(sorted(r["types"]))) for r in index]
+        entries = self._stored_build().names().entries
+        return sorted((Place(k, name, code, pref, tuple(sorted(types))) for k, (name, code, pref, types) in entries.items()),
+                      key=lambda p: (p.code or "", p.id))
 
     # --- questions ----------------------------------------------------------
 
@@ -348,12 +383,14 @@ class Tsunagu:
         explain : bool
             Also return the near misses and why each was excluded.
         as_of : date, optional
-            The day the question is asked (cohort schemes move with the year),
-            when the referral engine supports it.
+            The day the question is asked (default today): cohort schemes' ages move with it.
 
         Returns
         -------
-        ReferralAnswer
+        tsunagu.queries.answers.ReferralAnswer
+            Who to call first, the ranked options with contacts and reasons,
+            and with ``explain`` the near misses (see
+            :func:`tsunagu.queries.referral.referral_answer`).
 
         Raises
         ------
@@ -363,9 +400,9 @@ class Tsunagu:
         --------
         >>> import tsunagu
         >>> answer = tsunagu.open().refer("いの町", 45, ["employment"])
-        >>> answer.municipality.name, answer.needs
-        ('いの町', ('employment',))
-        >>> any("ハローワーク" in (m["organisation"] or {}).get("name", "") for m in answer.matches)
+        >>> answer.municipality["name"], answer.first_contact.place.name
+        ('いの町', 'いの町ほけん福祉課')
+        >>> any("ハローワーク" in (o.organisation.name or "") for o in answer.options if o.organisation)
         True
         >>> tsunagu.open().refer("いの町", 45, ["flying"])
         Traceback (most recent call last):
@@ -375,14 +412,9 @@ class Tsunagu:
         age = _checked_age(age)
         place, graph = self._municipality_graph(municipality)
         notations = _checked_needs(graph.graph["domain_labels"], needs)
-        from tsunagu.queries import referral
+        from tsunagu.queries.referral import referral_answer
 
-        if hasattr(referral, "referral_answer"):  # the ranked answer with a first contact
-            result = referral.referral_answer(graph, place.id, age, notations, as_of=as_of, explain=explain)
-        else:
-            result = referral.referrals(graph, place.id, age, list(notations), explain=explain)
-        details = {k: v for k, v in result.items() if k not in ("matches", "near_misses")}
-        return ReferralAnswer(place, age, notations, result["matches"], result.get("near_misses"), details)
+        return referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
 
     def coverage(self, municipality, bands="chart"):
         """The age x domain matrix of ``municipality``, like 三原市's chart in the seeds.
@@ -467,7 +499,7 @@ class Tsunagu:
         >>> import tsunagu
         >>> rows = tsunagu.open().tally()
         >>> rows[0].duty, rows[0].counts["合計"]
-        ('window-clarified', Count(yes=3, no=0, unknown=4))
+        ('window-clarified', Count(yes=1, no=0, unknown=6))
         """
         from tsunagu.queries.coverage import duty_statuses
         from tsunagu.queries.tally import duty_tally, survey_figures

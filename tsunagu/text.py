@@ -17,8 +17,6 @@ __all__ = [
     "coverage_legend",
     "coverage_providers",
     "duty_rows",
-    "path_text",
-    "referral_row",
 ]
 
 LANGS = ("ja", "en")
@@ -125,26 +123,3 @@ def duty_rows(rows):
             flat[f"{duty} source"] = fact.source
         out.append(flat)
     return out
-
-
-def path_text(path):
-    """A referral path as ``いの町 <-servesArea- いの町ひきこもり支援ネットワーク ...``."""
-    parts = [path[0]["name"]]
-    for hop in path[1:]:
-        arrow = f"<-{hop['relation']}-" if hop["inverse"] else f"-{hop['relation']}->"
-        parts.append(f"{arrow} {hop['name']}")
-    return " ".join(parts)
-
-
-def referral_row(row, excluded=False):
-    """One table row for a referral match (or, with ``excluded``, a near miss)."""
-    return {
-        "rank": row["rank"],
-        "organisation": row["organisation"]["name"] if row.get("organisation") else None,
-        "program": row["program"]["name"] if row.get("program") else None,
-        "level": row["level"],
-        "hops": row["hops"],
-        "age": row["age"],
-        ("excluded because" if excluded else "why"): "; ".join(row["excluded_because"] if excluded else row["reasons"]),
-        "path": path_text(row["path"]),
-    }
