@@ -151,19 +151,37 @@ def _survey_text(rows):
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize("encoding", ["cp932", "utf-8-sig", "utf-8"])
-def test_survey_saved_by_excel_loads(tmp_path, encoding):
+_EXCEL_SURVEY = [
+    {"code": "342041", "name": "三原市", "window_clarified": "はい", "platform": "yes",
+     "platform_since": "令和3年4月1日", "source": "令和3年度 広島県調査", "as_of": "2022/3/31"},
+    {"code": "11002", "name": "札幌市", "needs_survey": "○", "source": "北海道調査", "as_of": "令和3年7月1日"},
+    {"name": "函館市", "window_clarified": "×", "source": "北海道調査", "as_of": "2021年7月1日"},
+]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8"])
+def test_survey_in_utf8_with_or_without_bom(tmp_path, encoding):
+    from rdflib import URIRef
+
+    from tsunagu.loaders.survey import read_survey
+    from tsunagu.ontology import TG
+
+    survey = tmp_path / "survey.csv"
+    survey.write_bytes(_survey_text(_EXCEL_SURVEY).encode(encoding))
+    codes = {"342041": (URIRef("urn:x:mihara"), "三原市"), "011002": (URIRef("urn:x:sapporo"), "札幌市"),
+             "012025": (URIRef("urn:x:hakodate"), "函館市")}
+    facts = read_survey(survey, codes)
+    subjects = {str(o) for o in facts.objects(None, TG.ofMunicipality)}
+    assert subjects == {"urn:x:mihara", "urn:x:sapporo", "urn:x:hakodate"}
+
+
+def test_survey_saved_by_excel_loads(tmp_path):
     """cp932 as Excel saves "CSV", dates as Excel shows them, a code that lost its zero, a row by name only."""
     from tsunagu.graph import compile_graph
     from tsunagu.queries.coverage import duty_statuses
 
     survey = tmp_path / "survey.csv"
-    survey.write_bytes(_survey_text([
-        {"code": "342041", "name": "三原市", "window_clarified": "はい", "platform": "yes",
-         "platform_since": "令和3年4月1日", "source": "令和3年度 広島県調査", "as_of": "2022/3/31"},
-        {"code": "11002", "name": "札幌市", "needs_survey": "○", "source": "北海道調査", "as_of": "令和3年7月1日"},
-        {"name": "函館市", "window_clarified": "×", "source": "北海道調査", "as_of": "2021年7月1日"},
-    ]).encode(encoding))
+    survey.write_bytes(_survey_text(_EXCEL_SURVEY).encode("cp932"))
     graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey).graph
     rows = {r["code"]: r for r in duty_statuses(graph)}
     assert rows["342041"]["window-clarified"] == "yes" and rows["342041"]["platform as of"] == "2022-03-31"
@@ -301,12 +319,13 @@ def _edited(source, tmp_path, change, name="edited.xlsx"):
     return path
 
 
-def _problems(path):
+def _problems(path, with_embedded=True):
     from tsunagu.exceptions import DataErrors
     from tsunagu.graph import embedded_data_files, read_inputs
+    from tsunagu.loaders.workbook import read_workbook
 
     with pytest.raises(DataErrors) as caught:
-        read_inputs(embedded_data_files() + [path])
+        read_inputs(embedded_data_files() + [path]) if with_embedded else read_workbook(path)
     return caught.value.errors
 
 
@@ -353,7 +372,8 @@ def test_bad_workbooks_name_sheet_row_column(mihara_book, tmp_path, case):
         elif case == "unknown source key":
             members.cell(row=3, column=column(members, "出典キー"), value="s999")
 
-    errors = _problems(_edited(mihara_book, tmp_path, change))
+    # only a reference needs the other files: the rest is found in the workbook alone
+    errors = _problems(_edited(mihara_book, tmp_path, change), with_embedded=case == "unknown reference")
     assert errors and all(isinstance(e, WorkbookError) for e in errors), [str(e) for e in errors]
     text = str(errors[0])
     assert text.startswith("ブック edited.xlsx") and "シート「" in text
