@@ -208,7 +208,7 @@ def _flip(path):
     ("graph", _flip, ["stats"]),
     ("reach", _truncate, REFER),
     ("reach", _flip, REFER),
-    ("names", _truncate, ["refer", "いのちょ", "--age", "45", "--need", "employment"]),
+    ("reach", _truncate, ["refer", "いのちょ", "--age", "45", "--need", "employment"]),
     ("rdf", _truncate, ["sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]),
     ("graph", Path.unlink, ["stats"]),
 ])
@@ -218,7 +218,7 @@ def test_a_damaged_file_says_run_build_with_the_same_inputs(cache, runner, role,
     assert f"tsunagu build {USER_FILE.resolve()}" in line
 
 
-@pytest.mark.parametrize("text", ["", "{\"format\": 5, \"files\"", "[]", "\x00\x01garbage", "{\"format\": 5}"])
+@pytest.mark.parametrize("text", ["", "{\"format\": 6, \"files\"", "[]", "\x00\x01garbage", "{\"format\": 6}"])
 def test_a_damaged_manifest_says_run_build(cache, runner, text):
     (cache / "manifest.json").write_text(text, encoding="utf-8")
     _one_line_failure(runner.invoke(cli, REFER), "前回のビルドが壊れています", "tsunagu build")
@@ -288,3 +288,21 @@ def test_a_cache_others_can_write_is_refused(cache, runner, harm):
 
 def test_build_busy_names_the_folder(tmp_path):
     assert str(tmp_path) in str(BuildBusy(tmp_path))
+
+
+def test_rows_are_data_not_code():
+    """A row naming a class outside tsunagu is refused, not called."""
+    import networkx as nx
+
+    from tsunagu.graph.graphjson import graph_from_json, graph_json
+    from tsunagu.queries.reach import Hop
+
+    graph = nx.MultiDiGraph(path=(Hop("ino", "いの町", None),), seen={"a"})
+    back = graph_from_json(graph_json(graph))
+    assert back.graph == graph.graph and isinstance(back.graph["path"][0], Hop)
+    for evil in ('{"__o": {"command": "touch pwned"}, "__c": "os:system"}',
+                 '{"__t": ["touch pwned"], "__c": "builtins:eval"}',
+                 '{"__t": ["x"], "__c": "tsunagu.graph.store:os.system"}'):
+        text = '{"graph": {"x": %s}, "nodes": [], "edges": []}' % evil
+        with pytest.raises(ValueError):
+            graph_from_json(text)

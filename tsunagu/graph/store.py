@@ -5,13 +5,18 @@ names of the files below with their size and sha256) and, named by the
 build's fingerprint:
 
 - ``graph-<fp>.pickle``: the networkx projection (``stats``, ``export``,
-  ``push`` and the diagrams load it);
+  ``push``, ``map`` and the diagrams load it);
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
-- ``names-<fp>.pickle``: municipalities and prefectures with the name index;
-- ``reach-<fp>.sqlite``: rows that answer without the whole graph: one small
-  pickled graph per municipality (``refer``, ``coverage``), the duties graph
-  as JSON (``gaps``, ``tally``), one JSON row per entity (``show``), the name
-  index of every entity, and the index of municipalities and prefectures.
+- ``reach-<fp>.sqlite``: rows that answer without the whole graph, as JSON
+  (:mod:`tsunagu.graph.graphjson`, which runs no code named by the file):
+  one small graph per municipality (``refer``, ``coverage``), the duties
+  graph (``gaps``, ``tally``), one row per entity (``show``), the name index
+  of every entity, and the index of municipalities and prefectures (with the
+  municipality/prefecture name table, what resolving a name reads).
+
+So what a web app or a cold ``refer`` reads is data, not code; only the
+whole-graph commands unpickle, and every reader first refuses a cache folder
+or file that another user could write.
 
 Every file is written to a temporary name and renamed; the manifest is
 replaced last, so a reader never sees a manifest pointing at files that are
@@ -53,7 +58,7 @@ __all__ = [
 
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
-_FORMAT_VERSION = 5
+_FORMAT_VERSION = 6
 _HASH_ALWAYS_BELOW = 4 * 2**20  # files this small are hashed in full on open: a few milliseconds
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -108,13 +113,13 @@ def _damaged(directory, what, build_args):
                         f"{rebuild_command(build_args)} (the last build is damaged; run that command)")
 
 
-def _unpickled(stream=None, data=None):
-    """``pickle.load``/``loads`` with the cyclic collector paused: it would rescan the
+def _unpickled(stream):
+    """``pickle.load`` with the cyclic collector paused: it would rescan the
     growing heap again and again while millions of objects are created."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(stream) if data is None else pickle.loads(data)
+        return pickle.load(stream)
     finally:
         if enabled:
             gc.enable()
@@ -171,8 +176,17 @@ class Stored:
         return self._graph
 
     def names(self):
-        """Municipalities and prefectures with the name index: enough to resolve a name."""
-        return self._load_pickle("names")
+        """Municipalities and prefectures with the name index: a :class:`NameTable`, enough to resolve a name."""
+        from tsunagu.graph.names import NameTable
+
+        with self._rows() as connection:
+            pairs = connection.execute("SELECT name, node FROM names").fetchall()
+            rows = connection.execute("SELECT node, name, code, prefecture, types FROM area_index").fetchall()
+        index = {}
+        for name, node in pairs:
+            index.setdefault(name, []).append(node)
+        return NameTable(index, {node: (name, code, prefecture, frozenset(json.loads(types)))
+                                 for node, name, code, prefecture, types in rows})
 
     @contextmanager
     def _rows(self):
@@ -198,12 +212,7 @@ class Stored:
         """The precomputed referral graph of one municipality (a node id), or None."""
         with self._rows() as connection:
             row = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
-        if row is None:
-            return None
-        try:
-            return _unpickled(data=row[0])
-        except Exception as error:
-            raise self._damaged(f"reach row {municipality} ({type(error).__name__})") from None
+        return None if row is None else self._row_graph(row[0], municipality)
 
     def duties_graph(self):
         """Municipalities, their prefectures, platforms, windows, duty statuses and the survey figures."""
@@ -211,13 +220,13 @@ class Stored:
             row = connection.execute("SELECT data FROM blobs WHERE name = 'duties'").fetchone()
         if row is None:
             raise self._damaged("duties row missing")
-        return _graph_from_json(self._json(row[0], "duties"))
+        return self._row_graph(row[0], "duties")
 
     def entity(self, node):
         """The star of ``node``: the node with every attribute, its edges and its neighbours' names, or None."""
         with self._rows() as connection:
             row = connection.execute("SELECT star FROM entity WHERE node = ?", (node,)).fetchone()
-        return None if row is None else _graph_from_json(self._json(row[0], node))
+        return None if row is None else self._row_graph(row[0], node)
 
     def entity_entries(self, normalised=None):
         """node -> (name, code, prefecture name, frozenset of types) of every entity carrying
@@ -245,11 +254,13 @@ class Stored:
             return [{"id": node, "name": name, "code": code, "prefecture": prefecture, "kind": kind,
                      "types": json.loads(types)} for node, name, code, prefecture, kind, types in rows]
 
-    def _json(self, text, what):
+    def _row_graph(self, text, what):
+        from tsunagu.graph.graphjson import graph_from_json
+
         try:
-            return json.loads(text)
-        except ValueError:
-            raise self._damaged(f"row {what} is not JSON") from None
+            return graph_from_json(text)
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise self._damaged(f"row {what} を読めません ({type(error).__name__})") from None
 
 
 def _sha256(path):
@@ -325,30 +336,6 @@ def entity_star(graph, node):
     return star
 
 
-def _graph_json(graph):
-    nodes = [[n, d] for n, d in graph.nodes(data=True)]
-    edges = [[u, v, k, d] for u, v, k, d in graph.edges(keys=True, data=True)]
-    return json.dumps({"graph": graph.graph, "nodes": nodes, "edges": edges}, ensure_ascii=False, separators=(",", ":"),
-                      default=_plain)
-
-
-def _plain(value):
-    """JSON for what a projection may hold besides JSON's own types (sets, dates)."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
-    return str(value)
-
-
-def _graph_from_json(value):
-    import networkx as nx
-
-    graph = nx.MultiDiGraph()
-    graph.graph.update(value["graph"])
-    graph.add_nodes_from((n, d) for n, d in value["nodes"])
-    graph.add_edges_from((u, v, k, d) for u, v, k, d in value["edges"])
-    return graph
-
-
 def _prefecture_name(graph, node):
     for _, target, key in graph.out_edges(node, keys=True):
         if key == "partOfPrefecture":
@@ -357,9 +344,11 @@ def _prefecture_name(graph, node):
 
 
 def _entity_rows(graph):
+    from tsunagu.graph.graphjson import graph_json
+
     for node, data in graph.nodes(data=True):
         yield (node, data.get("name"), data.get("code"), _prefecture_name(graph, node),
-               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), _graph_json(entity_star(graph, node)))
+               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), graph_json(entity_star(graph, node)))
 
 
 def _area_rows(graph):
@@ -431,6 +420,7 @@ def _atomic_write(path, write):
 
 def _write_reach(path, reach_graphs, names, graph):
     """``reach_graphs``: a dict, or an iterable of (municipality, graph) pairs written as they come."""
+    from tsunagu.graph.graphjson import graph_json
     from tsunagu.graph.names import name_index
 
     items = reach_graphs.items() if isinstance(reach_graphs, dict) else reach_graphs
@@ -442,11 +432,10 @@ def _write_reach(path, reach_graphs, names, graph):
             connection.executemany("INSERT INTO names VALUES (?, ?)",
                                    ((key, node) for key, nodes in names.index.items() for node in nodes))
             connection.execute("CREATE INDEX names_by_name ON names (name)")
-            connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL)")
-            connection.executemany("INSERT INTO reach VALUES (?, ?)",
-                                   ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)) for key, sub in items))
+            connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph TEXT NOT NULL)")
+            connection.executemany("INSERT INTO reach VALUES (?, ?)", ((key, graph_json(sub)) for key, sub in items))
             connection.execute("CREATE TABLE blobs (name TEXT PRIMARY KEY, data TEXT NOT NULL)")
-            connection.execute("INSERT INTO blobs VALUES ('duties', ?)", (_graph_json(duties_subgraph(graph, names.index)),))
+            connection.execute("INSERT INTO blobs VALUES ('duties', ?)", (graph_json(duties_subgraph(graph, names.index)),))
             connection.execute("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "types TEXT NOT NULL, star TEXT NOT NULL)")
             connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
@@ -513,12 +502,10 @@ def save(compiled, directory=None):
 
 def _save(compiled, directory, started):
     tag = compiled.fingerprint[:16]
-    files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "names": f"names-{tag}.pickle",
-             "reach": f"reach-{tag}.sqlite"}
+    files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite"}
     dump = lambda value: lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: E731
     _atomic_write(directory / files["rdf"], lambda stream: stream.write(compiled.rdf.serialize(format="nt", encoding="utf-8")))
     _atomic_write(directory / files["graph"], dump(compiled.graph))
-    _atomic_write(directory / files["names"], dump(compiled.names))
     _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph)
     checks = {name: {"size": (directory / name).stat().st_size, "sha256": _sha256(directory / name)}
               for name in files.values()}

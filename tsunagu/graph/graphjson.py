@@ -1,0 +1,110 @@
+"""Small graphs as JSON text that reads back equal: the cache's non-executable format.
+
+Unlike pickle, reading this runs no code named by the file: tuples, sets and
+the frozen dataclasses of tsunagu's own modules (``Reached``, ``Hop``) are
+tagged, and a tagged class is rebuilt only if it is a dataclass defined in a
+``tsunagu`` module. What the precomputed referral answers hold (tuples of
+hops, dataclasses) comes back as the same types, so answers read from a row
+equal answers computed on the whole graph.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from importlib import import_module
+
+__all__ = ["graph_json", "graph_from_json"]
+
+_TUPLE, _SET, _FROZENSET, _OBJECT, _CLASS, _PAIRS = "__t", "__s", "__fs", "__o", "__c", "__d"
+_TAGS = {_TUPLE, _SET, _FROZENSET, _OBJECT, _PAIRS}
+_classes = {}
+
+
+def _class_name(value):
+    cls = type(value)
+    name = f"{cls.__module__}:{cls.__qualname__}"
+    if not cls.__module__.startswith("tsunagu."):
+        raise TypeError(f"cannot store a {name} in the cache")
+    return name
+
+
+def _encoded(value):
+    """``value`` with every tuple, set, dataclass and non-text-keyed dict tagged."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value) and not _TAGS & value.keys():
+            return {k: _encoded(v) for k, v in value.items()}
+        return {_PAIRS: [[_encoded(k), _encoded(v)] for k, v in value.items()]}
+    if isinstance(value, list):
+        return [_encoded(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {_OBJECT: {f.name: _encoded(getattr(value, f.name)) for f in dataclasses.fields(value)},
+                _CLASS: _class_name(value)}
+    if isinstance(value, tuple):
+        if type(value) is not tuple:  # a named tuple: its class is rebuilt like a dataclass
+            return {_TUPLE: [_encoded(v) for v in value], _CLASS: _class_name(value)}
+        return {_TUPLE: [_encoded(v) for v in value]}
+    if isinstance(value, frozenset):
+        return {_FROZENSET: [_encoded(v) for v in sorted(value, key=repr)]}
+    if isinstance(value, set):
+        return {_SET: [_encoded(v) for v in sorted(value, key=repr)]}
+    return str(value)  # a date or the like: its text, as RDF gave it
+
+
+def _tsunagu_class(name):
+    if name not in _classes:
+        module, _, qualname = name.partition(":")
+        if not module.startswith("tsunagu.") or "." in qualname:
+            raise ValueError(f"refusing class {name}")
+        cls = getattr(import_module(module), qualname, None)
+        if cls is None or not (dataclasses.is_dataclass(cls) or issubclass(cls, tuple)):
+            raise ValueError(f"refusing class {name}")
+        _classes[name] = cls
+    return _classes[name]
+
+
+def _decoded(mapping):
+    if _OBJECT in mapping:
+        return _tsunagu_class(mapping[_CLASS])(**mapping[_OBJECT])
+    if _TUPLE in mapping:
+        return _tsunagu_class(mapping[_CLASS])(*mapping[_TUPLE]) if _CLASS in mapping else tuple(mapping[_TUPLE])
+    if _PAIRS in mapping:
+        return {k: v for k, v in mapping[_PAIRS]}
+    if _FROZENSET in mapping:
+        return frozenset(mapping[_FROZENSET])
+    if _SET in mapping:
+        return set(mapping[_SET])
+    return mapping
+
+
+def graph_json(graph):
+    """A networkx multigraph (attributes included) as JSON text.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(labels={"City": ("市", "city")})
+    >>> g.add_edge("ino", "kochi", key="partOfPrefecture", relations=["partOfPrefecture"])
+    'partOfPrefecture'
+    >>> back = graph_from_json(graph_json(g))
+    >>> back.graph["labels"]["City"], list(back.edges(keys=True))
+    (('市', 'city'), [('ino', 'kochi', 'partOfPrefecture')])
+    """
+    value = {"directed": graph.is_directed(), "graph": _encoded(graph.graph),
+             "nodes": [[_encoded(n), _encoded(d)] for n, d in graph.nodes(data=True)],
+             "edges": [[_encoded(u), _encoded(v), _encoded(k), _encoded(d)] for u, v, k, d in graph.edges(keys=True, data=True)]}
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def graph_from_json(text):
+    """The :class:`networkx.MultiDiGraph` that :func:`graph_json` wrote; ``ValueError`` on bad text."""
+    import networkx as nx
+
+    value = json.loads(text, object_hook=_decoded)
+    graph = nx.MultiDiGraph() if value.get("directed", True) else nx.MultiGraph()
+    graph.graph.update(value["graph"])
+    graph.add_nodes_from((n, d) for n, d in value["nodes"])
+    graph.add_edges_from((u, v, k, d) for u, v, k, d in value["edges"])
+    return graph
