@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.yaml_source import LocatedDict, load_yaml
-from tsunagu.ontology import ID, TG, entity_iri, load_ontology
+from tsunagu.ontology import ID, SDO, TG, entity_iri, load_ontology
 
 __all__ = [
     "Record",
@@ -46,7 +46,7 @@ class Spec:
     """How one YAML field becomes triples."""
 
     predicate: URIRef
-    kind: str  # text, int, number, bool, date, code, age, domains, duty, class, ref, refs
+    kind: str  # text, texts, int, number, bool, date, code, age, domains, duty, class, ref, refs
     on: tuple = ()  # class local names the field is allowed on ((): any)
     inverse: bool = False  # the record is the object of the triple
     target: str | None = None  # class local name a reference must point at
@@ -84,6 +84,19 @@ FIELDS = {
     "subsidy_rate": Spec(TG.subsidyRate, "text", on=("Program",)),
     "schedule": Spec(TG.schedule, "text", on=("Program",)),
     "address": Spec(TG.address, "text", on=("Program", "Agent")),
+    # Contacts (schema.org terms; the ontology names each one's HSDS 3.0 field).
+    "telephone": Spec(SDO.telephone, "text", on=("Program", "Agent")),
+    "fax": Spec(SDO.faxNumber, "text", on=("Program", "Agent")),
+    "email": Spec(SDO.email, "text", on=("Program", "Agent")),
+    "url": Spec(SDO.url, "text", on=("Program", "Agent")),
+    "postal_code": Spec(SDO.postalCode, "text", on=("Program", "Agent")),
+    "opening_hours": Spec(SDO.openingHours, "text", on=("Program", "Agent")),
+    "closed_days": Spec(TG.closedDays, "text", on=("Program", "Agent")),
+    "access_methods": Spec(TG.accessMethod, "texts", on=("Program", "Agent")),
+    "languages": Spec(SDO.availableLanguage, "texts", on=("Program", "Agent")),
+    "accessibility": Spec(TG.accessibility, "text", on=("Program", "Agent")),
+    "eligibility": Spec(TG.eligibility, "text", on=("Program", "Agent")),
+    "last_checked": Spec(TG.lastChecked, "date", on=("Program", "Agent")),
     "since": Spec(TG.since, "date", on=("Platform", "Program", "DutyStatus", "Agent")),
     "duty": Spec(TG.duty, "duty", on=("DutyStatus", "SurveyFigure")),
     "fulfilled": Spec(TG.fulfilled, "bool", on=("DutyStatus",)),
@@ -221,6 +234,9 @@ def _check_value(spec, value, ontology):
     if kind == "text":
         if not isinstance(value, str) or not value.strip():
             return "must be non-empty text"
+    elif kind == "texts":
+        if not all(isinstance(v, str) and v.strip() for v in _as_list(value)) or value == []:
+            return "must be non-empty text or a list of texts"
     elif kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             return "must be a whole number, 0 or more"
@@ -433,6 +449,9 @@ def _add_field(graph, subject, record, spec, value, ontology):
             graph.add((obj, predicate, subject) if spec.inverse else (subject, predicate, obj))
     elif kind == "text":
         graph.add((subject, predicate, Literal(value.strip(), lang=spec.lang)))
+    elif kind == "texts":
+        for item in _as_list(value):
+            graph.add((subject, predicate, Literal(item.strip())))
     elif kind in ("int", "number", "bool"):
         graph.add((subject, predicate, Literal(value)))
     elif kind == "code":

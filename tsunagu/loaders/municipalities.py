@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 from rdflib import Graph, Literal
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import check_digit, document_iri
@@ -62,6 +62,7 @@ class MunicipalityRow:
     url: str | None = None
     kind: str = ""
     wards: int = 0
+    city: str | None = None  # a designated-city ward's city code
 
 
 @dataclass
@@ -246,6 +247,7 @@ def _derive_kinds(national):
                                     line=ward.line, field="code"))
             continue
         city.wards += 1
+        ward.city = city.code
     cores, _ = core_cities()
     for row in national.municipalities:
         name = row.name
@@ -366,6 +368,31 @@ def national_to_rdf(national, existing, population=None, population_document=Non
             graph.add((iri, TG.censusYear, Literal("2015", datatype=XSD.gYear)))
             graph.add((iri, PROV.wasDerivedFrom, _passage(graph, population_document, text)))
             report["population_joined"] += 1
+    report["wards"] = _wards_to_rdf(graph, national, existing)
     if errors:
         raise DataErrors(errors)
     return graph, report
+
+
+def _wards_to_rdf(graph, national, existing):
+    """Designated-city wards as areas inside their city: 「札幌市中央区」, short name 「中央区」, own code."""
+    count = 0
+    for ward in national.wards:
+        if ward.city is None:
+            continue
+        city_iri = existing.get(ward.city, (ID[f"m-{ward.city}"], None))[0]
+        iri = ID[f"ward-{ward.code}"]
+        full = ward.name.replace(" ", "").replace("\u3000", "")
+        city_name = next(r.name for r in national.municipalities if r.code == ward.city)
+        graph.add((iri, RDF.type, TG.AdministrativeWard))
+        graph.add((iri, RDFS.label, Literal(full, lang="ja")))
+        graph.add((iri, SKOS.altLabel, Literal(full[len(city_name):] if full.startswith(city_name) else full, lang="ja")))
+        graph.add((iri, TG.code, Literal(ward.code)))
+        graph.add((iri, TG.partOfMunicipality, city_iri))
+        if ward.kana:
+            graph.add((iri, TG.kana, Literal(ward.kana.replace(" ", ""))))
+        graph.add((iri, PROV.wasDerivedFrom, _passage(graph, national.document, ward.text)))
+        if ward.url:
+            graph.add((iri, TG.homepage, Literal(ward.url, datatype=XSD.anyURI)))
+        count += 1
+    return count

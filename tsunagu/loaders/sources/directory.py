@@ -1,0 +1,394 @@
+"""The national directory being assembled from several lists, and its RDF.
+
+Loaders add :class:`Entry` objects (one per window, town hall, health
+office...) that cite the rows they come from. Two rows describing the same
+window become one entry; where they disagree, every value is kept with its
+source and date (:meth:`Directory.to_rdf` writes the newest as the value and
+the rest as a ``tg:conflict``). Nothing is written to the graph until every
+source has loaded, so a failing source leaves the previous build in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
+
+from tsunagu.loaders.curated import document_iri
+from tsunagu.ontology import ID, SDO, TG, TGD, entity_id
+
+__all__ = [
+    "Row",
+    "Entry",
+    "SourceReport",
+    "Directory",
+    "normalise_phone",
+    "normalise_label",
+    "split_methods",
+    "FIELD_PREDICATES",
+]
+
+# Entry field -> predicate (schema.org where it has the term; see tsunagu.ttl for the HSDS fields).
+FIELD_PREDICATES = {
+    "name": RDFS.label,
+    "telephone": SDO.telephone,
+    "faxNumber": SDO.faxNumber,
+    "email": SDO.email,
+    "url": SDO.url,
+    "address": TG.address,
+    "postalCode": SDO.postalCode,
+    "openingHours": SDO.openingHours,
+    "closedDays": TG.closedDays,
+    "availableLanguage": SDO.availableLanguage,
+    "accessibility": TG.accessibility,
+    "eligibility": TG.eligibility,
+    "department": TG.department,
+}
+# Fields compared loosely: a difference in width, spaces or hyphens is not a disagreement.
+_PHONE_FIELDS = {"telephone", "faxNumber", "postalCode"}
+# Fields on which two sources' disagreement is recorded (a web page differs by design).
+_COMPARED = {"name", "telephone", "faxNumber", "address", "email"}
+_DASHES = re.compile(r"[\-‐‑‒–—―−－ｰ]")
+
+
+def normalise_phone(text):
+    """Digits only, after NFKC: ``"０８２‐１２３"`` and ``"082-123"`` compare equal.
+
+    Examples
+    --------
+    >>> normalise_phone("０８４８－６７－６０５９")
+    '0848676059'
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isdigit())
+
+
+def normalise_label(text):
+    """NFKC, no spaces or hyphens, ヶ as ケ: how two lists' spellings of one name are compared.
+
+    Examples
+    --------
+    >>> normalise_label("龍ヶ崎市 社会福祉協議会") == normalise_label("龍ケ崎市社会福祉協議会")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text or "").replace("ヶ", "ケ").replace("ヵ", "カ")
+    return _DASHES.sub("", "".join(text.split()))
+
+
+def split_methods(text):
+    """``"電話・来所・メール"`` -> ``["電話", "来所", "メール"]``.
+
+    Examples
+    --------
+    >>> split_methods("電話・来所、メール")
+    ['電話', '来所', 'メール']
+    """
+    parts = re.split(r"[・、,／/]", unicodedata.normalize("NFKC", text or ""))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def clean_cell(text):
+    """A cell's text with line breaks folded to one space and outer spaces dropped."""
+    return " ".join((text or "").split())
+
+
+@dataclass(frozen=True)
+class Row:
+    """Where one imported fact comes from."""
+
+    dataset: str
+    file: str  # e.g. "fukushi_portal/offices.csv"
+    row: int  # data row number (1 = first row after the header)
+    quote: str  # the row's own words that name the thing
+    url: str | None = None  # the official page the row cites
+    as_of: str | None = None  # ISO date the row was last checked
+    unverified: bool = False
+
+
+@dataclass
+class Entry:
+    """One directory entity being assembled."""
+
+    id: str
+    kind: str  # class local name
+    fields: dict = field(default_factory=dict)  # field -> [(value, Row)]
+    serves: set = field(default_factory=set)  # area IRIs
+    located_in: object = None  # an area IRI
+    methods: set = field(default_factory=set)
+    domains: set = field(default_factory=set)
+    rows: list = field(default_factory=list)
+    placeholder: bool = False
+    served_by_source: dict = field(default_factory=dict)  # dataset -> set of area IRIs
+
+    def add(self, name, value, row, report=None):
+        """Add one field's value from ``row``; a value that cannot be right is reported and left out."""
+        value = clean_cell(value)
+        if not value or value in ("-", "－", "ー"):
+            return
+        if name in _PHONE_FIELDS or name == "email":
+            value = unicodedata.normalize("NFKC", value)
+        if name == "email" and ("@" not in value or value.startswith("http")):
+            if report is not None:
+                report.drop_field(row.file, row.row, name, f"'{value}' はメールアドレスではない")
+            return
+        if name == "telephone" and not normalise_phone(value):
+            if report is not None:
+                report.drop_field(row.file, row.row, name, f"'{value}' に電話番号の数字がない")
+            return
+        values = self.fields.setdefault(name, [])
+        if (value, row) not in values:
+            values.append((value, row))
+
+    def cite(self, row):
+        if row not in self.rows:
+            self.rows.append(row)
+
+    def value(self, name):
+        """The newest value of a field, or None."""
+        values = self.fields.get(name)
+        if not values:
+            return None
+        return max(values, key=lambda item: (item[1].as_of or "", -item[1].row))[0]
+
+    @property
+    def datasets(self):
+        return {row.dataset for row in self.rows}
+
+
+@dataclass
+class SourceReport:
+    """What one source did: how many rows loaded, and every row it skipped with why."""
+
+    name: str
+    path: str
+    loaded: int = 0
+    skipped: list = field(default_factory=list)  # [(file, row, field, why)]
+    notes: list = field(default_factory=list)
+
+    fields_dropped: list = field(default_factory=list)  # [(file, row, field, why)]: the row loaded without it
+
+    def skip(self, file, row, field_name, why):
+        self.skipped.append((file, row, field_name, why))
+
+    def drop_field(self, file, row, field_name, why):
+        self.fields_dropped.append((file, row, field_name, why))
+
+    def as_dict(self):
+        return {"name": self.name, "path": self.path, "loaded": self.loaded,
+                "skipped": [{"file": f, "row": r, "field": c, "why": w} for f, r, c, w in self.skipped],
+                "fields_dropped": [{"file": f, "row": r, "field": c, "why": w} for f, r, c, w in self.fields_dropped],
+                "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class Area:
+    iri: object
+    name: str
+    code: str
+    prefecture: str  # 2-digit prefecture code
+    kind: str  # Municipality, Prefecture, AdministrativeWard
+    city: object = None  # a ward's designated city IRI
+
+
+class Directory:
+    """The areas of the asserted graph by code and name, and the entries the sources add."""
+
+    def __init__(self, asserted, paths):
+        self.graph = asserted
+        self.paths = dict(paths)
+        self.entries = {}
+        self.reports = {}
+        self.documents = {}  # file id -> metadata
+        self.areas = {}  # 6-digit code -> Area
+        self.by_name = {}  # (prefecture code, normalised name) -> [Area]
+        self.prefecture_by_name = {}  # normalised prefecture name -> Area
+        self.refresh_areas()
+
+    # --- areas ---------------------------------------------------------------
+    def refresh_areas(self):
+        """Re-read municipalities, prefectures and wards from the graph (after the municipality list loads)."""
+        from tsunagu.ontology import load_ontology
+
+        ontology = load_ontology()
+        graph = self.graph
+        self.areas.clear()
+        self.by_name.clear()
+        self.prefecture_by_name.clear()
+        for subject, code in graph.subject_objects(TG.code):
+            code = str(code)
+            types = set(graph.objects(subject, RDF.type))
+            name = next((str(v) for v in graph.objects(subject, RDFS.label) if getattr(v, "language", None) == "ja"), None)
+            if name is None:
+                continue
+            if any(ontology.is_a(t, TG.Prefecture) for t in types):
+                kind = "Prefecture"
+            elif any(ontology.is_a(t, TG.Municipality) for t in types):
+                kind = "Municipality"
+            elif TG.AdministrativeWard in types:
+                kind = "AdministrativeWard"
+            else:
+                continue
+            area = Area(subject, name, code, code[:2], kind, graph.value(subject, TG.partOfMunicipality))
+            self.areas[code] = area
+            if kind == "Prefecture":
+                self.prefecture_by_name[normalise_label(name)] = area
+            else:
+                self.by_name.setdefault((code[:2], normalise_label(name)), []).append(area)
+
+    def municipalities(self):
+        return [a for a in self.areas.values() if a.kind == "Municipality"]
+
+    def prefecture(self, two_digits):
+        from tsunagu.loaders.curated import check_digit
+
+        base = f"{int(two_digits):02d}000"
+        return self.areas.get(base + str(check_digit(base)))
+
+    def area_by_code5(self, code5):
+        """The municipality or ward with this 5-digit code (check digit added), or None."""
+        from tsunagu.loaders.curated import check_digit
+
+        code5 = code5.strip().zfill(5)
+        if not code5.isdigit() or len(code5) != 5:
+            return None
+        return self.areas.get(code5 + str(check_digit(code5)))
+
+    def area_named(self, prefecture_code, name):
+        """The municipality (or ward) called ``name`` in a prefecture: one Area, or None if none or several."""
+        found = self.by_name.get((prefecture_code, normalise_label(name)), [])
+        municipalities = [a for a in found if a.kind == "Municipality"]
+        return municipalities[0] if len(municipalities) == 1 else (found[0] if len(found) == 1 else None)
+
+    # --- reports, documents, entries ------------------------------------------
+    def report(self, name):
+        return self.reports.setdefault(name, SourceReport(name, str(self.paths.get(name, ""))))
+
+    def document(self, file_id, *, dataset, title, licence, credit, url=None):
+        self.documents[file_id] = {"dataset": dataset, "title": title, "licence": licence, "credit": credit, "url": url}
+
+    def entry(self, entry_id, kind):
+        """The entry ``entry_id``, created empty on first use."""
+        if entry_id not in self.entries:
+            self.entries[entry_id] = Entry(entry_id, kind)
+        return self.entries[entry_id]
+
+    # --- RDF -------------------------------------------------------------------
+    def to_rdf(self):
+        """Every entry as triples, with row provenance and conflicts; returns a new Graph."""
+        graph = Graph()
+        add = graph.add
+        documents = {}
+        for file_id, meta in self.documents.items():
+            doc = document_iri(file_id)
+            documents[file_id] = doc
+            add((doc, RDF.type, TG.SourceDocument))
+            add((doc, DCTERMS.identifier, Literal(file_id)))
+            add((doc, DCTERMS.title, Literal(meta["title"])))
+            add((doc, DCTERMS.license, Literal(meta["licence"])))
+            add((doc, TG.credit, Literal(meta["credit"])))
+            add((doc, TG.dataset, Literal(meta["dataset"])))
+            if meta.get("url"):
+                add((doc, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)))
+        passages = {}
+
+        def passage(row):
+            key = (row.file, row.row)
+            if key in passages:
+                return passages[key]
+            if row.dataset == "seed":
+                # The same passage IRI as a curated file citing the same words.
+                iri = ID["source/" + hashlib.sha1(f"{row.file}\n{row.quote}".encode("utf-8")).hexdigest()[:16]]
+                doc = document_iri(row.file)
+                add((iri, RDF.type, TG.SourcePassage))
+                add((iri, TG.quote, Literal(row.quote)))
+                add((iri, DCTERMS.isPartOf, doc))
+                add((doc, RDF.type, TG.SourceDocument))
+                add((doc, DCTERMS.identifier, Literal(row.file)))
+                passages[key] = iri
+                return iri
+            iri = ID["source/" + hashlib.sha1(f"{row.file}\n{row.row}".encode("utf-8")).hexdigest()[:16]]
+            passages[key] = iri
+            add((iri, RDF.type, TG.SourcePassage))
+            add((iri, TG.quote, Literal(row.quote or f"{row.file} {row.row}")))
+            add((iri, DCTERMS.isPartOf, documents[row.file]))
+            add((iri, TG.row, Literal(row.row)))
+            if row.url:
+                add((iri, DCTERMS.source, Literal(row.url, datatype=XSD.anyURI)))
+            if row.as_of:
+                add((iri, TG.asOf, Literal(row.as_of, datatype=XSD.date)))
+            return iri
+
+        for entry in self.entries.values():
+            subject = ID[entry.id]
+            add((subject, RDF.type, TG[entry.kind]))
+            for row in entry.rows:
+                add((subject, PROV.wasDerivedFrom, passage(row)))
+            for name, values in entry.fields.items():
+                predicate = FIELD_PREDICATES[name]
+                shown = entry.value(name)
+                add((subject, predicate, Literal(shown, lang="ja") if name == "name" else Literal(shown)))
+                distinct = _distinct(name, values)
+                if name in _COMPARED and len(distinct) > 1 and len({row.dataset for _, row in distinct}) > 1:
+                    self._conflict(graph, subject, name, distinct)
+            for area in sorted(entry.serves, key=str):
+                add((subject, TG.servesArea, area))
+            if entry.located_in is not None:
+                add((subject, TG.locatedIn, entry.located_in))
+            for method in sorted(entry.methods):
+                add((subject, TG.accessMethod, Literal(method)))
+            for domain in sorted(entry.domains):
+                add((subject, TG.coversDomain, TGD[domain] if not domain.startswith("http") else domain))
+            dates = [row.as_of for row in entry.rows if row.as_of]
+            if dates:
+                add((subject, TG.lastChecked, Literal(max(dates), datatype=XSD.date)))
+            directory_rows = [row for row in entry.rows if row.dataset != "seed"]
+            if directory_rows and all(row.unverified for row in directory_rows if row.dataset == "fukushi_portal") \
+                    and any(row.dataset == "fukushi_portal" for row in directory_rows):
+                add((subject, TG.unverified, Literal(True)))
+            if entry.datasets == {"mhlw_jiritsu_2023"}:
+                add((subject, TG.olderSource, Literal(True)))
+            if entry.placeholder:
+                add((subject, TG.placeholder, Literal(True)))
+            served = {d: s for d, s in entry.served_by_source.items() if s}
+            if len(served) > 1 and len({frozenset(s) for s in served.values()}) > 1:
+                self._conflict(graph, subject, "servesArea", [
+                    ("、".join(sorted(self._area_name(a) for a in areas)), self._newest_row(entry, dataset))
+                    for dataset, areas in served.items()])
+        return graph
+
+    def _area_name(self, iri):
+        for area in self.areas.values():
+            if area.iri == iri:
+                return area.name
+        return entity_id(iri)
+
+    @staticmethod
+    def _newest_row(entry, dataset):
+        rows = [r for r in entry.rows if r.dataset == dataset]
+        return max(rows, key=lambda r: r.as_of or "")
+
+    @staticmethod
+    def _conflict(graph, subject, name, values):
+        # Blank nodes: a disagreement is part of its entity's description, not an entity to refer to.
+        node = BNode()
+        graph.add((subject, TG.conflict, node))
+        graph.add((node, TG.field, Literal(name)))
+        for value, row in values:
+            item = BNode()
+            graph.add((node, TG.conflictValue, item))
+            graph.add((item, TG.value, Literal(value)))
+            graph.add((item, TG.dataset, Literal(row.dataset)))
+            if row.as_of:
+                graph.add((item, TG.asOf, Literal(row.as_of, datatype=XSD.date)))
+
+
+def _distinct(name, values):
+    """One (value, row) per distinct value after loose normalising, newest row first."""
+    key = normalise_phone if name in _PHONE_FIELDS else normalise_label
+    seen = {}
+    for value, row in sorted(values, key=lambda item: (item[1].as_of or "", -item[1].row), reverse=True):
+        seen.setdefault(key(value), (value, row))
+    return list(seen.values())

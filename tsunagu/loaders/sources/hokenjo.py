@@ -1,0 +1,99 @@
+"""保健所 jurisdictions (MHLW 都道府県別市区町村符号及び保健所符号一覧, as a crosswalk CSV).
+
+One ``PublicHealthOffice`` per (prefecture, 保健所 name), serving every
+municipality of its jurisdiction; a designated-city ward's office serves the
+ward and its city. The list gives short names (「倶知安」, city-run ones as
+「札幌市」), so the entity is called 「倶知安保健所」, 「札幌市保健所」.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import unicodedata
+from pathlib import Path
+
+from tsunagu.exceptions import DataError
+from tsunagu.loaders.sources.directory import Row
+
+__all__ = ["load", "DATASET", "office_name"]
+
+DATASET = {
+    "dataset": "hokenjo",
+    "title": "都道府県別市区町村符号及び保健所符号一覧（厚生労働省）",
+    "licence": "政府標準利用規約（CC BY 4.0 互換）",
+    "credit": "出典：厚生労働省",
+    "url": "https://data.e-gov.go.jp/data/dataset/mhlw_20170316_0002",
+}
+_AS_OF = "2026-05-01"  # the MHLW master's update month (README: 2026年5月更新)
+
+
+def office_name(short):
+    """「倶知安」 -> 「倶知安保健所」; width and stray spaces folded (「南　部」 -> 「南部保健所」).
+
+    Examples
+    --------
+    >>> office_name("南　部")
+    '南部保健所'
+    """
+    text = "".join(unicodedata.normalize("NFKC", short).split())
+    return text if text.endswith("保健所") else text + "保健所"
+
+
+def load(path, directory):
+    """Add the 保健所 of ``hokenjo_muni_crosswalk.csv`` (``path`` or the folder holding it)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "hokenjo_muni_crosswalk.csv"
+    report = directory.report("hokenjo")
+    file_id = "hokenjo/" + path.name
+    directory.document(file_id, **DATASET)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not {"pref", "muni_code", "hokenjo"} <= set(reader.fieldnames or ()):
+                raise DataError(path, "列 pref, muni_code, hokenjo が必要です", line=1)
+            rows = list(reader)
+    except OSError as error:
+        raise DataError(path, f"読めません: {error.strerror}") from error
+    for number, cell in enumerate(rows, start=1):
+        short, code5 = (cell.get("hokenjo") or "").strip(), (cell.get("muni_code") or "").strip()
+        if not short:
+            report.skip(file_id, number, "hokenjo", "保健所名が空")
+            continue
+        area = directory.area_by_code5(code5)
+        if area is None:
+            area = _city_of_unknown_ward(directory, code5)
+            if area is None:
+                report.skip(file_id, number, "muni_code", f"コード {code5} の市区町村・行政区が一覧にない")
+                continue
+            report.notes.append(f"{file_id} 行 {number}: 行政区 {code5} は一覧になく、指定都市 {area.name} に付けた")
+        prefecture = area.prefecture
+        digest = hashlib.sha1(office_name(short).encode("utf-8")).hexdigest()[:8]
+        entry = directory.entry(f"hokenjo-{prefecture}-{digest}", "PublicHealthOffice")
+        row = Row("hokenjo", file_id, number, f"{cell.get('pref')} {code5} {short}", as_of=_AS_OF)
+        entry.cite(row)
+        entry.add("name", office_name(short), row)
+        entry.serves.add(area.iri)
+        if area.city is not None:
+            entry.serves.add(area.city)
+        pref = directory.prefecture(prefecture)
+        if pref is not None:
+            entry.located_in = pref.iri
+        report.loaded += 1
+
+
+def _city_of_unknown_ward(directory, code5):
+    """A ward code the municipality list lacks (a new ward): its designated city, the nearest lower code."""
+    if not code5.isdigit():
+        return None
+    candidates = [a for a in directory.municipalities()
+                  if a.code[:2] == code5.zfill(5)[:2] and a.code[:5] < code5.zfill(5)
+                  and directory.graph.value(a.iri, _ward_count()) is not None]
+    return max(candidates, key=lambda a: a.code, default=None)
+
+
+def _ward_count():
+    from tsunagu.ontology import TG
+
+    return TG.wardCount
