@@ -81,22 +81,38 @@ def cli():
               help="The national municipality list: localgovjp's CSV or the ministry's 全国地方公共団体コード list (CSV).")
 @click.option("--population", type=_PATHS, help="Census population to join (population_jp's detail CSV).")
 @click.option("--survey", type=_PATHS, help="The analysts' survey CSV (see 'tsunagu template survey').")
+@click.option("--source", "sources", multiple=True, metavar="NAME=PATH",
+              help="A national source, repeatable: municipalities, population, survey, fukushi_portal, hokenjo, "
+                   "mhlw_jiritsu_2023 (a file or its folder). --municipalities X is --source municipalities=X.")
 @output_format
-def build(paths, municipalities, population, survey):
+def build(paths, municipalities, population, survey, sources):
     """Compile the embedded data plus PATHS (.yaml curated files, .ttl, .jsonld).
 
-    With --municipalities, the national graph: every municipality and
-    prefecture, the embedded examples merged in by code. Later commands
-    answer from this build until the next one.
+    With --municipalities (or --source municipalities=...), the national
+    graph: every municipality and prefecture, the embedded examples merged in
+    by code; the directory sources add windows, town halls and 保健所 to it.
+    Later commands answer from this build until the next one.
     """
     from tsunagu.graph import build as build_graph
     from tsunagu.graph import embedded_data_files
+    from tsunagu.loaders.sources import parse_source_option
 
-    compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey)
+    given = dict(parse_source_option(text) for text in sources)
+    compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given)
     graph = compiled.graph
     report = graph.graph.get("national_report") or {}
-    for missing in report.get("population_missing", []):
-        click.echo(f"population not joined: {missing}", err=True)
+    if report.get("sources"):
+        from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
+
+        for line in source_report_text(report):
+            click.echo(line, err=True)
+        if any(s["name"] in ("fukushi_portal", "hokenjo", "mhlw_jiritsu_2023") for s in report["sources"]):
+            for line in coverage_text(directory_coverage(graph), list_missing=False):
+                click.echo(line, err=True)
+            click.echo("（窓口のない市区町村の一覧: tsunagu directory）", err=True)
+    else:
+        for missing in report.get("population_missing", []):
+            click.echo(f"population not joined: {missing}", err=True)
     return [{
         "embedded files": len(embedded_data_files()),
         "user files": len(compiled.inputs),
@@ -105,6 +121,30 @@ def build(paths, municipalities, population, survey):
         "edges": graph.number_of_edges(),
         "fingerprint": compiled.fingerprint[:12],
     }]
+
+
+@cli.command()
+@click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
+def directory(prefecture):
+    """The national directory's coverage: how many municipalities have a named
+    self-reliance window with a phone, a town-hall contact, a 保健所 and a named
+    regional centre; every municipality without a window, with the reason."""
+    from tsunagu.graph.names import resolve
+    from tsunagu.queries.directory import coverage_text, directory_coverage
+
+    graph = _open().graph()
+    pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
+    for line in coverage_text(directory_coverage(graph, pref)):
+        click.echo(line)
+
+
+@cli.command()
+def conflicts():
+    """Every field on which two sources disagree (name, phone, address, served towns), newest value first."""
+    from tsunagu.queries.directory import conflict_rows, conflicts_text
+
+    for line in conflicts_text(conflict_rows(_open().graph())):
+        click.echo(line)
 
 
 @cli.command()
