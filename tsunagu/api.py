@@ -25,6 +25,8 @@ from tsunagu.exceptions import (
     TsunaguError,
     UnknownNeed,
 )
+from tsunagu.queries.coverage import Count, RollupRow
+from tsunagu.queries.tally import TallyRow
 
 __all__ = [
     "open",
@@ -37,6 +39,9 @@ __all__ = [
     "DutyRow",
     "Entity",
     "Stats",
+    "RollupRow",
+    "TallyRow",
+    "Count",
     "KINDS",
 ]
 
@@ -480,7 +485,19 @@ class Tsunagu:
                 for r in rows]
 
     def rollup(self, *, by="kind", prefecture=None):
-        """Counts of municipalities with each duty done, by municipality kind or prefecture (rows of text cells)."""
+        """Each duty done, not done and not known, by municipality kind or prefecture.
+
+        Returns
+        -------
+        list of RollupRow
+            One per group, then ``all``; by kind, the survey's figures beside.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> [(row.group, row.counts["platform"].yes) for row in tsunagu.open().rollup(by="prefecture")]
+        [('大阪府', 1), ('広島県', 0), ('愛知県', 4), ('高知県', 1), ('all', 6)]
+        """
         from tsunagu.queries.coverage import duty_rollup
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None

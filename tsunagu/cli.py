@@ -292,18 +292,23 @@ def refer(municipality, age, needs, explain, lang, sheet, as_of, backend, user, 
               help="Only municipalities where this duty (or any) is not known to be done.")
 @click.option("--by", type=click.Choice(["kind", "prefecture"]),
               help="Roll up into counts by municipality kind or prefecture, like the national survey table.")
+@_lang_option
 @_backend_options
 @output_format
-def gaps(prefecture, municipality, kind, missing, by, backend, user, database):
+def gaps(prefecture, municipality, kind, missing, by, lang, backend, user, database):
     """The three duties per municipality: consultation window (clarified, publicised),
     needs survey, platform; each yes / no / unknown with its source and as-of date."""
-    from tsunagu.text import duty_rows
+    from dataclasses import asdict
+
+    from tsunagu.output import Shaped
+    from tsunagu.text import duty_rows, rollup_rows
 
     if by and (municipality or kind or missing):
         raise click.UsageError("--by rolls up every municipality; it takes only --prefecture")
     with _open(backend, user, database) as tsunagu:
         if by:
-            return tsunagu.rollup(by=by, prefecture=prefecture)
+            rows = tsunagu.rollup(by=by, prefecture=prefecture)
+            return Shaped([asdict(row) for row in rows], rollup_rows(rows, by=by, lang=lang))
         return duty_rows(tsunagu.gaps(prefecture=prefecture, municipality=municipality, kind=kind, missing=missing))
 
 

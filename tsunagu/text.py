@@ -13,6 +13,7 @@ __all__ = [
     "LEVEL_MARKS",
     "count_text",
     "tally_rows",
+    "rollup_rows",
     "coverage_rows",
     "coverage_legend",
     "coverage_providers",
@@ -76,6 +77,19 @@ def tally_rows(rows, lang="ja"):
     for row in rows:
         source = "graph" if row.source == "graph" else f"survey {row.as_of} (002)"  # a key scripts read too
         out.append({"duty": row.duty, "source": source} | {c: count_text(n, lang) for c, n in row.counts.items()})
+    return out
+
+
+def rollup_rows(rows, by="kind", lang="ja"):
+    """Table rows for :func:`tsunagu.queries.coverage.duty_rollup`: each duty's cell, the survey's beside it."""
+    out = []
+    for row in rows:
+        flat = {by: row.group, "municipalities": row.municipalities}
+        for duty, count in row.counts.items():
+            flat[duty] = count_text(count, lang)
+            if duty in row.survey:
+                flat[f"{duty} survey 2020-05"] = count_text(row.survey[duty], lang)
+        out.append(flat)
     return out
 
 

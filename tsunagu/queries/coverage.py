@@ -9,6 +9,8 @@ prefecture or municipality kind in the shape of the national survey table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from tsunagu.exceptions import TsunaguError
 from tsunagu.queries.reach import LEVELS, municipality_nodes, reach
 from tsunagu.queries.referral import age_text
@@ -20,6 +22,9 @@ __all__ = [
     "coverage_matrix",
     "duty_statuses",
     "duty_rollup",
+    "Count",
+    "RollupRow",
+    "count_of",
     "covering_domains",
     "has_local_data",
 ]
@@ -245,13 +250,64 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
     return rows
 
 
-def duty_rollup(graph, *, by="kind", prefecture=None):
-    """Counts of municipalities with each duty fulfilled, grouped ``by`` kind or prefecture.
+@dataclass(frozen=True)
+class Count:
+    """How many municipalities of a group did a duty (``yes``), did not (``no``), or are not known."""
 
-    Each row: the group, the number of municipalities in the graph, and per
-    duty ``with / total (percent)`` plus how many are unknown. With
-    ``by="kind"`` the national survey's figures (May 2020) are given beside
-    them where the graph holds them, so the two can be held side by side.
+    yes: int
+    no: int
+    unknown: int
+
+    @property
+    def total(self):
+        return self.yes + self.no + self.unknown
+
+    @property
+    def known(self):
+        return self.yes + self.no
+
+
+def count_of(rows, duty):
+    """The :class:`Count` of ``duty`` over rows of :func:`duty_statuses`."""
+    statuses = [row[duty] for row in rows]
+    return Count(statuses.count("yes"), statuses.count("no"), statuses.count("unknown"))
+
+
+@dataclass(frozen=True)
+class RollupRow:
+    """One group of :func:`duty_rollup`: its municipalities, each duty's :class:`Count` and,
+    by kind, the national survey's (May 2020) where the graph holds it."""
+
+    group: str
+    municipalities: int
+    counts: dict = field(default_factory=dict)  # duty -> Count
+    survey: dict = field(default_factory=dict)  # duty -> Count
+
+
+def duty_rollup(graph, *, by="kind", prefecture=None):
+    """Counts of municipalities with each duty done, not done and not known, grouped ``by`` kind or prefecture.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The compiled graph or the duties graph of the last build.
+    by : {"kind", "prefecture"}
+    prefecture : str, optional
+        A prefecture's node id: only its municipalities.
+
+    Returns
+    -------
+    list of RollupRow
+        One per group in the survey's order, then ``all``. With ``by="kind"``
+        the survey's figures sit beside the graph's, so the two can be held
+        side by side.
+
+    Examples
+    --------
+    >>> from tsunagu.graph.current import current_duties_graph
+    >>> rows = duty_rollup(current_duties_graph())
+    >>> rows[-1].group, rows[-1].counts["platform"], rows[-1].survey["window-clarified"]
+    ('all', Count(yes=6, no=0, unknown=1), Count(yes=974, no=767, unknown=0))
     """
     if by not in ("kind", "prefecture"):
         raise TsunaguError("group by 'kind' or 'prefecture'")
@@ -263,25 +319,18 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
     result = []
     for group in sorted(groups, key=lambda g: (list(KINDS).index(g) if g in KINDS else 99, str(g))) + ["all"]:
         rows = statuses if group == "all" else groups[group]
-        out = {by: group, "municipalities": len(rows)}
-        for duty in DUTIES:
-            count = sum(r[duty] == "yes" for r in rows)
-            out[duty] = f"{count}/{len(rows)} ({100 * count / len(rows):.1f}%)" if rows else "0/0"
-            out[f"{duty} unknown"] = sum(r[duty] == "unknown" for r in rows)
-            figure = survey.get((duty, group))
-            if figure:
-                out[f"{duty} survey 2020-05"] = figure
-        result.append(out)
+        result.append(RollupRow(group, len(rows), {duty: count_of(rows, duty) for duty in DUTIES},
+                                {duty: survey[(duty, group)] for duty in DUTIES if (duty, group) in survey}))
     return result
 
 
 def _survey_figures(graph):
-    """(duty, kind key) -> 'value/total (percent)' from the national survey figures."""
+    """(duty, kind key or "all") -> :class:`Count` from the national survey figures."""
     figures = {}
     for _, data in graph.nodes(data=True):
         if data.get("kind") != "SurveyFigure":
             continue
         kind = data.get("municipalityKind")
         key = "all" if kind == "Municipality" else next((k for k, c in KINDS.items() if c == kind), kind)
-        figures[(data.get("duty"), key)] = f"{data['value']}/{data['total']} ({100 * data['value'] / data['total']:.1f}%)"
+        figures[(data.get("duty"), key)] = Count(data["value"], data["total"] - data["value"], 0)
     return figures

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tsunagu.queries.coverage import DUTIES, duty_statuses
+from tsunagu.queries.coverage import DUTIES, Count, count_of, duty_statuses
 
 __all__ = ["TALLY_GROUPS", "SURVEY_AS_OF", "Count", "TallyRow", "survey_figures", "duty_tally", "survey_table"]
 
@@ -30,23 +30,6 @@ TALLY_GROUPS = {
 SURVEY_AS_OF = "2020-05"
 # how the survey's figures (SurveyFigure.municipalityKind) map onto these columns
 _SURVEY_COLUMN = {"DesignatedCity": "指定都市", "CoreCity": "中核市", "City": "市・区", "Town": "町・村", "Municipality": "合計"}
-
-
-@dataclass(frozen=True)
-class Count:
-    """How many municipalities of a group did a duty (``yes``), did not (``no``), or are not known."""
-
-    yes: int
-    no: int
-    unknown: int
-
-    @property
-    def total(self):
-        return self.yes + self.no + self.unknown
-
-    @property
-    def known(self):
-        return self.yes + self.no
 
 
 @dataclass(frozen=True)
@@ -69,11 +52,6 @@ def survey_figures(graph):
         if column:
             figures[(data["duty"], column)] = Count(data["value"], data["total"] - data["value"], 0)
     return figures
-
-
-def _count(rows, duty):
-    statuses = [row[duty] for row in rows]
-    return Count(statuses.count("yes"), statuses.count("no"), statuses.count("unknown"))
 
 
 def duty_tally(statuses, figures=None):
@@ -109,7 +87,7 @@ def duty_tally(statuses, figures=None):
             group = [s for s in statuses if s["kind"] in kinds]
             if duty == "window-publicised":  # out of the clarified windows, as the survey counts it
                 group = [s for s in group if s["window-clarified"] == "yes"]
-            counts[column] = _count(group, duty)
+            counts[column] = count_of(group, duty)
         table.append(TallyRow(duty, "graph", counts))
         survey = {column: figures[(duty, column)] for column in TALLY_GROUPS if (duty, column) in figures}
         if survey:
