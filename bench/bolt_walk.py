@@ -62,7 +62,7 @@ def main():
     rng = random.Random(args.seed)
     sample = [(m, rng.randint(0, 80), rng.choice(NEEDS)) for m in rng.sample(municipalities, args.samples)]
     rows = {m: pickle.dumps(reach_subgraph(graph, m), protocol=pickle.HIGHEST_PROTOCOL) for m, _, _ in sample}
-    names = {m: graph.nodes[m]["code"] for m, _, _ in sample}  # asked by code: names repeat across copies
+    names = {m: m for m, _, _ in sample}  # asked by id: names and codes repeat across the copies
     embedded, bolt, connect, answers = [], [], [], {}
     for m, age, need in sample:
         start = time.perf_counter()

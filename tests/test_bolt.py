@@ -63,29 +63,66 @@ def test_push_is_idempotent(pushed, graph, runner):
     assert _dump(pushed) == first
 
 
-def test_interrupted_push_run_again_ends_as_one_clean_push(pushed, graph, tmp_path):
-    clean = _dump(pushed)
-    # Start from nothing, kill the pushing process itself after a few batches.
-    killer = (
-        "import os, signal, sys\n"
-        "from tsunagu.graph import current_graph\n"
-        "from tsunagu.bolt import push_graph\n"
-        "done = [0]\n"
-        "def progress(n):\n"
-        "    done[0] += 1\n"
-        "    if done[0] == 7:\n"
-        "        os.kill(os.getpid(), signal.SIGKILL)\n"
-        "push_graph(current_graph(), sys.argv[1], user=sys.argv[2], password=os.environ['TSUNAGU_BOLT_PASSWORD'],\n"
-        "           database=sys.argv[3] or None, replace=True, batch_size=10, progress=progress)\n"
-    )
-    env = _env(pushed) | {"TSUNAGU_HOME": str(tmp_path / "cache")}
-    run = subprocess.run([sys.executable, "-c", killer, pushed["uri"], pushed["user"], pushed["database"] or ""],
+_KILLER = (
+    "import os, signal, sys\n"
+    "from tsunagu.graph import current_graph\n"
+    "from tsunagu.bolt import push_graph\n"
+    "done = [0]\n"
+    "def progress(n):\n"
+    "    done[0] += 1\n"
+    "    if done[0] == 7:\n"
+    "        os.kill(os.getpid(), signal.SIGKILL)\n"
+    "push_graph(current_graph(), sys.argv[1], user=sys.argv[2], password=os.environ['TSUNAGU_BOLT_PASSWORD'],\n"
+    "           database=sys.argv[3] or None, replace=True, batch_size=10, progress=progress)\n"
+)
+
+
+def _killed_push(server, tmp_path):
+    """Start a push from nothing and kill the pushing process itself after a few batches."""
+    env = _env(server) | {"TSUNAGU_HOME": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-c", _KILLER, server["uri"], server["user"], server["database"] or ""],
                          env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == -9, run.stderr
+
+
+def test_interrupted_push_run_again_ends_as_one_clean_push(pushed, graph, tmp_path):
+    clean = _dump(pushed)
+    _killed_push(pushed, tmp_path)
     half = _dump(pushed)
     assert 0 < len(half[0]) < graph.number_of_nodes() and half[1] == []
     push_graph(graph, pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"])
     assert _dump(pushed) == clean
+
+
+def _open(server):
+    return BoltBackend(server["uri"], user=server["user"], password=server["password"], database=server["database"])
+
+
+def test_backend_refuses_a_half_pushed_graph(pushed, graph, tmp_path, runner):
+    _killed_push(pushed, tmp_path)
+    with pytest.raises(BoltError, match="holds no complete tsunagu graph: a push is running or did not finish"):
+        _open(pushed)
+    result = runner.invoke(cli, ["gaps", "--backend", pushed["uri"], "--user", pushed["user"]]
+                           + (["--database", pushed["database"]] if pushed["database"] else []), env=_env(pushed))
+    assert result.exit_code == 1 and "no complete tsunagu graph" in result.output and "Traceback" not in result.output
+    push_graph(graph, pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"])
+    with _open(pushed) as server:
+        assert server.resolve("いの町", types={"Municipality"}) == "ino"
+
+
+def test_backend_refuses_a_graph_that_lost_nodes_since_its_push(pushed, graph):
+    driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
+    try:
+        with driver.session(database=pushed["database"]) as session:
+            session.execute_write(lambda tx: tx.run("MATCH (n:Tsunagu {key: $key}) DETACH DELETE n", key="ino").consume())
+        with pytest.raises(BoltError, match=f"holds {graph.number_of_nodes() - 1} tsunagu nodes, but its last "
+                                            f"complete push wrote {graph.number_of_nodes()}"):
+            _open(pushed)
+        push_graph(graph, pushed["uri"], driver=driver, database=pushed["database"])
+    finally:
+        driver.close()
+    with _open(pushed) as server:
+        assert server.resolve("ino", types={"Municipality"}) == "ino"
 
 
 def test_replace_deletes_only_what_tsunagu_wrote(pushed, graph):
