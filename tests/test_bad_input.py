@@ -70,3 +70,92 @@ def test_every_problem_in_a_file_is_reported_at_once(runner, tmp_path):
     assert "2 problem(s)" in result.output
     assert f"{path}:4: record 'a-prog': field 'age'" in result.output
     assert f"{path}:5: record 'b-prog': field 'domains'" in result.output
+
+
+# Issue 14: inputs that tried to reach the network, expand without bound or smuggle
+# ids and control characters. Each ends in one short message and exit code 1.
+HARDENING = [
+    # file, line, field, what the message says
+    ("impossible_date.yaml", 7, None, "'2020-02-30' is not a date that exists"),
+    ("alias_bomb.yaml", 5, None, "alias '*a' is not allowed"),
+    ("deep_nesting.yaml", 1, None, "nested more than 50 levels deep"),
+    ("control_character.yaml", 4, "name", r"a control character (\x1b) in '画面消去\x1b[2J事業'"),
+    ("control_characters.ttl", None, "name", r"a control character (\x00) in 'ヌル\x00事務所'"),
+    ("javascript_id.ttl", None, "id", "id 'javascript:alert(1)' may hold only a-z, 0-9 and '-'"),
+    ("outside_namespace.ttl", None, "id", "Organisation <https://example.org/town/yosomachi> is outside the tsunagu id namespace"),
+    ("outside_namespace.ttl", None, "id", "id 'kochi/slash-office' may hold only a-z, 0-9 and '-' (like a curated id): with a slash"),
+    ("population_over_int64.ttl", None, "population", "9223372036854775808 is over 2^63 - 1"),
+    ("entity_bomb.rdf", None, None, "a DOCTYPE is not allowed in RDF/XML input"),
+    ("external_entity.rdf", None, None, "a DOCTYPE is not allowed in RDF/XML input"),
+]
+
+
+def _peak_mb():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("name, line, field, message", HARDENING, ids=[f"{c[0]}:{c[3][:20]}" for c in HARDENING])
+def test_hostile_file_fails_cleanly(runner, name, line, field, message):
+    import time
+
+    path = BROKEN / name
+    started, peak = time.monotonic(), _peak_mb()
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    location = f"{path}:{line}" if line else str(path)
+    matching = [text for text in result.output.splitlines() if message in text]
+    assert matching, result.output
+    assert matching[0].strip().startswith(location + ":")
+    if field:
+        assert f"field '{field}'" in matching[0]
+    assert all(len(text) < 400 for text in result.output.splitlines())
+    assert time.monotonic() - started < 20 and _peak_mb() - peak < 200  # no expansion happened
+
+
+@pytest.mark.parametrize("name", ["alias_bomb.yaml", "entity_bomb.rdf", "javascript_id.ttl"])
+def test_hostile_file_builds_nothing(runner, name):
+    result = runner.invoke(cli, ["build", str(BROKEN / name)])
+    assert result.exit_code == 1 and "nothing was built" in result.output
+    cache = Path(os.environ["TSUNAGU_HOME"])
+    assert not (cache / "manifest.json").exists()
+
+
+def test_long_values_are_cut_in_messages(runner, tmp_path):
+    path = tmp_path / "long.yaml"
+    path.write_text(
+        "sources:\n  s: {document: x.txt, quote: y}\nrecords:\n"
+        f"  - {{id: long-prog, type: Program, name: 長い, domains: [{'z' * 5000}], sources: [s]}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:4: record 'long-prog': field 'domains'" in result.output
+    assert "(5000 characters)" in result.output and "z" * 100 not in result.output
+
+
+def test_an_input_over_the_size_limit_is_not_read(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("TSUNAGU_MAX_INPUT_MB", "0.2")  # above every embedded file
+    path = tmp_path / "big.ttl"
+    path.write_text("# padding\n" * 30_000, encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        f"  {path}: file is 0.3 MB, over the 0.2 MB limit for an input (set TSUNAGU_MAX_INPUT_MB to allow more)"]
+    national = runner.invoke(cli, ["build", "--municipalities", str(path)])
+    assert national.exit_code == 1 and "over the 0.2 MB limit" in national.output
+
+
+def test_control_characters_from_a_national_list_are_refused(runner, tmp_path):
+    from conftest import ROOT
+
+    sample = (ROOT / "tests" / "fixtures" / "mic_codes_sample.csv").read_text(encoding="utf-8")
+    assert ",千代田区," in sample  # a ward no curated file names, so only the check of the merged graph sees it
+    evil = tmp_path / "codes.csv"
+    evil.write_text(sample.replace(",千代田区,", ",千代\x1b[2J田区,"), encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--municipalities", str(evil)])
+    assert result.exit_code == 1, result.output
+    assert r"a control character (\x1b)" in result.output and "Traceback" not in result.output
+    assert "\x1b" not in result.output  # shown escaped, never sent to the terminal

@@ -1,5 +1,6 @@
 """Round trips through Turtle and JSON-LD, SHACL coverage, and merging RDF inputs."""
 
+import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SH
@@ -51,7 +52,7 @@ def test_every_term_has_japanese_and_english_labels():
         graph.subjects(RDF.type, OWL.DatatypeProperty)) | set(graph.subjects(RDF.type, SKOS.Concept))
     for term in terms:
         labels = list(graph.objects(term, RDFS.label)) + list(graph.objects(term, SKOS.prefLabel))
-        assert {getattr(l, "language", None) for l in labels} >= {"ja", "en"}, term
+        assert {getattr(label, "language", None) for label in labels} >= {"ja", "en"}, term
 
 
 def test_no_iri_literal_outside_the_ontology_package():
@@ -62,3 +63,69 @@ def test_no_iri_literal_outside_the_ontology_package():
     root = pathlib.Path(tsunagu.__file__).parent
     offenders = [p for p in root.rglob("*.py") if "ontology" not in p.parts and "w3id.org" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+# JSON-LD inputs never reach the network or other files (issue 14).
+_CONTEXT = {"tg": "https://w3id.org/tsunagu/def#", "id": "https://w3id.org/tsunagu/id/",
+            "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "prov": "http://www.w3.org/ns/prov#",
+            "dcterms": "http://purl.org/dc/terms/",
+            "name": {"@id": "rdfs:label", "@language": "ja"},
+            "source": {"@id": "prov:wasDerivedFrom", "@type": "@id"}}
+_ENTITIES = [
+    {"@id": "id:jsonld-office", "@type": "tg:Organisation", "name": "JSON-LDの事務所", "source": "id:source/jsonld"},
+    {"@id": "id:source/jsonld", "@type": "tg:SourcePassage", "tg:quote": "q",
+     "dcterms:isPartOf": {"@id": "id:document/jsonld"}},
+    {"@id": "id:document/jsonld", "@type": "tg:SourceDocument", "dcterms:identifier": "d"},
+]
+
+
+def _jsonld(tmp_path, context, graph=_ENTITIES, name="input.jsonld"):
+    import json
+
+    path = tmp_path / name
+    path.write_text(json.dumps({"@context": context, "@graph": graph}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_jsonld_with_an_inline_context_is_read(runner, tmp_path, http_server):
+    result = runner.invoke(cli, ["validate", str(_jsonld(tmp_path, _CONTEXT))])
+    assert result.exit_code == 0, result.output
+    assert http_server.requests == []
+
+
+@pytest.mark.parametrize("shape", ["remote", "remote in a list", "scoped remote", "import", "file"])
+def test_jsonld_context_that_would_be_fetched_is_refused(runner, tmp_path, http_server, shape):
+    import json
+
+    local = tmp_path / "context.jsonld"
+    local.write_text(json.dumps({"@context": _CONTEXT}), encoding="utf-8")
+    url = f"{http_server.url}/context.jsonld"
+    context = {
+        "remote": url,
+        "remote in a list": [_CONTEXT, url],
+        "scoped remote": {**_CONTEXT, "tg:extra": {"@id": "tg:extra", "@context": url}},
+        "import": {"@import": url, **_CONTEXT},
+        "file": local.as_uri(),
+    }[shape]
+    path = _jsonld(tmp_path, context)
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}: " in result.output and "inline the context" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 2
+    assert http_server.requests == []
+
+
+def test_jsonld_context_on_a_silent_server_does_not_hang(runner, tmp_path, silent_server):
+    import time
+
+    started = time.monotonic()
+    result = runner.invoke(cli, ["validate", str(_jsonld(tmp_path, f"{silent_server}/context.jsonld"))])
+    assert result.exit_code == 1 and "inline the context" in result.output
+    assert time.monotonic() - started < 15
+
+
+def test_only_rdf_formats_without_entity_tricks_are_read(runner, tmp_path):
+    trix = tmp_path / "data.trix"
+    trix.write_text("<TriX xmlns='http://www.w3.org/2004/03/trix/trix-1/'/>", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(trix)])
+    assert result.exit_code == 1 and "unknown file type '.trix'" in result.output

@@ -26,6 +26,7 @@ __all__ = [
     "entity_errors",
     "literal_errors",
     "graph_errors",
+    "rdf_input_errors",
     "validate_graph",
     "Where",
     "rdf_locations",
@@ -103,9 +104,9 @@ def entity_errors(data, locations, default_file="<merged graph>"):
         file, line, record = _locate(subject, locations, default_file)
         text = str(subject)
         if isinstance(subject, BNode):
-            problem = f"a {_local(cls)} has no IRI (a blank node): give it id:<id> to appear in the graph"
+            problem = f"{_local(cls)} without an IRI (a blank node): give it id:<id> to appear in the graph"
         elif not text.startswith(str(ID)):
-            problem = (f"a {_local(cls)} named <{shortened(text)}> is outside the tsunagu id namespace "
+            problem = (f"{_local(cls)} <{shortened(text)}> is outside the tsunagu id namespace "
                        f"<{ID}>: it would be missing from the graph")
         elif _BAD_IRI.search(text):
             problem = f"IRI <{shortened(text)}> holds a space, control character or one of <>\"{{}}|^`\\"
@@ -274,6 +275,21 @@ def code_errors(data, locations, default_file="<merged graph>"):
         errors.append(DataError(file, f"code {text} has a wrong check digit (expected {text[:5]}{expected})",
                                 line=line, record=record, field="code"))
     return errors
+
+
+def rdf_input_errors(graph, path):
+    """Id and text problems of one RDF input, named by its file, before it is merged with the others.
+
+    Examples
+    --------
+    >>> from rdflib import Graph
+    >>> from tsunagu.ontology import TG
+    >>> g = Graph().add((URIRef("https://example.org/x"), RDF.type, TG.Town))
+    >>> [str(e) for e in rdf_input_errors(g, "x.ttl")]  # doctest: +ELLIPSIS
+    ["x.ttl: record 'https://example.org/x': field 'id': Town <https://example.org/x> is outside ..."]
+    """
+    locations = rdf_locations([(path, graph)])
+    return entity_errors(graph, locations, str(path)) + literal_errors(graph, locations, str(path))
 
 
 def graph_errors(data, locations, default_file="<merged graph>"):

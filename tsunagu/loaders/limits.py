@@ -12,10 +12,11 @@ from pathlib import Path
 
 from tsunagu.exceptions import DataError
 
-__all__ = ["MAX_INPUT_MB", "max_input_bytes", "size_error", "shortened", "shortened_errors"]
+__all__ = ["MAX_INPUT_MB", "max_input_bytes", "size_error", "shortened", "escaped", "shortened_errors"]
 
 MAX_INPUT_MB = 50  # the largest real list (fukushi portal) is a few MB
 _QUOTED = re.compile(r"'([^']{81,})'")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def max_input_bytes():
@@ -49,7 +50,7 @@ def size_error(path):
         return None  # a missing file is reported by whoever reads it
     limit = max_input_bytes()
     if path.is_file() and size > limit:
-        return DataError(path, f"file is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:g} MB limit "
+        return DataError(path, f"file is {size / 1024 / 1024:.1f} MB, over the {limit / 1024 / 1024:.3g} MB limit "
                                "for an input (set TSUNAGU_MAX_INPUT_MB to allow more)")
     return None
 
@@ -70,8 +71,21 @@ def shortened(text, limit=80):
     return text[:limit - 1] + f"… ({len(text)} characters)"
 
 
+def escaped(text):
+    r"""``text`` with control characters (ESC, NUL, newline...) written as escapes: safe on a terminal.
+
+    Examples
+    --------
+    >>> print(escaped("いの\x1b[2J町"))
+    いの\x1b[2J町
+    """
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
 def shortened_errors(errors):
-    """``errors`` with every quoted value over 80 characters cut (in place; also returned).
+    """``errors`` with every quoted value over 80 characters cut and control
+    characters escaped (in place; also returned): a message is short and cannot
+    clear the screen.
 
     Examples
     --------
@@ -82,10 +96,11 @@ def shortened_errors(errors):
     for error in errors:
         message = getattr(error, "message", None)
         if isinstance(message, str) and len(message) > 80:
-            short = _QUOTED.sub(lambda m: "'" + shortened(m.group(1)) + "'", message)
-            error.message = shortened(short, 400)
+            message = shortened(_QUOTED.sub(lambda m: "'" + shortened(m.group(1)) + "'", message), 400)
+        if isinstance(message, str):
+            error.message = escaped(message)
         record = getattr(error, "record", None)
-        if isinstance(record, str) and len(record) > 80:
-            error.record = shortened(record)
+        if isinstance(record, str):
+            error.record = escaped(shortened(record))
         error.args = (str(error),)
     return errors

@@ -158,8 +158,9 @@ def sparql_rows(rdf, query, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=DEF
 
     Examples
     --------
-    >>> from rdflib import Graph, Literal, URIRef
-    >>> g = Graph().add((URIRef("https://w3id.org/tsunagu/id/ino"), URIRef("https://w3id.org/tsunagu/def#code"), Literal("393860")))
+    >>> from rdflib import Graph, Literal
+    >>> from tsunagu.ontology import ID, TG
+    >>> g = Graph().add((ID.ino, TG.code, Literal("393860")))
     >>> sparql_rows(g, "SELECT ?code WHERE { ?x tg:code ?code }")
     [{'code': '393860'}]
     >>> sparql_rows(g, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }", limit=5)
