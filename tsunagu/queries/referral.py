@@ -74,6 +74,10 @@ _PURPOSE = {
     "ConsultationWindow": ("consultation",),
 }
 
+# Nationwide networks a caseworker can look up when nothing local fits (issue 11: the nation's
+# options): Hello Work and サポステ for employment, KHJ family associations for family support.
+_NATIONWIDE = {"employment": ("HelloWork", "YouthSupportStation"), "family-support": ("FamilyAssociation",)}
+
 
 def supports_person(data):
     """Whether a node can be a match for a person: not a coordinating body.
@@ -497,7 +501,7 @@ def _judge(graph, candidate, age, needs, as_of):
     if candidate["area_excluded"]:
         excluded.append(Reason("area-not-served", {"municipality": graph.nodes[candidate["path"][0]["id"]].get("name"),
                                                    "areas": candidate["served_names"]}))
-    elif candidate["served"]:
+    elif candidate["served"] and not set(candidate["served"]) <= set(nation_nodes(graph)):
         reasons.append(Reason("area-serves", {"areas": [graph.nodes[a].get("name", a) for a in candidate["served"]]}))
     else:
         via = candidate["path"][1] if len(candidate["path"]) > 1 else candidate["path"][0]
@@ -566,6 +570,29 @@ def _fallback(graph, municipality, age, needs, as_of, listed):
     return options
 
 
+def _nationwide(graph, age, needs, as_of, fallback):
+    """Names of the nationwide networks fitting the need and age that the fallback did not list."""
+    named = {option.program.id for option in fallback if option.program}
+    schemes = {d.get("deliveredByType"): (n, d) for n, d in graph.nodes(data=True)
+               if d.get("kind") == "NationalScheme" and d.get("deliveredByType")}
+    names = []
+    for need in needs:
+        if need == "employment" and age < WORKING_AGE:
+            continue
+        for kind in _NATIONWIDE.get(need, ()):
+            node, data = schemes.get(kind, (None, None))
+            if node in named:
+                continue
+            if data is not None and not _cohort_of(node, data) and data.get("age_stated"):
+                low, high = data.get("age_min"), data.get("age_max")
+                if (low is not None and age < low) or (high is not None and age > high):
+                    continue
+            elif kind == "YouthSupportStation" and data is None:
+                continue  # サポステ has an upper age (49, 002): not named without its scheme's record
+            names.append(_kind_pair(graph, kind))
+    return names
+
+
 def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, explain=False):
     from tsunagu.queries.answers import Person, Reason, ReferralAnswer
     from tsunagu.queries.contacts import first_contact, prefecture_of, regional_centres
@@ -623,6 +650,10 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
                       if len(j[4]) == 1 and j[4][0].code.startswith("age-outside")})
     if too_old:
         steps.append(Reason("next-age-limit", {"names": too_old}))
+    if fallback or not local:
+        nationwide = _nationwide(graph, age, needs, as_of, fallback)
+        if nationwide:
+            steps.append(Reason("next-national", {"names": nationwide}))
     if "employment" in needs and age < WORKING_AGE:
         steps.append(Reason("next-under-working-age", {}))
     near = None
