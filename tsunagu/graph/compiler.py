@@ -111,40 +111,58 @@ def _coded_entities(graph, cls):
     return found
 
 
-def _add_national_layer(asserted, municipalities, population, survey):
-    """Merge the municipality list, census population and survey file into ``asserted``."""
-    from tsunagu.loaders.municipalities import national_to_rdf, read_municipality_list, read_population
-    from tsunagu.loaders.survey import read_survey
-    from tsunagu.ontology import TG, entity_id
+def _add_national_layer(asserted, sources):
+    """Load each named source (``{name: path}``, see :mod:`tsunagu.loaders.sources`) into ``asserted``.
 
-    report = {}
-    if population and not municipalities:
+    Sources load in registry order, so lists of windows join onto the
+    municipality list. The directory entities are added only once every
+    source has loaded. Returns the report: the municipality layer's own
+    (``population_missing``...) plus ``sources``, each source's loaded and
+    skipped rows with why.
+    """
+    from tsunagu.loaders.sources import source_loader, source_names
+    from tsunagu.loaders.sources.directory import Directory
+    from tsunagu.loaders.sources.regional_centres import add_regional_centres
+
+    if "population" in sources and "municipalities" not in sources:
         raise TsunaguError("--population joins onto --municipalities: give both")
-    if municipalities:
-        national = read_municipality_list(municipalities)
-        existing = _coded_entities(asserted, TG.Municipality) | _coded_entities(asserted, TG.Prefecture)
-        census = read_population(population) if population else None
-        graph, report = national_to_rdf(national, existing, census, Path(population).name if population else None)
-        asserted += graph
-    if survey:
-        from rdflib.namespace import RDF
-
-        wide = {entity_id(s) for s in asserted.subjects(RDF.type, TG.WideAreaPlatform)}
-        asserted += read_survey(survey, _coded_entities(asserted, TG.Municipality), wide)
+    directory = Directory(asserted, sources)
+    directory.national_report = {}
+    for name in source_names():
+        if name in sources:
+            source_loader(name)(sources[name], directory)
+    report = dict(directory.national_report)
+    if "municipalities" in sources:
+        report["regional_centre_placeholders"] = add_regional_centres(directory)
+    if directory.entries:
+        asserted += directory.to_rdf()
+    report["sources"] = [directory.reports[n].as_dict() for n in source_names() if n in directory.reports]
     return report
 
 
-def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None):
+def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None, sources=None):
     """Compile the embedded data (unless ``embedded=False``) plus ``paths``,
-    and with ``municipalities`` the national list (``population``, ``survey``
-    join onto it)."""
+    and the national sources: ``sources`` maps a source name to its path
+    (``tsunagu.loaders.sources.source_names()``); ``municipalities``,
+    ``population`` and ``survey`` are the same as those three sources."""
+    from tsunagu.loaders.sources import source_names
+
     user = [Path(p).resolve() for p in paths]
-    extra = {name: Path(value).resolve() for name, value in
-             (("municipalities", municipalities), ("population", population), ("survey", survey)) if value}
+    given = dict(sources or {})
+    for name, value in (("municipalities", municipalities), ("population", population), ("survey", survey)):
+        if value:
+            given[name] = value
+    extra = {name: Path(given[name]).resolve() for name in source_names() if given.get(name)}
+    unknown = set(given) - set(source_names())
+    if unknown:
+        raise TsunaguError(f"未知の入力ソース: {', '.join(sorted(unknown))}")
+    too_big = [error for error in map(size_error, extra.values()) if error is not None]
+    if too_big:
+        raise DataErrors(too_big)
     sources = (embedded_data_files() if embedded else []) + user
     asserted, locations, default_file = read_inputs(sources, validate=False)
     try:
-        report = _add_national_layer(asserted, extra.get("municipalities"), extra.get("population"), extra.get("survey"))
+        report = _add_national_layer(asserted, extra)
     except DataErrors as errors:  # a list's values quoted in messages: cut and escaped like the others
         raise DataErrors(shortened_errors(errors.errors)) from errors
     validate_graph(asserted, locations, default_file=default_file)
@@ -156,7 +174,9 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
     graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
     graph.graph["national_report"] = report
-    build_args = {"paths": [str(p) for p in user]} | {k: str(v) for k, v in extra.items()}
+    # The three older options stay as keys too, for caches and commands that know only them.
+    build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in extra.items()}} | {
+        k: str(v) for k, v in extra.items() if k in ("municipalities", "population", "survey")}
     all_inputs = user + list(extra.values())
     municipalities_ = municipality_nodes(graph)
     return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args,
