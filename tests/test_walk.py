@@ -1,6 +1,9 @@
 """One walk: the diagram shows what the walk visits, and a walk that loads its graph as it goes
 (as the Bolt backend's does) reads only what it announced and ends with the same subgraph."""
 
+import doctest
+import importlib
+
 import networkx as nx
 import pytest
 
@@ -126,3 +129,9 @@ def test_a_loading_walk_reads_only_what_it_announced(graph, municipality):
     assert sorted(small.edges(keys=True)) == sorted(expected.edges(keys=True))
     assert small.graph["candidate_cache"] == expected.graph["candidate_cache"]
     assert lazy.rounds <= 25  # a round trip per round of the walk, not per node
+
+
+@pytest.mark.parametrize("module", ["tsunagu.queries.rules", "tsunagu.queries.reach"])
+def test_doctests(module):
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0

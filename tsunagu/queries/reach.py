@@ -192,9 +192,32 @@ def _walk(adj, municipality):
 def reach(graph, municipality):
     """Every organisation, window and program reachable from ``municipality``.
 
-    Returns a list of :class:`Reached`, one per node, with the best route:
-    fewest hops, then the most local level. A graph made by
-    :func:`reach_subgraph` carries the answer, computed at build time.
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The compiled graph, or a municipality's :func:`reach_subgraph`.
+    municipality : str
+        The municipality's node id.
+
+    Returns
+    -------
+    list of Reached
+        One per node, with the best route: fewest hops, then the most local
+        level. A graph made by :func:`reach_subgraph` carries the answer,
+        computed at build time.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(nations=["japan"])
+    >>> g.add_node("japan", name="日本", types=["Area", "Nation"])
+    >>> g.add_node("town", name="町", types=["Area", "Municipality"])
+    >>> g.add_node("dept", name="町福祉課", types=["MunicipalDepartment"])
+    >>> g.add_node("window", name="相談窓口", types=["ConsultationWindow"])
+    >>> _ = g.add_edge("dept", "town", key="servesArea", relations=["servesArea"])
+    >>> _ = g.add_edge("dept", "window", key="runs", relations=["runs"])
+    >>> [(r.node, r.level, r.hops) for r in reach(g, "town")]  # the department is a route, not an answer
+    [('window', 'municipality', 2)]
     """
     cached = graph.graph.get("reach_cache", {}).get(municipality)
     if cached is not None:
@@ -206,7 +229,19 @@ def reach(graph, municipality):
 
 def walk_nodes(graph, municipality):
     """Every node the walk from ``municipality`` visits: its anchors, what it reaches and
-    the route nodes it passes through (departments, committees, platforms)."""
+    the route nodes it passes through (departments, committees, platforms).
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph(nations=["japan"])
+    >>> g.add_node("japan", name="日本", types=["Area", "Nation"])
+    >>> g.add_node("town", name="町", types=["Area", "Municipality"])
+    >>> g.add_node("dept", name="町福祉課", types=["MunicipalDepartment"])
+    >>> _ = g.add_edge("dept", "town", key="servesArea", relations=["servesArea"])
+    >>> sorted(walk_nodes(g, "town"))
+    ['dept', 'japan', 'town']
+    """
     anchors, best = _walk(Adjacency(graph), municipality)
     return {anchor for anchor, _, _ in anchors} | set(best)
 
