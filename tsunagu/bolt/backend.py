@@ -139,6 +139,8 @@ class BoltBackend:
 
     def _rows(self, statement_name, **params):
         statement = READ_CYPHER[statement_name]
+        if "$without" in statement:
+            params.setdefault("without", [])  # leave nothing out unless asked
 
         def read(tx):
             return tx.run(statement, **params).data()
