@@ -1,12 +1,26 @@
-"""tsunagu benchmarks on a synthetic directory at 1x, 10x, 100x the country.
+"""tsunagu benchmarks: the commands users run, as processes, from input files in the users' formats.
 
-    python bench/run.py --municipalities ../shared/data/localgovjp/localgovjp-utf8.csv --scales 1,10
+    python bench/run.py                      # this tree: embedded, real national, synthetic 1x and 10x builds
+    python bench/run.py --quick              # under 2 minutes: embedded and real national only, 3 runs each
+    python bench/run.py --before e0ff86b     # the same measures for an older commit, side by side in one run
+    python bench/run.py --bolt               # also push and refer --backend against ArcadeDB (scripts/arcadedb_server.py)
 
-Each scale runs in a child process (so peak memory is its own) and prints
-one JSON line; the parent prints every measure side by side with the ratios:
-the embedded engine against its floor (a dict of precomputed answers) and
-against rdflib SPARQL on the same data, and the growth from 1x to 10x and 100x.
-The data are made up (bench/synthetic.py); no timing here is a test.
+What is timed
+- ``tsunagu build`` as a process (fresh ``TSUNAGU_HOME`` each run): the embedded data; the real national
+  build from ``/work/shared/data`` (municipalities + census population, plus the directory sources when the
+  tree's ``build`` has ``--source``); SYNTHETIC directories written as files by ``bench/synthetic_files.py``
+  (a localgovjp-style CSV and one curated YAML file per prefecture) at each ``--scales``.
+- Every query command cold, as a process over that build: ``refer``, ``coverage``, ``gaps``, ``tally``,
+  ``show``, ``diagram --municipality``; and ``diagram --all`` over the embedded build.
+- The same questions warm, in one process calling the library (``bench/warm.py``), and the rdflib SPARQL
+  referral query on the same build's RDF as its own row, in its own process.
+- With ``--bolt``: ``tsunagu push`` and ``refer --backend`` (cold process and warm library) per synthetic scale.
+
+How: each figure is the median of ``--repeats`` runs (builds: ``--build-repeats``); a process's memory is
+its own peak resident set (``ru_maxrss`` of that child from ``wait4``), so no measure's memory includes
+another's. Wall time is what a user waits; CPU time (user+sys of the child) is shown for builds, because
+this machine's 2 cores are shared and wall time carries other people's load. Warm figures are medians over
+``--calls`` calls after one untimed call. Nothing here is a test, and the synthetic data are made up.
 """
 
 from __future__ import annotations
@@ -15,7 +29,7 @@ import argparse
 import json
 import os
 import random
-import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,242 +40,389 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-NEEDS = ["employment", "safe-place", "family-support", "health", "welfare", "education", "consultation", "outreach"]
+SHARED = ROOT.parent / "shared" / "data"
+MUNICIPALITIES = SHARED / "localgovjp" / "localgovjp-utf8.csv"
+POPULATION = SHARED / "population_jp" / "population_jp_2015_detail.csv"
+SEED = 20201027
 
 
-def _percentiles(samples):
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+def run_process(argv, *, tree, home, cwd, timeout=3600):
+    """Run ``python -m tsunagu ARGV`` from ``tree``: (wall s, cpu s, peak MB, return code, stderr tail)."""
+    env = dict(os.environ, TSUNAGU_HOME=str(home), PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+    command = [sys.executable, *argv] if argv[0].endswith(".py") else [sys.executable, "-m", "tsunagu", *argv]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd, env=env)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.002)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
+                "rc": process.returncode, "stdout": out.read().decode("utf-8", "replace"),
+                "stderr": err.read().decode("utf-8", "replace")[-600:]}
 
 
-def _timed(function, *args, **kwargs):
-    start = time.perf_counter()
-    result = function(*args, **kwargs)
-    return result, time.perf_counter() - start
+def _median_of(runs):
+    ok = [r for r in runs if r["rc"] == 0]
+    if not ok:
+        return {"error": runs[-1]["stderr"].strip().splitlines()[-1:] if runs else ["no run"], "runs": len(runs)}
+    return {"wall_s": statistics.median(r["wall_s"] for r in ok), "cpu_s": statistics.median(r["cpu_s"] for r in ok),
+            "rss_mb": max(r["rss_mb"] for r in ok), "runs": len(ok), "failed": len(runs) - len(ok)}
 
 
-def _to_rdf(graph):
-    """The synthetic projection as the closed RDF the SPARQL files read."""
-    from rdflib import BNode, Graph, Literal
-    from rdflib.namespace import RDF, RDFS
+def _log(message):
+    print(message, file=sys.stderr, flush=True)
 
-    from tsunagu.ontology import ID, TG, load_ontology
 
-    ontology = load_ontology()
-    rdf = Graph()
+def _has_option(tree, command, option, work):
+    result = run_process([command, "--help"], tree=tree, home=work / "help-home", cwd=work)
+    return option in result["stdout"]
 
-    def iri(node):
-        if node.startswith("domain:"):
-            return ontology.domains[node[7:]]
-        return ID[node]
 
-    for node, data in graph.nodes(data=True):
-        if node.startswith("domain:"):
+def national_sources(tree, work):
+    """Extra ``build`` arguments for the national directory, when this tree's build reads them."""
+    if not _has_option(tree, "build", "--source", work):
+        return []
+    help_text = run_process(["build", "--help"], tree=tree, home=work / "help-home", cwd=work)["stdout"]
+    extra = []
+    for name, path in (("fukushi_portal", SHARED / "fukushi_portal"), ("hokenjo", SHARED / "hokenjo"),
+                       ("mhlw_jiritsu_2023", SHARED / "mhlw_jiritsu_2023")):
+        if path.exists() and name in help_text:
+            extra += ["--source", str(path)]
+    return extra
+
+
+def measure_builds(label, tree, argv, repeats, work, keep_home):
+    runs = []
+    for index in range(repeats):
+        home = work / f"home-{label}-{index}"
+        _log(f"  build {label} ({index + 1}/{repeats}) ...")
+        runs.append(run_process(["build", *argv], tree=tree, home=home, cwd=work))
+        if runs[-1]["rc"]:
+            _log("    failed: " + runs[-1]["stderr"].strip()[-300:])
+        if index < repeats - 1 or runs[-1]["rc"]:
+            shutil.rmtree(home, ignore_errors=True)
+    if runs[-1]["rc"] == 0:
+        shutil.move(str(work / f"home-{label}-{repeats - 1}"), str(keep_home))
+    return _median_of(runs)
+
+
+def cold_commands(tree, home, places, repeats, work):
+    """Each query command as a fresh process, ``repeats`` times (a different municipality each time)."""
+    commands = {
+        "refer": lambda p: ["refer", p, "--age", "45", "--need", "employment"],
+        "coverage": lambda p: ["coverage", "--municipality", p],
+        "gaps": lambda p: ["gaps"],
+        "tally": lambda p: ["tally"],
+        "show": lambda p: ["show", p],
+        "diagram": lambda p: ["diagram", "--municipality", p, "-o", str(work / "diagram.html")],
+    }
+    out = {}
+    for name, argv in commands.items():
+        runs = [run_process(argv(places[i % len(places)]), tree=tree, home=home, cwd=work) for i in range(repeats)]
+        out[name] = _median_of(runs)
+        if "error" in out[name]:
+            _log(f"    cold {name} failed: {out[name]['error']}")
+    return out
+
+
+def diagram_all(tree, home, repeats, work):
+    runs, sizes = [], []
+    for index in range(repeats):
+        target = work / f"diagrams-{index}"
+        runs.append(run_process(["diagram", "--all", str(target)], tree=tree, home=home, cwd=work))
+        if target.exists():
+            files = [p for p in target.rglob("*") if p.is_file()]
+            sizes.append((len(files), sum(p.stat().st_size for p in files) / 2**20))
+        shutil.rmtree(target, ignore_errors=True)
+    result = _median_of(runs)
+    if sizes:
+        result["files"], result["size_mb"] = sizes[-1]
+    return result
+
+
+def warm(tree, home, places, calls, work, *, backend=None, sparql=0):
+    argv = [str(ROOT / "bench" / "warm.py"), str(home), "--places", ",".join(places), "--calls", str(calls)]
+    argv += ["--backend", backend] if backend else []
+    argv += ["--sparql", str(sparql)] if sparql else []
+    result = run_process(argv, tree=tree, home=home, cwd=work)
+    if result["rc"]:
+        _log("    warm failed: " + result["stderr"].strip()[-300:])
+        return {"error": result["stderr"].strip().splitlines()[-1:]}
+    data = json.loads(result["stdout"].strip().splitlines()[-1])
+    data["process_rss_mb"] = result["rss_mb"]
+    return data
+
+
+def sample_codes(csv_path, count, seed=SEED):
+    import csv
+
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if " " not in row["city"]]
+    return [row["lgcode"].zfill(6) for row in random.Random(seed).sample(rows, count)]
+
+
+class Bolt:
+    """The ArcadeDB server of scripts/arcadedb_server.py (or the one $TSUNAGU_BOLT_URI names)."""
+
+    def __init__(self, work):
+        self.directory = None
+        if not os.environ.get("TSUNAGU_BOLT_URI"):
+            import importlib.util
+            import socket
+
+            spec = importlib.util.spec_from_file_location("arcadedb_server", ROOT / "scripts" / "arcadedb_server.py")
+            self.server = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(self.server)
+            ports = []
+            for _ in range(2):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", 0))
+                    ports.append(s.getsockname()[1])
+            self.directory = work / "arcadedb"
+            env = self.server.start(self.directory, bolt_port=ports[0], http_port=ports[1])
+            os.environ.update(env)
+        self.uri = os.environ["TSUNAGU_BOLT_URI"]
+        self.options = ["--user", os.environ.get("TSUNAGU_BOLT_USER", "neo4j")]
+        if os.environ.get("TSUNAGU_BOLT_DATABASE"):
+            self.options += ["--database", os.environ["TSUNAGU_BOLT_DATABASE"]]
+
+    def stop(self):
+        if self.directory:
+            self.server.stop(self.directory)
+
+
+def bench_tree(label, tree, args, work, inputs, bolt):
+    results = {"tree": str(tree)}
+    work = work / label
+    work.mkdir(parents=True, exist_ok=True)
+    homes = {}
+    _log(f"[{label}] {tree}")
+    homes["embedded"] = work / "home-embedded"
+    results["embedded"] = {"build": measure_builds("embedded", tree, [], args.build_repeats, work, homes["embedded"])}
+    results["embedded"]["diagram_all"] = diagram_all(tree, homes["embedded"], args.repeats, work)
+    datasets = []
+    if not args.no_national:
+        extra = national_sources(tree, work)
+        argv = ["--municipalities", str(MUNICIPALITIES), "--population", str(POPULATION), *extra]
+        results["national"] = {"argv": argv}
+        datasets.append(("national", argv, sample_codes(MUNICIPALITIES, max(args.repeats, 5))))
+    for scale in args.scale_list:
+        csv_path, yaml_paths = inputs[scale]
+        datasets.append((f"{scale}x", ["--municipalities", str(csv_path), *map(str, yaml_paths)],
+                         sample_codes(csv_path, max(args.repeats, 5))))
+    for name, argv, places in datasets:
+        home = homes[name] = work / f"home-{name}"
+        repeats = args.build_repeats if name == "national" or name == "1x" else 1
+        entry = results.setdefault(name, {})
+        entry["build"] = measure_builds(name, tree, argv, repeats, work, home)
+        if "error" in entry["build"]:
             continue
-        subject = iri(node)
-        for cls in data.get("types", ()):
-            rdf.add((subject, RDF.type, TG[cls]))
-        if data.get("name"):
-            rdf.add((subject, RDFS.label, Literal(data["name"], lang="ja")))
-        if data.get("code"):
-            rdf.add((subject, TG.code, Literal(data["code"])))
-        if data.get("age_stated"):
-            age = BNode()
-            rdf.add((subject, TG.targetsAge, age))
-            if data.get("age_min") is not None:
-                rdf.add((age, TG.minAge, Literal(data["age_min"])))
-            if data.get("age_max") is not None:
-                rdf.add((age, TG.maxAge, Literal(data["age_max"])))
-        if data.get("kind") == "DutyStatus":
-            rdf.add((subject, TG.duty, ontology.duties[data["duty"]]))
-            rdf.add((subject, TG.fulfilled, Literal(data["fulfilled"])))
-    for source, target, key, data in graph.edges(keys=True, data=True):
-        for relation in data.get("relations", [key]):
-            rdf.add((iri(source), TG[relation], iri(target) if not target.startswith("domain:") else iri(target)))
-    return rdf
+        _log(f"  cold commands over {name} ...")
+        entry["cold"] = cold_commands(tree, home, places, args.repeats, work)
+        _log(f"  warm library over {name} ...")
+        entry["warm"] = warm(tree, home, places, args.calls, work)
+        if args.sparql and name in ("national", "1x"):
+            _log(f"  rdflib SPARQL over {name} ...")
+            entry["sparql"] = warm(tree, home, places, args.calls, work, sparql=args.sparql)
+        if bolt and name.endswith("x") and _has_option(tree, "refer", "--backend", work):
+            _log(f"  Bolt push and refer --backend over {name} ...")
+            push = run_process(["push", bolt.uri, *bolt.options, "--replace", "--batch-size", "2000"], tree=tree, home=home,
+                               cwd=work)
+            entry["bolt_push"] = _median_of([push])
+            entry["bolt_refer_cold"] = _median_of([run_process(["refer", places[i % len(places)], "--age", "45", "--need",
+                                                                "employment", "--backend", bolt.uri, *bolt.options],
+                                                               tree=tree, home=home, cwd=work) for i in range(args.repeats)])
+            entry["bolt_warm"] = warm(tree, home, places, max(20, args.calls // 5), work, backend=bolt.uri)
+        if not args.keep:
+            shutil.rmtree(home, ignore_errors=True)
+    return results
 
 
-def child(scale, municipalities, seed, bolt, sparql_sample, diagrams_all):
-    from bench.synthetic import generate
-    from tsunagu.diagrams import write_municipality_diagram
-    from tsunagu.graph.compiler import Compiled
-    from tsunagu.graph.store import load_stored, save
-    from tsunagu.queries.coverage import coverage_matrix, duty_statuses
-    from tsunagu.queries.reach import reach_subgraph
-    from tsunagu.queries.referral import referral_candidates, referrals
+# ---------------------------------------------------------------- the table
 
-    out = {"scale": scale}
-    (graph, names, municipalities_), out["generate_s"] = _timed(generate, municipalities, scale, seed)
-    out["nodes"], out["edges"], out["municipalities"] = graph.number_of_nodes(), graph.number_of_edges(), len(municipalities_)
-
-    # build: what the compiler does after projection (precompute, index, write)
-    from rdflib import Graph
-
-    start = time.perf_counter()
-    streamed = ((m, reach_subgraph(graph, m)) for m in municipalities_)  # written as computed: memory stays flat
-    cache = Path(tempfile.mkdtemp(prefix=f"tsunagu-bench-{scale}x-"))
-    save(Compiled(Graph(), graph, [], f"synthetic{scale}x{seed}".ljust(64, "0"), {}, names=names, reach_graphs=streamed), cache)
-    out["build_s"] = time.perf_counter() - start
-    out["cache_mb"] = sum(p.stat().st_size for p in cache.iterdir()) / 2**20
-
-    stored = load_stored(cache)
-    _, out["load_full_graph_s"] = _timed(lambda: stored.graph)
-    rng = random.Random(seed)
-    sample = [rng.choice(municipalities_) for _ in range(100)]
-    start = time.perf_counter()
-    for m in sample:
-        stored.named(m)  # what a cold refer reads: one name look-up and one row
-        stored.reach_graph(m)
-    out["load_one_municipality_ms"] = (time.perf_counter() - start) / len(sample) * 1000
-
-    # referral: 1,000 random (municipality, age, need), warm
-    triples = [(rng.choice(municipalities_), rng.randint(0, 80), rng.choice(NEEDS)) for _ in range(1000)]
-    reach_graphs = {m: stored.reach_graph(m) for m in {t[0] for t in triples} | set(sample)}
-    floor = {t: referrals(reach_graphs[t[0]], t[0], t[1], [t[2]]) for t in triples}
-    embedded, lookups = [], []
-    for t in triples:
-        start = time.perf_counter()
-        referrals(reach_graphs[t[0]], t[0], t[1], [t[2]])
-        embedded.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        floor[t]  # noqa: B018  (the floor: the answer already there)
-        lookups.append(time.perf_counter() - start)
-    out["referral_p50_ms"], out["referral_p99_ms"] = (x * 1000 for x in _percentiles(embedded))
-    out["referral_floor_p50_ms"], out["referral_floor_p99_ms"] = (x * 1000 for x in _percentiles(lookups))
-    uncached = []
-    for m, age, need in triples[:100]:
-        start = time.perf_counter()
-        graph.graph.pop("candidate_cache", None)
-        referral_candidates(graph, m)  # the walk on the whole graph, no precomputation
-        uncached.append(time.perf_counter() - start)
-    out["referral_bfs_p50_ms"] = _percentiles(uncached)[0] * 1000
-
-    _, out["gap_sweep_s"] = _timed(duty_statuses, graph)
-    start = time.perf_counter()
-    for m in sample[:50]:
-        coverage_matrix(reach_graphs[m], m)
-    out["coverage_ms"] = (time.perf_counter() - start) / 50 * 1000
-
-    # diagrams: all of them at 1x; a sample, extrapolated, above
-    directory = Path(tempfile.mkdtemp(prefix="tsunagu-bench-diagrams-"))
-    chosen = municipalities_ if (scale == 1 or diagrams_all) else sample[:100]
-    start = time.perf_counter()
-    for m in chosen:
-        write_municipality_diagram(graph, m, directory / f"{m}.html")
-    per = (time.perf_counter() - start) / len(chosen)
-    out["diagrams_s"] = per * len(municipalities_)
-    out["diagrams_extrapolated"] = len(chosen) != len(municipalities_)
-
-    if sparql_sample:
-        from tsunagu.ontology import load_ontology
-        from tsunagu.queries.sparql import builtin_query, sparql_rows
-
-        rdf, out["rdf_convert_s"] = _timed(_to_rdf, graph)
-        rdf += load_ontology().graph  # so the timing does not include copying the ontology in
-        ontology = load_ontology()
-        times = []
-        for m, age, need in triples[:sparql_sample]:
-            start = time.perf_counter()
-            sparql_rows(rdf, builtin_query("referral"), {"municipality": _iri(m), "age": _lit(age),
-                                                        "need": ontology.domains[need]})
-            times.append(time.perf_counter() - start)
-        out["sparql_referral_p50_ms"] = _percentiles(times)[0] * 1000
-        times = []
-        for m in sample[:10]:
-            start = time.perf_counter()
-            sparql_rows(rdf, builtin_query("coverage"), {"municipality": _iri(m)})
-            times.append(time.perf_counter() - start)
-        out["sparql_coverage_ms"] = statistics.mean(times) * 1000
-        _, out["sparql_gap_sweep_s"] = _timed(sparql_rows, rdf, builtin_query("gaps"))
-
-    if bolt:
-        from tsunagu.bolt import push_graph
-
-        _, out["bolt_push_s"] = _timed(push_graph, graph, os.environ["TSUNAGU_BOLT_URI"],
-                                       user=os.environ.get("TSUNAGU_BOLT_USER"), password=os.environ["TSUNAGU_BOLT_PASSWORD"],
-                                       database=os.environ.get("TSUNAGU_BOLT_DATABASE"), replace=True, batch_size=2000)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(out))
+def _get(result, *path):
+    for key in path:
+        if not isinstance(result, dict) or key not in result:
+            return None
+        result = result[key]
+    return result
 
 
-def _iri(node):
-    from tsunagu.ontology import ID
+def rows(results, datasets):
+    """(label, [value per tree], format) for every measure some tree has."""
+    out = []
 
-    return ID[node]
+    def row(label, path, fmt, scale=1.0):
+        values = [_get(r, *path) for r in results.values()]
+        values = [v * scale if isinstance(v, (int, float)) else v for v in values]
+        if any(v is not None for v in values):
+            out.append((label, values, fmt))
+
+    row("embedded: build, wall (s)", ("embedded", "build", "wall_s"), "{:.2f}")
+    row("embedded: build, CPU (s)", ("embedded", "build", "cpu_s"), "{:.2f}")
+    row("embedded: build, peak memory (MB)", ("embedded", "build", "rss_mb"), "{:.0f}")
+    row("embedded: diagram --all, wall (s)", ("embedded", "diagram_all", "wall_s"), "{:.2f}")
+    row("embedded: diagram --all, files", ("embedded", "diagram_all", "files"), "{:.0f}")
+    row("embedded: diagram --all, size (MB)", ("embedded", "diagram_all", "size_mb"), "{:.1f}")
+    for name in datasets:
+        title = "real national" if name == "national" else f"synthetic {name}"
+        row(f"{title}: build, wall (s)", (name, "build", "wall_s"), "{:.1f}")
+        row(f"{title}: build, CPU (s)", (name, "build", "cpu_s"), "{:.1f}")
+        row(f"{title}: build, peak memory (MB)", (name, "build", "rss_mb"), "{:.0f}")
+        row(f"{title}: build runs", (name, "build", "runs"), "{:.0f}")
+        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
+            row(f"{title}: cold `{command}` process, wall (ms)", (name, "cold", command, "wall_s"), "{:.0f}", 1000)
+        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
+            row(f"{title}: cold `{command}` process, CPU (ms)", (name, "cold", command, "cpu_s"), "{:.0f}", 1000)
+        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
+            row(f"{title}: cold `{command}` process, peak memory (MB)", (name, "cold", command, "rss_mb"), "{:.0f}")
+        for question in ("refer", "coverage", "gaps", "tally", "show"):
+            row(f"{title}: warm {question}, median wall (ms)", (name, "warm", question, "median_ms"), "{:.3f}")
+        for question in ("refer", "coverage", "gaps", "tally", "show"):
+            row(f"{title}: warm {question}, median CPU (ms)", (name, "warm", question, "cpu_median_ms"), "{:.3f}")
+        row(f"{title}: warm refer, p95 (ms)", (name, "warm", "refer", "p95_ms"), "{:.3f}")
+        row(f"{title}: warm library process, peak memory (MB)", (name, "warm", "process_rss_mb"), "{:.0f}")
+        row(f"{title}: rdflib SPARQL refer, median wall (ms)", (name, "sparql", "sparql_refer", "median_ms"), "{:.1f}")
+        row(f"{title}: rdflib SPARQL refer, median CPU (ms)", (name, "sparql", "sparql_refer", "cpu_median_ms"), "{:.1f}")
+        row(f"{title}: rdflib SPARQL, load RDF (s)", (name, "sparql", "rdf_load_s"), "{:.2f}")
+        row(f"{title}: rdflib SPARQL process, peak memory (MB)", (name, "sparql", "process_rss_mb"), "{:.0f}")
+        row(f"{title}: Bolt push (s)", (name, "bolt_push", "wall_s"), "{:.1f}")
+        row(f"{title}: Bolt cold `refer --backend` process (ms)", (name, "bolt_refer_cold", "wall_s"), "{:.0f}", 1000)
+        row(f"{title}: Bolt warm refer, median (ms)", (name, "bolt_warm", "refer", "median_ms"), "{:.2f}")
+        row(f"{title}: Bolt warm coverage, median (ms)", (name, "bolt_warm", "coverage", "median_ms"), "{:.2f}")
+    return out
 
 
-def _lit(value):
-    from rdflib import Literal
+def _cell(value, fmt):
+    if value is None:
+        return "-"
+    if isinstance(value, (int, float)):
+        return fmt.format(value)
+    return "failed"
 
-    return Literal(value)
 
-
-ROWS = [
-    ("nodes", "graph nodes", "{:,.0f}"), ("edges", "graph edges", "{:,.0f}"),
-    ("generate_s", "synthetic generation (s)", "{:.2f}"), ("build_s", "build: precompute + write (s)", "{:.2f}"),
-    ("cache_mb", "compiled size on disk (MB)", "{:.1f}"), ("load_full_graph_s", "load whole compiled graph (s)", "{:.3f}"),
-    ("load_one_municipality_ms", "look up a name + load one municipality (ms)", "{:.2f}"),
-    ("peak_rss_mb", "peak memory (MB)", "{:.0f}"),
-    ("referral_p50_ms", "referral p50, embedded (ms)", "{:.4f}"), ("referral_p99_ms", "referral p99, embedded (ms)", "{:.4f}"),
-    ("referral_floor_p50_ms", "referral p50, floor: dict look-up (ms)", "{:.4f}"),
-    ("referral_bfs_p50_ms", "referral walk on the whole graph, uncached, p50 (ms)", "{:.3f}"),
-    ("sparql_referral_p50_ms", "referral p50, rdflib SPARQL (ms)", "{:.1f}"),
-    ("coverage_ms", "coverage matrix, embedded (ms)", "{:.3f}"), ("sparql_coverage_ms", "coverage rows, rdflib SPARQL (ms)", "{:.1f}"),
-    ("gap_sweep_s", "national gap sweep, embedded (s)", "{:.3f}"), ("sparql_gap_sweep_s", "gap facts, rdflib SPARQL (s)", "{:.3f}"),
-    ("diagrams_s", "every municipal diagram (s)", "{:.1f}"), ("bolt_push_s", "Bolt push (s)", "{:.1f}"),
-]
+def print_table(results, datasets, args):
+    labels = list(results)
+    header = "| measure | " + " | ".join(labels) + (f" | {labels[-1]} / {labels[0]} |" if len(labels) > 1 else " |")
+    print(header)
+    print("|" + "---|" * (len(labels) + 1 + (len(labels) > 1)))
+    for label, values, fmt in rows(results, datasets):
+        cells = [_cell(v, fmt) for v in values]
+        if len(labels) > 1:
+            first, last = values[0], values[-1]
+            ratio = f"{last / first:.2f}x" if isinstance(first, (int, float)) and isinstance(last, (int, float)) and first else "-"
+            cells.append(ratio)
+        print(f"| {label} | " + " | ".join(cells) + " |")
+    print()
+    print("Ratios within each tree, from this run:")
+    for label, result in results.items():
+        parts = []
+        for name in datasets:
+            embedded = _get(result, name, "warm", "refer", "median_ms")
+            sparql = _get(result, name, "sparql", "sparql_refer", "median_ms")
+            bolt = _get(result, name, "bolt_warm", "refer", "median_ms")
+            if embedded and sparql:
+                parts.append(f"{name}: rdflib SPARQL refer / warm embedded refer = {sparql / embedded:,.0f}x (wall)")
+            cpu_embedded = _get(result, name, "warm", "refer", "cpu_median_ms")
+            cpu_sparql = _get(result, name, "sparql", "sparql_refer", "cpu_median_ms")
+            if cpu_embedded and cpu_sparql:
+                parts.append(f"{name}: rdflib SPARQL refer / warm embedded refer = {cpu_sparql / cpu_embedded:,.0f}x (CPU)")
+            if embedded and bolt:
+                parts.append(f"{name}: Bolt warm refer / warm embedded refer = {bolt / embedded:,.1f}x")
+        scales = [n for n in datasets if n.endswith("x")]
+        for later in scales[1:]:
+            for what, path in (("build wall", ("build", "wall_s")), ("build memory", ("build", "rss_mb")),
+                               ("cold refer", ("cold", "refer", "wall_s")), ("cold gaps", ("cold", "gaps", "wall_s")),
+                               ("warm refer", ("warm", "refer", "median_ms"))):
+                a, b = _get(result, scales[0], *path), _get(result, later, *path)
+                if a and b:
+                    parts.append(f"{what} {later} / {scales[0]} = {b / a:.1f}x")
+        print(f"- {label}: " + ("; ".join(parts) if parts else "(none)"))
+    print()
+    print(f"Medians of {args.repeats} cold runs and of {args.calls} warm calls (gaps, tally: {max(10, args.calls // 10)}); builds: "
+          f"embedded, national and 1x {args.build_repeats} runs, larger scales 1 run. {os.cpu_count()} cores, load average "
+          f"{args.load_before} before and {' '.join(f'{x:.1f}' for x in os.getloadavg())} after; Python {sys.version.split()[0]}. "
+          "Synthetic data are made up (bench/synthetic_files.py); the national build reads /work/shared/data.")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--municipalities", default=str(ROOT.parent / "shared" / "data" / "localgovjp" / "localgovjp-utf8.csv"))
-    parser.add_argument("--scales", default="1,10,100")
-    parser.add_argument("--seed", type=int, default=20201027)
-    parser.add_argument("--sparql-sample", type=int, default=50, help="SPARQL referral queries at 1x (0: none)")
-    parser.add_argument("--bolt", action="store_true", help="also time a push to $TSUNAGU_BOLT_URI (1x only)")
-    parser.add_argument("--diagrams-all", action="store_true", help="draw every diagram at every scale (slow)")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true", help="embedded and real national only, 3 runs (under 2 minutes)")
+    parser.add_argument("--scales", default="1,10", help="synthetic scales to build from files (default 1,10; '' for none)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each cold command (median)")
+    parser.add_argument("--build-repeats", type=int, default=3, help="runs of the embedded, national and 1x builds (median)")
+    parser.add_argument("--calls", type=int, default=200, help="warm calls per question (median)")
+    parser.add_argument("--sparql", type=int, default=20, help="rdflib SPARQL referral calls (0: none)")
+    parser.add_argument("--before", metavar="COMMIT", help="also measure this commit (git archive into a temporary folder)")
+    parser.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH", help="measure another source tree too")
+    parser.add_argument("--no-national", action="store_true", help="skip the real national build")
+    parser.add_argument("--working-tree", action="store_true", help="measure the working tree as it is (default: a snapshot of HEAD)")
+    parser.add_argument("--bolt", action="store_true", help="push and refer --backend against ArcadeDB at each synthetic scale")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the built homes (in the temporary folder)")
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.municipalities, args.seed, args.bolt and args.child == 1,
-              args.sparql_sample if args.child == 1 else 0, args.diagrams_all)
-        return
-    results = []
-    for scale in (int(s) for s in args.scales.split(",")):
-        command = [sys.executable, __file__, "--child", str(scale), "--municipalities", args.municipalities,
-                   "--seed", str(args.seed), "--sparql-sample", str(args.sparql_sample)]
-        command += ["--bolt"] if args.bolt else []
-        command += ["--diagrams-all"] if args.diagrams_all else []
-        print(f"running {scale}x ...", file=sys.stderr, flush=True)
-        line = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        results.append(json.loads(line))
-    print(f"SYNTHETIC directory over {results[0]['municipalities']:,} real municipalities, seed {args.seed}; "
-          f"{os.cpu_count()} cores; Python {sys.version.split()[0]}")
-    header = f"{'measure':<52}" + "".join(f"{str(r['scale']) + 'x':>14}" for r in results)
-    print(header)
-    print("-" * len(header))
-    for key, label, fmt in ROWS:
-        if any(key in r for r in results):
-            cells = "".join(f"{(fmt.format(r[key]) + ('*' if key == 'diagrams_s' and r.get('diagrams_extrapolated') else '')) if key in r else '-':>14}"
-                            for r in results)
-            print(f"{label:<52}{cells}")
-    if any(r.get("diagrams_extrapolated") for r in results):
-        print("* extrapolated from 100 diagrams")
-    first = results[0]
-    print("\nratios")
-    print(f"  referral p50, embedded / floor:          {first['referral_p50_ms'] / max(first['referral_floor_p50_ms'], 1e-9):8.1f}x")
-    print(f"  referral p50, uncached walk / embedded:  {first['referral_bfs_p50_ms'] / first['referral_p50_ms']:8.1f}x")
-    if "sparql_referral_p50_ms" in first:
-        print(f"  referral p50, rdflib SPARQL / embedded:  {first['sparql_referral_p50_ms'] / first['referral_p50_ms']:8.0f}x")
-        print(f"  coverage, rdflib SPARQL / embedded:      {first['sparql_coverage_ms'] / first['coverage_ms']:8.0f}x")
-        print(f"  gap sweep, rdflib SPARQL / embedded:     {first['sparql_gap_sweep_s'] / first['gap_sweep_s']:8.1f}x")
-    for later in results[1:]:
-        factor = later["scale"] / first["scale"]
-        print(f"  growth {first['scale']}x -> {later['scale']}x (data x{factor:.0f}): "
-              + ", ".join(f"{name} x{later[key] / first[key]:.1f}" for key, name in
-                          (("build_s", "build"), ("load_full_graph_s", "full load"), ("peak_rss_mb", "memory"),
-                           ("referral_p50_ms", "referral p50"), ("load_one_municipality_ms", "cold-path load"),
-                           ("gap_sweep_s", "gap sweep"), ("diagrams_s", "diagrams"))))
+    if args.quick:
+        args.scales, args.repeats, args.build_repeats, args.calls, args.sparql = "", 3, 1, 50, 5
+    args.scale_list = [int(s) for s in args.scales.split(",") if s.strip()]
+    args.load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    work = Path(tempfile.mkdtemp(prefix="tsunagu-bench-"))
+    trees = []
+    if args.before:
+        before = work / "before-tree"
+        before.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
+        trees.append((f"before ({args.before[:8]})", before))
+    for spec in args.tree:
+        label, _, path = spec.partition("=")
+        trees.append((label, Path(path).resolve()))
+    if not args.working_tree:
+        # a snapshot of HEAD: edits made in the working tree during the run would change the build's fingerprint
+        # and make later commands rebuild (timing a build where a query was meant)
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+        snapshot = work / "head-tree"
+        snapshot.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD"], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(snapshot)], input=archive, check=True)
+        trees.append((f"HEAD ({head})", snapshot))
+    else:
+        trees.append(("working tree", ROOT))
+    inputs = {}
+    from bench.synthetic_files import write_inputs
+
+    for scale in args.scale_list:
+        _log(f"writing synthetic inputs at {scale}x ...")
+        csv_path, yaml_paths, counts = write_inputs(work / f"inputs-{scale}x", scale, SEED, MUNICIPALITIES)
+        inputs[scale] = (csv_path, yaml_paths)
+        _log(f"  {counts}")
+    bolt = Bolt(work) if args.bolt else None
+    results = {}
+    try:
+        for label, tree in trees:
+            results[label] = bench_tree(label.split(" ")[0], tree, args, work, inputs, bolt)
+    finally:
+        if bolt:
+            bolt.stop()
+    datasets = (["national"] if not args.no_national else []) + [f"{s}x" for s in args.scale_list]
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print_table(results, datasets, args)
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        _log(f"kept {work}")
 
 
 if __name__ == "__main__":
