@@ -35,18 +35,30 @@ def test_sheet_is_self_contained_and_scriptless(sheet):
     assert "出典" in html and "003_751a8db948000d3d.txt" in html
 
 
-def test_sheet_prints_on_one_a4_page(sheet):
+def test_sheet_prints_on_one_a4_page(sheet, graph, tmp_path):
+    import datetime as dt
+
+    from tsunagu.queries.referral import referral_answer
+    from tsunagu.sheet import sheet_html
+
+    # a fuller one too: five options and a wide-area platform's secretariat
+    dense = tmp_path / "dense.html"
+    answer = referral_answer(graph, "tobishima", 45, ["employment", "consultation", "welfare"], as_of=dt.date(2026, 11, 25))
+    assert len(answer.options) >= 5
+    dense.write_text(sheet_html(answer), encoding="utf-8")
     page, close = open_page(sheet, wait_for_ready=False)
     try:
         text = page.driver.find_element("tag name", "body").text
         assert "つなぎシート" in text and "こころの健康相談・ひきこもり相談" in text
         assert not page.console_errors()
+        pdfs = [base64.b64decode(page.driver.print_page(_a4()))]
+        page.driver.get(dense.resolve().as_uri())
+        assert "海部福祉相談センター" in page.driver.find_element("tag name", "body").text
+        pdfs.append(base64.b64decode(page.driver.print_page(_a4())))
         assert all(url.startswith("file:") for url in page.requested_urls())
-        pdf = base64.b64decode(page.driver.print_page(_a4()))
     finally:
         close()
-    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert pages == 1, pages
+    assert [len(re.findall(rb"/Type\s*/Page[^s]", pdf)) for pdf in pdfs] == [1, 1]
 
 
 def _a4():

@@ -58,14 +58,17 @@ def _facts(place):
 
 
 def _source_text(contact):
+    """Each distinct source once, with its date: 「くらし支援ナビ…（2026-07-26時点）」."""
     parts = []
-    for source in contact.sources[:2]:
+    for source in contact.sources:
         name = source.get("title") or source.get("dataset") or source.get("document")
         date = source.get("as_of") or contact.checked
-        parts.append(f"{name}{f'（{date}時点）' if date else ''}")
+        text = f"{name}{f'（{date}時点）' if date else ''}"
+        if text not in parts:
+            parts.append(text)
     if contact.checked and not any(contact.checked in p for p in parts):
         parts.append(f"最終確認 {contact.checked}")
-    return "、".join(parts)
+    return "、".join(parts[:3])
 
 
 def sheet_html(answer, lang="ja", options=SHEET_OPTIONS):
@@ -89,15 +92,19 @@ def sheet_html(answer, lang="ja", options=SHEET_OPTIONS):
     env = Environment(loader=PackageLoader("tsunagu.sheet", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     chosen = []
-    for option in (answer.options + answer.fallback)[:options]:
+    first_id = answer.first_contact.place.id if answer.first_contact else None
+    first_through = {s.id for t in (answer.first_contact.through if answer.first_contact else ()) for s in t.secretariats}
+    listed = [o for o in answer.options + answer.fallback if not (o.organisation and o.organisation.id == first_id)]
+    for option in listed[:options]:
         place = option.organisation or option.program
         program = option.program if option.organisation else None
         rows, source = _facts(place)
         if program is not None:
             program_rows, program_source = _facts(program)
             rows = program_rows + [r for r in rows if r[0] not in {p[0] for p in program_rows}]
-            source = "、".join(filter(None, (program_source, source)))
-        through = [s for t in option.through for s in t.secretariats]
+            source = "、".join(dict.fromkeys(filter(None, "、".join(filter(None, (program_source, source))).split("、"))))
+        # a secretariat already named under the first contact is not repeated under every option
+        through = [s for t in option.through for s in t.secretariats if s.id not in first_through]
         chosen.append({
             "name": place.name, "program": program.name if program else None,
             "summary": place_summary(option.organisation, program, lang) if option.organisation
