@@ -203,11 +203,28 @@ def _flip(path):
     path.write_bytes(bytes(data))
 
 
+def _garble_header(path):
+    """Same size, first bytes overwritten: SQLite no longer knows the file."""
+    data = bytearray(path.read_bytes())
+    data[:16] = b"not a database!!"
+    path.write_bytes(bytes(data))
+
+
+def _garble_row(path):
+    """One municipality's row replaced by text that is not a graph (file size unchanged)."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE reach SET graph = '{\"graph\": {' WHERE municipality = 'ino'")
+    connection.close()
+
+
 @pytest.mark.parametrize("role, harm, command", [
     ("graph", _truncate, ["stats"]),
     ("graph", _flip, ["stats"]),
     ("reach", _truncate, REFER),
-    ("reach", _flip, REFER),
+    ("reach", _garble_header, REFER),
+    ("reach", _garble_row, REFER),
     ("reach", _truncate, ["refer", "いのちょ", "--age", "45", "--need", "employment"]),
     ("rdf", _truncate, ["sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]),
     ("graph", Path.unlink, ["stats"]),

@@ -59,7 +59,7 @@ __all__ = [
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
 _FORMAT_VERSION = 6
-_HASH_ALWAYS_BELOW = 4 * 2**20  # files this small are hashed in full on open: a few milliseconds
+_HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
 _PAUSE_VARIABLE = "TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST"
@@ -133,6 +133,7 @@ class Stored:
     build_args: dict
     files: dict
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
+    _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
 
     @property
     def rdf_path(self):
@@ -156,9 +157,16 @@ class Stored:
         if check:
             if status.st_size != check["size"]:
                 raise self._damaged(f"{name} のサイズが記録と違います (size {status.st_size}, recorded {check['size']})")
-            if status.st_size < _HASH_ALWAYS_BELOW and _sha256(path) != check["sha256"]:
-                raise self._damaged(f"{name} の内容が記録と違います (checksum mismatch)")
+            if status.st_size < _HASH_ALWAYS_BELOW and name not in self._verified:
+                self._verify_hash(name)
         return path
+
+    def _verify_hash(self, name):
+        """Compare ``name`` with its recorded sha256 (once per file and :class:`Stored`)."""
+        check = self.checks.get(name)
+        if check and _sha256(self.directory / name) != check["sha256"]:
+            raise self._damaged(f"{name} の内容が記録と違います (checksum mismatch)")
+        self._verified.add(name)
 
     def _load_pickle(self, role):
         path = self._checked(role)
@@ -166,6 +174,7 @@ class Stored:
             with open(path, "rb") as stream:
                 return _unpickled(stream)
         except Exception as error:  # any unpickling failure means the file is not what the build wrote
+            self._verify_hash(path.name)
             raise self._damaged(f"{path.name} を読めません ({type(error).__name__})") from None
 
     @property
@@ -199,6 +208,7 @@ class Stored:
         try:
             yield connection
         except sqlite3.DatabaseError as error:
+            self._verify_hash(path.name)  # a changed file says so; else SQLite's own words
             raise self._damaged(f"{path.name} を読めません ({error})") from None
         finally:
             connection.close()
