@@ -408,3 +408,25 @@ def test_validate_command_reads_a_workbook(runner, mihara_book, tmp_path):
     result = runner.invoke(cli, ["validate", str(broken)])
     assert result.exit_code != 0
     assert "シート「取組状況」 3行目 D列「実施」" in result.output
+
+
+def test_workbook_names_a_national_municipality_by_code(mihara_book, tmp_path):
+    """高知市 is only in the national layer: a row names it by code, and the build takes it as that layer's id."""
+    from tsunagu.graph import embedded_data_files, read_inputs
+    from tsunagu.loaders.workbook import national_references, read_workbook
+    from tsunagu.ontology import TG, entity_iri
+
+    def change(book):
+        sheet = book["取組状況"]
+        sheet.cell(row=4, column=2, value="392014 高知市")
+        sheet.cell(row=4, column=3, value="相談窓口の明確化（window-clarified）")
+        sheet.cell(row=4, column=4, value="はい")
+        sheet.cell(row=4, column=5, value="令和5年4月1日")
+        sheet.cell(row=4, column=9, value="s1")
+
+    path = _edited(mihara_book, tmp_path, change)
+    assert national_references([read_workbook(path)]) == {"m-392014": TG.Municipality}
+    asserted, _, _ = read_inputs(embedded_data_files() + [path], validate=False)
+    assert (None, TG.ofMunicipality, entity_iri("m-392014")) in asserted
+    errors = _problems(path)  # without --municipalities nobody defines 高知市
+    assert any("m-392014" in str(e) and "取組状況" in str(e) for e in errors), [str(e) for e in errors]

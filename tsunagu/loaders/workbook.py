@@ -34,6 +34,7 @@ __all__ = [
     "SOURCE_SHEET",
     "Column",
     "Sheet",
+    "national_references",
     "read_workbook",
     "replaced_by_workbooks",
     "type_choice",
@@ -242,6 +243,7 @@ class _Book:
     notices: list = field(default_factory=list)
     places: dict = field(default_factory=dict)  # synthetic line -> (sheet, row)
     cells: dict = field(default_factory=dict)  # (synthetic line, field) -> (column letter, header)
+    national: dict = field(default_factory=dict)  # id of a national-layer area named by code -> class name
 
     def error(self, message, sheet=None, row=None, column=None, header=None, record=None):
         self.errors.append(WorkbookError(self.name, message, sheet=sheet, row=row, column=column, header=header,
@@ -286,7 +288,10 @@ def _area_id(value, book, where):
             raise ValueError(f"'{text}' は市区町村コードとして検査数字が合いません")
         if code in by_code:
             return by_code[code]
-        return f"pref-{code}" if code.endswith("0003") and code[2:5] == "000" else f"m-{code}"
+        # not in the shipped data: the national layer's id for this code (``tsunagu build --municipalities``)
+        national = f"pref-{code}" if code[2:5] == "000" else f"m-{code}"
+        book.national[national] = "Prefecture" if code[2:5] == "000" else "Municipality"
+        return national
     ids = by_name.get(text, [])
     if len(ids) == 1:
         return ids[0]
@@ -587,7 +592,32 @@ def read_workbook(path, notices=None):
         record.field_lines = {name: row for name in record.field_lines}
     if notices is not None:
         notices.extend(book.notices)
+    curated.national_areas = dict(book.national)
     return curated
+
+
+def national_references(files):
+    """{id: class IRI} of the national-layer areas that workbooks name by code and no curated file defines.
+
+    The national layer (``--municipalities``) is added after the curated
+    files are checked; giving these ids as already defined lets a row name
+    高知市 by its code without redeclaring it. Without the national layer
+    the build's check of dangling references still reports them.
+
+    Examples
+    --------
+    >>> national_references([])
+    {}
+    """
+    from tsunagu.ontology import TG
+
+    defined = {r.id for f in files for r in f.records}
+    found = {}
+    for curated in files:
+        for node, cls in getattr(curated, "national_areas", {}).items():
+            if node not in defined:
+                found[node] = TG[cls]
+    return found
 
 
 def replaced_by_workbooks(files):
