@@ -47,7 +47,7 @@ def read_inputs(paths, *, validate=True, notices=None):
     than mapped (HSDS columns tsunagu has no field for) is appended to ``notices``.
     """
     from tsunagu.loaders.hsds import is_hsds_directory, read_hsds
-    from tsunagu.loaders.workbook import WORKBOOK_SUFFIXES, read_workbook, replaced_by_workbooks
+    from tsunagu.loaders.workbook import WORKBOOK_SUFFIXES, national_references, read_workbook, replaced_by_workbooks
 
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
@@ -86,6 +86,7 @@ def read_inputs(paths, *, validate=True, notices=None):
         rdf_ids.update(defined_ids(graph))
         merged += graph
     curated = replaced_by_workbooks(curated)  # a workbook's rows replace the shipped records they re-export
+    rdf_ids.update(national_references(curated))  # areas a workbook names by code, from the national layer
     asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
     locations = rdf_locations(rdf_inputs) | locations  # RDF errors name their file, not every RDF input
     asserted += merged
