@@ -33,7 +33,11 @@ LOCALGOV = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
 POPULATION = SHARED / "data" / "population_jp" / "population_jp_2015_detail.csv"
 # The inputs of the one national build the suite makes (keyword arguments of
 # tsunagu.graph.compiler.build); add a national source here, not a second build.
-NATIONAL_ARGS = {"municipalities": LOCALGOV, "population": POPULATION}
+NATIONAL_ARGS = {"municipalities": LOCALGOV, "population": POPULATION, "sources": {
+    "fukushi_portal": SHARED / "data" / "fukushi_portal",
+    "hokenjo": SHARED / "data" / "hokenjo",
+    "mhlw_jiritsu_2023": SHARED / "data" / "mhlw_jiritsu_2023",
+}}
 
 
 def need_shared(path=LOCALGOV):

@@ -178,7 +178,9 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     # The three older options stay as keys too, for caches and commands that know only them.
     build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in extra.items()}} | {
         k: str(v) for k, v in extra.items() if k in ("municipalities", "population", "survey")}
-    all_inputs = user + list(extra.values())
+    # A source given as a folder counts by the files in it (the cache checks each input is a file).
+    all_inputs = user + [f for p in extra.values()
+                         for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
     municipalities_ = municipality_nodes(graph)
     return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args,
                     names=names_graph(graph), reach_graphs={m: reach_subgraph(graph, m) for m in municipalities_})

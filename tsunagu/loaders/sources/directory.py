@@ -52,6 +52,7 @@ FIELD_PREDICATES = {
 _PHONE_FIELDS = {"telephone", "faxNumber", "postalCode"}
 # Fields on which two sources' disagreement is recorded (a web page differs by design).
 _COMPARED = {"name", "telephone", "faxNumber", "address", "email"}
+_PREFECTURE_PREFIX = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 _DASHES = re.compile(r"[\-‐‑‒–—―−－ｰ]")
 
 
@@ -130,6 +131,8 @@ class Entry:
             return
         if name in _PHONE_FIELDS or name == "email":
             value = unicodedata.normalize("NFKC", value)
+        if name in _PHONE_FIELDS:
+            value = _DASHES.sub("-", value)  # NFKC leaves ‐ (U+2010) and − as they are
         if name == "email" and ("@" not in value or value.startswith("http")):
             if report is not None:
                 report.drop_field(row.file, row.row, name, f"'{value}' はメールアドレスではない")
@@ -385,9 +388,14 @@ class Directory:
                 graph.add((item, TG.asOf, Literal(row.as_of, datatype=XSD.date)))
 
 
+def _address_key(text):
+    """An address compared without its prefecture: one list writes 秋田県秋田市..., the other 秋田市...."""
+    return _PREFECTURE_PREFIX.sub("", normalise_label(text))
+
+
 def _distinct(name, values):
     """One (value, row) per distinct value after loose normalising, newest row first."""
-    key = normalise_phone if name in _PHONE_FIELDS else normalise_label
+    key = normalise_phone if name in _PHONE_FIELDS else (_address_key if name == "address" else normalise_label)
     seen = {}
     for value, row in sorted(values, key=lambda item: (item[1].as_of or "", -item[1].row), reverse=True):
         seen.setdefault(key(value), (value, row))

@@ -85,8 +85,8 @@ def load(path, directory):
 
 def _city_of_unknown_ward(directory, code5):
     """A ward code the municipality list lacks (a new ward): its designated city, the nearest lower code."""
-    if not code5.isdigit():
-        return None
+    if not code5.isdigit() or not 101 <= int(code5.zfill(5)[2:5]) <= 199:
+        return None  # outside the block of designated-city ward codes
     candidates = [a for a in directory.municipalities()
                   if a.code[:2] == code5.zfill(5)[:2] and a.code[:5] < code5.zfill(5)
                   and directory.graph.value(a.iri, _ward_count()) is not None]

@@ -112,7 +112,8 @@ def load(path, directory):
             for area in areas:
                 for existing in windows.get(area.iri, ()):
                     existing.add("name", name, row)
-                    existing.add("telephone", phone, row)
+                    if existing.fields.get("telephone"):  # never lend another window's phone to this one
+                        existing.add("telephone", phone, row)
                     existing.cite(row)
             report.loaded += 1
             continue

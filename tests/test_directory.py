@@ -1,0 +1,253 @@
+"""The national directory: sources by name, merged windows, provenance, conflicts, bad rows, coverage."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED, need_shared
+from tsunagu.cli import cli
+from tsunagu.exceptions import AmbiguousName, DataError, TsunaguError, WrongCheckDigit
+from tsunagu.graph import compile_graph
+from tsunagu.graph.names import name_table, resolve
+from tsunagu.loaders.sources import parse_source_option, source_loader, source_names
+from tsunagu.queries.directory import conflict_rows, directory_coverage
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DIRECTORY = FIXTURES / "directory"
+MIC = FIXTURES / "mic_codes_sample.csv"
+SOURCES = {
+    "fukushi_portal": DIRECTORY / "fukushi_portal",
+    "hokenjo": DIRECTORY / "hokenjo.csv",
+    "mhlw_jiritsu_2023": DIRECTORY / "mhlw_jiritsu_2023.json",
+}
+
+
+@pytest.fixture(scope="module")
+def small():
+    """The ministry sample list plus a small copy of each directory list, one problem per row."""
+    return compile_graph(municipalities=MIC, sources=SOURCES)
+
+
+def _report(compiled, name):
+    return next(s for s in compiled.graph.graph["national_report"]["sources"] if s["name"] == name)
+
+
+def test_registry_names_each_source_once_in_load_order():
+    assert source_names()[:3] == ["municipalities", "population", "survey"]
+    assert {"fukushi_portal", "hokenjo", "mhlw_jiritsu_2023"} <= set(source_names())
+    assert source_loader("fukushi_portal").__module__ == "tsunagu.loaders.sources.fukushi_portal"
+    with pytest.raises(TsunaguError, match="未知の入力ソース 'nope'"):
+        parse_source_option("nope=x.csv")
+    with pytest.raises(TsunaguError, match="NAME=PATH"):
+        parse_source_option("hokenjo")
+
+
+def test_window_carries_contacts_and_the_provenance_of_each_row(small):
+    node = small.graph.nodes["fp-hiroshima-mihara-self-reliance"]
+    # full-width digits and a line break inside the cell, as in the real file
+    assert node["telephone"] == "0848-67-6059" and node["address"] == "三原市港町 三丁目5-1"
+    assert node["email"] == "soudan@example.jp" and node["accessMethods"] == ["来所", "電話"]
+    assert node["openingHours"] == "月曜日～金曜日 8:30～17:15" and node["closedDays"] == "土日祝日"
+    assert node["eligibility"] == "市内に住む人" and node["lastChecked"] == "2026-07-27"
+    portal, ministry = sorted(node["sources"], key=lambda s: s["dataset"])
+    assert portal == {
+        "document": "fukushi_portal/offices.csv", "file": "fukushi_portal/offices.csv", "row": 1,
+        "dataset": "fukushi_portal", "quote": "三原市: 三原市生活支援相談センター",
+        "url": "https://www.pref.hiroshima.lg.jp/list.html", "as_of": "2026-07-27", "licence": "CC BY 4.0",
+        "credit": "くらし支援ナビ（運営: JUNKBRANDING）", "title": "くらし支援ナビ 全国の相談窓口データ"}
+    assert ministry["credit"] == "出典：厚生労働省" and ministry["as_of"] == "2023-04-01" and ministry["row"] == 1
+
+
+def test_two_sources_one_window_keep_both_phones_newest_first(small):
+    node = small.graph.nodes["fp-hiroshima-mihara-self-reliance"]
+    assert node["conflicts"] == [{"field": "telephone", "values": [
+        {"value": "0848-67-6059", "source": "fukushi_portal", "as_of": "2026-07-27"},
+        {"value": "0848-67-0000", "source": "mhlw_jiritsu_2023", "as_of": "2023-04-01"}]}]
+    rows = conflict_rows(small.graph)
+    assert ("fp-hokkaido-hakodate-self-reliance", "函館市生活支援センター", "name",
+            [("函館市生活支援センター", "fukushi_portal", "2026-07-26"),
+             ("函館市くらし相談", "mhlw_jiritsu_2023", "2023-04-01")]) in rows
+    # the other list's phone is not lent to a window it may not belong to
+    assert "telephone" not in small.graph.nodes["fp-hokkaido-hakodate-self-reliance"]
+
+
+def test_shared_agency_is_one_entity_serving_each_town(small):
+    graph = small.graph
+    served = sorted(t for _, t, k in graph.out_edges("fp-hiroshima-mihara-shared", keys=True) if k == "servesArea")
+    # 府中市's row in municipalities.csv has a wrong check digit (342080): joined on its 5 digits
+    assert served == ["m-342084", "mihara"]
+    assert graph.nodes["fp-hiroshima-mihara-shared"]["telephone"] == "0847-11-2233"  # ‐ (U+2010) folded
+    assert not any(n.startswith("fp-hiroshima-fuchu-shared") for n in graph)
+
+
+def test_review_required_rows_load_flagged_unverified(small):
+    node = small.graph.nodes["fp-hokkaido-hakodate-self-reliance"]
+    assert node["unverified"] is True
+    assert "unverified" not in small.graph.nodes["fp-hiroshima-mihara-self-reliance"]
+
+
+def test_town_hall_and_welfare_window(small):
+    graph = small.graph
+    hall = graph.nodes["townhall-342041"]
+    assert hall["kind"] == "MunicipalOffice" and hall["telephone"] == "0848-67-2111"
+    assert ("townhall-342041", "mihara") in {(s, t) for s, t, k in graph.edges(keys=True) if k == "servesArea"}
+    welfare = graph.nodes["fp-hiroshima-mihara-housing-benefit"]
+    assert welfare["kind"] == "WelfareWindow" and welfare["domains"] == ["welfare"]
+
+
+def test_older_source_fills_a_town_without_a_window_and_splits_multi_town_rows(small):
+    graph = small.graph
+    window = graph.nodes["mhlw2023-23-2"]
+    assert window["name"] == "飛島村 福祉課" and window["older_source"] is True
+    assert window["email"] == "fukushi@example.jp"  # full-width ＠
+    assert [t for _, t, k in graph.out_edges("mhlw2023-23-2", keys=True) if k == "servesArea"] == ["tobishima"]
+    notes = _report(small, "mhlw_jiritsu_2023")["notes"]
+    assert any("消えた町" in note for note in notes)
+    # a county-level office of the prefecture serves the prefecture
+    assert ("mhlw2023-39-5", "kochi") in {(s, t) for s, t, k in graph.edges(keys=True) if k == "servesArea"}
+
+
+def test_every_bad_row_is_reported_with_file_row_field_and_why(small):
+    portal = _report(small, "fukushi_portal")
+    skipped = {(s["file"], s["row"], s["field"]): s["why"] for s in portal["skipped"]}
+    assert portal["loaded"] == 7 and len(skipped) == 3
+    assert "市区町村一覧にない" in skipped[("fukushi_portal/offices.csv", 8, "municipalityId")]
+    assert "都道府県単位の窓口" in skipped[("fukushi_portal/offices.csv", 9, "scope")]
+    assert skipped[("fukushi_portal/offices.csv", 10, "name")] == "窓口名が空"
+    dropped = portal["fields_dropped"]
+    assert dropped == [{"file": "fukushi_portal/offices.csv", "row": 4, "field": "email",
+                        "why": "'http://example.jp/contact' はメールアドレスではない"}]
+    ministry = _report(small, "mhlw_jiritsu_2023")
+    assert ministry["loaded"] == 5 and [(s["row"], s["field"]) for s in ministry["skipped"]] == [(4, "窓口名")]
+    health = _report(small, "hokenjo")
+    assert health["loaded"] == 8 and [(s["row"], s["field"]) for s in health["skipped"]] == [(3, "muni_code")]
+
+
+def test_health_office_of_a_ward_serves_the_ward_and_its_city(small):
+    graph = small.graph
+    office = next(n for n, d in graph.nodes(data=True) if d.get("name") == "札幌市保健所")
+    assert sorted(t for _, t, k in graph.out_edges(office, keys=True) if k == "servesArea") == ["m-011002", "ward-011011"]
+    assert next(n for n, d in graph.nodes(data=True) if d.get("name") == "東部保健所")  # 「東　部」 folded
+
+
+def test_each_prefecture_and_designated_city_has_a_regional_centre(small):
+    graph = small.graph
+    placeholder = graph.nodes["rsc-010006"]
+    assert placeholder["placeholder"] is True and placeholder["name"] == "北海道ひきこもり地域支援センター（名称・連絡先は未収録）"
+    assert placeholder["sources"][0]["document"] == "002_551d311390b905b2.txt"
+    assert graph.nodes["rsc-011002"]["name"].startswith("札幌市ひきこもり地域支援センター")  # a designated city
+    # 広島県 and 高知県 have their named centre in the curated data: no placeholder
+    assert "rsc-340006" not in graph and "rsc-390003" not in graph
+
+
+def test_ward_resolves_by_full_name_spaced_name_and_code(small):
+    graph = small.graph
+    for text in ("札幌市中央区", "札幌市 中央区", "011011"):
+        assert resolve(graph, text) == "ward-011011"
+        assert resolve(name_table(graph), text, types={"Municipality"}) == "m-011002"  # a ward answers for its city
+    assert graph.nodes["ward-011011"]["kind"] == "AdministrativeWard"
+
+
+def test_wrong_check_digit_names_the_right_code(small):
+    with pytest.raises(WrongCheckDigit, match="三原市 のコードは 342041"):
+        resolve(name_table(small.graph), "342042", types={"Municipality"})
+
+
+def test_coverage_of_the_small_directory(small):
+    coverage = directory_coverage(small.graph)
+    assert coverage["municipalities"] == len([n for n, d in small.graph.nodes(data=True) if "Municipality" in d["types"]])
+    assert coverage["town_hall"] == 2 and coverage["health_office"] == 8
+    reasons = {name: reason for rows in coverage["missing"].values() for name, _, reason in rows}
+    assert reasons["函館市"] == "窓口はあるが電話番号が一覧にない"
+    assert reasons["いの町"].startswith("県の自立相談支援機関（郡部の事務所）")
+    assert "三原市" not in reasons and "飛島村" not in reasons
+
+
+def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
+    args = ["build", "--municipalities", str(MIC)] + [f"--source={n}={p}" for n, p in SOURCES.items()]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "fukushi_portal: 読み込み 7 行、読み飛ばし 3 行、除いた項目 1" in result.output
+    assert "自立相談支援機関（名称・電話あり）:" in result.output
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{", encoding="utf-8")
+    result = runner.invoke(cli, ["build", "--municipalities", str(MIC), f"--source=mhlw_jiritsu_2023={broken}"])
+    assert result.exit_code != 0 and "JSON として読めません" in result.output
+    result = runner.invoke(cli, ["conflicts"])
+    assert result.exit_code == 0 and "0848-67-0000  [mhlw_jiritsu_2023, 2023-04-01]" in result.output
+    result = runner.invoke(cli, ["directory"])
+    assert result.exit_code == 0 and "函館市 (012025): 窓口はあるが電話番号が一覧にない" in result.output
+
+
+def test_missing_column_is_one_clear_error(tmp_path):
+    folder = tmp_path / "fukushi_portal"
+    shutil.copytree(DIRECTORY / "fukushi_portal", folder)
+    text = (folder / "offices.csv").read_text(encoding="utf-8").replace("contactType", "kind", 1)
+    (folder / "offices.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match="列がありません: contactType"):
+        compile_graph(municipalities=MIC, sources={"fukushi_portal": folder})
+
+
+def test_curated_contact_fields(tmp_path):
+    path = tmp_path / "contacts.yaml"
+    path.write_text("""
+sources:
+  s1: {document: 003_751a8db948000d3d.txt, quote: '実施場所 ちゃんくす(港町一丁目2番26号)'}
+records:
+  - id: test-contact-org
+    type: NPO
+    name: 連絡先テスト
+    telephone: 0848-00-0000
+    email: info@example.jp
+    access_methods: [電話, 来所]
+    languages: 日本語
+    last_checked: 2026-07-01
+    sources: [s1]
+""", encoding="utf-8")
+    node = compile_graph([path]).graph.nodes["test-contact-org"]
+    assert node["telephone"] == "0848-00-0000" and node["accessMethods"] == ["来所", "電話"]
+    assert node["availableLanguage"] == "日本語" and node["lastChecked"] == "2026-07-01"
+
+
+# --- the real lists -----------------------------------------------------------------------------
+
+DATA = SHARED / "data"
+
+
+def test_real_directory_must_show(national_graph):
+    need_shared(DATA / "fukushi_portal" / "offices.csv")
+    graph = national_graph
+    coverage = directory_coverage(graph)
+    assert coverage["municipalities"] == 1741
+    assert coverage["window_with_phone"] >= 1640
+    assert coverage["town_hall"] == 1741 and coverage["health_office"] == 1741
+    missing = sum(len(rows) for rows in coverage["missing"].values())
+    assert missing == 1741 - coverage["window_with_phone"]
+    table = name_table(graph)
+    naha = resolve(table, "那覇市", types={"Municipality"})
+    windows = [s for s, _, k in graph.in_edges(naha, keys=True)
+               if k == "servesArea" and graph.nodes[s]["kind"] == "SelfRelianceSupportAgency"]
+    assert any(graph.nodes[w].get("telephone") for w in windows)
+    kutchan = resolve(table, "倶知安町", types={"Municipality"})
+    assert "後志管内自立相談支援機関" in {graph.nodes[s]["name"] for s, _, k in graph.in_edges(kutchan, keys=True)
+                                   if k == "servesArea"}
+    with pytest.raises(AmbiguousName) as caught:
+        resolve(table, "中央区", types={"Municipality"})
+    assert len(caught.value.args[0]) > 0 and "札幌市中央区" in str(caught.value) and "東京都" in str(caught.value)
+    assert resolve(table, "札幌市 中央区", types={"Municipality"}) == resolve(table, "札幌市", types={"Municipality"})
+    centres = [n for n, d in graph.nodes(data=True) if d["kind"] == "RegionalSupportCentre"]
+    assert len(centres) >= 47 + 20 - 1  # every prefecture and designated city; 広島県, 高知県 named in the seeds
+
+
+def test_real_mhlw_rows_split_and_match(national_graph):
+    need_shared(DATA / "mhlw_jiritsu_2023" / "jiritsushien_2023_b.json")
+    rows = json.loads((DATA / "mhlw_jiritsu_2023" / "jiritsushien_2023_b.json").read_text(encoding="utf-8"))
+    hagi = next(r for r in rows if r["自治体名"] == "萩市、阿武町")
+    assert hagi
+    table = name_table(national_graph)
+    for town in ("萩市", "阿武町"):
+        node = resolve(table, town, types={"Municipality"})
+        assert any(national_graph.nodes[s]["kind"] == "SelfRelianceSupportAgency"
+                   for s, _, k in national_graph.in_edges(node, keys=True) if k == "servesArea")
