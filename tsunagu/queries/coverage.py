@@ -186,30 +186,37 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
     }
 
 
-def _status_for(graph, municipality, duty):
+def _incoming(graph, municipality):
+    """relation -> sources of the edges into ``municipality``: read once for all four duties."""
+    incoming = {}
+    for source, keys in graph.pred[municipality].items():
+        for key in keys:
+            incoming.setdefault(key, []).append(source)
+    return incoming
+
+
+def _status_for(graph, incoming, duty):
     """(status, source, as_of, via) for one duty: a status fact first, else a fact in the graph."""
-    facts = [s for s, _, k in graph.in_edges(municipality, keys=True)
-             if k == "ofMunicipality" and graph.nodes[s].get("kind") == "DutyStatus" and graph.nodes[s].get("duty") == duty]
+    nodes = graph.nodes
+    facts = [s for s in incoming.get("ofMunicipality", ())
+             if nodes[s].get("kind") == "DutyStatus" and nodes[s].get("duty") == duty]
     if facts:
-        data = graph.nodes[sorted(facts)[-1]]
+        fact = max(facts)
+        data = nodes[fact]
         status = "yes" if data.get("fulfilled") else "no"
-        return status, data["sources"], data.get("asOf") or data.get("since"), sorted(facts)[-1]
+        return status, data["sources"], data.get("asOf") or data.get("since"), fact
     if duty == "platform":
-        for platform, _, key in graph.in_edges(municipality, keys=True):
-            if key == "servesArea" and "MunicipalPlatform" in graph.nodes[platform]["types"]:
-                return "yes", graph.nodes[platform]["sources"], graph.nodes[platform].get("since"), platform
+        for platform in incoming.get("servesArea", ()):
+            if "MunicipalPlatform" in nodes[platform]["types"]:
+                return "yes", nodes[platform]["sources"], nodes[platform].get("since"), platform
     if duty == "window-clarified":
-        for window, _, key in graph.in_edges(municipality, keys=True):
-            if key == "windowOf":
-                return "yes", graph.nodes[window]["sources"], None, window
+        for window in incoming.get("windowOf", ()):
+            return "yes", nodes[window]["sources"], None, window
     return "unknown", [], None, None
 
 
 def _prefecture_of(graph, municipality):
-    for _, target, key in graph.out_edges(municipality, keys=True):
-        if key == "partOfPrefecture":
-            return target
-    return None
+    return next((target for target, keys in graph.succ[municipality].items() if "partOfPrefecture" in keys), None)
 
 
 def _kind_key(graph, node):
@@ -237,8 +244,9 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
             continue
         row = {"id": node, "name": graph.nodes[node].get("name"), "code": graph.nodes[node].get("code"),
                "prefecture": graph.nodes[pref].get("name") if pref else None, "kind": _kind_key(graph, node)}
+        incoming = _incoming(graph, node)
         for duty in DUTIES:
-            status, sources, as_of, via = _status_for(graph, node, duty)
+            status, sources, as_of, _ = _status_for(graph, incoming, duty)
             row[duty] = status
             row[f"{duty} as of"] = as_of
             row[f"{duty} source"] = "; ".join(f"{s['document']}: {s['quote']}" for s in sources[:1])
