@@ -75,8 +75,11 @@ class NameNotFound(TsunaguError):
     def __init__(self, text, suggestions=()):
         self.text = text
         self.suggestions = list(suggestions)
-        hint = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
-        super().__init__(f"No entity called '{text}' in the graph.{hint}")
+        listed = "、".join(self.suggestions)
+        hint_ja = f"もしかして: {listed}" if self.suggestions else "名前（漢字・かな）か6桁コードを確かめてください。"
+        hint_en = f" Did you mean: {', '.join(self.suggestions)}?" if self.suggestions else ""
+        # Japanese first; the English line serves --lang en readers and scripts that match on it
+        super().__init__(f"「{text}」はデータにありません。{hint_ja}\n(No entity called '{text}' in the graph.{hint_en})")
 
 
 class AmbiguousName(TsunaguError):
@@ -87,7 +90,8 @@ class AmbiguousName(TsunaguError):
         self.candidates = list(candidates)
         listed = "\n".join(f"  {c}" for c in self.candidates)
         super().__init__(
-            f"'{text}' is ambiguous; give the code or id of one of:\n{listed}"
+            f"「{text}」に当たるものが複数あります。次のどれかのコードかidで指定してください"
+            f" ('{text}' is ambiguous; give the code or id of one of):\n{listed}"
         )
 
 

@@ -1,0 +1,248 @@
+"""The web app through a real server process (``tsunagu serve``) and real headless Chromium."""
+
+import csv
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from browser import CHROMIUM_FLAGS, browser_or_skip
+from conftest import ROOT
+
+FIXTURE = Path(__file__).parent / "fixtures" / "web" / "script-name.yaml"
+AXE = Path(os.environ.get("TSUNAGU_AXE_JS", ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``tsunagu serve`` on a free port of 127.0.0.1, stopped by PID."""
+
+    def __init__(self, home, log_dir):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log_dir / f"serve-{self.port}.log", "w+", encoding="utf-8")
+        env = dict(os.environ, TSUNAGU_HOME=str(home))
+        self.process = subprocess.Popen([sys.executable, "-m", "tsunagu", "serve", "--port", str(self.port)],
+                                        stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + 300  # a first start may build (the embedded data, or after a code change)
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=120):
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.log.seek(0)
+                    raise AssertionError(f"the server did not start:\n{self.log.read()}")
+                time.sleep(0.3)
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def national_server(national_home, tmp_path_factory):
+    server = Server(national_home, tmp_path_factory.mktemp("web-logs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def script_server(tmp_path_factory):
+    """A small build with an organisation whose name holds a <script> tag, serving いの町."""
+    from tsunagu.graph.compiler import build
+
+    home = tmp_path_factory.mktemp("web-script") / "cache"
+    build([FIXTURE], directory=home)
+    server = Server(home, tmp_path_factory.mktemp("web-logs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver_path = browser_or_skip()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    profile = Path(__import__("tempfile").mkdtemp(prefix="tsunagu-web-"))
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _requests(driver):
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def _refer(driver, server, municipality, age, needs):
+    from selenium.webdriver.common.by import By
+
+    driver.get(server.url + "/refer")
+    driver.find_element(By.ID, "municipality").send_keys(municipality)
+    driver.find_element(By.ID, "age").send_keys(str(age))
+    for need in needs:
+        driver.find_element(By.CSS_SELECTOR, f"input[name=need][value={need}]").click()
+    driver.find_element(By.CSS_SELECTOR, "form.refer button[type=submit]").click()
+    return driver.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_referral_form_finds_hello_work_with_its_reason(chromium, national_server):
+    text = _refer(chromium, national_server, "いの町", 45, ["employment"])
+    assert "回答対象: いの町（高知県・393860）" in text
+    assert "最初の相談先" in text
+    assert "ハローワーク" in text
+    assert "雇用" in text  # the reason names the need it fits
+    assert "45" not in chromium.current_url  # the person's age never travels in a URL
+
+
+def test_an_unknown_municipality_is_a_japanese_message_with_suggestions(chromium, national_server):
+    from selenium.webdriver.common.by import By
+
+    text = _refer(chromium, national_server, "いのちょ町", 45, ["employment"])
+    alert = chromium.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert "Traceback" not in chromium.page_source and "Error" not in text
+    assert "いの町" in alert  # suggested
+    assert any(ch in alert for ch in "はがをにで")  # Japanese, not English
+
+
+def test_the_analyst_page_filters_and_downloads_csv_for_excel(chromium, national_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    chromium.get(national_server.url + "/analyst")
+    field = chromium.find_element(By.ID, "prefecture")
+    field.clear()
+    field.send_keys("高知県")
+    Select(chromium.find_element(By.ID, "missing")).select_by_value("platform")
+    chromium.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    rows = chromium.find_elements(By.CSS_SELECTOR, "table.duties tbody tr")
+    assert len(rows) >= 30  # 高知県 has 34 municipalities; only いの町 is known to have a platform
+    assert all("高知県" in row.text for row in rows)
+    assert "いの町" not in [row.find_element(By.TAG_NAME, "th").text for row in rows]
+    href = chromium.find_element(By.PARTIAL_LINK_TEXT, "CSV").get_attribute("href")
+    with urllib.request.urlopen(href, timeout=30) as response:
+        body = response.read()
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel on Japanese Windows reads it as UTF-8
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(table) == len(rows) and all(row["都道府県"] == "高知県" for row in table)
+    assert all(row["プラットフォーム"] != "済" for row in table)
+
+
+def test_no_request_leaves_the_server(chromium, national_server):
+    chromium.get("about:blank")
+    chromium.get_log("performance")
+    for path in ("/", "/analyst?prefecture=%E9%AB%98%E7%9F%A5%E7%9C%8C", "/m/ino", "/e/ino", "/diagram/ino"):
+        chromium.get(national_server.url + path)
+    _refer(chromium, national_server, "三原市", 17, ["safe-place"])
+    urls = _requests(chromium)
+    assert urls
+    outside = [u for u in urls if not (u.startswith(national_server.url) or u.startswith("data:"))]
+    assert outside == []
+
+
+@pytest.mark.parametrize("path", ["/", "/refer", "/m/ino", "/analyst?prefecture=%E9%AB%98%E7%9F%A5%E7%9C%8C", "/e/ino",
+                                  "/m/nope"])
+def test_axe_core_finds_no_serious_violation(chromium, national_server, path):
+    if not AXE.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{AXE} is missing: .ci/run installs the npm package axe-core")
+        pytest.skip("npm install --prefix .cache/axe axe-core")
+    chromium.get(national_server.url + path)
+    chromium.execute_script(AXE.read_text(encoding="utf-8"))
+    result = chromium.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}).then(r => done(r.violations.map("
+        "v => ({id: v.id, impact: v.impact, nodes: v.nodes.length})))).catch(e => done([{id: String(e)}]));")
+    serious = [v for v in result if v.get("impact") in ("serious", "critical") or "impact" not in v]
+    assert serious == []
+
+
+def test_the_answer_page_after_a_referral_passes_axe(chromium, national_server):
+    if not AXE.is_file():
+        pytest.skip("axe-core not installed")
+    _refer(chromium, national_server, "飛島村", 45, ["employment"])
+    chromium.execute_script(AXE.read_text(encoding="utf-8"))
+    result = chromium.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}).then(r => done(r.violations.map("
+        "v => ({id: v.id, impact: v.impact})))).catch(e => done([{id: String(e)}]));")
+    assert [v for v in result if v.get("impact") in ("serious", "critical") or "impact" not in v] == []
+
+
+def test_a_name_holding_a_script_tag_stays_text(chromium, script_server):
+    from selenium.webdriver.common.by import By
+
+    text = _refer(chromium, script_server, "いの町", 45, ["employment"])
+    assert "<script>alert(1)</script>の会" in text
+    scripts = chromium.find_elements(By.TAG_NAME, "script")
+    assert all("alert(1)" not in (s.get_attribute("innerHTML") or "") for s in scripts)
+    assert [e for e in chromium.get_log("browser") if "alert" in e.get("message", "")] == []
+    chromium.get(script_server.url + "/e/script-name-npo")
+    assert "<script>alert(1)</script>の会" in chromium.find_element(By.TAG_NAME, "h1").text
+
+
+def test_the_sheet_button_gives_the_printable_sheet(national_server):
+    data = urllib.parse.urlencode([("municipality", "いの町"), ("age", "45"), ("need", "employment"),
+                                   ("sheet", "1")]).encode()
+    with urllib.request.urlopen(urllib.request.Request(national_server.url + "/refer", data=data), timeout=30) as r:
+        page = r.read().decode("utf-8")
+        assert r.headers["Cache-Control"] == "no-store"
+    assert "つなぎシート" in page and "<script" not in page
+
+
+def test_what_a_caseworker_types_is_not_logged_or_stored(national_server, national_home):
+    before = {p: p.stat().st_mtime for p in Path(national_home).rglob("*")}
+    data = urllib.parse.urlencode([("municipality", "三原市"), ("age", "87"), ("need", "family-support")]).encode()
+    with urllib.request.urlopen(urllib.request.Request(national_server.url + "/refer", data=data), timeout=30):
+        pass
+    output = national_server.output()
+    assert "87" not in output and "family-support" not in output
+    assert {p: p.stat().st_mtime for p in Path(national_home).rglob("*")} == before
+
+
+def test_bad_input_gets_a_page_not_a_trace(national_server):
+    for path in ("/m/%3Cscript%3E", "/analyst?kind=castle", "/e/nope", "/nowhere"):
+        try:
+            urllib.request.urlopen(national_server.url + path, timeout=30)
+            raise AssertionError(f"{path} answered 200")
+        except urllib.error.HTTPError as error:
+            body = error.read().decode("utf-8")
+            assert error.code in (400, 404) and "Traceback" not in body and "<script>" not in body
+    assert "Traceback" not in national_server.output()

@@ -1,0 +1,22 @@
+"""The local web app (``tsunagu serve``): referral, municipality, analyst and entity pages.
+
+Imported only by ``tsunagu serve`` and the tests: Starlette, Jinja2 and uvicorn
+are the ``web`` extra.
+"""
+
+__all__ = ["create_app", "serve"]
+
+
+def create_app(*args, **kwargs):
+    """See :func:`tsunagu.web.app.create_app`."""
+    from tsunagu.web.app import create_app as _create
+
+    return _create(*args, **kwargs)
+
+
+def serve(host="127.0.0.1", port=8080, **options):
+    """Run the app with uvicorn until interrupted; access logs stay off (they would hold what was asked)."""
+    import uvicorn
+
+    uvicorn.run(create_app(**options), host=host, port=port, access_log=False, log_level="warning",
+                server_header=False)
