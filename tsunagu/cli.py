@@ -17,6 +17,8 @@ from tsunagu.output import output_format
 __all__ = ["cli", "main"]
 
 _PATHS = click.Path(exists=False, dir_okay=False, path_type=Path)
+# Inputs: files, or a folder holding an HSDS tabular export
+_INPUTS = click.Path(exists=False, path_type=Path)
 
 
 class _Group(click.Group):
@@ -76,7 +78,7 @@ def cli():
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=_PATHS)
+@click.argument("paths", nargs=-1, type=_INPUTS)
 @click.option("--municipalities", type=_PATHS,
               help="The national municipality list: localgovjp's CSV or the ministry's 全国地方公共団体コード list (CSV).")
 @click.option("--population", type=_PATHS, help="Census population to join (population_jp's detail CSV).")
@@ -148,7 +150,7 @@ def conflicts():
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=_PATHS)
+@click.argument("paths", nargs=-1, required=True, type=_INPUTS)
 @output_format
 def validate(paths):
     """Check PATHS against the ontology and shapes, together with the embedded data.
@@ -184,14 +186,29 @@ def show(name):
 
 
 @cli.command()
-@click.option("--to", "fmt", type=click.Choice(["turtle", "jsonld", "graphml", "nt"]), default="turtle",
-              show_default=True, help="Serialisation.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of standard output.")
+@click.option("--to", "fmt", type=click.Choice(["turtle", "jsonld", "graphml", "nt", "hsds"]), default="turtle",
+              show_default=True, help="Serialisation; hsds writes an Open Referral HSDS 3.0 folder (CSV tables and JSON).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to this file (a folder for hsds) instead of standard output.")
 def export(fmt, output):
-    """Export the compiled graph as Turtle, JSON-LD, N-Triples (RDF) or GraphML (networkx)."""
+    """Export the compiled graph as Turtle, JSON-LD, N-Triples (RDF), GraphML (networkx) or HSDS 3.0.
+
+    An HSDS folder reads back with 'tsunagu build FOLDER'.
+    """
     from tsunagu.graph import current_rdf
     from tsunagu.graph.export import export_text
 
+    if fmt == "hsds":
+        from tsunagu.graph.hsds import write_hsds
+
+        if not output:
+            raise click.UsageError("--to hsds writes a folder: give -o FOLDER")
+        try:
+            counts = write_hsds(_open().graph(), output)
+        except OSError as error:
+            raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from error
+        click.echo(f"wrote {output}: " + ", ".join(f"{name} {count}" for name, count in counts.items() if count), err=True)
+        return
     if fmt == "graphml":
         text = export_text(fmt, graph=_open().graph())
     else:
@@ -493,6 +510,30 @@ def diagram(municipality, prefecture, all_dir, output):
         written = write_prefecture_diagram(graph, key, output)
     for path in written:
         click.echo(f"wrote {path}", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. The default answers this PC only; give the PC's own address to serve an office network.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port to listen on.")
+@_backend_options
+def serve(host, port, backend, user, database):
+    """A read-only web app for caseworkers and analysts over the last build (or --backend).
+
+    Offline: every script and style is served by the app itself. Nothing is
+    written; the referral form is sent by POST and access logs are off, so
+    what a caseworker types about a person is neither logged nor stored.
+    Stop it with Ctrl+C.
+    """
+    from tsunagu.web import serve as run
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"注意: {host}:{port} で待ち受けます。このネットワークの誰でも、ビルドに含まれる全データ"
+                   f"（機関・連絡先・取組状況）を閲覧できます。個人の情報は保存しません。", err=True)
+    click.echo(f"tsunagu: http://{'127.0.0.1' if host in ('127.0.0.1', 'localhost') else host}:{port}/ "
+               f"(Ctrl+C で終了)", err=True)
+    run(host=host, port=port, backend=backend, user=user,
+        password=_password() if backend else None, database=database)
 
 
 def main():
