@@ -430,3 +430,15 @@ def test_workbook_names_a_national_municipality_by_code(mihara_book, tmp_path):
     assert (None, TG.ofMunicipality, entity_iri("m-392014")) in asserted
     errors = _problems(path)  # without --municipalities nobody defines 高知市
     assert any("m-392014" in str(e) and "取組状況" in str(e) for e in errors), [str(e) for e in errors]
+
+
+def test_workbook_without_its_note_row_loses_no_data(mihara_book, tmp_path):
+    from tsunagu.loaders.workbook import read_workbook
+
+    def change(book):
+        for title in ("相談窓口", "プラットフォーム", "構成団体", "事業", "取組状況", "出典"):
+            book[title].delete_rows(2)
+
+    ids = {r.id for r in read_workbook(_edited(mihara_book, tmp_path, change)).records}
+    assert {"mihara-window", "mihara-youth-place", "mihara-shakyo", "mihara-window-clarified"} <= ids
+    assert len(ids) == len(read_workbook(mihara_book).records)

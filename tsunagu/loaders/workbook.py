@@ -413,8 +413,12 @@ def _merged_problems(book, sheet, title):
                        sheet=title, row=max(merged.min_row, FIRST_DATA_ROW))
 
 
-def _data_rows(sheet):
-    for row in sheet.iter_rows(min_row=FIRST_DATA_ROW):
+def _data_rows(sheet, notes=()):
+    """(row number, cells) of each non-empty data row. Row 2 is the note row while it holds
+    only the template's notes; typed over or deleted, it is data (nothing an officer wrote is skipped)."""
+    second = [c.value for c in sheet[2]] if sheet.max_row >= 2 else []
+    note_row = all(v in (None, "") or v in notes for v in second)
+    for row in sheet.iter_rows(min_row=FIRST_DATA_ROW - (0 if note_row else 1)):
         if any(c.value not in (None, "") for c in row):
             yield row[0].row, row
 
@@ -433,7 +437,7 @@ def _read_sources(book, workbook, serial):
         return sources
     _merged_problems(book, sheet, SOURCE_SHEET)
     seen = {}
-    for row_number, row in _data_rows(sheet):
+    for row_number, row in _data_rows(sheet, SOURCE_NOTES):
         cells = {h: row[index[h] - 1] if index[h] - 1 < len(row) else None for h in SOURCE_HEADERS}
         values = {}
         for header, cell in cells.items():
@@ -482,7 +486,7 @@ def _read_sheet(book, workbook, sheet_spec, records, serial):
     if index is None:
         return
     _merged_problems(book, sheet, title)
-    for row_number, row in _data_rows(sheet):
+    for row_number, row in _data_rows(sheet, {c.note for c in sheet_spec.columns}):
         line = serial()
         book.places[line] = (title, row_number)
         record = LocatedDict()
