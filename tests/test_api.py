@@ -39,7 +39,8 @@ def t(home):
     return tsunagu.open(home)
 
 
-@pytest.mark.parametrize("module", ["tsunagu.api", "tsunagu.text", "tsunagu.queries.tally", "tsunagu.queries.coverage"])
+@pytest.mark.parametrize("module", ["tsunagu.api", "tsunagu.text", "tsunagu.queries.tally", "tsunagu.queries.coverage",
+                                    "tsunagu.queries.entities"])
 def test_doctests(module, home, monkeypatch):
     import importlib
 
@@ -160,6 +161,13 @@ def test_gaps_and_tally_are_typed(t):
     assert tally[("window-clarified", "survey")].counts["指定都市"].yes == 20
     assert ("platform", "survey") not in tally or tally[("platform", "survey")].as_of == "2020-05"
     assert {r.source for r in t.tally(prefecture="愛知県")} == {"graph"}
+
+
+def test_first_contact_is_the_one_the_answer_opens_with(t):
+    for municipality in ("いの町", "飛島村", "三原市"):
+        assert t.first_contact(municipality) == t.refer(municipality, 30, ["consultation"]).first_contact
+    with pytest.raises(NotAMunicipality):
+        t.first_contact("高知県")
 
 
 def test_entity_and_stats(t):

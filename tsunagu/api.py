@@ -421,6 +421,33 @@ class Tsunagu:
 
         return referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
 
+    def first_contact(self, municipality):
+        """最初の相談先: whom a caseworker in ``municipality`` calls first, whatever the person's need.
+
+        Returns
+        -------
+        tsunagu.queries.answers.FirstContact or None
+            The place with its contact and why it comes first (its clarified
+            window, else its 自立相談支援機関, a platform's secretariat, the
+            department, the town hall, the prefecture's centre); None when the
+            data knows no body to call.
+
+        Raises
+        ------
+        NameNotFound, AmbiguousName, NotAMunicipality
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> first = tsunagu.open().first_contact("飛島村")
+        >>> first.place.name, first.basis.code
+        ('海部福祉相談センター', 'first-secretariat')
+        """
+        from tsunagu.queries.contacts import first_contact
+
+        place, graph = self._municipality_graph(municipality)
+        return first_contact(graph, place.id)
+
     def coverage(self, municipality, bands="chart"):
         """The age x domain matrix of ``municipality``, like 三原市's chart in the seeds.
 

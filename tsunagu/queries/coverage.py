@@ -227,9 +227,35 @@ def _kind_key(graph, node):
 def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missing=None):
     """One row per municipality: each duty yes / no / unknown, with source and as-of date.
 
-    Filters: ``prefecture`` and ``municipality`` are node ids, ``kind`` a key
-    of :data:`KINDS`; ``missing`` keeps rows where that duty (or ``"any"``)
-    is not yes.
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The compiled graph or the build's duties graph (municipalities with
+        their duty facts, platforms, windows and prefectures).
+    prefecture, municipality : str, optional
+        Node ids: only this prefecture's municipalities, or only this one.
+    kind : str, optional
+        A key of :data:`KINDS`.
+    missing : str, optional
+        Keep rows where this duty (or ``"any"``) is not yes.
+
+    Returns
+    -------
+    list of dict
+        In code order: id, name, code, prefecture, kind, and per duty its
+        status, ``<duty> as of`` and ``<duty> source``.
+
+    Raises
+    ------
+    TsunaguError
+        For an unknown kind or duty.
+
+    Examples
+    --------
+    >>> from tsunagu.graph.current import current_duties_graph
+    >>> rows = duty_statuses(current_duties_graph(), kind="village")
+    >>> [(r["name"], r["platform"], r["platform as of"], r["needs-survey"]) for r in rows]
+    [('飛島村', 'yes', '2020-03-31', 'unknown')]
     """
     if kind is not None and kind not in KINDS:
         raise TsunaguError(f"unknown kind '{kind}'; use one of: {', '.join(KINDS)}")

@@ -14,8 +14,26 @@ _HIDDEN = {"types", "sources", "age_stated"}
 def entity_details(graph, node):
     """Attributes, neighbours (both directions) and sources of ``node``.
 
-    ``graph`` is the whole graph or any graph holding ``node`` with its edges
-    and its neighbours' names and kinds (the entity's stored row).
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The whole graph, or any graph holding ``node`` with its edges and its
+        neighbours' names and kinds (the entity's row the build stores).
+    node : str
+        A node id.
+
+    Returns
+    -------
+    dict
+        ``entity`` (attributes, the age range as text), ``neighbours``
+        (direction, relation, id, name, kind, inferred) and ``sources``.
+
+    Examples
+    --------
+    >>> from tsunagu.graph.current import current_entity
+    >>> details = entity_details(current_entity("tobishima"), "tobishima")
+    >>> details["entity"]["name"], [n["name"] for n in details["neighbours"] if n["relation"] == "partOfPrefecture"]
+    ('飛島村', ['愛知県'])
     """
     data = graph.nodes[node]
     attributes = {"id": node}
@@ -38,7 +56,15 @@ def entity_details(graph, node):
 
 
 def graph_stats(graph, inputs=None):
-    """Counts of nodes by kind and edges by relation; ``inputs``: the build's user inputs, to list beside them."""
+    """Counts of nodes by kind and edges by relation; ``inputs``: the build's user inputs, to list beside them.
+
+    Examples
+    --------
+    >>> from tsunagu.graph.current import current_graph
+    >>> stats = graph_stats(current_graph())
+    >>> stats["total"]["user inputs"], stats["nodes"][0]["count"] >= stats["nodes"][-1]["count"]
+    ('(embedded data only)', True)
+    """
     kinds = Counter(data.get("kind") for _, data in graph.nodes(data=True))
     relations = Counter(key for _, _, key in graph.edges(keys=True))
     return {
