@@ -225,3 +225,33 @@ def test_cli_errors_are_one_message(runner, home, monkeypatch):
         result = runner.invoke(cli, args)
         assert result.exit_code == 1 and text in result.output and "Traceback" not in result.output
     assert os.environ["TSUNAGU_HOME"] == str(home)
+
+
+@pytest.fixture(scope="module")
+def on_bolt(bolt_server, home):
+    """The same embedded build pushed to a Bolt server, opened through the facade."""
+    from tsunagu.bolt import push_graph
+
+    push_graph(tsunagu.open(home).graph(), bolt_server["uri"], user=bolt_server["user"],
+               password=bolt_server["password"], database=bolt_server["database"], replace=True)
+    with tsunagu.open(backend=bolt_server["uri"], user=bolt_server["user"], password=bolt_server["password"],
+                      database=bolt_server["database"]) as server:
+        yield server
+
+
+def test_bolt_backend_answers_and_raises_as_embedded(on_bolt, t):
+    assert on_bolt.resolve("みはらし") == t.resolve("みはらし")
+    assert on_bolt.resolve("高知県", kind="prefecture") == t.resolve("高知県", kind="prefecture")
+    assert on_bolt.coverage("三原市") == t.coverage("三原市")
+    assert on_bolt.gaps(prefecture="愛知県") == t.gaps(prefecture="愛知県")
+    assert on_bolt.tally() == t.tally() and on_bolt.rollup(by="prefecture") == t.rollup(by="prefecture")
+    assert _options(on_bolt.refer("飛島村", 45, ["employment"])) == _options(t.refer("飛島村", 45, ["employment"]))
+    with pytest.raises(NotAMunicipality):
+        on_bolt.refer("高知県", 45, ["employment"])
+    with pytest.raises(NameNotFound) as error:
+        on_bolt.refer("三原", 45, ["employment"])
+    assert any("三原市" in s for s in error.value.suggestions)
+    with pytest.raises(UnknownNeed):
+        on_bolt.refer("いの町", 45, ["flying"])
+    with pytest.raises(TsunaguError):  # the whole graph is the last build's, not the server's
+        on_bolt.graph()
