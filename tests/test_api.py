@@ -88,8 +88,9 @@ def test_unknown_need(t):
     with pytest.raises(UnknownNeed) as error:
         t.refer("いの町", 45, ["employment", "flying"])
     assert error.value.need == "flying" and "employment" in error.value.known
-    with pytest.raises(UnknownNeed):
+    with pytest.raises(UnknownNeed) as error:
         t.refer("いの町", 45, [])
+    assert "1つ以上" in str(error.value)
 
 
 @pytest.mark.parametrize("age", [-1, 131, "abc", True, 4.5])

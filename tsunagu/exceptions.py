@@ -129,7 +129,8 @@ class UnknownNeed(TsunaguError):
         self.need = need
         self.known = sorted(known)
         listed = f" 使えるもの: {', '.join(self.known)}（または日本語名）" if self.known else ""
-        super().__init__(f"ニーズ「{need}」は支援分野にありません。{listed}")
+        head = f"ニーズ「{need}」は支援分野にありません。" if need else "ニーズを1つ以上指定してください。"
+        super().__init__(head + listed)
 
 
 class InvalidAge(TsunaguError):
