@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = [
     "Reason", "Contact", "Place", "Through", "FirstContact", "Option", "Person", "ReferralAnswer",
-    "LEVEL_LABELS", "TIER_LABELS", "render_reason", "level_label", "answer_dict", "answer_sections",
+    "LEVEL_LABELS", "TIER_LABELS", "TIER_MARKS", "render_reason", "level_label", "path_text", "answer_dict",
+    "answer_sections",
     "text_width", "clip",
 ]
 
@@ -139,6 +140,7 @@ LEVEL_LABELS = {
     "national": ("国", "national"),
 }
 TIER_LABELS = {"a": ("適合", "fits"), "b": ("制度上の対象", "by scheme"), "c": ("推定", "guess")}
+TIER_MARKS = {"a": "◎", "b": "○", "c": "△"}
 
 
 def level_label(level, lang="ja"):
@@ -286,23 +288,39 @@ def clip(text, width):
 
 
 def _wrap(text, width, lines=2):
-    """``text`` in at most ``lines`` lines of ``width`` columns (the last one clipped)."""
-    from wcwidth import wcwidth
+    """``text`` in at most ``lines`` lines of ``width`` columns, the last one clipped with ….
 
-    rows, current, used = [], [], 0
-    for char in text:
-        w = max(wcwidth(char), 0)
-        if used + w > width:
-            rows.append("".join(current))
-            current, used = [], 0
-            if len(rows) == lines - 1:
-                rest = text[sum(len(r) for r in rows):]
-                rows.append(clip(rest, width))
-                return "\n".join(rows)
-        current.append(char)
-        used += w
-    rows.append("".join(current))
-    return "\n".join(r for r in rows if r)
+    Latin words stay whole where they fit; Japanese breaks between any two characters.
+
+    Examples
+    --------
+    >>> print(_wrap("age 45 within up to 49", 10))
+    age 45
+    within up…
+    """
+    import re
+
+    tokens = re.findall(r"[\x21-\x7e]+ *| +|.", text)
+    rows, current = [], ""
+    for token in tokens:
+        if text_width(current + token.rstrip()) <= width:
+            current += token
+            continue
+        if current.strip():
+            rows.append(current.rstrip())
+            current = ""
+        token = token.lstrip()
+        while text_width(token.rstrip()) > width:  # a word longer than the column
+            cut = clip(token, width + 1)[:-1]
+            rows.append(cut)
+            token = token[len(cut):]
+        current = token
+    if current.strip():
+        rows.append(current.rstrip())
+    if len(rows) > lines:
+        rows = rows[:lines - 1] + [clip(" ".join(rows[lines - 1:]) if rows[lines - 1].isascii() else "".join(rows[lines - 1:]),
+                                        width)]
+    return "\n".join(rows)
 
 
 def _place_name(option, lang):
@@ -350,6 +368,25 @@ def _through_text(through, lang):
     return _join(parts, lang)
 
 
+def path_text(path, lang="ja"):
+    """A path in words: ``三原市 ← 対象地域 ← 三原市若者居場所づくり事業 → 委託先 → ちゃんくす``.
+
+    An arrow points the way the edge does; the relation is named in ``lang``.
+
+    Examples
+    --------
+    >>> path_text([{"id": "m", "name": "三原市", "relation": None},
+    ...            {"id": "p", "name": "若者居場所", "relation": "servesArea", "inverse": True, "label": ["対象地域", "serves area"]}])
+    '三原市 ←対象地域― 若者居場所'
+    """
+    parts = [path[0]["name"]] if path else []
+    for hop in path[1:]:
+        label = hop.get("label") or [hop["relation"], hop["relation"]]
+        name = label[0] if lang == "ja" else label[1]
+        parts.append(f"←{name}― {hop['name']}" if hop.get("inverse") else f"―{name}→ {hop['name']}")
+    return " ".join(parts)
+
+
 # Column budget of the default table: 順位 and 段階 are narrow, the rest shares what is left.
 _HEADERS = {"ja": ("順位", "機関・事業", "連絡先", "理由"), "en": ("rank", "organisation / program", "contact", "why")}
 
@@ -357,9 +394,9 @@ _HEADERS = {"ja": ("順位", "機関・事業", "連絡先", "理由"), "en": ("
 def _budget(width):
     """Widths of the organisation, contact and reason columns for a table ``width`` columns wide."""
     width = max(width, 60)
-    rest = width - 4 - 2 * 3 - 2  # rank column, the three gaps tabulate puts between columns, a margin
-    organisation = int(rest * 0.38)
-    contact = int(rest * 0.30)
+    rest = width - 6 - 2 * 3 - 1  # rank column (順位, 参考○), the three gaps tabulate puts between columns, a margin
+    organisation = int(rest * 0.34)
+    contact = int(rest * 0.26)
     return organisation, contact, rest - organisation - contact
 
 
@@ -380,8 +417,8 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     rank_h, name_h, contact_h, why_h = _HEADERS["ja" if ja else "en"]
     organisation_w, contact_w, why_w = _budget(width)
 
-    def cell(text, w):
-        return _wrap(text, w) if table else text
+    def cell(text, w, lines=2):
+        return _wrap(text, w, lines) if table else text
 
     m = answer.municipality
     title = (f"回答対象: {m['name']}（{m.get('prefecture') or ''}・{m.get('code') or ''}）" if ja
@@ -407,18 +444,25 @@ def answer_sections(answer, lang="ja", width=100, table=True):
         through = _through_text(option.through, lang)
         if through:
             why.append(through)
-        tier = TIER_LABELS[option.tier][0 if ja else 1]
-        rank = str(option.rank) if option in answer.options else ("参考" if ja else "ref")
-        rows.append({rank_h: rank, name_h: cell(f"{_place_name(option, lang)}［{level_label(option.level, lang)}・{tier}］"
-                                                 if ja else f"{_place_name(option, lang)} [{level_label(option.level, lang)}, {tier}]",
+        mark = TIER_MARKS[option.tier]
+        rank = f"{option.rank}{mark}" if option in answer.options else ("参考" if ja else "ref") + mark
+        rows.append({rank_h: rank, name_h: cell(f"{_place_name(option, lang)}［{level_label(option.level, lang)}］"
+                                                 if ja else f"{_place_name(option, lang)} [{level_label(option.level, lang)}]",
                                                  organisation_w),
                      contact_h: cell(_contact_text(_option_contact(option), lang), contact_w),
-                     why_h: cell(("、" if ja else "; ").join(why), why_w)})
+                     why_h: cell(("、" if ja else "; ").join(why), why_w, 3)})
     sections["選択肢" if ja else "options"] = rows
+    legend = ("◎ 分野・年齢とも明記　○ 制度・機関の目的で対象　△ 種別からの推定" if ja
+              else "◎ stated domain and age   ○ by scheme or purpose   △ guessed from the type")
     notes = [{("補足" if ja else "note"): cell(render_reason(r, lang), width - 4)} for r in answer.notes + answer.next_steps]
+    if rows:
+        notes.append({("補足" if ja else "note"): legend})
     if notes:
         sections["補足・次の一手" if ja else "notes and next steps"] = notes
     if answer.near_misses is not None:
+        sections["経路" if ja else "paths"] = [
+            {rank_h: str(o.rank), ("経路" if ja else "path"): _wrap(path_text(o.path, lang), width - 10, lines=6) if table
+             else path_text(o.path, lang)} for o in answer.options if o.path]
         sections["対象外（理由）" if ja else "near misses"] = [
             {rank_h: str(o.rank), name_h: cell(_place_name(o, lang), organisation_w),
              why_h: cell(("、" if ja else "; ").join(render_reason(r, lang) for r in o.excluded), contact_w + why_w)}

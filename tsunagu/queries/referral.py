@@ -523,13 +523,15 @@ def _option(graph, candidate, judged, rank=0):
     organisation = candidate["organisation"]
     through = [platform_through(graph, hop["id"]) for hop in candidate["path"]
                if hop["id"] in graph and set(graph.nodes[hop["id"]].get("types", ())) & _PLATFORM_TYPES]
+    labels = graph.graph.get("relation_labels", {})
+    path = [dict(hop, label=list(labels.get(hop["relation"], (hop["relation"], hop["relation"]))))
+            if hop["relation"] else dict(hop) for hop in candidate["path"]]
     return Option(
         rank=rank, tier=tier,
         organisation=place_of(graph, organisation["id"]) if organisation else None,
         program=place_of(graph, candidate["program"]["id"]) if candidate["program"] else None,
-        level=candidate["level"], hops=candidate["hops"], path=candidate["path"],
-        age={k: v for k, v in rng.items() if k != "scheme_id"}, needs=matched, reasons=reasons, flags=flags,
-        excluded=excluded, through=through)
+        level=candidate["level"], hops=candidate["hops"], path=path,
+        age=dict(rng), needs=matched, reasons=reasons, flags=flags, excluded=excluded, through=through)
 
 
 def _fallback(graph, municipality, age, needs, as_of, listed):
