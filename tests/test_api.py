@@ -73,6 +73,14 @@ def test_unknown_municipality_suggests(t):
     assert any("三原市" in s for s in error.value.suggestions)
 
 
+def test_wrong_check_digit_names_the_right_code(t):
+    from tsunagu.exceptions import WrongCheckDigit
+
+    with pytest.raises(WrongCheckDigit) as error:
+        t.refer("342042", 45, ["employment"])
+    assert "342041" in str(error.value) and "三原市" in str(error.value)
+
+
 def test_prefecture_is_not_a_municipality(t):
     with pytest.raises(NotAMunicipality) as error:
         t.refer("高知県", 45, ["employment"])
