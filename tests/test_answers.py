@@ -58,7 +58,7 @@ def test_no_organisation_listed_while_its_defining_program_is_excluded(answers):
 
 
 def test_first_contact_is_the_window_the_seeds_name(answers):
-    for (town, age, needs), answer in answers.items():
+    for (town, _, _), answer in answers.items():
         assert answer.first_contact is not None, town
         assert answer.first_contact.place.name == FIRST[town], (town, answer.first_contact.place.name)
     assert answers[("mihara", 45, ("consultation",))].first_contact.basis.code == "first-window"
@@ -203,3 +203,9 @@ def test_naha_on_the_national_directory(national_graph):
     offered = [o.program.name for o in answer.fallback if o.program and not o.organisation]
     offered += [n[0] for r in answer.next_steps if r.code == "next-national" for n in r.params["names"]]
     assert any("ハローワーク" in name for name in offered), offered
+
+
+def test_refer_with_a_wrong_check_digit_names_the_right_code(runner):
+    result = runner.invoke(cli, ["refer", "342042", "--age", "45", "--need", "employment"])
+    assert result.exit_code == 1
+    assert "三原市" in result.output and "342041" in result.output

@@ -325,7 +325,7 @@ def _wrap(text, width, lines=2):
 
 def _place_name(option, lang):
     org = option.organisation
-    name = (org.name if org else "") if lang == "ja" else (org.name if org else "")
+    name = org.name if org else ""  # names stay as the sources write them, in either language
     if option.program:
         name = f"{name}：{option.program.name}" if name else option.program.name
     return name
@@ -468,18 +468,6 @@ def answer_sections(answer, lang="ja", width=100, table=True):
              why_h: cell(("、" if ja else "; ").join(render_reason(r, lang) for r in o.excluded), contact_w + why_w)}
             for o in answer.near_misses]
     return sections
-
-
-def _plain(value):
-    if isinstance(value, Reason):
-        return {"code": value.code, "params": value.params}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def answer_dict(answer, lang="ja"):

@@ -21,9 +21,6 @@ from tsunagu.queries.answers import Contact, FirstContact, Place, Reason, Throug
 
 __all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of"]
 
-_PLATFORM_TYPES = {"MunicipalPlatform", "WideAreaPlatform", "PrefecturalPlatform"}
-
-
 def _edges_in(graph, node, relation):
     return sorted({s for s, _, d in graph.in_edges(node, data=True)
                    if relation in d.get("relations", (d.get("relation"),))})
