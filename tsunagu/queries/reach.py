@@ -64,9 +64,12 @@ def municipality_nodes(graph):
     return sorted(n for n, d in graph.nodes(data=True) if "Municipality" in d.get("types", ()))
 
 
-def _matches(data, relations):
-    """Whether an edge is one of ``relations`` (sub-relations included)."""
-    return bool(set(relations).intersection(data.get("relations", (data.get("relation"),))))
+def _matcher(relations):
+    """A test on an edge's ``relations`` list: is it one of ``relations`` (sub-relations included)?"""
+    if len(relations) == 1:
+        relation = relations[0]
+        return lambda have: relation in have
+    return lambda have: any(relation in have for relation in relations)
 
 
 class Adjacency:
@@ -91,12 +94,19 @@ class Adjacency:
 
     def into(self, node, *relations, without=()):
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
-        return sorted({s for s, _, d in self.graph.in_edges(node, data=True)
-                       if _matches(d, relations) and not self.types(s) & set(without)})
+        match = _matcher(relations)
+        return self._kept({s for s, _, have in self.graph.in_edges(node, data="relations", default=()) if match(have)},
+                          without)
 
     def out_of(self, node, *relations, without=()):
-        return sorted({t for _, t, d in self.graph.out_edges(node, data=True)
-                       if _matches(d, relations) and not self.types(t) & set(without)})
+        match = _matcher(relations)
+        return self._kept({t for _, t, have in self.graph.out_edges(node, data="relations", default=()) if match(have)},
+                          without)
+
+    def _kept(self, nodes, without):
+        if without:
+            nodes = {n for n in nodes if self.types(n).isdisjoint(without)}
+        return sorted(nodes)
 
     def types(self, node):
         return set(self.graph.nodes[node].get("types", ()))
