@@ -164,9 +164,16 @@ def _names(params, key, lang):
     return str(value)
 
 
-def _range(params):
+def _range(params, lang):
+    """``15〜39歳``, ``49歳まで``, ``0歳以上`` (``15-39``, ``up to 49``, ``0 and over``)."""
     low, high = params.get("min"), params.get("max")
-    return f"{'' if low is None else low}〜{'' if high is None else high}"
+    if lang == "ja":
+        if low is None:
+            return f"{high}歳まで"
+        return f"{low}歳以上" if high is None else f"{low}〜{high}歳"
+    if low is None:
+        return f"up to {high}"
+    return f"{low} and over" if high is None else f"{low}-{high}"
 
 
 # code -> (Japanese, English); {name} fields come from the reason's params.
@@ -177,14 +184,14 @@ _TEMPLATES = {
     "domain-purpose": ("{needs}の機関（{type}）", "{needs}: a {type}"),
     "domain-typical": ("{needs}（{type}の一般的な分野・推定）", "{needs} (typical of a {type}: a guess)"),
     "domain-not-covered": ("分野が合わない（{domains}）", "need not covered (covers: {domains})"),
-    "age-stated": ("{age}歳は対象（{range}歳）", "age {age} within {range}"),
-    "age-inherited": ("{age}歳は対象（{scheme}: {range}歳）", "age {age} within {range} ({scheme})"),
-    "age-cohort": ("{age}歳は{cohort}（{year}年時点 {range}歳）", "age {age} in the {cohort} ({range} in {year})"),
+    "age-stated": ("{age}歳は対象（{range}）", "age {age} within {range}"),
+    "age-inherited": ("{age}歳は対象（{scheme}: {range}）", "age {age} within {range} ({scheme})"),
+    "age-cohort": ("{age}歳は{cohort}（{year}年時点 {range}）", "age {age} in the {cohort} ({range} in {year})"),
     "age-unstated": ("対象年齢の記載なし", "age range not stated"),
     "age-lower-unstated": ("下限年齢の記載なし", "lower age bound not stated"),
-    "age-outside": ("{age}歳は対象外（{range}歳）", "age {age} outside {range}"),
-    "age-outside-inherited": ("{age}歳は対象外（{scheme}: {range}歳）", "age {age} outside {range} ({scheme})"),
-    "age-outside-cohort": ("{age}歳は{cohort}でない（{year}年時点 {range}歳）",
+    "age-outside": ("{age}歳は対象外（{range}）", "age {age} outside {range}"),
+    "age-outside-inherited": ("{age}歳は対象外（{scheme}: {range}）", "age {age} outside {range} ({scheme})"),
+    "age-outside-cohort": ("{age}歳は{cohort}でない（{year}年時点 {range}）",
                            "age {age} not in the {cohort} ({range} in {year})"),
     "below-working-age": ("{age}歳は就労支援の対象外（義務教育の年齢）", "age {age}: below working age (compulsory school)"),
     "area-serves": ("{areas}を対象", "serves {areas}"),
@@ -239,9 +246,9 @@ def render_reason(reason, lang="ja"):
     Examples
     --------
     >>> render_reason(Reason("age-outside", {"age": 52, "min": None, "max": 49}))
-    '52歳は対象外（〜49歳）'
+    '52歳は対象外（49歳まで）'
     >>> render_reason(Reason("age-outside", {"age": 52, "min": None, "max": 49}), "en")
-    'age 52 outside -49'
+    'age 52 outside up to 49'
     """
     template = _TEMPLATES.get(reason.code)
     if template is None:
@@ -258,8 +265,7 @@ def render_reason(reason, lang="ja"):
     values["level"] = level_label(params.get("level"), lang) if params.get("level") else ""
     values["age"] = params.get("age", "")
     values["year"] = params.get("year", "")
-    text_range = _range(params)
-    values["range"] = text_range if lang == "ja" else text_range.replace("〜", "-")
+    values["range"] = _range(params, lang)
     return template[0 if lang == "ja" else 1].format(**values)
 
 
