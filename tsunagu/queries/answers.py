@@ -370,7 +370,11 @@ def _through_text(through, lang):
     for item in through:
         for secretariat in item.secretariats:
             phone = f" ☎{secretariat.contact.telephone}" if secretariat.contact.telephone else ""
-            parts.append(("事務局 " if lang == "ja" else "secretariat ") + secretariat.name + phone)
+            if lang == "ja":
+                label = "事務局（県の機関）" if item.prefectural else "事務局"
+            else:
+                label = "secretariat (prefectural body)" if item.prefectural else "secretariat"
+            parts.append(f"{label} {secretariat.name}{phone}")
     return _join(parts, lang)
 
 
