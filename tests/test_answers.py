@@ -209,3 +209,20 @@ def test_refer_with_a_wrong_check_digit_names_the_right_code(runner):
     result = runner.invoke(cli, ["refer", "342042", "--age", "45", "--need", "employment"])
     assert result.exit_code == 1
     assert "三原市" in result.output and "342041" in result.output
+
+
+def test_every_organisation_class_states_its_role():
+    from tsunagu.ontology import TG, load_ontology
+
+    ontology = load_ontology()
+    organisations = [c for c, ups in ontology.superclasses.items() if TG.Organisation in ups]
+    unstated = []
+    for cls in organisations:
+        # a subclass may take its role from the class above it (a satellite is a centre)
+        if not any(ontology.graph.value(up, TG.supportRole) for up in ontology.superclasses[cls] if up != TG.Agent):
+            unstated.append(cls)
+    assert not unstated
+    coordinating = {str(c).rsplit("#", 1)[-1] for c in organisations
+                    if ontology.graph.value(c, TG.supportRole) == TG.Coordinating}
+    assert coordinating == {"EconomicOrganisation", "ChamberOfCommerce", "LabourBureau", "PrefecturalDepartment",
+                            "ReviewCommittee", "ProfessionalAssociation", "Police", "FireService", "LawOffice"}
