@@ -73,23 +73,27 @@ _KILLER = (
     "    if done[0] == 7:\n"
     "        os.kill(os.getpid(), signal.SIGKILL)\n"
     "push_graph(current_graph(), sys.argv[1], user=sys.argv[2], password=os.environ['TSUNAGU_BOLT_PASSWORD'],\n"
-    "           database=sys.argv[3] or None, replace=True, batch_size=10, progress=progress)\n"
+    "           database=sys.argv[3] or None, replace=sys.argv[4] == 'replace', batch_size=10, progress=progress)\n"
 )
 
 
-def _killed_push(server, tmp_path):
-    """Start a push from nothing and kill the pushing process itself after a few batches."""
+def _killed_push(server, tmp_path, replace):
+    """Start a push and kill the pushing process itself after a few batches."""
     env = _env(server) | {"TSUNAGU_HOME": str(tmp_path / "cache")}
-    run = subprocess.run([sys.executable, "-c", _KILLER, server["uri"], server["user"], server["database"] or ""],
-                         env=env, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-c", _KILLER, server["uri"], server["user"], server["database"] or "",
+                          "replace" if replace else "add"], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == -9, run.stderr
 
 
 def test_interrupted_push_run_again_ends_as_one_clean_push(pushed, graph, tmp_path):
     clean = _dump(pushed)
-    _killed_push(pushed, tmp_path)
+    # A replace push writes beside the graph served: killed, it leaves that graph whole and served.
+    _killed_push(pushed, tmp_path, replace=True)
     half = _dump(pushed)
-    assert 0 < len(half[0]) < graph.number_of_nodes() and half[1] == []
+    assert graph.number_of_nodes() < len(half[0]) < 2 * graph.number_of_nodes() and half[1] == clean[1]
+    with _open(pushed) as server:
+        assert referrals(server.reach_graph("ino"), "ino", 45, ["employment"]) == \
+            referrals(graph, "ino", 45, ["employment"])
     push_graph(graph, pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"])
     assert _dump(pushed) == clean
 
@@ -99,7 +103,8 @@ def _open(server):
 
 
 def test_backend_refuses_a_half_pushed_graph(pushed, graph, tmp_path, runner):
-    _killed_push(pushed, tmp_path)
+    # A push into the graph being served takes its completion marker away while it writes.
+    _killed_push(pushed, tmp_path, replace=False)
     with pytest.raises(BoltError, match="holds no complete tsunagu graph: a push is running or did not finish"):
         _open(pushed)
     result = runner.invoke(cli, ["gaps", "--backend", pushed["uri"], "--user", pushed["user"]]
@@ -111,10 +116,13 @@ def test_backend_refuses_a_half_pushed_graph(pushed, graph, tmp_path, runner):
 
 
 def test_backend_refuses_a_graph_that_lost_nodes_since_its_push(pushed, graph):
+    with _open(pushed) as server:
+        stored_key = server.prefix + "ino"
     driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
     try:
         with driver.session(database=pushed["database"]) as session:
-            session.execute_write(lambda tx: tx.run("MATCH (n:Tsunagu {key: $key}) DETACH DELETE n", key="ino").consume())
+            session.execute_write(lambda tx: tx.run("MATCH (n:Tsunagu {key: $key}) DETACH DELETE n",
+                                                    key=stored_key).consume())
         with pytest.raises(BoltError, match=f"holds {graph.number_of_nodes() - 1} tsunagu nodes, but its last "
                                             f"complete push wrote {graph.number_of_nodes()}"):
             _open(pushed)

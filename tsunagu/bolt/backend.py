@@ -13,7 +13,9 @@ only where the graph lives differs.
 Every statement starts from an index: ``key`` for nodes and their edges,
 ``kind`` for nodes of a kind, ``(:TsunaguName {name})`` for names of places.
 The completion marker and the constant nodes (the nation, the support
-domains) are read once per connection.
+domains) are read once per connection; the marker names the generation
+served, and every statement reads that generation only (its keys carry the
+generation's prefix, which :meth:`BoltBackend._rows` adds and takes off).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import networkx as nx
 
 from tsunagu.bolt.connection import bolt_errors, connect
-from tsunagu.bolt.push import FORMAT, decode_node
+from tsunagu.bolt.push import FORMAT, MARKER, PUSHING, decode_node
 from tsunagu.exceptions import BoltError, NameNotFound
 from tsunagu.graph.names import NameTable, normalise_name, resolve
 from tsunagu.graph.vocabulary import graph_vocabulary
@@ -38,7 +40,7 @@ READ_CYPHER = {
     "marker": "MATCH (m:TsunaguMeta {key: $key}) RETURN properties(m) AS marker",
     "count_nodes": "MATCH (n:Tsunagu) RETURN count(n) AS count",
     "nodes": "UNWIND $keys AS k MATCH (n:Tsunagu {key: k}) RETURN properties(n) AS node",
-    "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) RETURN properties(n) AS node",
+    "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) WHERE n.gen = $gen RETURN properties(n) AS node",
     "incident": (
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]-(b:Tsunagu) WHERE r.relation IN $relations "
         "RETURN startNode(r).key AS source, endNode(r).key AS target, properties(r) AS edge, properties(b) AS node"
@@ -55,8 +57,8 @@ READ_CYPHER = {
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) WHERE b.key IN $keys "
         "RETURN a.key AS source, b.key AS target, properties(r) AS edge"
     ),
-    "named": "MATCH (x:TsunaguName {name: $name}) RETURN properties(x) AS name",
-    "all_names": "MATCH (x:TsunaguName) RETURN properties(x) AS name",  # only to suggest close names
+    "named": "MATCH (x:TsunaguName {name: $name}) WHERE x.gen = $gen RETURN properties(x) AS name",
+    "all_names": "MATCH (x:TsunaguName {gen: $gen}) RETURN properties(x) AS name",  # only to suggest close names
 }
 
 _DUTY_RELATIONS = ["ofMunicipality", "servesArea", "windowOf", "partOfPrefecture"]
@@ -117,9 +119,12 @@ class BoltBackend:
     def __init__(self, uri, *, user=None, password=None, database=None):
         self.uri = uri
         self.database = database
+        self.gen, self.prefix = None, ""
         self.driver = connect(uri, user, password, database)
         try:
             self.marker = self._checked_marker()
+            self.gen = self.marker["generation"]
+            self.prefix = self.gen + ":"
             # Read once per connection: every reach graph holds them.
             self.constants = [decode_node(row["node"]) for row in self._rows(
                 "nodes", keys=list(self.marker["constant_nodes"]))]
@@ -138,19 +143,33 @@ class BoltBackend:
         self.close()
 
     def _rows(self, statement_name, **params):
+        """Rows of one statement; keys in and out are the graph's, the generation's prefix is added and taken off here."""
         statement = READ_CYPHER[statement_name]
         if "$without" in statement:
             params.setdefault("without", [])  # leave nothing out unless asked
+        if "$gen" in statement:
+            params["gen"] = self.gen
+        if "keys" in params:
+            params["keys"] = [self.prefix + key for key in params["keys"]]
 
         def read(tx):
             return tx.run(statement, **params).data()
 
         with bolt_errors(self.uri, self.database), self.driver.session(database=self.database) as session:
-            return session.execute_read(read)
+            rows = session.execute_read(read)
+        cut = len(self.prefix)
+        for row in rows:
+            for field in ("source", "target"):
+                if field in row:
+                    row[field] = row[field][cut:]
+            for field in ("node", "name"):
+                if isinstance(row.get(field), dict) and "key" in row[field]:
+                    row[field] = dict(row[field], key=row[field]["key"][cut:])
+        return rows
 
     def _checked_marker(self):
         where = self.uri + (f" (database '{self.database}')" if self.database else "")
-        rows = self._rows("marker", key="graph")
+        rows = self._rows("marker", key=MARKER)
         if not rows:
             raise BoltError(f"{where} holds no complete tsunagu graph: a push is running or did not finish "
                             f"(or none was made); run `tsunagu push {self.uri}` and try again")
@@ -159,7 +178,9 @@ class BoltBackend:
             raise BoltError(f"{where}: the graph was pushed by another version of tsunagu; "
                             f"run `tsunagu push {self.uri} --replace`")
         count = self._rows("count_nodes")[0]["count"]
-        if count != marker["nodes"]:
+        # A replace push writes its generation beside this one: more nodes, while it runs.
+        pushing = bool(self._rows("marker", key=PUSHING))
+        if count < marker["nodes"] or count != marker["nodes"] and not pushing:
             raise BoltError(f"{where} holds {count} tsunagu nodes, but its last complete push wrote "
                             f"{marker['nodes']}; run `tsunagu push {self.uri} --replace`")
         return marker

@@ -7,16 +7,25 @@ kind and the relation are properties. Writes are batched ``UNWIND ... MERGE``
 in managed write transactions (``execute_write`` retries transient errors),
 after a uniqueness constraint on ``key`` so that MERGE is an index look-up.
 Pushing twice changes nothing; a push killed half-way and run again ends as
-one clean push would; ``replace`` first deletes what earlier pushes wrote
-(``:Tsunagu``, ``:TsunaguName`` and ``:TsunaguMeta`` nodes) and nothing else.
+one clean push would; ``replace`` ends with only the new graph, having
+touched nothing but ``:Tsunagu``, ``:TsunaguName`` and ``:TsunaguMeta`` nodes.
+
+Each complete graph is a *generation*: its nodes carry ``gen`` and keys
+prefixed ``<gen>:`` (so the unique ``key`` index holds two generations side
+by side). A ``replace`` push writes the new generation beside the one being
+served, switches the completion marker to it in one write, then deletes the
+old one: there is no moment at which a half graph is served. A push without
+``replace`` adds to the generation being served, and takes the marker away
+while it writes.
 
 What the backend looks up is indexed: ``key``, ``kind``, and the names of
 places (municipalities, prefectures, wards, nations) as ``(:TsunaguName
 {name, key, ...})`` rows keyed by the normalised name (a list property's
 members are not indexed by ArcadeDB's Cypher). A push first removes the
 completion marker ``(:TsunaguMeta {key: "graph"})`` and writes it last, with
-the node and edge counts, a fingerprint and the constant nodes; the
-backend refuses a server whose marker is missing or whose node count differs.
+the node and edge counts, a fingerprint, the generation and the constant
+nodes; the backend refuses a server whose marker is missing or whose node
+count differs.
 """
 
 from __future__ import annotations
@@ -27,11 +36,13 @@ import json
 from tsunagu.bolt.connection import bolt_errors, connect
 
 __all__ = ["CYPHER", "encode_node", "decode_node", "push_graph", "server_counts", "LABEL", "FORMAT", "PLACE_TYPES",
-           "graph_marker"]
+           "graph_marker", "MARKER", "PUSHING"]
 
 LABEL = "Tsunagu"
-FORMAT = 2  # what the server's graph looks like; the backend refuses another
+FORMAT = 3  # what the server's graph looks like; the backend refuses another
 _JSON_SUFFIX = "__json"
+MARKER = "graph"  # key of the completion marker
+PUSHING = "pushing"  # key of the marker a replace push leaves while it writes beside
 # Nodes whose names the server indexes: what a --backend command is asked about.
 PLACE_TYPES = frozenset({"Municipality", "Prefecture", "AdministrativeWard", "Nation"})
 
@@ -42,17 +53,33 @@ CYPHER = {
     "name_constraint": "CREATE CONSTRAINT tsunagu_name_id IF NOT EXISTS FOR (n:TsunaguName) REQUIRE n.id IS UNIQUE",
     "name_index": "CREATE INDEX tsunagu_name IF NOT EXISTS FOR (n:TsunaguName) ON (n.name)",
     "marker_constraint": "CREATE CONSTRAINT tsunagu_meta IF NOT EXISTS FOR (n:TsunaguMeta) REQUIRE n.key IS UNIQUE",
+    "gen_index": "CREATE INDEX tsunagu_gen IF NOT EXISTS FOR (n:Tsunagu) ON (n.gen)",
+    "name_gen_index": "CREATE INDEX tsunagu_name_gen IF NOT EXISTS FOR (n:TsunaguName) ON (n.gen)",
     "merge_names": "UNWIND $rows AS row MERGE (n:TsunaguName {id: row.id}) SET n = row",
-    "drop_marker": "MATCH (n:TsunaguMeta) DETACH DELETE n",
+    "read_marker": "MATCH (n:TsunaguMeta {key: $key}) RETURN properties(n) AS marker",
+    "drop_marker": "MATCH (n:TsunaguMeta {key: $key}) DETACH DELETE n",
     "write_marker": "MERGE (n:TsunaguMeta {key: $key}) SET n = $props",
-    "delete_names": "MATCH (n:TsunaguName) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted",
+    # what killed pushes left: neither the generation served nor the one being written
+    "delete_leftovers": (
+        "MATCH (n:Tsunagu) WHERE n.gen IS NULL OR NOT n.gen IN $keep WITH n LIMIT $limit DETACH DELETE n "
+        "RETURN count(*) AS deleted"
+    ),
+    "delete_leftover_names": (
+        "MATCH (n:TsunaguName) WHERE n.gen IS NULL OR NOT n.gen IN $keep WITH n LIMIT $limit DETACH DELETE n "
+        "RETURN count(*) AS deleted"
+    ),
+    "delete_generation": (
+        "MATCH (n:Tsunagu {gen: $gen}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+    ),
+    "delete_generation_names": (
+        "MATCH (n:TsunaguName {gen: $gen}) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted"
+    ),
     "merge_nodes": "UNWIND $rows AS row MERGE (n:Tsunagu {key: row.key}) SET n = row.props",
     "merge_edges": (
         "UNWIND $rows AS row "
         "MATCH (a:Tsunagu {key: row.source}) MATCH (b:Tsunagu {key: row.target}) "
         "MERGE (a)-[r:LINK {relation: row.relation}]->(b) SET r = row.props"
     ),
-    "delete_batch": "MATCH (n:Tsunagu) WITH n LIMIT $limit DETACH DELETE n RETURN count(*) AS deleted",
     "count_nodes": "MATCH (n:Tsunagu) RETURN count(n) AS count",
     "count_edges": "MATCH (:Tsunagu)-[r:LINK]->(:Tsunagu) RETURN count(r) AS count",
 }
@@ -80,7 +107,7 @@ def decode_node(props):
     """The inverse of :func:`encode_node`: (key, attributes)."""
     data = {}
     for name, value in props.items():
-        if name in ("key", "names"):
+        if name in ("key", "names", "gen"):
             continue
         if name.endswith(_JSON_SUFFIX):
             data[name[: -len(_JSON_SUFFIX)]] = json.loads(value)
@@ -97,7 +124,7 @@ def _names_by_node(graph):
     return names
 
 
-def _name_rows(graph, names):
+def _name_rows(graph, names, prefix):
     """One row per (normalised name, place): what :meth:`BoltBackend.resolve` looks up."""
     rows = []
     for node, data in sorted(graph.nodes(data=True)):
@@ -107,8 +134,8 @@ def _name_rows(graph, names):
         prefecture = next((graph.nodes[t].get("name") for _, t, k in graph.out_edges(node, keys=True)
                            if k == "partOfPrefecture"), None)
         for name in sorted(names.get(node, ())):
-            row = {"id": f"{name}\t{node}", "name": name, "key": node, "label": data.get("name") or node,
-                   "types": list(types), "place": True}
+            row = {"id": f"{prefix}{name}\t{node}", "name": name, "key": prefix + node,
+                   "label": data.get("name") or node, "types": list(types), "place": True, "gen": prefix[:-1]}
             row.update({k: v for k, v in (("code", data.get("code")), ("prefecture", prefecture)) if v})
             rows.append(row)
     return rows
@@ -121,7 +148,7 @@ def graph_marker(node_rows, edge_rows):
         digest.update(row["key"].encode() + b"\0")
     for row in edge_rows:
         digest.update(f"{row['source']}\0{row['relation']}\0{row['target']}\n".encode())
-    return {"key": "graph", "format": FORMAT, "nodes": len(node_rows), "edges": len(edge_rows),
+    return {"key": MARKER, "format": FORMAT, "nodes": len(node_rows), "edges": len(edge_rows),
             "fingerprint": digest.hexdigest(),
             "nations": sorted(r["key"] for r in node_rows if r["props"].get("kind") == "Nation"),
             "constant_nodes": sorted(r["key"] for r in node_rows if r["props"].get("kind") in ("Nation", "SupportDomain")),
@@ -138,11 +165,24 @@ def _write(tx, statement, rows):
     tx.run(statement, rows=rows).consume()
 
 
+def _next_generation(active):
+    number = int(active[1:]) + 1 if active and active[1:].isdigit() else 1
+    return f"g{number}"
+
+
+def _delete_all(session, statement, batch_size, **params):
+    while session.execute_write(
+            lambda tx: tx.run(CYPHER[statement], limit=batch_size, **params).single()["deleted"]):
+        pass
+
+
 def push_graph(graph, uri, *, user=None, password=None, database=None, replace=False, batch_size=500,
                progress=None, driver=None):
     """Write ``graph`` to the server at ``uri``; returns the server's node and edge counts.
 
-    ``progress`` is called with the number of items written after each batch.
+    With ``replace`` the graph is written beside the one being served and
+    takes its place when complete. ``progress`` is called with the number
+    of items written after each batch.
     """
     own_driver = driver is None
     driver = driver or connect(uri, user, password, database)
@@ -152,26 +192,42 @@ def push_graph(graph, uri, *, user=None, password=None, database=None, replace=F
     edge_rows = [{"source": s, "target": t, "relation": k,
                   "props": {"relation": k, "relations": list(d.get("relations", [k])), "inferred": bool(d.get("inferred"))}}
                  for s, t, k, d in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3])]
-    name_rows = _name_rows(graph, names)
     marker = graph_marker(node_rows, edge_rows)
     try:
         with bolt_errors(uri, database), driver.session(database=database) as session:
-            for schema in ("constraint", "kind_index", "name_constraint", "name_index", "marker_constraint"):
+            for schema in ("constraint", "kind_index", "gen_index", "name_constraint", "name_index",
+                           "name_gen_index", "marker_constraint"):
                 session.run(CYPHER[schema]).consume()
-            # From here until the marker is written again, --backend refuses the server.
-            session.execute_write(lambda tx: tx.run(CYPHER["drop_marker"]).consume())
-            if replace:
-                for statement in ("delete_batch", "delete_names"):
-                    while session.execute_write(
-                            lambda tx, s=statement: tx.run(CYPHER[s], limit=batch_size).single()["deleted"]):
-                        pass
+            served = session.run(CYPHER["read_marker"], key=MARKER).data()
+            active = served[0]["marker"].get("generation") if served else None
+            gen = _next_generation(active) if replace or active is None else active
+            if gen == active:  # writing into the graph being served: refuse it meanwhile
+                session.execute_write(lambda tx: tx.run(CYPHER["drop_marker"], key=MARKER).consume())
+            else:
+                session.execute_write(lambda tx: tx.run(CYPHER["write_marker"], key=PUSHING,
+                                                        props={"key": PUSHING, "generation": gen}).consume())
+            keep = [g for g in (active, gen) if g]
+            _delete_all(session, "delete_leftovers", batch_size, keep=keep)
+            _delete_all(session, "delete_leftover_names", batch_size, keep=keep)
+            prefix = gen + ":"
+            for row in node_rows:
+                row["key"] = row["props"]["key"] = prefix + row["key"]
+                row["props"]["gen"] = gen
+            for row in edge_rows:
+                row["source"], row["target"] = prefix + row["source"], prefix + row["target"]
             for statement, rows in ((CYPHER["merge_nodes"], node_rows), (CYPHER["merge_edges"], edge_rows),
-                                    (CYPHER["merge_names"], name_rows)):
+                                    (CYPHER["merge_names"], _name_rows(graph, names, prefix))):
                 for batch in _batches(rows, batch_size):
                     session.execute_write(_write, statement, batch)
                     if progress:
                         progress(len(batch))
-            session.execute_write(lambda tx: tx.run(CYPHER["write_marker"], key="graph", props=marker).consume())
+            marker["generation"] = gen
+            # The switch: one write, after which the new generation is the one served.
+            session.execute_write(lambda tx: tx.run(CYPHER["write_marker"], key=MARKER, props=marker).consume())
+            if active and active != gen:
+                _delete_all(session, "delete_generation", batch_size, gen=active)
+                _delete_all(session, "delete_generation_names", batch_size, gen=active)
+            session.execute_write(lambda tx: tx.run(CYPHER["drop_marker"], key=PUSHING).consume())
         return server_counts(uri, database=database, driver=driver)
     finally:
         if own_driver:
