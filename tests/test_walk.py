@@ -135,3 +135,20 @@ def test_a_loading_walk_reads_only_what_it_announced(graph, municipality):
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_reach_subgraph_keeps_what_the_answers_name(graph):
+    tobishima = reach_subgraph(graph, "tobishima")
+    # the wide-area platform's secretariat, with the edge that says so
+    assert ("aichi-ama-welfare-centre", "ama-platform", "secretariatOf") in set(tobishima.edges(keys=True))
+    ino = reach_subgraph(graph, "ino")
+    # a route type serving the town (いの町ほけん福祉課) stays, with its edges
+    assert {("ino-hoken-fukushi", "ino", "servesArea"), ("ino-hoken-fukushi", "ino-platform", "secretariatOf")} <= \
+        set(ino.edges(keys=True))
+    mihara = reach_subgraph(graph, "mihara")
+    centres = {n for n in mihara if "RegionalSupportCentre" in mihara.nodes[n]["types"]}
+    assert centres == {"hiroshima-support-centre", "hiroshima-support-centre-east"}
+    for municipality in municipality_nodes(graph):
+        small = reach_subgraph(graph, municipality)
+        serving = {s for s, _, k in graph.in_edges(municipality, keys=True) if k in ("servesArea", "windowOf", "locatedIn")}
+        assert serving <= set(small), municipality
