@@ -156,3 +156,54 @@ def test_diagram_command_needs_one_target(runner, tmp_path):
     assert runner.invoke(cli, ["diagram", "--municipality", "いの町"]).exit_code == 2
     result = runner.invoke(cli, ["diagram", "--prefecture", "高知県", "-o", str(tmp_path / "kochi.html")])
     assert result.exit_code == 0, result.output
+
+
+def _positions(page):
+    return page.script("var p = tsunaguNetwork.getPositions(); return Object.keys(p).sort().map(k => [k, p[k].x, p[k].y]);")
+
+
+def test_all_pages_share_one_vis_network_and_draw_offline_with_a_stable_layout(runner, tmp_path):
+    import time
+
+    out = tmp_path / "all"
+    result = runner.invoke(cli, ["diagram", "--all", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("vis-network*")) == ["vis-network.css", "vis-network.min.js"]
+    ino = (out / "ino.html").read_text(encoding="utf-8")
+    assert '<script src="vis-network.min.js"></script>' in ino
+    assert all(p.stat().st_size < 60_000 for p in out.glob("*.html")), "a page inlines vis-network again"
+    page, close = open_page(out / "ino.html")
+    try:
+        assert page.console_errors() == []
+        requested = page.requested_urls()  # the log is read once: reading empties it
+        assert all(url.startswith(("file://", "data:")) for url in requested), requested
+        assert any(url.endswith("/vis-network.min.js") for url in requested), requested
+        first = _positions(page)
+        page.driver.refresh()
+        deadline = time.monotonic() + 60
+        while page.script("return document.body.getAttribute('data-ready')") != "true":
+            assert time.monotonic() < deadline, "the page did not draw again"
+            time.sleep(0.2)
+        again = _positions(page)
+        assert [p[0] for p in again] == [p[0] for p in first] and len(first) > 10
+        assert all(abs(a[1] - b[1]) < 1 and abs(a[2] - b[2]) < 1 for a, b in zip(first, again, strict=True))
+    finally:
+        close()
+
+
+def test_prefecture_map_is_zoomed_and_titled_to_the_prefecture(national_graph):
+    from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
+    from tsunagu.graph import resolve
+
+    kochi = resolve(national_graph, "高知県", types={"Prefecture"})
+    points = dot_map_points(national_graph, kochi)
+    assert len(points) == 34
+    xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+    assert min(xs) >= 0 and min(ys) >= 0 and max(xs) <= 900 and max(ys) <= 900
+    assert max(max(xs) - min(xs), max(ys) - min(ys)) > 700  # fills the frame
+    whole = {p["id"]: p for p in dot_map_points(national_graph)}
+    kochi_in_japan = [whole[p["id"]] for p in points]
+    assert max(p["x"] for p in kochi_in_japan) - min(p["x"] for p in kochi_in_japan) < 100  # the speck it was
+    html = dot_map_html(national_graph, kochi)
+    assert "<h1>ひきこもり支援体制の取組状況（高知県の市区町村）</h1>" in html
+    assert "（全国の市区町村）" in dot_map_html(national_graph)

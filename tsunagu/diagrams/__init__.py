@@ -22,9 +22,10 @@ def heatmap_path(diagram_path):
     return path.with_name(path.stem + ".coverage.html")
 
 
-def write_municipality_diagram(graph, municipality, path, *, index_href=None):
+def write_municipality_diagram(graph, municipality, path, *, index_href=None, assets=None):
     """Write the platform diagram of ``municipality`` to ``path`` and its coverage heatmap beside it.
 
+    ``assets``: hrefs of a shared vis-network copy (see ``render.write_shared_assets``); None inlines it.
     Returns the two paths written.
     """
     from tsunagu.diagrams.render import diagram_html, heatmap_html, write_text
@@ -34,35 +35,37 @@ def write_municipality_diagram(graph, municipality, path, *, index_href=None):
     heatmap = heatmap_path(path)
     back = [("一覧", index_href)] if index_href else []
     write_text(path, diagram_html(graph, municipality_view(graph, municipality),
-                                  links=[("年齢×分野のカバー状況", heatmap.name)] + back))
+                                  links=[("年齢×分野のカバー状況", heatmap.name)] + back, assets=assets))
     write_text(heatmap, heatmap_html(coverage_matrix(graph, municipality), links=[("ネットワーク図", path.name)] + back))
     return path, heatmap
 
 
-def write_prefecture_diagram(graph, prefecture, path, *, index_href=None):
+def write_prefecture_diagram(graph, prefecture, path, *, index_href=None, assets=None):
     from tsunagu.diagrams.render import diagram_html, write_text
 
     back = [("一覧", index_href)] if index_href else []
-    return (write_text(path, diagram_html(graph, prefecture_view(graph, prefecture), links=back)),)
+    return (write_text(path, diagram_html(graph, prefecture_view(graph, prefecture), links=back, assets=assets)),)
 
 
 def write_all_diagrams(graph, directory, *, progress=None):
     """A diagram for every municipality and prefecture in the graph, and ``index.html``.
 
-    ``progress`` is called with each entity id as it is written (for a progress bar).
-    Returns the paths written.
+    The pages share one copy of vis-network written beside them (``vis-network.min.js`` and its style
+    sheet) instead of each inlining it. ``progress`` is called with each entity id as it is written
+    (for a progress bar). Returns the paths written.
     """
-    from tsunagu.diagrams.render import template_environment, write_text
+    from tsunagu.diagrams.render import SHARED_ASSETS, template_environment, write_shared_assets, write_text
 
     directory = Path(directory)
-    written, entries = [], []
+    assets = write_shared_assets(directory)
+    written, entries = [directory / SHARED_ASSETS["js"], directory / SHARED_ASSETS["css"]], []
     targets = sorted((data.get("code") or "", node, data) for node, data in graph.nodes(data=True)
                      if set(data.get("types", ())) & {"Municipality", "Prefecture"})
     for code, node, data in targets:
         is_municipality = "Municipality" in data["types"]
         path = directory / f"{node}.html"
         writer = write_municipality_diagram if is_municipality else write_prefecture_diagram
-        written.extend(writer(graph, node, path, index_href="index.html"))
+        written.extend(writer(graph, node, path, index_href="index.html", assets=assets))
         entries.append({"name": data.get("name", node), "code": code, "href": path.name,
                         "heatmap": heatmap_path(path).name if is_municipality else None,
                         "kind": "都道府県" if not is_municipality else "市区町村"})

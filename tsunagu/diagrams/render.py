@@ -24,7 +24,8 @@ from pathlib import Path
 from tsunagu.exceptions import DiagramAssetsMissing
 from tsunagu.queries.referral import age_text
 
-__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "vis_asset_paths", "template_environment", "write_text"]
+__all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "vis_asset_paths", "template_environment",
+           "write_text", "write_shared_assets", "LAYOUT_SEED", "SHARED_ASSETS"]
 
 # Colour and shape groups, first match wins: (key, Japanese label, classes, colour, shape)
 GROUPS = (
@@ -46,6 +47,9 @@ GROUPS = (
     ("other", "その他の機関", {"Organisation", "Agent"}, "#9e9e9e", "dot"),
 )
 _SECRETARIAT_BORDER = "#b71c1c"
+LAYOUT_SEED = 20201027
+# the file names of the one shared copy ``diagram --all`` writes beside its pages
+SHARED_ASSETS = {"js": "vis-network.min.js", "css": "vis-network.css"}
 _STATE_COLOURS = {"full": "#2e7d32", "partial": "#9ccc65", "unknown": "#ffe082", "none": "#eeeeee"}
 _STATE_LABELS = {"full": "充足", "partial": "一部", "unknown": "不明（年齢未記載）", "none": "なし"}
 
@@ -153,6 +157,8 @@ def network_data(graph, view):
                      dashes=inferred, width=3 if relation == "secretariatOf" else 1,
                      color=_SECRETARIAT_BORDER if relation == "secretariatOf" else "#78909c")
     options = {
+        # a fixed seed: vis-network otherwise places nodes at random, so the same diagram laid out differently on every load
+        "layout": {"randomSeed": LAYOUT_SEED, "improvedLayout": True},
         "physics": {"solver": "forceAtlas2Based", "stabilization": {"iterations": 300},
                     "forceAtlas2Based": {"gravitationalConstant": -140, "springLength": 170, "avoidOverlap": 0.8}},
         "edges": {"font": {"size": 11, "align": "middle"}, "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
@@ -188,14 +194,19 @@ def template_environment():
     return Environment(loader=PackageLoader("tsunagu.diagrams", "templates"), autoescape=select_autoescape(["html"]))
 
 
-def diagram_html(graph, view, *, links=()):
-    """The diagram page. ``links``: (text, href) pairs shown in the header."""
+def diagram_html(graph, view, *, links=(), assets=None):
+    """The diagram page. ``links``: (text, href) pairs shown in the header.
+
+    ``assets``: None to inline vis-network (one page that opens alone), or ``{"js": href, "css": href}``
+    naming one copy beside the pages (see :func:`write_shared_assets`), as ``diagram --all`` does so that
+    hundreds of pages do not each carry the 500 kB script.
+    """
     nodes, edges, options = network_data(graph, view)
-    script, style = vis_assets()
+    script, style = (None, None) if assets else vis_assets()
     shown = {group_of(graph.nodes[node])[0] for node in view.nodes}
     legend = [{"label": label, "colour": colour, "shape": shape} for key, label, _, colour, shape in GROUPS if key in shown]
     return template_environment().get_template("diagram.html").render(
-        title=view.title, vis_js=script, vis_css=style, links=links, legend=legend,
+        title=view.title, vis_js=script, vis_css=style, assets=assets, links=links, legend=legend,
         secretariat_colour=_SECRETARIAT_BORDER,
         data_json=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
         counts={"nodes": len(nodes), "edges": len(edges)},
@@ -218,6 +229,15 @@ def heatmap_html(matrix, *, links=()):
         title=f"{matrix['municipality']['name']}の支援のカバー状況（年齢×分野）", columns=matrix["columns"], rows=rows,
         legend=[{"colour": _STATE_COLOURS[s], "label": _STATE_LABELS[s]} for s in _STATE_COLOURS], links=links,
     )
+
+
+def write_shared_assets(directory):
+    """Write vis-network's script and style sheet once into ``directory``; returns the ``assets`` hrefs for the pages."""
+    script, style = vis_assets()
+    directory = Path(directory)
+    write_text(directory / SHARED_ASSETS["js"], script)
+    write_text(directory / SHARED_ASSETS["css"], style)
+    return dict(SHARED_ASSETS)
 
 
 def write_text(path, text):
