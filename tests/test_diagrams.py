@@ -124,7 +124,7 @@ def test_injected_name_stays_text(tmp_path):
         page, close = open_page(path, wait_for_ready=ready)
         try:
             with pytest.raises(NoAlertPresentException):
-                page.driver.switch_to.alert.text
+                _ = page.driver.switch_to.alert.text  # raises: no alert opened
             assert page.script("return document.querySelectorAll('img').length") == 0
             _assert_offline_and_clean(page)
             if ready:
