@@ -27,9 +27,9 @@ def _need_shared():
 
 
 @pytest.fixture(scope="module")
-def national():
-    _need_shared()
-    return compile_graph(municipalities=LOCALGOV, population=POPULATION)
+def national(national_compiled):
+    """The session's one national build (tests/conftest.py), not a second one."""
+    return national_compiled
 
 
 def test_localgovjp_kinds_match_the_survey_denominators():
@@ -84,6 +84,10 @@ def test_national_build_merges_the_embedded_examples_by_code(national):
     assert ino["latitude"] and ino["homepage"] == "https://www.town.ino.kochi.jp/"
     assert [n for n, d in graph.nodes(data=True) if d.get("code") == "393860"] == ["ino"]
     assert graph.nodes["m-011002"]["kind"] == "DesignatedCity" and graph.nodes["m-011002"]["wardCount"] == 10
+    # the 175 designated-city wards are areas inside their city, not municipalities
+    wards = [n for n, d in graph.nodes(data=True) if d["kind"] == "AdministrativeWard"]
+    assert len(wards) == 175 and graph.nodes["ward-011011"]["name"] == "札幌市中央区"
+    assert [t for _, t, k in graph.out_edges("ward-011011", keys=True) if k == "partOfMunicipality"] == ["m-011002"]
 
 
 def _write_survey(path, rows):

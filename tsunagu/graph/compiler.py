@@ -136,7 +136,7 @@ def _add_national_layer(asserted, sources):
     if "municipalities" in sources:
         report["regional_centre_placeholders"] = add_regional_centres(directory)
     if directory.entries:
-        asserted += directory.to_rdf()
+        directory.to_rdf(asserted)
     report["sources"] = [directory.reports[n].as_dict() for n in source_names() if n in directory.reports]
     return report
 
