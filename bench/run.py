@@ -14,7 +14,8 @@ What is timed
   ``show``, ``diagram --municipality``; and ``diagram --all`` over the embedded build.
 - The same questions warm, in one process calling the library (``bench/warm.py``), and the rdflib SPARQL
   referral query on the same build's RDF as its own row, in its own process.
-- With ``--bolt``: ``tsunagu push`` and ``refer --backend`` (cold process and warm library) per synthetic scale.
+- With ``--bolt``: ``tsunagu push`` and ``refer --backend`` (cold process and warm library) over the national
+  build and each synthetic scale.
 
 How: each figure is the median of ``--repeats`` runs (builds: ``--build-repeats``); a process's memory is
 its own peak resident set (``ru_maxrss`` of that child from ``wait4``), so no measure's memory includes
@@ -235,7 +236,7 @@ def bench_tree(label, tree, args, work, inputs, bolt):
         if args.sparql and name in ("national", "1x"):
             _log(f"  rdflib SPARQL over {name} ...")
             entry["sparql"] = warm(tree, home, places, args.calls, work, sparql=args.sparql)
-        if bolt and name.endswith("x") and _has_option(tree, "refer", "--backend", work):
+        if bolt and _has_option(tree, "refer", "--backend", work):
             _log(f"  Bolt push and refer --backend over {name} ...")
             push = run_process(["push", bolt.uri, *bolt.options, "--replace", "--batch-size", "2000"], tree=tree, home=home,
                                cwd=work)
@@ -368,7 +369,7 @@ def main():
     parser.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH", help="measure another source tree too")
     parser.add_argument("--no-national", action="store_true", help="skip the real national build")
     parser.add_argument("--working-tree", action="store_true", help="measure the working tree as it is (default: a snapshot of HEAD)")
-    parser.add_argument("--bolt", action="store_true", help="push and refer --backend against ArcadeDB at each synthetic scale")
+    parser.add_argument("--bolt", action="store_true", help="push and refer --backend against ArcadeDB (national and each synthetic scale)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the built homes (in the temporary folder)")
     args = parser.parse_args()
