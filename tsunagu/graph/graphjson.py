@@ -14,11 +14,13 @@ import dataclasses
 import json
 from importlib import import_module
 
-__all__ = ["graph_json", "graph_from_json"]
+__all__ = ["graph_json", "graph_from_json", "parts_json", "value_json", "value_from_json"]
 
 _TUPLE, _SET, _FROZENSET, _OBJECT, _CLASS, _PAIRS = "__t", "__s", "__fs", "__o", "__c", "__d"
 _TAGS = {_TUPLE, _SET, _FROZENSET, _OBJECT, _PAIRS}
+_PLAIN = (str, int, float, bool, type(None))
 _classes = {}
+_fields = {}  # dataclass -> its field names, in order
 
 
 def _class_name(value):
@@ -31,17 +33,20 @@ def _class_name(value):
 
 def _encoded(value):
     """``value`` with every tuple, set, dataclass and non-text-keyed dict tagged."""
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, _PLAIN):
         return value
-    if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and not _TAGS & value.keys():
-            return {k: _encoded(v) for k, v in value.items()}
+    if type(value) is dict:
+        if all(type(k) is str for k in value) and not _TAGS & value.keys():
+            return {k: v if isinstance(v, _PLAIN) else _encoded(v) for k, v in value.items()}
         return {_PAIRS: [[_encoded(k), _encoded(v)] for k, v in value.items()]}
-    if isinstance(value, list):
-        return [_encoded(v) for v in value]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {_OBJECT: {f.name: _encoded(getattr(value, f.name)) for f in dataclasses.fields(value)},
-                _CLASS: _class_name(value)}
+    if type(value) is list:
+        return [v if isinstance(v, _PLAIN) else _encoded(v) for v in value]
+    cls = type(value)
+    if cls in _fields or dataclasses.is_dataclass(value) and not isinstance(value, type):
+        if cls not in _fields:
+            _fields[cls] = [f.name for f in dataclasses.fields(value)]
+        # positional: a dataclass's fields come back in the order they were written
+        return {_OBJECT: [_encoded(getattr(value, name)) for name in _fields[cls]], _CLASS: _class_name(value)}
     if isinstance(value, tuple):
         if type(value) is not tuple:  # a named tuple: its class is rebuilt like a dataclass
             return {_TUPLE: [_encoded(v) for v in value], _CLASS: _class_name(value)}
@@ -67,7 +72,7 @@ def _tsunagu_class(name):
 
 def _decoded(mapping):
     if _OBJECT in mapping:
-        return _tsunagu_class(mapping[_CLASS])(**mapping[_OBJECT])
+        return _tsunagu_class(mapping[_CLASS])(*mapping[_OBJECT])
     if _TUPLE in mapping:
         return _tsunagu_class(mapping[_CLASS])(*mapping[_TUPLE]) if _CLASS in mapping else tuple(mapping[_TUPLE])
     if _PAIRS in mapping:
@@ -79,8 +84,12 @@ def _decoded(mapping):
     return mapping
 
 
-def graph_json(graph):
+def graph_json(graph, *, shared=None):
     """A networkx multigraph (attributes included) as JSON text.
+
+    ``shared``: graph attributes left out because the reader has them
+    (the vocabulary every row of a store repeats); pass them back to
+    :func:`graph_from_json`.
 
     Examples
     --------
@@ -92,19 +101,46 @@ def graph_json(graph):
     >>> back.graph["labels"]["City"], list(back.edges(keys=True))
     (('市', 'city'), [('ino', 'kochi', 'partOfPrefecture')])
     """
-    value = {"directed": graph.is_directed(), "graph": _encoded(graph.graph),
-             "nodes": [[_encoded(n), _encoded(d)] for n, d in graph.nodes(data=True)],
-             "edges": [[_encoded(u), _encoded(v), _encoded(k), _encoded(d)] for u, v, k, d in graph.edges(keys=True, data=True)]}
+    common = [k for k, v in graph.graph.items() if shared and k in shared and shared[k] == v]
+    attributes = {k: v for k, v in graph.graph.items() if k not in common}
+    return parts_json(graph.nodes(data=True), graph.edges(keys=True, data=True), attributes, common,
+                      directed=graph.is_directed())
+
+
+def parts_json(nodes, edges, attributes=None, common=(), *, directed=True):
+    """The text :func:`graph_json` writes, from (node, data) and (u, v, key, data) pairs:
+    a graph written without being built."""
+    value = {"directed": directed, "graph": _encoded(attributes or {}), "shared": list(common),
+             "nodes": [[_encoded(n), _encoded(d)] for n, d in nodes],
+             "edges": [[_encoded(u), _encoded(v), _encoded(k), _encoded(d)] for u, v, k, d in edges]}
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def graph_from_json(text):
+def graph_from_json(text, *, shared=None):
     """The :class:`networkx.MultiDiGraph` that :func:`graph_json` wrote; ``ValueError`` on bad text."""
     import networkx as nx
 
     value = json.loads(text, object_hook=_decoded)
     graph = nx.MultiDiGraph() if value.get("directed", True) else nx.MultiGraph()
+    for key in value.get("shared", ()):
+        graph.graph[key] = shared[key]
     graph.graph.update(value["graph"])
     graph.add_nodes_from((n, d) for n, d in value["nodes"])
     graph.add_edges_from((u, v, k, d) for u, v, k, d in value["edges"])
     return graph
+
+
+def value_json(value):
+    """Any value made of dicts, lists, tuples, sets and tsunagu dataclasses as JSON text.
+
+    Examples
+    --------
+    >>> value_from_json(value_json({"City": ("市", "city")}))
+    {'City': ('市', 'city')}
+    """
+    return json.dumps(_encoded(value), ensure_ascii=False, separators=(",", ":"))
+
+
+def value_from_json(text):
+    """What :func:`value_json` wrote; ``ValueError`` on bad text or a refused class."""
+    return json.loads(text, object_hook=_decoded)
