@@ -74,9 +74,9 @@ def _with_what_they_run(graph, nodes):
     return nodes
 
 
-def platform_context(graph, municipality, walked):
-    """What a municipality's diagram adds to the ``walked`` nodes: each platform anchor's circle
-    and what that circle runs."""
+def platform_context(graph, walked):
+    """What a municipality's diagram adds to the ``walked`` nodes: the circle of each platform
+    the walk visits (its anchors) and what that circle runs."""
     context = set()
     for node in walked:
         if _is_platform(_types(graph, node)):
@@ -86,7 +86,7 @@ def platform_context(graph, municipality, walked):
 
 def municipality_view(graph, municipality):
     walked = walk_nodes(graph, municipality)
-    nodes = walked | platform_context(graph, municipality, walked)
+    nodes = walked | platform_context(graph, walked)
     name = graph.nodes[municipality].get("name", municipality)
     return View(graph, f"{name}のひきこもり支援ネットワーク", municipality, nodes)
 
