@@ -177,10 +177,29 @@ def _escaped(text):
     return _CONTROL_IN_NAME.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
+def _set_lookup_of_constraint_parameters():
+    """Let pyshacl look a shape's constraint parameters up in a set, not a list.
+
+    pyshacl scans its list of ~35 parameters for each predicate of each shape
+    at every focus node (a fifth of the shapes' time on a national graph). It
+    caches that list on ``pyshacl.shape`` as ``CONSTRAINT_PARAMS``; a frozenset
+    there gives the same answers. Left alone if pyshacl changes its layout.
+    """
+    try:
+        import pyshacl.shape as shape
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    except ImportError:
+        return
+    current = getattr(shape, "CONSTRAINT_PARAMS", None)
+    if current is None or current == (None, None) or list(current[0]) == list(ALL_CONSTRAINT_PARAMETERS):
+        shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+
 def shacl_errors(data, locations, default_file="<merged graph>"):
     """Run the shapes over ``data``; one :class:`DataError` per violation."""
     import pyshacl  # heavy: only when validating
 
+    _set_lookup_of_constraint_parameters()
     ontology = load_ontology()
     # The ontology's class hierarchy and concepts must sit in the validated
     # graph itself for sh:class to see subclasses and SKOS concepts. They are
