@@ -244,13 +244,14 @@ def walk_nodes(graph, municipality):
     Examples
     --------
     >>> import networkx as nx
-    >>> g = nx.MultiDiGraph(nations=["japan"])
-    >>> g.add_node("japan", name="日本", types=["Area", "Nation"])
+    >>> g = nx.MultiDiGraph(nations=[])
     >>> g.add_node("town", name="町", types=["Area", "Municipality"])
-    >>> g.add_node("dept", name="町福祉課", types=["MunicipalDepartment"])
-    >>> _ = g.add_edge("dept", "town", key="servesArea", relations=["servesArea"])
-    >>> sorted(walk_nodes(g, "town"))
-    ['dept', 'japan', 'town']
+    >>> g.add_node("pf", name="町の支援プラットフォーム", types=["Platform", "MunicipalPlatform"])
+    >>> g.add_node("npo", name="NPO法人", types=["Organisation", "NPO"])
+    >>> _ = g.add_edge("pf", "town", key="servesArea", relations=["servesArea"])
+    >>> _ = g.add_edge("npo", "pf", key="memberOf", relations=["involvedIn", "memberOf"])
+    >>> sorted(walk_nodes(g, "town")), [r.node for r in reach(g, "town")]
+    (['npo', 'pf', 'town'], ['npo'])
     """
     anchors, best = _walk(Adjacency(graph), municipality)
     return {anchor for anchor, _, _ in anchors} | set(best)
