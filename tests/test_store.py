@@ -324,3 +324,14 @@ def test_rows_are_data_not_code():
         text = '{"graph": {"x": %s}, "nodes": [], "edges": []}' % evil
         with pytest.raises(ValueError):
             graph_from_json(text)
+
+
+def test_a_reader_follows_a_newer_build_that_removed_its_files(cache):
+    """A long-lived reader (the web app) keeps answering after a rebuild in its folder."""
+    reader = load_stored(cache)
+    assert reader.reach_graph("ino") is not None
+    build((), cache)  # embedded only: another fingerprint, the reader's files are cleaned up
+    assert not (cache / reader.files["reach"]).exists() or reader.fingerprint == load_stored(cache).fingerprint
+    assert reader.reach_graph("ino") is not None
+    assert reader.fingerprint == load_stored(cache).fingerprint
+    assert "store-test-office" not in reader.graph

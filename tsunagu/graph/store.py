@@ -45,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, CacheUnsafe, CacheWriteError
+from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, CacheUnsafe, CacheWriteError, TsunaguError
 
 __all__ = [
     "cache_dir",
@@ -155,6 +155,8 @@ class Stored:
         try:
             status = path.stat()
         except FileNotFoundError:
+            if self._follow_newer_build():  # a newer build replaced this one and removed its files
+                return self._checked(role)
             raise self._damaged(f"{name} がありません (missing)") from None
         _refuse_foreign(path, status)
         check = self.checks.get(name)
@@ -164,6 +166,21 @@ class Stored:
             if status.st_size < _HASH_ALWAYS_BELOW and name not in self._verified:
                 self._verify_hash(name)
         return path
+
+    def _follow_newer_build(self):
+        """Become the build the manifest now names, when it is another one: a long-lived reader
+        (the web app) keeps answering after a rebuild. True when it switched."""
+        try:
+            newer = load_stored(self.directory)
+        except TsunaguError:
+            return False
+        if newer is None or newer.fingerprint == self.fingerprint and newer.files == self.files:
+            return False
+        for attribute in ("_graph", "_shared_attributes"):
+            self.__dict__.pop(attribute, None)
+        self.inputs, self.fingerprint, self.build_args = newer.inputs, newer.fingerprint, newer.build_args
+        self.files, self.checks, self._verified = newer.files, newer.checks, set()
+        return True
 
     def _verify_hash(self, name):
         """Compare ``name`` with its recorded sha256 (once per file and :class:`Stored`)."""
