@@ -177,8 +177,9 @@ def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
     assert result.exit_code != 0 and "JSON として読めません" in result.output
     result = runner.invoke(cli, ["conflicts"])
     assert result.exit_code == 0 and "0848-67-0000  [mhlw_jiritsu_2023, 2023-04-01]" in result.output
-    result = runner.invoke(cli, ["directory"])
+    result = runner.invoke(cli, ["directory", "--skipped"])
     assert result.exit_code == 0 and "函館市 (012025): 窓口はあるが電話番号が一覧にない" in result.output
+    assert "fukushi_portal/offices.csv 行 8 [municipalityId]: 消えた町 (999990) が市区町村一覧にない" in result.output
 
 
 def test_missing_column_is_one_clear_error(tmp_path):

@@ -106,7 +106,7 @@ def build(paths, municipalities, population, survey, sources):
     if report.get("sources"):
         from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
 
-        for line in source_report_text(report):
+        for line in source_report_text(report, limit=5):
             click.echo(line, err=True)
         if any(s["name"] in ("fukushi_portal", "hokenjo", "mhlw_jiritsu_2023") for s in report["sources"]):
             for line in coverage_text(directory_coverage(graph), list_missing=False):
@@ -127,14 +127,18 @@ def build(paths, municipalities, population, survey, sources):
 
 @cli.command()
 @click.option("--prefecture", help="Only this prefecture's municipalities (name, kana or code).")
-def directory(prefecture):
+@click.option("--skipped", is_flag=True, help="Also list every row the last build skipped or loaded without a field, with why.")
+def directory(prefecture, skipped):
     """The national directory's coverage: how many municipalities have a named
     self-reliance window with a phone, a town-hall contact, a 保健所 and a named
     regional centre; every municipality without a window, with the reason."""
     from tsunagu.graph.names import resolve
-    from tsunagu.queries.directory import coverage_text, directory_coverage
+    from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
 
     graph = _open().graph()
+    if skipped:
+        for line in source_report_text(graph.graph.get("national_report") or {}):
+            click.echo(line)
     pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
     for line in coverage_text(directory_coverage(graph, pref)):
         click.echo(line)

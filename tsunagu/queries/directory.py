@@ -133,16 +133,29 @@ def conflicts_text(rows):
     return lines
 
 
-def source_report_text(report):
-    """Per source: loaded and skipped counts, then every skipped row with file, row, field and why."""
+def source_report_text(report, limit=None):
+    """Per source: loaded and skipped counts, then each skipped row with file, row, field and why.
+
+    ``limit``: at most this many problem lines per source (the rest are
+    counted, and ``tsunagu directory --skipped`` lists them all).
+
+    Examples
+    --------
+    >>> source_report_text({"sources": [{"name": "hokenjo", "loaded": 2, "notes": [],
+    ...     "skipped": [{"file": "h.csv", "row": 3, "field": "muni_code", "why": "一覧にない"}]}]})
+    ['hokenjo: 読み込み 2 行、読み飛ばし 1 行', '  h.csv 行 3 [muni_code]: 一覧にない']
+    """
     lines = []
     for source in report.get("sources", ()):
         dropped = source.get("fields_dropped", ())
         lines.append(f"{source['name']}: 読み込み {source['loaded']} 行、読み飛ばし {len(source['skipped'])} 行"
                      + (f"、除いた項目 {len(dropped)}" if dropped else ""))
-        for note in source.get("notes", ()):
-            lines.append(f"  注: {note}")
+        problems = [f"注: {note}" for note in source.get("notes", ())]
         for skipped in list(source["skipped"]) + list(dropped):
             where = f"{skipped['file']}" + (f" 行 {skipped['row']}" if skipped["row"] is not None else "")
-            lines.append(f"  {where} [{skipped['field']}]: {skipped['why']}")
+            problems.append(f"{where} [{skipped['field']}]: {skipped['why']}")
+        shown = problems if limit is None else problems[:limit]
+        lines.extend(f"  {line}" for line in shown)
+        if len(shown) < len(problems):
+            lines.append(f"  … ほか {len(problems) - len(shown)} 件（全件: tsunagu directory --skipped）")
     return lines

@@ -79,8 +79,9 @@ def load(path, directory):
         names = municipality_names(str(cell.get("自治体名") or ""))
         areas, unknown = [], []
         for municipality in names:
-            bare = _PARENTHESES.sub("", municipality)
-            if normalise_label(bare) == normalise_label(prefecture.name):
+            bare = _PARENTHESES.sub("", municipality).strip("_ ")
+            # 「愛媛県(中予地方局)」, or only a 振興局 in brackets: a county-level office of the prefecture
+            if not bare or normalise_label(bare) == normalise_label(prefecture.name):
                 areas.append(prefecture)  # a county-level office of the prefecture
                 continue
             other = directory.prefecture_by_name.get(normalise_label(bare))
