@@ -96,22 +96,6 @@ def read_inputs(paths, *, validate=True, notices=None):
     return asserted, locations, default_file
 
 
-def _coded_entities(graph, cls):
-    """code -> (IRI, Japanese name) for the entities of ``cls`` that have a code."""
-    from rdflib.namespace import RDF, RDFS
-
-    from tsunagu.ontology import TG, load_ontology
-
-    ontology = load_ontology()
-    found = {}
-    for subject, code in graph.subject_objects(TG.code):
-        types = set(graph.objects(subject, RDF.type))
-        if any(ontology.is_a(t, cls) for t in types):
-            name = next((str(l) for l in graph.objects(subject, RDFS.label) if getattr(l, "language", None) == "ja"), None)
-            found[str(code)] = (subject, name)
-    return found
-
-
 def _add_national_layer(asserted, sources):
     """Load each named source (``{name: path}``, see :mod:`tsunagu.loaders.sources`) into ``asserted``.
 

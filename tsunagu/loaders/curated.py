@@ -150,7 +150,7 @@ class CuratedFile:
 
 def check_digit(code5):
     """The check digit of a 5-digit local government code (総務省's rule)."""
-    total = sum(int(digit) * weight for digit, weight in zip(code5, (6, 5, 4, 3, 2)))
+    total = sum(int(digit) * weight for digit, weight in zip(code5, (6, 5, 4, 3, 2), strict=True))
     return (11 - total % 11) % 10
 
 

@@ -190,7 +190,7 @@ def read_mic_codes(path):
     with handle:
         header = [unicodedata.normalize("NFKC", h).replace("\n", "").strip() for h in _header(reader, path)]
         wanted = [unicodedata.normalize("NFKC", c) for c in MIC_COLUMNS]
-        missing = [c for c, n in zip(MIC_COLUMNS, wanted) if n not in header]
+        missing = [c for c, n in zip(MIC_COLUMNS, wanted, strict=True) if n not in header]
         if missing:
             raise DataError(path, f"not a 全国地方公共団体コード list: missing column(s) {', '.join(missing)}", line=1)
         index = [header.index(n) for n in wanted]
