@@ -252,3 +252,11 @@ def test_real_mhlw_rows_split_and_match(national_graph):
         node = resolve(table, town, types={"Municipality"})
         assert any(national_graph.nodes[s]["kind"] == "SelfRelianceSupportAgency"
                    for s, _, k in national_graph.in_edges(node, keys=True) if k == "servesArea")
+
+
+def test_placeholder_centres_quote_the_seed_verbatim():
+    from conftest import SEEDS
+    from tsunagu.loaders.sources.regional_centres import SEED_DOCUMENT, SEED_QUOTE
+
+    need_shared(SEEDS / SEED_DOCUMENT)
+    assert SEED_QUOTE in (SEEDS / SEED_DOCUMENT).read_text(encoding="utf-8")
