@@ -7,6 +7,7 @@ starts fast; it imports the build machinery only when a source changed.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib import resources
 from pathlib import Path
 
@@ -44,10 +45,20 @@ def _package_files():
     files = [root / "ontology" / name for name in _ONTOLOGY_FILES] + embedded_data_files()
     # every data file at any depth (facts/, lists a loader reads) and the code of every subpackage
     # (loaders/sources/...): a change in any of them must rebuild
-    files.extend(sorted(p for p in (root / "data").rglob("*") if p.suffix in _DATA_SUFFIXES and p not in files))
+    known = set(files)
+    files.extend(p for p in _files_below(root / "data", _DATA_SUFFIXES) if p not in known)
     for package in ("graph", "loaders", "ontology", "queries"):
-        files.extend(sorted((root / package).rglob("*.py")))
+        files.extend(_files_below(root / package, (".py",)))
     return files
+
+
+def _files_below(folder, suffixes):
+    """Files under ``folder`` at any depth ending in ``suffixes``, sorted (os.walk: faster than rglob)."""
+    found = []
+    for directory, folders, names in os.walk(folder):
+        folders[:] = [f for f in folders if f != "__pycache__"]
+        found.extend(Path(directory) / name for name in names if name.endswith(suffixes))
+    return sorted(found)
 
 
 def fingerprint(inputs):
