@@ -442,3 +442,10 @@ def test_workbook_without_its_note_row_loses_no_data(mihara_book, tmp_path):
     ids = {r.id for r in read_workbook(_edited(mihara_book, tmp_path, change)).records}
     assert {"mihara-window", "mihara-youth-place", "mihara-shakyo", "mihara-window-clarified"} <= ids
     assert len(ids) == len(read_workbook(mihara_book).records)
+
+
+def test_encoding_on_screen_writes_those_bytes(runner, home):
+    result = runner.invoke(cli, ["coverage", "--municipality", "三原市", "--format", "csv", "--encoding", "cp932"])
+    assert result.exit_code == 0, result.output
+    text = result.stdout_bytes.decode("cp932")
+    assert "三原市" in text and "・" in text
