@@ -307,7 +307,9 @@ def write_output(data, fmt, output=None, encoding=None):
             if chosen is None:
                 click.echo(encodable_text(text, getattr(sys.stdout, "encoding", None) or "utf-8"), nl=False)
             else:
-                click.get_binary_stream("stdout").write(_encoded(text, chosen))
+                sys.stdout.flush()
+                sys.stdout.buffer.write(_encoded(text, chosen))
+                sys.stdout.buffer.flush()
             return None
         payload = _encoded(text, chosen or "utf-8")
     return write_file_bytes(output, payload)
