@@ -93,7 +93,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
         stored = load_stored(directory)
     except CacheOutdated as outdated:
         args = outdated.build_args
-        if args is None or not all(Path(p).is_file() for p in recorded_files(args)):
+        if args is None or not all(Path(p).exists() for p in recorded_files(args)):
             raise
         if rebuild_notice:
             rebuild_notice("キャッシュの形式が古いため、前回と同じ入力で再構築します"
@@ -101,7 +101,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
         return _rebuild(directory, args)
     if stored is None:
         return _rebuild(directory, {})
-    missing = [p for p in stored.inputs if not Path(p).is_file()]
+    missing = [p for p in stored.inputs if not Path(p).exists()]  # a source may be a folder
     if missing:
         raise BuildMissing(
             f"{missing[0]} was part of the last build and is gone; run 'tsunagu build' with the files you want."
