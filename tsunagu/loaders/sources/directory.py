@@ -53,7 +53,7 @@ _PHONE_FIELDS = {"telephone", "faxNumber", "postalCode"}
 # Fields on which two sources' disagreement is recorded (a web page differs by design).
 _COMPARED = {"name", "telephone", "faxNumber", "address", "email"}
 # Old or variant kanji one list uses for a municipality's name (惠庭市 for 恵庭市, 花卷市 for 花巻市).
-_VARIANTS = str.maketrans({"惠": "恵", "卷": "巻", "澤": "沢", "邊": "辺", "邉": "辺", "髙": "高", "﨑": "崎", "檮": "梼"})
+_VARIANTS = str.maketrans({"惠": "恵", "卷": "巻", "藏": "蔵", "澤": "沢", "邊": "辺", "邉": "辺", "髙": "高", "﨑": "崎", "檮": "梼"})
 _PREFECTURE_PREFIX = re.compile(r"^(東京都|北海道|(?:京都|大阪)府|.{2,3}県)")
 _DASHES = re.compile(r"[\-‐‑‒–—―−－ｰ]")
 
