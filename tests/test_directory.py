@@ -260,3 +260,16 @@ def test_placeholder_centres_quote_the_seed_verbatim():
 
     need_shared(SEEDS / SEED_DOCUMENT)
     assert SEED_QUOTE in (SEEDS / SEED_DOCUMENT).read_text(encoding="utf-8")
+
+
+def test_support_role_of_the_class_is_projected(graph):
+    from tsunagu.ontology import TG, load_ontology
+
+    ontology = load_ontology()
+    roles = {str(c).rsplit("#", 1)[-1] for c, r in ontology.graph.subject_objects(TG.supportRole) if r == TG.Coordinating}
+    assert "EconomicOrganisation" in roles
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") in ("ChamberOfCommerce", "EconomicOrganisation"):
+            assert data["role"] == "coordinating", node
+        if data.get("kind") == "SelfRelianceSupportAgency":
+            assert data["role"] == "direct", node
