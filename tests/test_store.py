@@ -151,6 +151,32 @@ def test_two_overlapping_builds_leave_the_first_intact(cache, tmp_path, runner):
     assert runner.invoke(cli, REFER).exit_code == 0
 
 
+def test_a_build_killed_before_its_manifest_leaves_the_previous_build_and_no_lock(cache, tmp_path, runner):
+    """kill -9 just before the manifest rename: the lock dies with the process; the next build
+    runs, and removes the files the dead build wrote but never named."""
+    import signal
+
+    before = _files(cache)
+    release = tmp_path / "never"
+    env = dict(os.environ, TSUNAGU_HOME=str(cache), TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST=str(release))
+    dead = subprocess.Popen([sys.executable, "-m", "tsunagu", "build"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not Path(str(release) + ".waiting").exists():
+            assert dead.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        dead.send_signal(signal.SIGKILL)
+        dead.wait(timeout=30)
+    orphans = {p.name for p in cache.iterdir()} - set(before.values()) - {"manifest.json", "build.lock"}
+    assert orphans  # the dead build's complete files, named by no manifest
+    assert _files(cache) == before and runner.invoke(cli, REFER).exit_code == 0
+    result = runner.invoke(cli, ["build", str(USER_FILE)])
+    assert result.exit_code == 0, result.output
+    assert not orphans & {p.name for p in cache.iterdir()}
+
+
 def test_the_lock_is_re_entrant_in_one_process_and_released(tmp_path):
     with build_lock(tmp_path):
         with build_lock(tmp_path):
