@@ -58,6 +58,13 @@ def _encoded(value):
     return str(value)  # a date or the like: its text, as RDF gave it
 
 
+def _plain_default(value):
+    """Sets as sorted lists, anything else as its text: what ``plain`` output cannot tag."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
+
+
 def _tsunagu_class(name):
     if name not in _classes:
         module, _, qualname = name.partition(":")
@@ -107,9 +114,18 @@ def graph_json(graph, *, shared=None):
                       directed=graph.is_directed())
 
 
-def parts_json(nodes, edges, attributes=None, common=(), *, directed=True):
+def parts_json(nodes, edges, attributes=None, common=(), *, directed=True, plain=False):
     """The text :func:`graph_json` writes, from (node, data) and (u, v, key, data) pairs:
-    a graph written without being built."""
+    a graph written without being built.
+
+    ``plain=True`` skips the walk that tags tuples and sets in node and edge
+    data (a tuple would come back a list): several times faster, for data
+    known to hold only JSON's own types, as the projection's attributes do.
+    """
+    if plain:
+        value = {"directed": directed, "graph": _encoded(attributes or {}), "shared": list(common),
+                 "nodes": [[n, d] for n, d in nodes], "edges": [[u, v, k, d] for u, v, k, d in edges]}
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_plain_default)
     value = {"directed": directed, "graph": _encoded(attributes or {}), "shared": list(common),
              "nodes": [[_encoded(n), _encoded(d)] for n, d in nodes],
              "edges": [[_encoded(u), _encoded(v), _encoded(k), _encoded(d)] for u, v, k, d in edges]}

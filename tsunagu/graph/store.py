@@ -410,7 +410,7 @@ def _star_json(graph, node):
         other = target if source == node else source
         if other not in nodes:
             nodes[other] = {k: v for k, v in graph.nodes[other].items() if k in _NEIGHBOUR_KEYS}
-    return parts_json(nodes.items(), edges)
+    return parts_json(nodes.items(), edges, plain=True)  # projected attributes are JSON's own types
 
 
 def _entity_rows(graph):
