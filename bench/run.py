@@ -99,7 +99,7 @@ def national_sources(tree, work):
     for name, path in (("fukushi_portal", SHARED / "fukushi_portal"), ("hokenjo", SHARED / "hokenjo"),
                        ("mhlw_jiritsu_2023", SHARED / "mhlw_jiritsu_2023")):
         if path.exists() and name in help_text:
-            extra += ["--source", str(path)]
+            extra += ["--source", f"{name}={path}"]
     return extra
 
 
