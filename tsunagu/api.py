@@ -189,6 +189,8 @@ class Tsunagu:
         self._notice = notice
         self._server = None
         self._stored = None
+        self._name_table = None
+        self._duties = None
         if backend:
             import os
 
@@ -219,12 +221,18 @@ class Tsunagu:
             self._stored = fresh_stored(self.home, self._notice)
         return self._stored
 
-    def _current(self, name, *args, **kwargs):
-        """Call ``tsunagu.graph.current.<name>``, or None when this build of the library lacks it."""
-        from tsunagu.graph import current
+    def _names(self):
+        """The name table of places (municipalities, prefectures, wards), read once."""
+        if self._name_table is None:
+            self._name_table = self._stored_build().names()
+        return self._name_table
 
-        function = getattr(current, name, None)
-        return None if function is None else function(*args, directory=self.home, rebuild_notice=self._notice, **kwargs)
+    def _entity_graph(self, key):
+        """A small graph holding entity ``key`` with its edges and its neighbours' names (its stored row)."""
+        star = self._stored_build().entity(key)
+        if star is None:
+            raise NameNotFound(key)
+        return star
 
     def graph(self):
         """The whole compiled graph (embedded only): for diagrams, maps and exports.
@@ -242,8 +250,9 @@ class Tsunagu:
     def _duties_graph(self):
         if self._server is not None:
             return self._server.duties_graph()
-        duties = self._current("current_duties_graph")
-        return duties if duties is not None else self.graph()
+        if self._duties is None:  # read once: a web app asks many times
+            self._duties = self._stored_build().duties_graph()
+        return self._duties
 
     # --- names -------------------------------------------------------------
 
@@ -305,8 +314,7 @@ class Tsunagu:
         if self._server is not None:
             rows = self._server._rows("outgoing", keys=[ward], relations=["partOfMunicipality"])
             return rows[0]["target"] if rows else None
-        star = self._current("current_entity", ward)
-        graph = star if star is not None else self.graph()
+        graph = self._entity_graph(ward)
         return next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
 
     def _resolve_key(self, text, types):
@@ -314,15 +322,19 @@ class Tsunagu:
             return self._server.resolve(text, types=types)
         from tsunagu.graph.names import resolve
 
-        return resolve(self._stored_build().names(), text, types=types)
+        return resolve(self._names(), text, types=types)
 
     def _resolve_any(self, text):
         """The node ``text`` names among every entity (a ward, an organisation...)."""
-        if self._server is None:
-            key = self._current("current_resolve", text)
-            if key is not None:
-                return key
-        return self._resolve_key(text, None)
+        if self._server is not None:
+            return self._server.resolve(text)
+        from tsunagu.graph.names import NameTable, normalise_name, resolve
+
+        stored = self._stored_build()
+        try:  # an index look-up; every name only to suggest close ones
+            return resolve(NameTable(*stored.entity_entries(normalise_name(text))), text)
+        except NameNotFound:
+            return resolve(NameTable(*stored.entity_entries()), text)
 
     def _place(self, key):
         if self._server is not None:
@@ -338,12 +350,11 @@ class Tsunagu:
             rows = self._server._rows("nodes", keys=[key])
             _, data = decode_node(rows[0]["node"]) if rows else (key, {})
             return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
-        entries = self._stored_build().names().entries
+        entries = self._names().entries
         if key in entries:
             name, code, prefecture, types = entries[key]
             return Place(key, name, code, prefecture, tuple(sorted(types)))
-        star = self._current("current_entity", key)
-        data = (star if star is not None else self.graph()).nodes[key]
+        data = self._entity_graph(key).nodes[key]
         return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
 
     def _municipality_graph(self, text):
@@ -364,12 +375,8 @@ class Tsunagu:
         """
         if self._server is not None:
             raise TsunaguError("the list of places is read from the last build")
-        index = self._current("current_index")
-        if index is not None:
-            return [Place(r["id"], r["name"], r["code"], r["prefecture"], tuple(sorted(r["types"]))) for r in index]
-        entries = self._stored_build().names().entries
-        return sorted((Place(k, name, code, pref, tuple(sorted(types))) for k, (name, code, pref, types) in entries.items()),
-                      key=lambda p: (p.code or "", p.id))
+        return [Place(r["id"], r["name"], r["code"], r["prefecture"], tuple(sorted(r["types"])))
+                for r in self._stored_build().index()]
 
     # --- questions ----------------------------------------------------------
 
@@ -566,15 +573,8 @@ class Tsunagu:
 
         if self._server is not None:
             raise TsunaguError("show reads the last build; a Bolt backend answers refer, coverage and gaps")
-        key = self._current("current_resolve", name)
-        if key is None:  # a library without the entity rows: the whole graph
-            from tsunagu.graph.names import resolve
-
-            graph = self.graph()
-            key = resolve(graph, name)
-        else:
-            graph = self._current("current_entity", key)
-        details = entity_details(graph, key)
+        key = self._resolve_any(name)
+        details = entity_details(self._entity_graph(key), key)
         return Entity(key, details["entity"], details["neighbours"], details["sources"])
 
     def stats(self):
