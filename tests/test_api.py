@@ -148,6 +148,14 @@ def test_coverage_tells_a_gap_from_no_data(national_home):
     assert "none" not in {c.state for c in hakodate.cells}
 
 
+def test_a_ward_answers_for_its_city(national_home):
+    t = tsunagu.open(national_home)
+    for text in ("札幌市中央区", "札幌市 中央区", "011011"):
+        assert t.resolve(text).id == "m-011002", text
+    answer = t.refer("札幌市中央区", 30, ["consultation"])
+    assert answer.municipality["name"] == "札幌市"
+
+
 def test_ambiguous_name(national_home):
     t = tsunagu.open(national_home)
     with pytest.raises(AmbiguousName) as error:

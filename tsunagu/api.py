@@ -224,7 +224,14 @@ class Tsunagu:
     def _names(self):
         """The name table of places (municipalities, prefectures, wards), read once."""
         if self._name_table is None:
-            self._name_table = self._stored_build().names()
+            from tsunagu.graph.names import NameTable
+
+            table = self._stored_build().names()
+            # Only names whose place has an entry: a store whose index lists wards its entries lack
+            # would fail with a KeyError; a ward is then found through the entity rows.
+            index = {k: [n for n in nodes if n in table.entries] for k, nodes in table.index.items()}
+            self._name_table = NameTable({k: v for k, v in index.items() if v}, table.entries,
+                                         getattr(table, "parents", None))
         return self._name_table
 
     def _entity_graph(self, key):
