@@ -91,12 +91,12 @@ def _decoded(mapping):
     return mapping
 
 
-def graph_json(graph, *, shared=None):
+def graph_json(graph, *, shared=None, plain=False):
     """A networkx multigraph (attributes included) as JSON text.
 
     ``shared``: graph attributes left out because the reader has them
     (the vocabulary every row of a store repeats); pass them back to
-    :func:`graph_from_json`.
+    :func:`graph_from_json`. ``plain``: as in :func:`parts_json`.
 
     Examples
     --------
@@ -111,7 +111,7 @@ def graph_json(graph, *, shared=None):
     common = [k for k, v in graph.graph.items() if shared and k in shared and shared[k] == v]
     attributes = {k: v for k, v in graph.graph.items() if k not in common}
     return parts_json(graph.nodes(data=True), graph.edges(keys=True, data=True), attributes, common,
-                      directed=graph.is_directed())
+                      directed=graph.is_directed(), plain=plain)
 
 
 def parts_json(nodes, edges, attributes=None, common=(), *, directed=True, plain=False):

@@ -400,8 +400,9 @@ def _shared_attributes(graph):
 _NEIGHBOUR_KEYS = ("name", "kind", "code", "types")
 
 
-def _star_json(graph, node):
-    """The text of ``graph_json(entity_star(graph, node))``, written without building the star."""
+def _star_json(graph, node, slim):
+    """The text of ``graph_json(entity_star(graph, node))``, written without building the star;
+    ``slim``: each node's neighbour attributes, made once for all rows."""
     from tsunagu.graph.graphjson import parts_json
 
     edges = list(graph.out_edges(node, keys=True, data=True)) + list(graph.in_edges(node, keys=True, data=True))
@@ -409,14 +410,25 @@ def _star_json(graph, node):
     for source, target, _, _ in edges:
         other = target if source == node else source
         if other not in nodes:
-            nodes[other] = {k: v for k, v in graph.nodes[other].items() if k in _NEIGHBOUR_KEYS}
+            nodes[other] = slim[other]
     return parts_json(nodes.items(), edges, plain=True)  # projected attributes are JSON's own types
 
 
+def _prefecture_names(graph):
+    """node -> the name of its prefecture, in one pass over the edges."""
+    names = {}
+    for source, target, key in graph.edges(keys=True):
+        if key == "partOfPrefecture":
+            names.setdefault(source, graph.nodes[target].get("name"))  # the first, as _prefecture_name
+    return names
+
+
 def _entity_rows(graph):
+    slim = {n: {k: v for k, v in d.items() if k in _NEIGHBOUR_KEYS} for n, d in graph.nodes(data=True)}
+    prefectures = _prefecture_names(graph)
     for node, data in graph.nodes(data=True):
-        yield (node, data.get("name"), data.get("code"), _prefecture_name(graph, node),
-               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), _star_json(graph, node))
+        yield (node, data.get("name"), data.get("code"), prefectures.get(node),
+               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), _star_json(graph, node, slim))
 
 
 def _area_rows(graph):
@@ -509,7 +521,7 @@ def _write_reach(path, reach_graphs, names, graph):
             connection.execute("CREATE TABLE blobs (name TEXT PRIMARY KEY, data TEXT NOT NULL)")
             connection.execute("INSERT INTO blobs VALUES ('shared', ?)", (value_json(shared),))
             connection.execute("INSERT INTO blobs VALUES ('duties', ?)",
-                               (graph_json(duties_subgraph(graph, names.index), shared=shared),))
+                               (graph_json(duties_subgraph(graph, names.index), shared=shared, plain=True),))
             connection.execute("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "types TEXT NOT NULL, star TEXT NOT NULL)")
             connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
