@@ -31,7 +31,7 @@ _WORDS = {
         "unknown_state": "不明（年齢の記載なし）", "none": "なし（調べた資料に該当なし：空白）",
         "no-data": "データなし（この市区町村の資源は未収録：空白かどうか不明）",
         "municipality": "市区町村", "platform": "プラットフォーム", "wide-area": "広域", "prefecture": "都道府県",
-        "national": "国", "stated": "記載", "typical": "種別からの推定（{kind}）",
+        "national": "国", "stated": "記載", "not stated": "記載なし", "typical": "種別からの推定（{kind}）",
     },
     "en": {
         "unknown": "unknown", "unknown_n": "{n} unknown", "no rows": "0/0",
@@ -39,7 +39,7 @@ _WORDS = {
         "unknown_state": "unknown (age range not stated)", "none": "none (nothing in the sources read: a gap)",
         "no-data": "no data (this municipality's resources are not in the data: gap or not unknown)",
         "municipality": "municipality", "platform": "platform", "wide-area": "wide-area", "prefecture": "prefecture",
-        "national": "national", "stated": "stated", "typical": "typical of {kind}",
+        "national": "national", "stated": "stated", "not stated": "not stated", "typical": "typical of {kind}",
     },
 }
 
@@ -120,7 +120,8 @@ def coverage_providers(coverage, lang="ja"):
     providers = {}
     for cell in coverage.cells:
         for p in cell.providers:
-            entry = providers.setdefault(p.id, {"provider": p.name, "level": p.level, "age": p.age,
+            entry = providers.setdefault(p.id, {"provider": p.name, "level": words[p.level],
+                                                "age": words["not stated"] if p.age == "not stated" else p.age,
                                                 "domains": set(), "how": words[p.how].format(kind=p.kind)})
             entry["domains"].add(cell.domain)
     return [dict(entry, domains=sorted(entry["domains"])) for entry in providers.values()]
