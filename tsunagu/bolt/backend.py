@@ -40,7 +40,7 @@ READ_CYPHER = {
     "marker": "MATCH (m:TsunaguMeta {key: $key}) RETURN properties(m) AS marker",
     "count_nodes": "MATCH (n:Tsunagu) RETURN count(n) AS count",
     "nodes": "UNWIND $keys AS k MATCH (n:Tsunagu {key: k}) RETURN properties(n) AS node",
-    "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) WHERE n.gen = $gen RETURN properties(n) AS node",
+    "nodes_of_kind": "UNWIND $kinds AS kind MATCH (n:Tsunagu {kind: kind}) RETURN properties(n) AS node",
     "incident": (
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]-(b:Tsunagu) WHERE r.relation IN $relations "
         "RETURN startNode(r).key AS source, endNode(r).key AS target, properties(r) AS edge, properties(b) AS node"
@@ -57,7 +57,7 @@ READ_CYPHER = {
         "UNWIND $keys AS k MATCH (a:Tsunagu {key: k})-[r:LINK]->(b:Tsunagu) WHERE b.key IN $keys "
         "RETURN a.key AS source, b.key AS target, properties(r) AS edge"
     ),
-    "named": "MATCH (x:TsunaguName {name: $name}) WHERE x.gen = $gen RETURN properties(x) AS name",
+    "named": "MATCH (x:TsunaguName {name: $name}) RETURN properties(x) AS name",
     "all_names": "MATCH (x:TsunaguName {gen: $gen}) RETURN properties(x) AS name",  # only to suggest close names
 }
 
@@ -157,15 +157,21 @@ class BoltBackend:
 
         with bolt_errors(self.uri, self.database), self.driver.session(database=self.database) as session:
             rows = session.execute_read(read)
-        cut = len(self.prefix)
+        # Statements found by kind or name see a generation being written beside this one too:
+        # its rows are dropped here (a filter on gen in the statement makes ArcadeDB scan).
+        cut, kept = len(self.prefix), []
         for row in rows:
+            entity = next((row[f] for f in ("node", "name") if isinstance(row.get(f), dict) and "key" in row[f]), None)
+            if entity is not None and not entity["key"].startswith(self.prefix):
+                continue
             for field in ("source", "target"):
                 if field in row:
                     row[field] = row[field][cut:]
             for field in ("node", "name"):
                 if isinstance(row.get(field), dict) and "key" in row[field]:
                     row[field] = dict(row[field], key=row[field]["key"][cut:])
-        return rows
+            kept.append(row)
+        return kept
 
     def _checked_marker(self):
         where = self.uri + (f" (database '{self.database}')" if self.database else "")
