@@ -14,8 +14,9 @@ Every statement starts from an index: ``key`` for nodes and their edges,
 ``kind`` for nodes of a kind, ``(:TsunaguName {name})`` for names of places.
 The completion marker and the constant nodes (the nation, the support
 domains) are read once per connection; the marker names the generation
-served, and every statement reads that generation only (its keys carry the
-generation's prefix, which :meth:`BoltBackend._rows` adds and takes off).
+served, and only that generation is read: its keys carry the generation's
+prefix, which :meth:`BoltBackend._rows` adds and takes off, and rows of a
+generation being written beside it (found by kind or name) are dropped.
 """
 
 from __future__ import annotations
