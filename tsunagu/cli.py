@@ -6,6 +6,7 @@ does not pay for rdflib, networkx or pyshacl.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -476,7 +477,7 @@ def push(uri, user, database, replace, batch_size):
     graph = _open().graph()
     total = graph.number_of_nodes() + graph.number_of_edges()
     password = _password()
-    with click.progressbar(length=total, label="pushing", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=total, label="pushing", file=sys.stderr) as bar:
         counts = push_graph(graph, uri, user=user, password=password, database=database, replace=replace,
                             batch_size=batch_size, progress=bar.update)
     return [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
@@ -506,7 +507,7 @@ def diagram(municipality, prefecture, all_dir, output):
     graph = tsunagu.graph()
     if all_dir:
         count = sum(1 for _, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"})
-        with click.progressbar(length=count, label="drawing", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=count, label="drawing", file=sys.stderr) as bar:
             written = write_all_diagrams(graph, all_dir, progress=lambda _: bar.update(1))
     elif municipality:
         written = write_municipality_diagram(graph, key, output)
