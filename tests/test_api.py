@@ -198,9 +198,15 @@ def test_entity_and_stats(t):
     assert stats.total_nodes == sum(stats.nodes.values()) and stats.nodes["Town"] >= 3
 
 
-def test_unknown_kind_is_an_error(t):
-    with pytest.raises(TsunaguError):
-        t.resolve("三原市", kind="planet")
+def test_unknown_options_are_errors_in_japanese(t):
+    for call, word in ((lambda: t.resolve("三原市", kind="planet"), "planet"),
+                       (lambda: t.coverage("三原市", bands="decades"), "decades"),
+                       (lambda: t.gaps(kind="metropolis"), "metropolis"),
+                       (lambda: t.gaps(missing="parade"), "parade"),
+                       (lambda: t.rollup(by="colour"), "kind か prefecture")):
+        with pytest.raises(TsunaguError) as error:
+            call()
+        assert word in str(error.value) and "次のどれか" in str(error.value) or "集計" in str(error.value)
 
 
 def test_tally_command_shows_unknown_as_unknown(runner, home, monkeypatch):

@@ -48,6 +48,8 @@ __all__ = [
 # resolve(kind=...) -> the node types it accepts
 KINDS = {"municipality": {"Municipality"}, "prefecture": {"Prefecture"}, "area": {"Municipality", "Prefecture"}}
 _MAX_AGE = 130
+_BOLT_ANSWERS = ("Bolt サーバーからは refer・coverage・gaps・tally に答えます。これは前回のビルドから答えます: "
+                 "--backend を付けずに実行してください (a Bolt backend answers refer, coverage, gaps and tally only)")
 
 
 @dataclass(frozen=True)
@@ -251,7 +253,7 @@ class Tsunagu:
         '三原市'
         """
         if self._server is not None:
-            raise TsunaguError("the whole graph is read from the last build; a Bolt backend answers refer, coverage and gaps")
+            raise TsunaguError(_BOLT_ANSWERS)
         return self._stored_build().graph
 
     def _duties_graph(self):
@@ -300,7 +302,7 @@ class Tsunagu:
         tsunagu.exceptions.NotAMunicipality: 「高知県」は市区町村ではありません（高知県: Prefecture）。市区町村名かコードを指定してください。
         """
         if kind not in KINDS:
-            raise TsunaguError(f"unknown kind '{kind}'; use one of: {', '.join(KINDS)}")
+            raise TsunaguError(f"種類「{kind}」は使えません。次のどれか: {', '.join(KINDS)} (unknown kind)")
         wanted = KINDS[kind]
         try:
             return self._place(self._resolve_key(text, wanted))
@@ -381,7 +383,7 @@ class Tsunagu:
         ['豊川市', '大治町', '蟹江町', '飛島村']
         """
         if self._server is not None:
-            raise TsunaguError("the list of places is read from the last build")
+            raise TsunaguError(_BOLT_ANSWERS)
         return [Place(r["id"], r["name"], r["code"], r["prefecture"], tuple(sorted(r["types"])))
                 for r in self._stored_build().index()]
 
@@ -579,7 +581,7 @@ class Tsunagu:
         from tsunagu.queries.entities import entity_details
 
         if self._server is not None:
-            raise TsunaguError("show reads the last build; a Bolt backend answers refer, coverage and gaps")
+            raise TsunaguError(_BOLT_ANSWERS)
         key = self._resolve_any(name)
         details = entity_details(self._entity_graph(key), key)
         return Entity(key, details["entity"], details["neighbours"], details["sources"])

@@ -145,7 +145,7 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
     """
     schemes = graph.graph["age_bands"]
     if bands not in schemes:
-        raise TsunaguError(f"unknown age-band scheme '{bands}'; use one of: {', '.join(schemes)}")
+        raise TsunaguError(f"年齢区分「{bands}」はありません。次のどれか: {', '.join(schemes)} (unknown age-band scheme)")
     columns = graph.graph["chart_columns"]
     broader = graph.graph["domain_broader"]
     if reached is None:
@@ -258,9 +258,9 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
     [('飛島村', 'yes', '2020-03-31', 'unknown')]
     """
     if kind is not None and kind not in KINDS:
-        raise TsunaguError(f"unknown kind '{kind}'; use one of: {', '.join(KINDS)}")
+        raise TsunaguError(f"種別「{kind}」はありません。次のどれか: {', '.join(KINDS)} (unknown kind)")
     if missing is not None and missing not in DUTIES + ("any",):
-        raise TsunaguError(f"unknown duty '{missing}'; use one of: any, {', '.join(DUTIES)}")
+        raise TsunaguError(f"取組「{missing}」はありません。次のどれか: any, {', '.join(DUTIES)} (unknown duty)")
     rows = []
     for node in municipality_nodes(graph):
         pref = _prefecture_of(graph, node)
@@ -344,7 +344,7 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
     ('all', Count(yes=6, no=0, unknown=1), Count(yes=974, no=767, unknown=0))
     """
     if by not in ("kind", "prefecture"):
-        raise TsunaguError("group by 'kind' or 'prefecture'")
+        raise TsunaguError("集計は kind か prefecture ごとです (group by 'kind' or 'prefecture')")
     statuses = duty_statuses(graph, prefecture=prefecture)
     groups = {}
     for row in statuses:
