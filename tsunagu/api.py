@@ -182,7 +182,11 @@ class Tsunagu:
     """Questions a caseworker or an analyst asks, answered from one build or one server.
 
     Use :func:`open` to make one. Close it (or use ``with``) to release a
-    Bolt connection; the embedded one holds nothing open.
+    Bolt connection; the embedded one holds nothing open. The last build is
+    checked for changed sources (and rebuilt) on first use only, and the name
+    table and duties graph are read once, so that a long-running front end
+    answers each question without re-reading them; open again to follow a
+    new ``tsunagu build``.
     """
 
     def __init__(self, home=None, *, backend=None, user=None, password=None, database=None, notice=None):
