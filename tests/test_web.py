@@ -246,3 +246,12 @@ def test_bad_input_gets_a_page_not_a_trace(national_server):
             body = error.read().decode("utf-8")
             assert error.code in (400, 404) and "Traceback" not in body and "<script>" not in body
     assert "Traceback" not in national_server.output()
+
+
+def test_the_municipality_page_shows_first_contact_duties_diagram_and_sources(national_server):
+    with urllib.request.urlopen(national_server.url + "/m/" + urllib.parse.quote("飛島村"), timeout=60) as response:
+        page = response.read().decode("utf-8")
+    assert "最初の相談先" in page and "海部福祉相談センター" in page
+    assert "プラットフォーム" in page and "済" in page  # the duty the seeds state, with its source
+    assert 'src="/diagram/tobishima"' in page and "凡例" in page
+    assert "002_551d311390b905b2.txt" in page or "出典" in page

@@ -126,7 +126,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
             duties = library.gaps(municipality=place.id)
             coverage = library.coverage(place.id)
             entity = library.entity(place.id)
-            contacts = library.first_contacts(place.id) if hasattr(library, "first_contacts") else None
+            contacts = library.first_contact(place.id)
         except TsunaguError as error:
             return _error_page(error, status_code=404, title="市区町村")
         return _page("municipality.html", title=f"{place.name}（{place.prefecture or ''}）", place=place,
