@@ -406,4 +406,11 @@ def _distinct(name, values):
     seen = {}
     for value, row in sorted(values, key=lambda item: (item[1].as_of or "", -item[1].row), reverse=True):
         seen.setdefault(key(value), (value, row))
+    if name in ("name", "address"):
+        # 「仕事・暮らし自立サポートセンター名駅」 is 「名古屋市仕事・暮らし自立サポートセンター名駅」 without
+        # its city: one written inside the other is the same value, not a disagreement.
+        keys = list(seen)
+        for short in keys:
+            if any(short != long and long.endswith(short) for long in keys):
+                seen.pop(short, None)
     return list(seen.values())
