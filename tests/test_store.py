@@ -18,7 +18,7 @@ from tsunagu.cli import cli
 from tsunagu.exceptions import BuildBusy, CacheOutdated, CacheUnsafe, NameNotFound, TsunaguError
 from tsunagu.graph import build, resolve
 from tsunagu.graph.current import (current_duties_graph, current_entity, current_index, current_resolve,
-                                   fresh_stored)
+                                   fingerprint, fresh_stored)
 from tsunagu.graph.store import build_lock, load_stored, rebuild_command, save
 from tsunagu.queries.coverage import duty_rollup, duty_statuses
 from tsunagu.queries.entities import entity_details
@@ -39,6 +39,9 @@ def built(tmp_path_factory):
 @pytest.fixture
 def cache(built, tmp_path):
     """A copy of the build in this test's $TSUNAGU_HOME, free to damage."""
+    stored = load_stored(built)
+    if fingerprint(stored.inputs) != stored.fingerprint:  # the package changed since (an edit during the run)
+        build([USER_FILE], built)
     directory = Path(os.environ["TSUNAGU_HOME"])
     shutil.copytree(built, directory)
     return directory
