@@ -214,17 +214,22 @@ def bench_tree(label, tree, args, work, inputs, bolt):
     results["embedded"]["diagram_all"] = diagram_all(tree, homes["embedded"], args.repeats, work)
     datasets = []
     if not args.no_national:
-        extra = national_sources(tree, work)
-        argv = ["--municipalities", str(MUNICIPALITIES), "--population", str(POPULATION), *extra]
+        # the same inputs in every tree (list + census), then the national directory where the tree reads it
+        argv = ["--municipalities", str(MUNICIPALITIES), "--population", str(POPULATION)]
+        places = sample_codes(MUNICIPALITIES, max(args.repeats, 5))
         results["national"] = {"argv": argv}
-        datasets.append(("national", argv, sample_codes(MUNICIPALITIES, max(args.repeats, 5))))
+        datasets.append(("national", argv, places))
+        extra = national_sources(tree, work)
+        if extra:
+            results["directory"] = {"argv": argv + extra}
+            datasets.append(("directory", argv + extra, places))
     for scale in args.scale_list:
         csv_path, yaml_paths = inputs[scale]
         datasets.append((f"{scale}x", ["--municipalities", str(csv_path), *map(str, yaml_paths)],
                          sample_codes(csv_path, max(args.repeats, 5))))
     for name, argv, places in datasets:
         home = homes[name] = work / f"home-{name}"
-        repeats = args.build_repeats if name == "national" or name == "1x" else 1
+        repeats = args.build_repeats if name in ("national", "directory", "1x") else 1
         entry = results.setdefault(name, {})
         entry["build"] = measure_builds(name, tree, argv, repeats, work, home)
         if "error" in entry["build"]:
@@ -233,10 +238,10 @@ def bench_tree(label, tree, args, work, inputs, bolt):
         entry["cold"] = cold_commands(tree, home, places, args.repeats, work)
         _log(f"  warm library over {name} ...")
         entry["warm"] = warm(tree, home, places, args.calls, work)
-        if args.sparql and name in ("national", "1x"):
+        if args.sparql and name in ("national", "directory", "1x"):
             _log(f"  rdflib SPARQL over {name} ...")
             entry["sparql"] = warm(tree, home, places, args.calls, work, sparql=args.sparql)
-        if bolt and _has_option(tree, "refer", "--backend", work):
+        if bolt and name != "directory" and _has_option(tree, "refer", "--backend", work):
             _log(f"  Bolt push and refer --backend over {name} ...")
             push = run_process(["push", bolt.uri, *bolt.options, "--replace", "--batch-size", "2000"], tree=tree, home=home,
                                cwd=work)
@@ -277,7 +282,8 @@ def rows(results, datasets):
     row("embedded: diagram --all, files", ("embedded", "diagram_all", "files"), "{:.0f}")
     row("embedded: diagram --all, size (MB)", ("embedded", "diagram_all", "size_mb"), "{:.1f}")
     for name in datasets:
-        title = "real national" if name == "national" else f"synthetic {name}"
+        title = {"national": "real national (list + census)",
+                 "directory": "real national directory (list + census + --source lists)"}.get(name, f"synthetic {name}")
         row(f"{title}: build, wall (s)", (name, "build", "wall_s"), "{:.1f}")
         row(f"{title}: build, CPU (s)", (name, "build", "cpu_s"), "{:.1f}")
         row(f"{title}: build, peak memory (MB)", (name, "build", "rss_mb"), "{:.0f}")
@@ -416,7 +422,7 @@ def main():
     finally:
         if bolt:
             bolt.stop()
-    datasets = (["national"] if not args.no_national else []) + [f"{s}x" for s in args.scale_list]
+    datasets = (["national", "directory"] if not args.no_national else []) + [f"{s}x" for s in args.scale_list]
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(results, datasets, args)
