@@ -322,7 +322,10 @@ def test_a_full_disk_during_a_build_leaves_the_previous_build(cache, runner):
 def test_a_cache_others_can_write_is_refused(cache, runner, harm):
     if harm == "world-writable folder":
         cache.chmod(0o777)
-    elif harm == "group-writable file":
+    elif harm == "group-writable file":  # by a group with other members (not the user's private group)
+        if os.getuid() != 0:
+            pytest.skip("only root can give a file to another group")
+        os.chown(cache / _files(cache)["reach"], 0, 4321)
         (cache / _files(cache)["reach"]).chmod(0o664)
     else:
         if os.getuid() != 0:
@@ -364,3 +367,22 @@ def test_a_reader_follows_a_newer_build_that_removed_its_files(cache):
     assert reader.reach_graph("ino") is not None
     assert reader.fingerprint == load_stored(cache).fingerprint
     assert "store-test-office" not in reader.graph
+
+
+def test_no_build_into_a_folder_others_can_write(tmp_path, monkeypatch, runner):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("TSUNAGU_HOME", str(shared))
+    _one_line_failure(runner.invoke(cli, ["build"]), "他のユーザー", str(shared))
+    assert not list(shared.iterdir())
+
+
+def test_a_group_writable_folder_of_the_users_private_group_is_accepted(cache, runner):
+    """Debian/Ubuntu give each user a private group and umask 002: that folder is still private."""
+    from tsunagu.graph.store import _private_group
+
+    if not _private_group(os.getgid()):
+        pytest.skip("this user's group is shared")
+    cache.chmod(0o770)
+    assert runner.invoke(cli, REFER).exit_code == 0

@@ -320,9 +320,24 @@ def _sha256(path):
     return digest.hexdigest()
 
 
+def _private_group(gid):
+    """True when group ``gid`` is this user's own (a user private group with no other member),
+    as Debian and Ubuntu give every user, with umask 002: group-writable is then still private."""
+    try:
+        import grp
+        import pwd
+
+        group = grp.getgrgid(gid)
+        user = pwd.getpwuid(os.getuid())
+    except (ImportError, KeyError):
+        return False
+    return group.gr_name == user.pw_name and set(group.gr_mem) <= {user.pw_name}
+
+
 def _refuse_foreign(path, status):
     """Refuse what another user could have written: unpickling it would run their code as us."""
-    if status.st_uid != os.getuid() or status.st_mode & 0o022:
+    writable_by_others = status.st_mode & 0o002 or status.st_mode & 0o020 and not _private_group(status.st_gid)
+    if status.st_uid != os.getuid() or writable_by_others:
         raise CacheUnsafe(
             f"{path} は他のユーザーが書き換えられるため読み込みません"
             f" (owned by uid {status.st_uid} or group/world-writable: loading it could run someone else's code)。"
@@ -452,7 +467,8 @@ def build_lock(directory=None):
         yield
         return
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache folder itself: private
+        _refuse_foreign(directory, directory.stat())  # readers would refuse what is built here
         descriptor = os.open(directory / _LOCK, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as error:
         raise _unwritable(directory, error) from None
