@@ -93,14 +93,15 @@ def recorded_files(build_args):
 def rebuild_command(build_args):
     """The ``tsunagu build ...`` command line that makes a build from ``build_args`` again.
 
-    Named sources become options (``fukushi_portal`` -> ``--fukushi-portal``).
+    The three older sources keep their options; any other named source is
+    ``--source NAME=PATH``.
 
     Examples
     --------
     >>> rebuild_command({"paths": ["/data/a.yaml"], "municipalities": "/data/list.csv"})
     'tsunagu build /data/a.yaml --municipalities /data/list.csv'
     >>> rebuild_command({"paths": [], "sources": {"municipalities": "/m.csv", "hokenjo": "/h.csv"}})
-    'tsunagu build --municipalities /m.csv --hokenjo /h.csv'
+    'tsunagu build --municipalities /m.csv --source hokenjo=/h.csv'
     >>> rebuild_command(None)
     'tsunagu build <前回と同じファイル>'
     """
@@ -111,7 +112,10 @@ def rebuild_command(build_args):
     named.update(build_args.get("sources") or {})
     for option, value in named.items():
         if isinstance(value, str):
-            words += [f"--{option.replace('_', '-')}", shlex.quote(value)]
+            if option in ("municipalities", "population", "survey"):
+                words += [f"--{option}", shlex.quote(value)]
+            else:
+                words += ["--source", shlex.quote(f"{option}={value}")]
     return " ".join(words)
 
 
