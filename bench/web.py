@@ -139,7 +139,7 @@ def main():
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the server did not start")
+                    raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
         _load(port, 1, 30)  # warm-up, not counted
         rows = []

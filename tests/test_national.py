@@ -150,7 +150,7 @@ def test_survey_with_wrong_columns(tmp_path):
                       max_size=len(SURVEY_COLUMNS)))
 def test_survey_fuzz_loads_or_fails_cleanly(tmp_path, cells):
     survey = tmp_path / "fuzz.csv"
-    _write_survey(survey, [dict(zip(SURVEY_COLUMNS, cells))])
+    _write_survey(survey, [dict(zip(SURVEY_COLUMNS, cells, strict=False))])
     codes = {"342041": ("https://w3id.org/tsunagu/id/mihara", "三原市")}
     try:
         read_survey(survey, {k: (__import__("rdflib").URIRef(v[0]), v[1]) for k, v in codes.items()})

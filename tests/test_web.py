@@ -47,7 +47,7 @@ class Server:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.log.seek(0)
-                    raise AssertionError(f"the server did not start:\n{self.log.read()}")
+                    raise AssertionError(f"the server did not start:\n{self.log.read()}") from None
                 time.sleep(0.3)
 
     def output(self):

@@ -409,9 +409,6 @@ def _clean(record):
 
 def hsds_documents(tables):
     """The JSON form: full organization and service objects with their nested records."""
-    by = {name: {} for name in ("phones", "locations", "addresses", "schedules", "service_areas", "attributes",
-                                "metadata", "organization_identifiers", "programs", "languages", "accessibility")}
-
     def group(table, key):
         index = {}
         for row in tables[table]:
