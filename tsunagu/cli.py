@@ -89,7 +89,8 @@ def cli():
                    "mhlw_jiritsu_2023 (a file or its folder). --municipalities X is --source municipalities=X.")
 @output_format
 def build(paths, municipalities, population, survey, sources):
-    """Compile the embedded data plus PATHS (.yaml curated files, .ttl, .jsonld).
+    """Compile the embedded data plus PATHS (.yaml curated files, .xlsx workbooks, .ttl, .jsonld,
+    or a folder holding an HSDS 3.0 tabular export).
 
     With --municipalities (or --source municipalities=...), the national
     graph: every municipality and prefecture, the embedded examples merged in
@@ -103,6 +104,8 @@ def build(paths, municipalities, population, survey, sources):
     given = dict(parse_source_option(text) for text in sources)
     compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given)
     graph = compiled.graph
+    for line in graph.graph.get("input_notices", []):
+        click.echo(f"注意: {line}", err=True)
     report = graph.graph.get("national_report") or {}
     if report.get("sources"):
         from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
@@ -164,7 +167,10 @@ def validate(paths):
     """
     from tsunagu.graph import embedded_data_files, read_inputs
 
-    read_inputs(embedded_data_files() + [Path(p).resolve() for p in paths])  # raises on any problem
+    notices = []
+    read_inputs(embedded_data_files() + [Path(p).resolve() for p in paths], notices=notices)  # raises on any problem
+    for line in notices:
+        click.echo(f"注意: {line}", err=True)
     return [{"file": str(p), "status": "ok"} for p in paths]
 
 
@@ -399,7 +405,7 @@ def template_survey(prefecture, output):
 
     tsunagu = _open()
     rows = survey_template_rows(tsunagu.graph(), tsunagu.resolve(prefecture, "prefecture").id if prefecture else None)
-    with open(output, "w", encoding="utf-8", newline="") as handle:
+    with open(output, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=SURVEY_COLUMNS)
         writer.writeheader()
         writer.writerows(rows)

@@ -14,6 +14,10 @@ __all__ = [
     "current_graph",
     "current_rdf",
     "current_reach_graph",
+    "current_duties_graph",
+    "current_entity",
+    "current_resolve",
+    "current_index",
     "embedded_data_files",
     "fingerprint",
     "describe",
@@ -24,6 +28,8 @@ __all__ = [
 _HOME = {
     "Compiled": "compiler", "build": "compiler", "compile_graph": "compiler", "read_inputs": "compiler",
     "current_graph": "current", "current_rdf": "current", "current_reach_graph": "current",
+    "current_duties_graph": "current", "current_entity": "current", "current_resolve": "current",
+    "current_index": "current",
     "embedded_data_files": "current", "fingerprint": "current",
     "describe": "names", "normalise_name": "names", "resolve": "names",
 }

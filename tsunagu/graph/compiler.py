@@ -145,7 +145,8 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     if too_big:
         raise DataErrors(too_big)
     sources = (embedded_data_files() if embedded else []) + user
-    asserted, locations, default_file = read_inputs(sources, validate=False)
+    notices = []  # what an input kept as a note rather than mapped (HSDS columns, workbook fix-ups)
+    asserted, locations, default_file = read_inputs(sources, validate=False, notices=notices)
     try:
         report = _add_national_layer(asserted, extra)
     except DataErrors as errors:  # a list's values quoted in messages: cut and escaped like the others
@@ -159,6 +160,7 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
     graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
     graph.graph["national_report"] = report
+    graph.graph["input_notices"] = notices
     # The three older options stay as keys too, for caches and commands that know only them.
     build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in extra.items()}} | {
         k: str(v) for k, v in extra.items() if k in ("municipalities", "population", "survey")}
