@@ -34,6 +34,7 @@ import hashlib
 import json
 
 from tsunagu.bolt.connection import bolt_errors, connect
+from tsunagu.queries.rules import is_constant
 
 __all__ = ["CYPHER", "encode_node", "decode_node", "push_graph", "server_counts", "LABEL", "FORMAT", "PLACE_TYPES",
            "graph_marker", "MARKER", "PUSHING"]
@@ -151,7 +152,7 @@ def graph_marker(node_rows, edge_rows):
     return {"key": MARKER, "format": FORMAT, "nodes": len(node_rows), "edges": len(edge_rows),
             "fingerprint": digest.hexdigest(),
             "nations": sorted(r["key"] for r in node_rows if r["props"].get("kind") == "Nation"),
-            "constant_nodes": sorted(r["key"] for r in node_rows if r["props"].get("kind") in ("Nation", "SupportDomain")),
+            "constant_nodes": sorted(r["key"] for r in node_rows if is_constant(r["props"])),
             "municipality_kinds": sorted({r["props"]["kind"] for r in node_rows
                                           if "Municipality" in r["props"].get("types", ())})}
 

@@ -11,6 +11,7 @@ from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.graph.closure import closed_graph
 from tsunagu.graph.names import name_index, name_table
 from tsunagu.queries.reach import municipality_nodes, reach_subgraph
+from tsunagu.queries.rules import is_constant
 from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.current import embedded_data_files, fingerprint
@@ -157,7 +158,7 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     graph.graph["names"] = name_index(graph)
     graph.graph.update(graph_vocabulary())
     graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
-    graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
+    graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
     graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
     graph.graph["national_report"] = report
     graph.graph["input_notices"] = notices

@@ -54,10 +54,10 @@ def nation_nodes(graph):
 
 
 def constant_nodes(graph):
-    """Nodes every municipality's referral graph holds: the nation(s) and the support domains."""
+    """Nodes every municipality's referral graph holds (:func:`rules.is_constant`)."""
     if "constant_nodes" in graph.graph:
         return graph.graph["constant_nodes"]
-    return sorted(n for n, d in graph.nodes(data=True) if d.get("kind") in ("Nation", "SupportDomain"))
+    return sorted(n for n, d in graph.nodes(data=True) if rules.is_constant(d))
 
 
 def municipality_nodes(graph):

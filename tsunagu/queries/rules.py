@@ -39,7 +39,7 @@ __all__ = [
     "LEVELS", "ROUTE_TYPES", "NOT_PROVIDER_TYPES", "PLATFORM_RELATION", "PREFECTURE_RELATION",
     "PROVIDER_RELATIONS", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
     "KEEP_INTO_MUNICIPALITY", "KEEP_FOR_PREFECTURE", "CIRCLE_IN", "CIRCLE_OUT",
-    "platform_level", "is_prefectural_platform", "is_route", "onward_steps",
+    "platform_level", "is_prefectural_platform", "is_route", "onward_steps", "is_constant",
 ]
 
 LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
@@ -74,6 +74,20 @@ KEEP_FOR_PREFECTURE = frozenset({"RegionalSupportCentre", "PublicHealthOffice"})
 # it is built on and the areas it serves (out-edges), e.g. every town of a wide-area platform.
 CIRCLE_IN = ("memberOf", "secretariatOf")
 CIRCLE_OUT = ("builtOn", "servesArea")
+
+
+def is_constant(data):
+    """True for a node every municipality's referral graph holds: the nation, the support
+    domains, and a national scheme every office of a type delivers (サポステ, ハローワーク),
+    which an answer names when nothing local fits.
+
+    >>> is_constant({"kind": "NationalScheme", "deliveredByType": "YouthSupportStation"})
+    True
+    >>> is_constant({"kind": "NationalScheme"}), is_constant({"kind": "Town"})
+    (False, False)
+    """
+    kind = data.get("kind")
+    return kind in ("Nation", "SupportDomain") or (kind == "NationalScheme" and bool(data.get("deliveredByType")))
 
 
 def platform_level(types):
