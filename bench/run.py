@@ -1,7 +1,7 @@
 """tsunagu benchmarks: the commands users run, as processes, from input files in the users' formats.
 
     python bench/run.py                      # this tree: embedded, real national, synthetic 1x and 10x builds
-    python bench/run.py --quick              # under 2 minutes: embedded and real national only, 3 runs each
+    python bench/run.py --quick              # under 2 minutes: embedded and real national (list + census), 3 runs
     python bench/run.py --before e0ff86b     # the same measures for an older commit, side by side in one run
     python bench/run.py --bolt               # also push and refer --backend against ArcadeDB (scripts/arcadedb_server.py)
 
@@ -220,7 +220,7 @@ def bench_tree(label, tree, args, work, inputs, bolt):
         results["national"] = {"argv": argv}
         datasets.append(("national", argv, places))
         extra = national_sources(tree, work)
-        if extra:
+        if extra and not args.quick:
             results["directory"] = {"argv": argv + extra}
             datasets.append(("directory", argv + extra, places))
     for scale in args.scale_list:
@@ -365,7 +365,7 @@ def print_table(results, datasets, args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="embedded and real national only, 3 runs (under 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="embedded and real national (list + census) only, 3 runs (under 2 minutes)")
     parser.add_argument("--scales", default="1,10", help="synthetic scales to build from files (default 1,10; '' for none)")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each cold command (median)")
     parser.add_argument("--build-repeats", type=int, default=3, help="runs of the embedded, national and 1x builds (median)")
@@ -380,7 +380,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the built homes (in the temporary folder)")
     args = parser.parse_args()
     if args.quick:
-        args.scales, args.repeats, args.build_repeats, args.calls, args.sparql = "", 3, 1, 50, 5
+        args.scales, args.repeats, args.build_repeats, args.calls, args.sparql = "", 3, 1, 50, 3
     args.scale_list = [int(s) for s in args.scales.split(",") if s.strip()]
     args.load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     work = Path(tempfile.mkdtemp(prefix="tsunagu-bench-"))
