@@ -119,7 +119,14 @@ def _refer(driver, server, municipality, age, needs):
     driver.find_element(By.ID, "age").send_keys(str(age))
     for need in needs:
         driver.find_element(By.CSS_SELECTOR, f"input[name=need][value={need}]").click()
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "form.refer button[type=submit]").click()
+    # the answer is a new page: wait for the form's page to go, then for the new one to finish
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return driver.find_element(By.TAG_NAME, "main").text
 
 
@@ -151,7 +158,12 @@ def test_the_analyst_page_filters_and_downloads_csv_for_excel(chromium, national
     field.clear()
     field.send_keys("高知県")
     Select(chromium.find_element(By.ID, "missing")).select_by_value("platform")
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = chromium.find_element(By.TAG_NAME, "html")
     chromium.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    WebDriverWait(chromium, 60).until(expected_conditions.staleness_of(page))
     rows = chromium.find_elements(By.CSS_SELECTOR, "table.duties tbody tr")
     assert len(rows) >= 30  # 高知県 has 34 municipalities; only いの町 is known to have a platform
     assert all("高知県" in row.text for row in rows)
