@@ -25,15 +25,19 @@ def inferred_runs(graph):
     return pairs
 
 
-def closed_graph(data):
-    """A new graph: ``data`` plus its class, property and delivery closure."""
+def closed_graph(data, *, copy=True):
+    """``data`` plus its class, property and delivery closure: a new graph, or with
+    ``copy=False`` ``data`` itself, closed in place (a national build saves copying
+    some 200,000 triples; the projection reads an already closed input the same way)."""
     ontology = load_ontology()
-    closed = Graph()
-    closed += data
-    for subject, cls in data.subject_objects(RDF.type):
+    closed = Graph() if copy else data
+    if copy:
+        closed += data
+    # listed first: the loops add to ``closed``, which may be ``data``
+    for subject, cls in list(data.subject_objects(RDF.type)):
         for ancestor in ontology.superclasses.get(cls, ()):
             closed.add((subject, RDF.type, ancestor))
-    for subject, predicate, obj in data:
+    for subject, predicate, obj in list(data):
         for ancestor in ontology.superproperties.get(predicate, ()):
             closed.add((subject, ancestor, obj))
     for organisation, program in inferred_runs(closed):
