@@ -23,7 +23,6 @@ from tsunagu.exceptions import (
     NameNotFound,
     NotAMunicipality,
     TsunaguError,
-    UnknownNeed,
 )
 from tsunagu.queries.coverage import Count, RollupRow
 from tsunagu.queries.tally import TallyRow
@@ -629,18 +628,6 @@ def _checked_age(age):
 
 def _checked_needs(labels, needs):
     """Domain notations for ``needs`` (keys, Japanese or English labels), else :class:`UnknownNeed`."""
-    from tsunagu.graph.names import normalise_name
+    from tsunagu.queries.referral import need_notations
 
-    if isinstance(needs, str):
-        needs = [needs]
-    known = sorted(set(labels.values()))
-    resolved = []
-    for need in needs:
-        notation = labels.get(normalise_name(need))
-        if notation is None:
-            raise UnknownNeed(need, known)
-        if notation not in resolved:
-            resolved.append(notation)
-    if not resolved:
-        raise UnknownNeed("", known)
-    return tuple(resolved)
+    return need_notations(labels, needs)

@@ -34,7 +34,7 @@ from tsunagu.graph.names import normalise_name, resolve
 from tsunagu.queries.reach import LEVELS, nation_nodes, reach
 
 __all__ = [
-    "referrals", "referral_answer", "referral_candidates", "resolve_needs", "resolve_municipality",
+    "referrals", "referral_answer", "referral_candidates", "resolve_needs", "need_notations", "resolve_municipality",
     "supports_person", "age_text", "age_fit", "age_range", "cohort_range", "COHORTS", "WORKING_AGE",
 ]
 
@@ -133,7 +133,18 @@ def resolve_needs(graph, needs):
     Raises :class:`~tsunagu.exceptions.UnknownNeed` for a need that names no
     support domain, and when no need is given.
     """
-    labels = graph.graph["domain_labels"]
+    return list(need_notations(graph.graph["domain_labels"], needs))
+
+
+def need_notations(labels, needs):
+    """Domain notations, in order and once each, for ``needs`` (a str or several) looked up in
+    ``labels`` (normalised key, Japanese or English label -> notation); :class:`UnknownNeed` otherwise.
+
+    >>> need_notations({"employment": "employment", "雇用": "employment"}, ["雇用", "employment"])
+    ('employment',)
+    """
+    if isinstance(needs, str):
+        needs = [needs]
     known = sorted(set(labels.values()))
     resolved = []
     for need in needs:
@@ -144,7 +155,7 @@ def resolve_needs(graph, needs):
             resolved.append(notation)
     if not resolved:
         raise UnknownNeed("", known)
-    return resolved
+    return tuple(resolved)
 
 
 def age_text(data):
