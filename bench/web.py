@@ -55,7 +55,7 @@ def _body(question):
     return urllib.parse.urlencode([("municipality", municipality), ("age", str(age)), ("need", need)])
 
 
-def _client(port, count, offset, times, errors):
+def _client(port, count, offset, times, errors, think):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     for index in range(count):
@@ -72,13 +72,16 @@ def _client(port, count, offset, times, errors):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             continue
         times.append(time.perf_counter() - started)
+        if think:
+            time.sleep(think)  # a caseworker reads the answer before asking again
     connection.close()
 
 
-def _load(port, clients, total):
+def _load(port, clients, total, think=0.0):
     times, errors = [], []
     per_client = max(1, total // clients)
-    threads = [threading.Thread(target=_client, args=(port, per_client, i, times, errors)) for i in range(clients)]
+    threads = [threading.Thread(target=_client, args=(port, per_client, i, times, errors, think))
+               for i in range(clients)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -122,6 +125,8 @@ def main():
     parser.add_argument("--home", type=Path, help="a built TSUNAGU_HOME (default: build the national directory)")
     parser.add_argument("--requests", type=int, default=400, help="requests per client count")
     parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="seconds each client waits between requests in the office-load rows (0: back to back only)")
     args = parser.parse_args()
     home = args.home or Path(tempfile.mkdtemp(prefix="tsunagu-web-bench-")) / "cache"
     if args.home is None:
@@ -143,22 +148,25 @@ def main():
                 time.sleep(0.2)
         _load(port, 1, 30)  # warm-up, not counted
         rows = []
-        for clients in (int(c) for c in args.clients.split(",")):
-            times, errors, elapsed = _load(port, clients, args.requests)
-            rows.append((clients, len(times), _percentile(times, 0.5) * 1000, _percentile(times, 0.95) * 1000,
-                         len(times) / elapsed, len(errors)))
+        thinks = (0.0, args.think) if args.think else (0.0,)
+        for think in thinks:
+            for clients in (int(c) for c in args.clients.split(",")):
+                times, errors, elapsed = _load(port, clients, args.requests, think)
+                rows.append((clients, think, len(times), _percentile(times, 0.5) * 1000,
+                             _percentile(times, 0.95) * 1000, len(times) / elapsed, len(errors)))
         memory = _memory(server.pid)
         library_ms = _library_p50(home, 300) * 1000
     finally:
         os.kill(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     print(f"referral page, national directory, {os.cpu_count()} cores, requests per row: {args.requests}\n")
-    print("| clients | requests | p50 ms | p95 ms | requests/s | errors | p50 / library p50 |")
-    print("|---|---|---|---|---|---|---|")
-    for clients, count, p50, p95, rate, errors in rows:
-        print(f"| {clients} | {count} | {p50:.1f} | {p95:.1f} | {rate:.0f} | {errors} | {p50 / library_ms:.1f}x |")
+    print("| clients | wait between requests | requests | p50 ms | p95 ms | requests/s | errors | p50 / library p50 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for clients, think, count, p50, p95, rate, errors in rows:
+        wait = "none (back to back)" if not think else f"{think:g} s"
+        print(f"| {clients} | {wait} | {count} | {p50:.1f} | {p95:.1f} | {rate:.0f} | {errors} | {p50 / library_ms:.1f}x |")
     print(f"\nlibrary call (tsunagu.open().refer, warm, same process) p50: {library_ms:.2f} ms; "
-          f"the app adds {rows[0][2] - library_ms:.2f} ms at p50 with one client")
+          f"the app adds {rows[0][3] - library_ms:.2f} ms at p50 with one client")
     print(f"server memory: {memory.get('VmRSS', 0)} MB resident, {memory.get('VmHWM', 0)} MB peak")
 
 

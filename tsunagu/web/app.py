@@ -86,10 +86,15 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
 
     @functools.lru_cache(maxsize=1)
     def places():
+        """The <option>s of the municipality field, rendered once: some 1,900 places, which
+        rendered on every request were most of what the app added to a referral."""
+        from markupsafe import Markup
+
         try:
-            return library.places()
+            found = library.places()
         except TsunaguError:  # a Bolt backend keeps no list of places: no suggestions, the form still works
-            return []
+            found = []
+        return Markup(_templates().get_template("_places.html").render(places=found))
 
     places()  # read (or first build) the data before the server answers anyone
 
