@@ -159,3 +159,14 @@ def test_control_characters_from_a_national_list_are_refused(runner, tmp_path):
     assert result.exit_code == 1, result.output
     assert r"a control character (\x1b)" in result.output and "Traceback" not in result.output
     assert "\x1b" not in result.output  # shown escaped, never sent to the terminal
+
+
+def test_a_missing_national_source_is_one_message(tmp_path):
+    from click.testing import CliRunner
+
+    from tsunagu.cli import cli
+
+    for args in (["--municipalities", str(tmp_path / "none.csv")], ["--source", f"fukushi_portal={tmp_path / 'none'}"]):
+        result = CliRunner().invoke(cli, ["build", *args])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert "none" in result.output and "no such file or folder" in result.output

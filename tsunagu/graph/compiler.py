@@ -141,6 +141,10 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     unknown = set(given) - set(source_names())
     if unknown:
         raise TsunaguError(f"未知の入力ソース: {', '.join(sorted(unknown))}")
+    missing = [DataError(path, f"ありません（{name} のファイルかフォルダ） (no such file or folder)")
+               for name, path in extra.items() if not path.exists()]
+    if missing:
+        raise DataErrors(missing)
     too_big = [error for error in map(size_error, extra.values()) if error is not None]
     if too_big:
         raise DataErrors(too_big)
