@@ -170,3 +170,74 @@ def test_a_missing_national_source_is_one_message(tmp_path):
         result = CliRunner().invoke(cli, ["build", *args])
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         assert "none" in result.output and "no such file or folder" in result.output
+
+
+CONFLICTING_DUTIES = """
+sources:
+  s:
+    document: test
+    quote: two statuses that disagree
+records:
+  - id: mihara-platform-yes
+    type: DutyStatus
+    municipality: mihara
+    duty: platform
+    fulfilled: true
+    as_of: 2021-03-31
+    sources: [s]
+  - id: mihara-platform-no
+    type: DutyStatus
+    municipality: mihara
+    duty: platform
+    fulfilled: false
+    as_of: 2021-03-31
+    sources: [s]
+"""
+
+
+def test_two_statuses_of_one_duty_on_one_date_are_both_named(tmp_path):
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.graph import compile_graph
+
+    path = tmp_path / "duties.yaml"
+    path.write_text(CONFLICTING_DUTIES, encoding="utf-8")
+    with pytest.raises(DataErrors) as raised:
+        compile_graph([path])
+    text = str(raised.value)
+    assert "状況が食い違う" in text and "mihara-platform-yes" in text and "mihara-platform-no" in text
+
+
+def test_a_survey_row_against_curated_data_is_reported_not_preferred(tmp_path):
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.graph import compile_graph
+
+    survey = tmp_path / "survey.csv"
+    survey.write_text("code,name,window_clarified,window_publicised,needs_survey,platform,source,as_of\n"
+                      "342041,三原市,no,,,,県の調査,2021-07-01\n", encoding="utf-8")
+    with pytest.raises(DataErrors) as raised:  # the seeds' undated chart says 三原市 has a clarified window
+        compile_graph(municipalities=Path(__file__).parent / "fixtures" / "mic_codes_sample.csv", survey=survey)
+    text = str(raised.value)
+    assert "mihara-window-clarified" in text and "survey.csv line 2" in text
+
+
+def test_a_repeated_ward_row_is_reported_not_counted(tmp_path):
+    from conftest import LOCALGOV, need_shared
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.graph import compile_graph
+
+    need_shared()
+    lines = LOCALGOV.read_text(encoding="utf-8").splitlines(keepends=True)
+    ward = next(line for line in lines if "広島市 中区" in line)
+    doubled = tmp_path / "localgov.csv"
+    doubled.write_text("".join(lines + [ward]), encoding="utf-8")
+    with pytest.raises(DataErrors) as raised:
+        compile_graph(municipalities=doubled)
+    assert "ward code 341011 again" in str(raised.value)
+
+
+def test_a_bolt_address_that_is_not_bolt_is_one_message(monkeypatch):
+    from tsunagu.bolt.connection import connect
+    from tsunagu.exceptions import BoltError
+
+    with pytest.raises(BoltError, match="not a Bolt address"):
+        connect("http://127.0.0.1:9", password="x")

@@ -11,6 +11,7 @@ __all__ = ["PASSWORD_VARIABLE", "USER_VARIABLE", "connect", "bolt_errors"]
 
 PASSWORD_VARIABLE = "TSUNAGU_BOLT_PASSWORD"
 USER_VARIABLE = "TSUNAGU_BOLT_USER"
+_SCHEMES = frozenset({"bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"})
 
 
 @contextlib.contextmanager
@@ -41,6 +42,10 @@ def connect(uri, user=None, password=None, database=None):
     ``$TSUNAGU_BOLT_PASSWORD``; it is never logged or echoed."""
     from neo4j import GraphDatabase
 
+    scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+    if scheme not in _SCHEMES:  # the driver would reach for other transports (http needs aiohttp) or fail obscurely
+        raise BoltError(f"{uri}: not a Bolt address; use {' or '.join(s + '://HOST:7687' for s in ('bolt', 'neo4j'))}"
+                        f" (also {', '.join(sorted(_SCHEMES - {'bolt', 'neo4j'}))})")
     user = user or os.environ.get(USER_VARIABLE) or "neo4j"
     if password is None:
         password = os.environ.get(PASSWORD_VARIABLE)

@@ -12,7 +12,7 @@ import re
 from collections import namedtuple
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS, XSD
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
@@ -23,6 +23,7 @@ __all__ = [
     "shacl_errors",
     "dangling_reference_errors",
     "code_errors",
+    "duty_conflict_errors",
     "entity_errors",
     "literal_errors",
     "graph_errors",
@@ -311,10 +312,48 @@ def rdf_input_errors(graph, path):
     return entity_errors(graph, locations, str(path)) + literal_errors(graph, locations, str(path))
 
 
+def _where(fact, data, locations, default_file):
+    """Where a fact was stated, for a message: a curated record's file and line, else the passage it cites."""
+    record = locations.get(fact)
+    if record is not None:
+        return f"{record.file}:{record.line} (record '{record.id}')"
+    for passage in data.objects(fact, PROV.wasDerivedFrom):
+        quote = data.value(passage, TG.quote)
+        if quote is not None:
+            return str(quote)[:120]
+    return f"{default_file} ({entity_id(fact)})"
+
+
+def duty_conflict_errors(data, locations, default_file="<merged graph>"):
+    """Two statuses of one municipality's duty on one date (or one undated) that disagree.
+
+    Neither is chosen by which id sorts first: both are named, with where each was said
+    (a curated record, or a survey row), so the user decides.
+    """
+    facts = {}
+    for fact in data.subjects(RDF.type, TG.DutyStatus):
+        key = (data.value(fact, TG.ofMunicipality), data.value(fact, TG.duty))
+        facts.setdefault(key, []).append((data.value(fact, TG.asOf), data.value(fact, TG.fulfilled), fact))
+    errors = []
+    for (municipality, duty), stated in facts.items():
+        for index, (date, value, fact) in enumerate(stated):
+            for other_date, other_value, other in stated[index + 1:]:
+                same_day = date is None or other_date is None or str(date) == str(other_date)
+                if same_day and value is not None and other_value is not None and bool(value) != bool(other_value):
+                    file, line, record = _locate(fact, locations, default_file)
+                    errors.append(DataError(
+                        file, f"取組 {str(duty).rsplit('#', 1)[-1]} の状況が食い違う: {entity_id(municipality)} は "
+                              f"{date or '日付なし'} に {'済' if value else '未'}（{_where(fact, data, locations, default_file)}）"
+                              f"と {'済' if other_value else '未'}（{_where(other, data, locations, default_file)}）"
+                              f" (conflicting duty statuses)", line=line, record=record, field="fulfilled"))
+    return errors
+
+
 def graph_errors(data, locations, default_file="<merged graph>", *, shapes=True):
     """Every problem of ``data``: dangling references and wrong codes first, then (with ``shapes``) the shapes."""
     errors = dangling_reference_errors(data, locations, default_file)
     errors += code_errors(data, locations, default_file)
+    errors += duty_conflict_errors(data, locations, default_file)
     errors += entity_errors(data, locations, default_file)
     errors += literal_errors(data, locations, default_file)
     if not errors and shapes:

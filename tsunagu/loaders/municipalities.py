@@ -237,7 +237,13 @@ def _derive_kinds(national):
         if row.prefecture_code not in national.prefectures:
             national.prefectures[row.prefecture_code] = (row.prefecture_name, None, row.line, row.text)
     cities = [r for r in national.municipalities if r.name.endswith("市")]
+    ward_lines = {}
     for ward in national.wards:
+        if ward.code in ward_lines:  # counted once: a repeated row would inflate its city's ward count
+            errors.append(DataError(path, f"ward code {ward.code} again (first at line {ward_lines[ward.code]})",
+                                    line=ward.line, field="code"))
+            continue
+        ward_lines[ward.code] = ward.line
         # its city: same prefecture, the name the ward's name starts with (札幌市 中央区, 札幌市中央区)
         ward_name = ward.name.replace(" ", "")
         city = next((c for c in cities if c.prefecture_code == ward.prefecture_code and ward_name.startswith(c.name)
