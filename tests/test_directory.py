@@ -284,3 +284,12 @@ def test_the_directory_triples_conform_to_the_shapes(small):
 
     assert set(small.rdf.subjects(RDF.type, TG.SelfRelianceSupportAgency))  # the fixture's windows are in the build
     assert shacl_errors(small.rdf, {}) == []
+
+
+def test_a_diagram_tooltip_names_the_data_set_not_its_file(small):
+    from tsunagu.diagrams.render import _tooltip
+
+    graph = small.graph
+    node = next(n for n, d in graph.nodes(data=True) if any(s.get("title") for s in d.get("sources", ())))
+    text = _tooltip(graph, node)
+    assert "出典: くらし支援ナビ" in text and "offices.csv" not in text

@@ -126,7 +126,8 @@ def _tooltip(graph, node):
     if data.get("code"):
         lines.append(f"団体コード: {data['code']}")
     for source in data.get("sources", [])[:3]:
-        lines.append(f"出典: {source['document']}「{source['quote']}」")
+        title = source.get("title") or source["document"]  # an imported row's data set by name, not its file
+        lines.append(f"出典: {title}" + (f" 行{source['row']}" if source.get("row") else "") + f"「{source['quote']}」")
     return "\n".join(lines)
 
 
