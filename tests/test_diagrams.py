@@ -32,9 +32,22 @@ def test_wide_area_view_shows_all_its_municipalities(graph):
 
 def test_prefecture_view(graph):
     view = prefecture_view(graph, "hiroshima")
-    assert {"hiroshima-support-centre", "hiroshima-support-centre-east", "mihara"} <= set(view.nodes)
+    assert {"hiroshima-support-centre", "hiroshima-support-centre-east", "hiroshima-koizumi-hospital"} <= set(view.nodes)
+    assert "mihara" not in view.nodes  # no platform in the seeds: the prefecture's page is its platforms and centres
     aichi = prefecture_view(graph, "aichi")
     assert {"toyokawa", "oharu", "ama-platform"} <= set(aichi.nodes)
+
+
+def test_a_prefecture_is_its_platforms_and_centres_not_a_star(national_graph):
+    from tsunagu.diagrams.render import QUIET_RELATIONS, network_data
+
+    aichi = next(n for n, d in national_graph.nodes(data=True) if d.get("code") == "230006")
+    view = prefecture_view(national_graph, aichi)
+    municipalities = [n for n in view.nodes if "Municipality" in national_graph.nodes[n].get("types", ())]
+    assert 4 <= len(municipalities) < 10  # the four with a platform in the data (豊川市, the 海部 area), not all 54
+    _, edges, _ = network_data(national_graph, view)
+    assert all(e["label"] == "" for e in edges if e["title"].endswith(tuple(f"({r})" for r in QUIET_RELATIONS)))
+    assert any(e["label"] for e in edges)  # 事務局 and the like keep their label
 
 
 def test_html_references_nothing_remote(graph, tmp_path):

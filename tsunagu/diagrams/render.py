@@ -131,6 +131,10 @@ def _tooltip(graph, node):
     return "\n".join(lines)
 
 
+# Relations drawn without a label (the legend says what a plain line means); the rest are labelled.
+QUIET_RELATIONS = frozenset({"memberOf", "servesArea", "partOfPrefecture", "runs", "windowOf", "locatedIn"})
+
+
 def network_data(graph, view):
     """The pyvis network for a view, as (nodes, edges, options) lists and dicts."""
     from pyvis.network import Network
@@ -154,7 +158,8 @@ def network_data(graph, view):
     for source, target, relation in view.edges:
         label = relation_labels.get(relation, (relation,))[0] or relation
         inferred = bool((graph.get_edge_data(source, target, relation) or {}).get("inferred"))
-        net.add_edge(source, target, label=label, title=f"{label} ({relation})" + ("、種別から推論" if inferred else ""),
+        # the common relations are told by the legend; a label on each of them buried the picture
+        net.add_edge(source, target, label="" if relation in QUIET_RELATIONS else label, title=f"{label} ({relation})" + ("、種別から推論" if inferred else ""),
                      dashes=inferred, width=3 if relation == "secretariatOf" else 1,
                      color=_SECRETARIAT_BORDER if relation == "secretariatOf" else "#78909c")
     options = {

@@ -100,13 +100,21 @@ def prefecture_view(graph, prefecture):
         if "PrefecturalPlatform" in types:
             nodes |= _platform_circle(graph, node)
         elif "Municipality" in types:
-            nodes.add(node)
-            nodes |= {p for p in _in(graph, node, "servesArea") if "MunicipalPlatform" in _types(graph, p)}
+            # a prefecture is drawn as its platforms and centres: a municipality only with its platform,
+            # not a star of every municipality (愛知県: 54 spokes labelled 所属都道府県)
+            platforms = {p for p in _in(graph, node, "servesArea") if "MunicipalPlatform" in _types(graph, p)}
+            if platforms:
+                nodes.add(node)
+                nodes |= platforms
         else:
             nodes.add(node)
             if "ReviewCommittee" in types:
                 nodes |= _in(graph, node, "memberOf")
     nodes |= _out(graph, prefecture, "runs")
     nodes = _with_what_they_run(graph, nodes)
+    # ... with the bodies housing them (広島県's east satellite centre at 小泉病院) and the municipalities they sit in
+    nodes |= {host for node in list(nodes) for host in _out(graph, node, "hostedBy")}
+    nodes |= {place for node in list(nodes) for place in _out(graph, node, "locatedIn")
+              if "Municipality" in _types(graph, place)}
     name = graph.nodes[prefecture].get("name", prefecture)
     return View(graph, f"{name}のひきこもり支援ネットワーク", prefecture, nodes)
