@@ -267,3 +267,15 @@ def test_the_municipality_page_shows_first_contact_duties_diagram_and_sources(na
     assert "プラットフォーム" in page and "済" in page  # the duty the seeds state, with its source
     assert 'src="/diagram/tobishima"' in page and "凡例" in page
     assert "002_551d311390b905b2.txt" in page or "出典" in page
+
+
+def test_the_tally_downloads_beside_the_survey_figures(national_server):
+    query = urllib.parse.urlencode({"format": "csv", "table": "tally"})
+    with urllib.request.urlopen(f"{national_server.url}/analyst?{query}", timeout=60) as response:
+        body = response.read()
+    assert body.startswith(b"\xef\xbb\xbf")
+    text = body.decode("utf-8-sig")
+    assert "974/1741 (55.9%)" in text and "不明" in text  # the survey's figure beside the graph's unknowns
+    query = urllib.parse.urlencode({"format": "xlsx", "table": "tally", "prefecture": "高知県"})
+    with urllib.request.urlopen(f"{national_server.url}/analyst?{query}", timeout=60) as response:
+        assert response.read(2) == b"PK"  # an XLSX is a zip

@@ -165,17 +165,22 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
             tally = library.tally(prefecture=prefecture)
         except TsunaguError as error:
             return _error_page(error, status_code=400, title="都道府県・全国")
+        from tsunagu.text import tally_rows
+
         rows = _sorted(rows, sort)
         if fmt in ("csv", "xlsx"):
+            if params.get("table") == "tally":
+                return _download(tally_rows(tally), fmt, f"tally-{prefecture or 'japan'}")
             return _download(_duty_table(rows), fmt, f"gaps-{prefecture or 'japan'}")
         query = {k: v for k, v in (("prefecture", prefecture), ("kind", kind), ("missing", missing),
                                    ("sort", sort)) if v}
-        from tsunagu.text import tally_rows
 
         return _page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_rows(tally),
                      query=query, prefecture=prefecture or "", kind=kind or "", missing=missing or "", sort=sort,
                      csv_href="?" + urlencode({**query, "format": "csv"}),
                      xlsx_href="?" + urlencode({**query, "format": "xlsx"}),
+                     tally_csv_href="?" + urlencode({**query, "format": "csv", "table": "tally"}),
+                     tally_xlsx_href="?" + urlencode({**query, "format": "xlsx", "table": "tally"}),
                      map_href="/map" + ("?" + urlencode({"prefecture": prefecture}) if prefecture else ""))
 
     def map_page(request):
