@@ -32,12 +32,12 @@ def _free_port():
 class Server:
     """``tsunagu serve`` on a free port of 127.0.0.1, stopped by PID."""
 
-    def __init__(self, home, log_dir):
+    def __init__(self, home, log_dir, *options, env=None):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log_dir / f"serve-{self.port}.log", "w+", encoding="utf-8")
-        env = dict(os.environ, TSUNAGU_HOME=str(home))
-        self.process = subprocess.Popen([sys.executable, "-m", "tsunagu", "serve", "--port", str(self.port)],
+        env = dict(os.environ, TSUNAGU_HOME=str(home), **(env or {}))
+        self.process = subprocess.Popen([sys.executable, "-m", "tsunagu", "serve", "--port", str(self.port), *options],
                                         stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 300  # a first start may build (the embedded data, or after a code change)
         while True:
@@ -279,3 +279,27 @@ def test_the_tally_downloads_beside_the_survey_figures(national_server):
     query = urllib.parse.urlencode({"format": "xlsx", "table": "tally", "prefecture": "高知県"})
     with urllib.request.urlopen(f"{national_server.url}/analyst?{query}", timeout=60) as response:
         assert response.read(2) == b"PK"  # an XLSX is a zip
+
+
+def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
+    from tsunagu.bolt import push_graph
+    from tsunagu.graph.compiler import build
+
+    home = tmp_path / "cache"
+    graph = build(directory=home).graph
+    push_graph(graph, bolt_server["uri"], user=bolt_server["user"], password=bolt_server["password"],
+               database=bolt_server["database"])
+    options = ["--backend", bolt_server["uri"], "--user", bolt_server["user"]]
+    if bolt_server["database"]:
+        options += ["--database", bolt_server["database"]]
+    server = Server(home, tmp_path, *options, env={"TSUNAGU_BOLT_PASSWORD": bolt_server["password"]})
+    try:
+        form = urllib.parse.urlencode([("municipality", "飛島村"), ("age", "45"), ("need", "employment")]).encode()
+        with urllib.request.urlopen(urllib.request.Request(server.url + "/refer", data=form), timeout=60) as r:
+            page = r.read().decode("utf-8")
+        assert "海部福祉相談センター" in page and "ハローワーク" in page
+        with urllib.request.urlopen(server.url + "/m/" + urllib.parse.quote("三原市"), timeout=60) as r:
+            assert "3つの取組" in r.read().decode("utf-8")
+        assert bolt_server["password"] not in server.output()
+    finally:
+        server.stop()
