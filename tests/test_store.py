@@ -107,7 +107,7 @@ def test_names_resolve_from_rows_as_on_the_whole_graph(cache):
 def test_index_lists_every_municipality_and_prefecture_in_code_order(cache):
     graph = load_stored(cache).graph
     index = current_index()
-    wanted = {n for n, d in graph.nodes(data=True) if {"Municipality", "Prefecture"} & set(d["types"])}
+    wanted = {n for n, d in graph.nodes(data=True) if {"Municipality", "Prefecture", "AdministrativeWard"} & set(d["types"])}
     assert {row["id"] for row in index} == wanted
     assert [row["code"] for row in index] == sorted(row["code"] for row in index)
     ino = next(row for row in index if row["id"] == "ino")

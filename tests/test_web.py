@@ -303,3 +303,16 @@ def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
         assert bolt_server["password"] not in server.output()
     finally:
         server.stop()
+
+
+def test_suggestions_as_you_type_hold_every_place_and_wards(chromium, national_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chromium.get(national_server.url + "/refer")
+    WebDriverWait(chromium, 30).until(
+        lambda d: d.find_element(By.ID, "places").get_attribute("data-ready") == "true")
+    values = chromium.execute_script("return Array.from(document.querySelectorAll('#places option'), o => o.value)")
+    assert len(values) >= 1741 and "いの町" in values and "札幌市中央区" in values
+    with urllib.request.urlopen(national_server.url + "/refer", timeout=60) as response:
+        assert len(response.read()) < 30_000  # the list is fetched once (and cached), not carried by every page

@@ -377,7 +377,8 @@ class Tsunagu:
         return place, self._stored_build().reach_graph(place.id)
 
     def places(self):
-        """Every municipality and prefecture in code order, as :class:`Place` (for suggestions as you type).
+        """Every municipality, designated-city ward and prefecture in code order, as :class:`Place`
+        (for suggestions as you type).
 
         Examples
         --------

@@ -218,12 +218,13 @@ class Stored:
 
         with self._rows() as connection:
             pairs = connection.execute("SELECT name, node FROM names").fetchall()
-            rows = connection.execute("SELECT node, name, code, prefecture, types FROM area_index").fetchall()
+            rows = connection.execute("SELECT node, name, code, prefecture, types, parent FROM area_index").fetchall()
         index = {}
         for name, node in pairs:
             index.setdefault(name, []).append(node)
         return NameTable(index, {node: (name, code, prefecture, frozenset(json.loads(types)))
-                                 for node, name, code, prefecture, types in rows})
+                                 for node, name, code, prefecture, types, _ in rows},
+                         parents={node: parent for node, *_, parent in rows if parent})
 
     @contextmanager
     def _rows(self):
@@ -294,7 +295,7 @@ class Stored:
         return index, entries
 
     def index(self):
-        """Municipalities and prefectures in code order: id, name, code, prefecture, kind, types."""
+        """Municipalities, wards and prefectures in code order: id, name, code, prefecture, kind, types."""
         with self._rows() as connection:
             rows = connection.execute("SELECT node, name, code, prefecture, kind, types FROM area_index ORDER BY code, node")
             return [{"id": node, "name": name, "code": code, "prefecture": prefecture, "kind": kind,
@@ -457,11 +458,16 @@ def _entity_rows(graph):
 
 
 def _area_rows(graph):
+    """Municipalities, designated cities' wards (names a caseworker types: 札幌市中央区) and prefectures."""
     for node, data in graph.nodes(data=True):
         types = set(data.get("types", ()))
-        if types & {"Municipality", "Prefecture"}:
-            yield (node, data.get("name"), data.get("code"), _prefecture_name(graph, node), data.get("kind"),
-                   json.dumps(sorted(types), ensure_ascii=False))
+        if types & {"Municipality", "Prefecture", "AdministrativeWard"}:
+            prefecture, city = _prefecture_name(graph, node), None
+            if "AdministrativeWard" in types:  # a ward stands for its city; its prefecture is the city's
+                city = next((t for _, t, k in graph.out_edges(node, keys=True) if k == "partOfMunicipality"), None)
+                prefecture = prefecture or (_prefecture_name(graph, city) if city else None)
+            yield (node, data.get("name"), data.get("code"), prefecture, data.get("kind"),
+                   json.dumps(sorted(types), ensure_ascii=False), city)
 
 
 # --- writing -----------------------------------------------------------------
@@ -558,8 +564,8 @@ def _write_reach(path, reach_graphs, names, graph):
                                    ((key, node) for key, nodes in index.items() for node in nodes))
             connection.execute("CREATE INDEX entity_names_by_name ON entity_names (name)")
             connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
-                               "kind TEXT, types TEXT NOT NULL)")
-            connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?)", _area_rows(graph))
+                               "kind TEXT, types TEXT NOT NULL, parent TEXT)")
+            connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?, ?)", _area_rows(graph))
         connection.close()
         os.replace(temporary, path)
     except BaseException:
