@@ -37,19 +37,9 @@ __all__ = ["write_inputs", "synthetic_csv_rows", "DEFAULT_MUNICIPALITIES"]
 DEFAULT_MUNICIPALITIES = ROOT.parent / "shared" / "data" / "localgovjp" / "localgovjp-utf8.csv"
 _SOURCE = {"syn": {"document": "SYNTHETIC", "quote": "tsunagu bench/synthetic_files.py: made-up data for measurement only"}}
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_WINDOW = {"DesignatedCity": 1.0, "CoreCity": 47 / 60, "City": 448 / 735, "SpecialWard": 448 / 735,
-           "Town": 459 / 926, "Village": 459 / 926}
-_PUBLICISED = {"DesignatedCity": 1.0, "CoreCity": 41 / 47, "City": 373 / 448, "SpecialWard": 373 / 448,
-               "Town": 242 / 459, "Village": 242 / 459}
-_NEEDS = {"DesignatedCity": 0.5, "CoreCity": 188 / 795, "City": 188 / 795, "SpecialWard": 188 / 795,
-          "Town": 173 / 926, "Village": 173 / 926}
-_MEMBER_KINDS = ["SelfRelianceSupportAgency", "SocialWelfareCouncil", "HealthCentre", "PublicHealthOffice",
-                 "WelfareCommissioners", "NPO", "NPO", "FamilyAssociation", "PeerGroup", "School", "Police",
-                 "MedicalInstitution", "ChamberOfCommerce", "CareServiceProvider", "DisabilityEmploymentSupportCentre",
-                 "EmploymentReadinessSupportAgency", "MentalHealthWelfareCentre", "LawOffice", "FireService",
-                 "SocialWelfareCorporation", "EconomicOrganisation", "Organisation"]
-_DOMAINS = ["consultation", "safe-place", "family-support", "supporter-dispatch", "employment", "welfare", "health",
-            "education", "network", "needs-survey", "outreach", "correction"]
+# The same proportions and kinds as the in-memory generator, so both describe one synthetic country.
+from bench.synthetic import _DOMAINS, _MEMBER_KINDS, _NEEDS, _PUBLICISED, _WINDOW  # noqa: E402
+
 _AGES = [None, None, "15-39", "18-64", "0-"]
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: 10x writes 270k records
 
