@@ -87,8 +87,11 @@ def cli():
 @click.option("--source", "sources", multiple=True, metavar="NAME=PATH",
               help="A national source, repeatable: municipalities, population, survey, fukushi_portal, hokenjo, "
                    "mhlw_jiritsu_2023 (a file or its folder). --municipalities X is --source municipalities=X.")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Processes to build with (default: $TSUNAGU_BUILD_JOBS, else 2 where the machine has two cores; "
+                   "1 uses less memory).")
 @output_format
-def build(paths, municipalities, population, survey, sources):
+def build(paths, municipalities, population, survey, sources, jobs):
     """Compile the embedded data plus PATHS (.yaml curated files, .xlsx workbooks, .ttl, .jsonld,
     or a folder holding an HSDS 3.0 tabular export).
 
@@ -102,7 +105,8 @@ def build(paths, municipalities, population, survey, sources):
     from tsunagu.loaders.sources import parse_source_option
 
     given = dict(parse_source_option(text) for text in sources)
-    compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given)
+    compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given,
+                           jobs=jobs)
     graph = compiled.graph
     for line in graph.graph.get("input_notices", []):
         click.echo(f"注意: {line}", err=True)

@@ -56,6 +56,9 @@ class DataError(TsunaguError):
             parts.append(f"field '{self.field}'")
         return ": ".join(parts) + f": {self.message}"
 
+    def __reduce__(self):  # found in a build's second process, raised in the first
+        return (type(self), (self.file, self.message), {"line": self.line, "record": self.record, "field": self.field})
+
 
 class DataErrors(TsunaguError):
     """Several :class:`DataError` found in one pass, reported together."""

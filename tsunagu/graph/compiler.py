@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from tsunagu.queries.rules import is_constant
 from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.current import embedded_data_files, fingerprint
-from tsunagu.graph.store import build_lock, save
-from tsunagu.graph.validate import rdf_input_errors, rdf_locations, validate_graph
+from tsunagu.graph.processes import Forked, build_jobs, collector_paused
+from tsunagu.graph.store import ReachRows, build_lock, save
+from tsunagu.graph.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
 
@@ -36,7 +38,7 @@ class Compiled:
     fingerprint: str
     build_args: dict  # how to build it again: paths, municipalities, population, survey
     names: object = None  # networkx graph of municipalities and prefectures with the name index
-    reach_graphs: dict = None  # municipality -> its precomputed referral graph
+    reach_graphs: object = None  # municipality -> its precomputed referral graph (a mapping)
 
 
 def read_inputs(paths, *, validate=True, notices=None):
@@ -125,11 +127,19 @@ def _add_national_layer(asserted, sources):
     return report, directory
 
 
-def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None, sources=None):
+def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None, sources=None,
+                  jobs=None):
     """Compile the embedded data (unless ``embedded=False``) plus ``paths``,
     and the national sources: ``sources`` maps a source name to its path
     (``tsunagu.loaders.sources.source_names()``); ``municipalities``,
-    ``population`` and ``survey`` are the same as those three sources."""
+    ``population`` and ``survey`` are the same as those three sources.
+    ``jobs``: how many processes (:func:`tsunagu.graph.processes.build_jobs`)."""
+    jobs = build_jobs(jobs)
+    with collector_paused():
+        return _compile(paths, embedded, municipalities, population, survey, sources, jobs)
+
+
+def _compile(paths, embedded, municipalities, population, survey, sources, jobs):
     from tsunagu.loaders.sources import source_names
 
     user = [Path(p).resolve() for p in paths]
@@ -155,13 +165,19 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
         report, directory = _add_national_layer(asserted, extra)
     except DataErrors as errors:  # a list's values quoted in messages: cut and escaped like the others
         raise DataErrors(shortened_errors(errors.errors)) from errors
-    validate_graph(asserted, locations, default_file=default_file)
+    # The shapes run over the asserted data as it is now, in a second process where there is a
+    # directory to add meanwhile; its errors, if any, are the ones reported, as when run first.
+    shaped = Forked(graph_errors, asserted, locations, default_file, parallel=jobs > 1 and bool(directory.entries))
+    linear = []
     if directory.entries:
         # The directory's rows were checked one by one as they loaded and its triples follow the
         # shapes by construction (tests/test_directory.py runs the shapes over a directory build):
         # the shapes are not run again over its 150,000 triples (17 s); the linear checks are.
         directory.to_rdf(asserted)
-        validate_graph(asserted, locations, default_file=default_file, shapes=False)
+        linear = graph_errors(asserted, locations, default_file, shapes=False)
+    for errors in (shaped.result(), linear):
+        if errors:
+            raise DataErrors(errors)
     closed = closed_graph(asserted, copy=False)
     graph = project(closed, closed)
     graph.graph["names"] = name_index(graph)
@@ -177,9 +193,24 @@ def compile_graph(paths=(), *, embedded=True, municipalities=None, population=No
     # A source given as a folder counts by the files in it (the cache checks each input is a file).
     all_inputs = user + [f for p in extra.values()
                          for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
-    municipalities_ = municipality_nodes(graph)
     return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args,
-                    names=names_graph(graph), reach_graphs={m: reach_subgraph(graph, m) for m in municipalities_})
+                    names=names_graph(graph), reach_graphs=_reach_graphs(graph, jobs))
+
+
+def _pickled_reach_graphs(graph, municipalities):
+    return [(m, pickle.dumps(reach_subgraph(graph, m), protocol=pickle.HIGHEST_PROTOCOL)) for m in municipalities]
+
+
+def _reach_graphs(graph, jobs):
+    """Every municipality's reach graph, pickled as the store keeps them: a share in each of ``jobs`` processes."""
+    municipalities = municipality_nodes(graph)
+    jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
+    shares = [municipalities[i::jobs] for i in range(jobs)]
+    others = [Forked(_pickled_reach_graphs, graph, share) for share in shares[1:]]
+    rows = dict(_pickled_reach_graphs(graph, shares[0]))
+    for other in others:
+        rows.update(other.result())
+    return ReachRows({m: rows[m] for m in municipalities})
 
 
 def names_graph(graph):

@@ -1,0 +1,59 @@
+"""The build's second process: what it finds and makes is what one process would."""
+
+import os
+import pickle
+import random
+
+import pytest
+
+from test_shacl import CASES, _graph
+from tsunagu.exceptions import DataErrors, TsunaguError
+from tsunagu.graph.processes import Forked, build_jobs
+from tsunagu.graph.validate import graph_errors
+from tsunagu.queries.reach import municipality_nodes, reach_subgraph
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_shape_errors_from_the_second_process_are_the_ones_found_here(case):
+    data = _graph(CASES[case][0])
+    here = graph_errors(data, {}, default_file="case.ttl")
+    there = Forked(graph_errors, data, {}, "case.ttl").result()
+    assert here and [(str(e), e.file, e.line, e.record, e.field) for e in there] == \
+        [(str(e), e.file, e.line, e.record, e.field) for e in here]
+
+
+def test_an_error_raised_in_the_second_process_is_raised_here():
+    def fail():
+        raise DataErrors([])
+
+    with pytest.raises(DataErrors):
+        Forked(fail).result()
+
+
+def test_a_second_process_that_dies_is_a_located_error():
+    with pytest.raises(TsunaguError, match="終了コード 3.*TSUNAGU_BUILD_JOBS=1"):
+        Forked(os._exit, 3).result()
+
+
+def test_jobs_come_from_the_option_or_the_environment(monkeypatch):
+    monkeypatch.setenv("TSUNAGU_BUILD_JOBS", "1")
+    assert build_jobs() == 1 and build_jobs(3) == 3
+    monkeypatch.setenv("TSUNAGU_BUILD_JOBS", "two")
+    with pytest.raises(TsunaguError, match="TSUNAGU_BUILD_JOBS"):
+        build_jobs()
+    with pytest.raises(TsunaguError):
+        build_jobs(0)
+
+
+def test_national_reach_rows_made_in_two_processes_are_the_walk_here(national_compiled):
+    """The session's national build ran with two processes (two cores here and in CI): a sample of
+    its reach rows, from either process, equal the walk done in this one."""
+    graph, rows = national_compiled.graph, national_compiled.reach_graphs
+    municipalities = municipality_nodes(graph)
+    assert list(rows) == municipalities and len(municipalities) == 1741
+    for municipality in random.Random(9).sample(municipalities, 12) + municipalities[:2]:
+        stored, here = rows[municipality], reach_subgraph(graph, municipality)
+        assert sorted(stored.nodes(data=True)) == sorted(here.nodes(data=True))
+        assert sorted(stored.edges(keys=True)) == sorted(here.edges(keys=True))
+        assert pickle.dumps(stored.graph["reach_cache"]) == pickle.dumps(here.graph["reach_cache"])
+        assert stored.graph["candidate_cache"] == here.graph["candidate_cache"]
