@@ -41,7 +41,7 @@ def t(home):
 
 @pytest.mark.parametrize("module", ["tsunagu.api", "tsunagu.text", "tsunagu.queries.tally", "tsunagu.queries.coverage",
                                     "tsunagu.queries.entities", "tsunagu.queries.referral", "tsunagu.queries.answers",
-                                    "tsunagu.graph.hsds", "tsunagu.web.app"])
+                                    "tsunagu.graph.hsds", "tsunagu.graph.processes", "tsunagu.web.app"])
 def test_doctests(module, home, monkeypatch):
     import importlib
 
