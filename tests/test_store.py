@@ -386,3 +386,35 @@ def test_a_group_writable_folder_of_the_users_private_group_is_accepted(cache, r
         pytest.skip("this user's group is shared")
     cache.chmod(0o770)
     assert runner.invoke(cli, REFER).exit_code == 0
+
+
+def test_recent_reach_graphs_stay_in_memory_and_the_oldest_is_freed_at_once(built, monkeypatch):
+    """A server asks about the same towns again and again: their graphs are read once. One pushed out
+    of memory is freed by reference counting (a full collection would pause the server)."""
+    import gc
+    import weakref
+
+    from tsunagu.graph import store
+    from tsunagu.queries.reach import municipality_nodes
+    from tsunagu.queries.referral import referrals
+
+    monkeypatch.setattr(store, "REACH_KEPT", 2)
+    stored = load_stored(built)
+    towns = municipality_nodes(stored.duties_graph())
+    assert len(towns) >= 3
+    first = stored.reach_graph(towns[0])
+    answer = referrals(first, towns[0], 45, ["employment"], explain=True)
+    assert stored.reach_graph(towns[0]) is first
+    for town in towns[1:3]:
+        stored.reach_graph(town)
+    again = stored.reach_graph(towns[0])
+    assert again is not first and referrals(again, towns[0], 45, ["employment"], explain=True) == answer
+    gone = weakref.ref(first)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del first
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()

@@ -43,6 +43,8 @@ import shlex
 import sqlite3
 import tempfile
 import time
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -150,6 +152,20 @@ class ReachRows(Mapping):
         return len(self.rows)
 
 
+_GRAPH_STATE = {"graph", "_node", "_adj", "_pred", "_succ", "__networkx_cache__"}
+
+
+def _release(graph):
+    """Drop a networkx graph's cached views (an edge view holds its graph: a cycle), so that the
+    graph is freed as soon as nobody holds it rather than by a full collection of the heap, which
+    pauses a server for 200 ms once a few dozen graphs have aged in its cache."""
+    for name in [name for name in vars(graph) if name not in _GRAPH_STATE]:
+        delattr(graph, name)
+
+
+REACH_KEPT = 32  # reach graphs a Stored keeps in memory (up to 1.4 MB each at the national scale)
+
+
 @dataclass
 class Stored:
     directory: Path
@@ -159,6 +175,10 @@ class Stored:
     files: dict
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
+    # The reach graphs read last, newest at the end: a window asks about its own municipality again
+    # and again, and unpickling a row (1 ms, and as much again for the collector) is most of a refer.
+    _reach: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _reach_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def rdf_path(self):
@@ -199,6 +219,8 @@ class Stored:
             return False
         for attribute in ("_graph", "_shared_attributes"):
             self.__dict__.pop(attribute, None)
+        with self._reach_lock:
+            self._reach.clear()
         self.inputs, self.fingerprint, self.build_args = newer.inputs, newer.fingerprint, newer.build_args
         self.files, self.checks, self._verified = newer.files, newer.checks, set()
         return True
@@ -262,7 +284,26 @@ class Stored:
             return [row[0] for row in connection.execute("SELECT node FROM names WHERE name = ?", (normalised,))]
 
     def reach_graph(self, municipality):
-        """The precomputed referral graph of one municipality (a node id), or None."""
+        """The precomputed referral graph of one municipality (a node id), or None.
+
+        The last :data:`REACH_KEPT` read are kept in memory and shared by the
+        callers, which only read them.
+        """
+        self._checked("reach")  # a newer build that removed this one's files is followed, its graphs dropped
+        with self._reach_lock:
+            graph = self._reach.get(municipality)
+            if graph is not None:
+                self._reach.move_to_end(municipality)
+                return graph
+        graph = self._read_reach_graph(municipality)
+        if graph is not None:
+            with self._reach_lock:
+                self._reach[municipality] = graph
+                while len(self._reach) > REACH_KEPT:
+                    _release(self._reach.popitem(last=False)[1])
+        return graph
+
+    def _read_reach_graph(self, municipality):
         with self._rows() as connection:
             row = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
         if row is None:
