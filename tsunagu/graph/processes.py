@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 
 from tsunagu.exceptions import TsunaguError
@@ -46,6 +45,8 @@ def build_jobs(jobs=None):
 
 
 def _forks():
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -94,6 +95,8 @@ class Forked:
             except Exception as error:  # raised by result(), as from a child
                 self._outcome = (False, error)
             return
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         self._reader, writer = context.Pipe(duplex=False)
         # Frozen objects are left alone by the child's collector, which would otherwise
