@@ -57,6 +57,7 @@ __all__ = [
     "cache_dir",
     "Stored",
     "ReachRows",
+    "RecentGraphs",
     "build_lock",
     "rebuild_command",
     "recorded_files",
@@ -163,7 +164,39 @@ def _release(graph):
         delattr(graph, name)
 
 
-REACH_KEPT = 32  # reach graphs a Stored keeps in memory (up to 1.4 MB each at the national scale)
+REACH_KEPT = 32  # reach graphs kept in memory (up to 1.4 MB each at the national scale)
+
+
+class RecentGraphs:
+    """The last :data:`REACH_KEPT` graphs read, by key, shared by their callers (who only read them).
+
+    A window asks about its own municipality again and again, and reading
+    its graph (unpickling a row, or a Bolt statement) is most of a refer.
+    Safe to share between threads; a graph pushed out is released.
+    """
+
+    def __init__(self):
+        self._graphs = OrderedDict()  # newest last
+        self._lock = threading.Lock()
+
+    def get(self, key, read):
+        """The graph kept for ``key``, else ``read(key)`` (kept unless None)."""
+        with self._lock:
+            graph = self._graphs.get(key)
+            if graph is not None:
+                self._graphs.move_to_end(key)
+                return graph
+        graph = read(key)
+        if graph is not None:
+            with self._lock:
+                self._graphs[key] = graph
+                while len(self._graphs) > REACH_KEPT:
+                    _release(self._graphs.popitem(last=False)[1])
+        return graph
+
+    def clear(self):
+        with self._lock:
+            self._graphs.clear()
 
 
 @dataclass
@@ -175,10 +208,7 @@ class Stored:
     files: dict
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
-    # The reach graphs read last, newest at the end: a window asks about its own municipality again
-    # and again, and unpickling a row (1 ms, and as much again for the collector) is most of a refer.
-    _reach: OrderedDict = field(default_factory=OrderedDict, repr=False)
-    _reach_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs read last
 
     @property
     def rdf_path(self):
@@ -219,8 +249,7 @@ class Stored:
             return False
         for attribute in ("_graph", "_shared_attributes"):
             self.__dict__.pop(attribute, None)
-        with self._reach_lock:
-            self._reach.clear()
+        self._reach.clear()
         self.inputs, self.fingerprint, self.build_args = newer.inputs, newer.fingerprint, newer.build_args
         self.files, self.checks, self._verified = newer.files, newer.checks, set()
         return True
@@ -290,18 +319,7 @@ class Stored:
         callers, which only read them.
         """
         self._checked("reach")  # a newer build that removed this one's files is followed, its graphs dropped
-        with self._reach_lock:
-            graph = self._reach.get(municipality)
-            if graph is not None:
-                self._reach.move_to_end(municipality)
-                return graph
-        graph = self._read_reach_graph(municipality)
-        if graph is not None:
-            with self._reach_lock:
-                self._reach[municipality] = graph
-                while len(self._reach) > REACH_KEPT:
-                    _release(self._reach.popitem(last=False)[1])
-        return graph
+        return self._reach.get(municipality, self._read_reach_graph)
 
     def _read_reach_graph(self, municipality):
         with self._rows() as connection:
