@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from tsunagu.bolt import BoltBackend, bolt_errors, connect, push_graph
+from tsunagu.bolt.push import FORMAT, MARKER, REACH
 from tsunagu.cli import cli
 from tsunagu.exceptions import BoltError, NameNotFound
 from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
@@ -61,6 +62,40 @@ def test_push_is_idempotent(pushed, graph, runner):
     counts = json.loads(result.stdout)[0]
     assert (counts["nodes"], counts["edges"]) == (graph.number_of_nodes(), graph.number_of_edges())
     assert _dump(pushed) == first
+
+
+def test_each_municipality_holds_the_keys_of_its_stored_reach_subgraph(pushed, compiled):
+    with _open(pushed) as server:
+        gen, cut = server.gen, len(server.prefix)
+    driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
+    try:
+        with driver.session(database=pushed["database"]) as session:
+            rows = session.run(f"MATCH (n:Tsunagu {{gen: $gen}}) WHERE n.{REACH} IS NOT NULL "
+                               f"RETURN n.key AS key, n.{REACH} AS reach", gen=gen).data()
+    finally:
+        driver.close()
+    assert {row["key"][cut:]: sorted(key[cut:] for key in row["reach"]) for row in rows} == \
+        {municipality: sorted(sub.nodes) for municipality, sub in compiled.reach_graphs.items()}
+
+
+def test_backend_refuses_a_graph_pushed_in_another_format(pushed):
+    driver = connect(pushed["uri"], pushed["user"], pushed["password"], pushed["database"])
+    try:
+        with driver.session(database=pushed["database"]) as session:
+            def set_format(number):
+                session.execute_write(lambda tx: tx.run("MATCH (m:TsunaguMeta {key: $key}) SET m.format = $format",
+                                                        key=MARKER, format=number).consume())
+
+            set_format(FORMAT - 1)
+            try:
+                with pytest.raises(BoltError, match="pushed by another version of tsunagu; run `tsunagu push .* --replace`"):
+                    _open(pushed)
+            finally:
+                set_format(FORMAT)
+    finally:
+        driver.close()
+    with _open(pushed) as server:
+        assert server.marker["format"] == FORMAT
 
 
 _KILLER = (
@@ -157,6 +192,20 @@ def test_referral_parity(backend, graph):
         for age, needs in itertools.product(AGES, NEEDS):
             assert referrals(server_graph, municipality, age, needs, explain=True) == \
                 referrals(graph, municipality, age, needs, explain=True), (municipality, age, needs)
+
+
+def test_the_reach_graphs_fetched_last_are_kept(pushed, graph, monkeypatch):
+    from tsunagu.graph import store
+
+    monkeypatch.setattr(store, "REACH_KEPT", 2)
+    first, second, third = municipality_nodes(graph)[:3]
+    with _open(pushed) as server:
+        kept = server.reach_graph(first)
+        assert server.reach_graph(first) is kept
+        server.reach_graph(second)
+        server.reach_graph(third)  # pushes out the first
+        again = server.reach_graph(first)
+        assert again is not kept and again.graph["reach_cache"] == kept.graph["reach_cache"]
 
 
 def test_coverage_parity(backend, graph):

@@ -1,11 +1,10 @@
 """The Bolt backend: the graph on a Neo4j-compatible server (Neo4j 5, ArcadeDB)."""
 
-from tsunagu.bolt.backend import READ_CYPHER, BoltAdjacency, BoltBackend
+from tsunagu.bolt.backend import READ_CYPHER, BoltBackend
 from tsunagu.bolt.connection import PASSWORD_VARIABLE, USER_VARIABLE, bolt_errors, connect
-from tsunagu.bolt.push import CYPHER, decode_node, encode_node, push_graph, server_counts
+from tsunagu.bolt.push import CYPHER, decode_node, encode_node, push_graph, reach_keys, server_counts
 
 __all__ = [
-    "BoltAdjacency",
     "BoltBackend",
     "READ_CYPHER",
     "CYPHER",
@@ -16,5 +15,6 @@ __all__ = [
     "decode_node",
     "encode_node",
     "push_graph",
+    "reach_keys",
     "server_counts",
 ]

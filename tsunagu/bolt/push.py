@@ -18,6 +18,12 @@ old one: there is no moment at which a half graph is served. A push without
 ``replace`` adds to the generation being served, and takes the marker away
 while it writes.
 
+Each municipality's node also holds, as ``reach``, the keys of the nodes of
+its reach subgraph (:func:`reach_keys`): the very node sets the embedded
+build precomputes and stores, one per municipality, so that the backend
+fetches a municipality's subgraph in one statement instead of walking the
+server round by round.
+
 What the backend looks up is indexed: ``key``, ``kind``, and the names of
 places (municipalities, prefectures, wards, nations) as ``(:TsunaguName
 {name, key, ...})`` rows keyed by the normalised name (a list property's
@@ -34,13 +40,17 @@ import hashlib
 import json
 
 from tsunagu.bolt.connection import bolt_errors, connect
+from tsunagu.queries.reach import municipality_nodes, reach_subgraph
 from tsunagu.queries.rules import is_constant
 
-__all__ = ["CYPHER", "encode_node", "decode_node", "push_graph", "server_counts", "LABEL", "FORMAT", "PLACE_TYPES",
-           "graph_marker", "MARKER", "PUSHING"]
+__all__ = ["CYPHER", "encode_node", "decode_node", "push_graph", "server_counts", "reach_keys", "LABEL", "FORMAT",
+           "PLACE_TYPES", "REACH", "SERVER_ONLY", "graph_marker", "MARKER", "PUSHING"]
 
 LABEL = "Tsunagu"
-FORMAT = 3  # what the server's graph looks like; the backend refuses another
+FORMAT = 4  # what the server's graph looks like; the backend refuses another (4: municipalities hold REACH)
+REACH = "reach"  # on a municipality's node: the (prefixed) keys of the nodes of its reach subgraph
+# Properties the server keeps beside a node's attributes: its names, its generation, its reach.
+SERVER_ONLY = ("names", "gen", REACH)
 _JSON_SUFFIX = "__json"
 MARKER = "graph"  # key of the completion marker
 PUSHING = "pushing"  # key of the marker a replace push leaves while it writes beside
@@ -108,7 +118,7 @@ def decode_node(props):
     """The inverse of :func:`encode_node`: (key, attributes)."""
     data = {}
     for name, value in props.items():
-        if name in ("key", "names", "gen"):
+        if name == "key" or name in SERVER_ONLY:
             continue
         if name.endswith(_JSON_SUFFIX):
             data[name[: -len(_JSON_SUFFIX)]] = json.loads(value)
@@ -126,18 +136,19 @@ def _names_by_node(graph):
 
 
 def _name_rows(graph, names, prefix):
-    """One row per (normalised name, place): what :meth:`BoltBackend.resolve` looks up."""
+    """One row per (normalised name, place): what :meth:`BoltBackend.resolve` looks up, with what the
+    embedded name table holds (a ward's prefecture is its city's; ``parent``: a ward's city, a graph id)."""
+    from tsunagu.graph.names import name_table
+
+    table = name_table(graph, types=PLACE_TYPES)
     rows = []
-    for node, data in sorted(graph.nodes(data=True)):
-        types = data.get("types", ())
-        if not PLACE_TYPES.intersection(types):
-            continue
-        prefecture = next((graph.nodes[t].get("name") for _, t, k in graph.out_edges(node, keys=True)
-                           if k == "partOfPrefecture"), None)
+    for node in sorted(table.entries):
+        label, code, prefecture, types = table.entries[node]
         for name in sorted(names.get(node, ())):
             row = {"id": f"{prefix}{name}\t{node}", "name": name, "key": prefix + node,
-                   "label": data.get("name") or node, "types": list(types), "place": True, "gen": prefix[:-1]}
-            row.update({k: v for k, v in (("code", data.get("code")), ("prefecture", prefecture)) if v})
+                   "label": label or node, "types": sorted(types), "place": True, "gen": prefix[:-1]}
+            row.update({k: v for k, v in (("code", code), ("prefecture", prefecture),
+                                          ("parent", table.parents.get(node))) if v})
             rows.append(row)
     return rows
 
@@ -155,6 +166,39 @@ def graph_marker(node_rows, edge_rows):
             "constant_nodes": sorted(r["key"] for r in node_rows if is_constant(r["props"])),
             "municipality_kinds": sorted({r["props"]["kind"] for r in node_rows
                                           if "Municipality" in r["props"].get("types", ())})}
+
+
+def reach_keys(graph):
+    """Each municipality's reach subgraph as the keys of its nodes: what a push writes under :data:`REACH`.
+
+    The very node sets the build stores (one :func:`~tsunagu.queries.reach.reach_subgraph` per
+    municipality), so the backend fetches a municipality's subgraph in one statement.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The compiled graph.
+
+    Returns
+    -------
+    dict
+        Municipality node id -> sorted list of node ids.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from tsunagu.graph.vocabulary import graph_vocabulary
+    >>> g = nx.MultiDiGraph(nations=[], constant_nodes=[], **graph_vocabulary())
+    >>> g.add_node("town", name="町", kind="Town", types=["Area", "Municipality"])
+    >>> g.add_node("pf", name="町の支援プラットフォーム", kind="MunicipalPlatform", types=["Platform", "MunicipalPlatform"])
+    >>> g.add_node("npo", name="NPO法人", kind="NPO", types=["Organisation", "NPO"])
+    >>> g.add_node("elsewhere", name="よそのNPO", kind="NPO", types=["Organisation", "NPO"])
+    >>> _ = g.add_edge("pf", "town", key="servesArea", relations=["servesArea"])
+    >>> _ = g.add_edge("npo", "pf", key="memberOf", relations=["involvedIn", "memberOf"])
+    >>> reach_keys(g)
+    {'town': ['npo', 'pf', 'town']}
+    """
+    return {m: sorted(reach_subgraph(graph, m)) for m in municipality_nodes(graph)}
 
 
 def _batches(rows, size):
@@ -183,7 +227,8 @@ def push_graph(graph, uri, *, user=None, password=None, database=None, replace=F
 
     With ``replace`` the graph is written beside the one being served and
     takes its place when complete. ``progress`` is called with the number
-    of items written after each batch.
+    of items written after each batch. Each municipality's node also gets
+    the keys of its reach subgraph (:func:`reach_keys`), computed first.
     """
     own_driver = driver is None
     driver = driver or connect(uri, user, password, database)
@@ -195,6 +240,7 @@ def push_graph(graph, uri, *, user=None, password=None, database=None, replace=F
                  for s, t, k, d in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3])]
     marker = graph_marker(node_rows, edge_rows)
     try:
+        reach = reach_keys(graph)  # before writing: a push into the graph served takes it away meanwhile
         with bolt_errors(uri, database), driver.session(database=database) as session:
             for schema in ("constraint", "kind_index", "gen_index", "name_constraint", "name_index",
                            "name_gen_index", "marker_constraint"):
@@ -212,6 +258,8 @@ def push_graph(graph, uri, *, user=None, password=None, database=None, replace=F
             _delete_all(session, "delete_leftover_names", batch_size, keep=keep)
             prefix = gen + ":"
             for row in node_rows:
+                if row["key"] in reach:
+                    row["props"][REACH] = [prefix + key for key in reach[row["key"]]]
                 row["key"] = row["props"]["key"] = prefix + row["key"]
                 row["props"]["gen"] = gen
             for row in edge_rows:
