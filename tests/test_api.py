@@ -279,3 +279,17 @@ def test_bolt_backend_answers_and_raises_as_embedded(on_bolt, t):
         on_bolt.refer("いの町", 45, ["flying"])
     with pytest.raises(TsunaguError):  # the whole graph is the last build's, not the server's
         on_bolt.graph()
+
+
+def test_a_ward_answers_for_its_city_on_a_bolt_server(bolt_server, national_home):
+    """Last in this module: it replaces the graph the ``on_bolt`` tests read."""
+    from tsunagu.bolt import push_graph
+
+    push_graph(tsunagu.open(national_home).graph(), bolt_server["uri"], user=bolt_server["user"],
+               password=bolt_server["password"], database=bolt_server["database"], replace=True)
+    with tsunagu.open(backend=bolt_server["uri"], user=bolt_server["user"], password=bolt_server["password"],
+                      database=bolt_server["database"]) as server:
+        embedded = tsunagu.open(national_home)
+        for text in ("札幌市中央区", "011011", "札幌市"):
+            assert server.resolve(text) == embedded.resolve(text), text
+        assert server.refer("札幌市中央区", 30, ["consultation"]).municipality["name"] == "札幌市"

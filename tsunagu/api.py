@@ -324,8 +324,7 @@ class Tsunagu:
 
     def _city_of_ward(self, ward):
         if self._server is not None:
-            rows = self._server._rows("outgoing", keys=[ward], relations=["partOfMunicipality"])
-            return rows[0]["target"] if rows else None
+            return self._server.city_of_ward(ward)
         graph = self._entity_graph(ward)
         return next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
 
@@ -350,18 +349,8 @@ class Tsunagu:
 
     def _place(self, key):
         if self._server is not None:
-            from tsunagu.bolt import decode_node
-            from tsunagu.graph.names import normalise_name
-
-            # a place's name row carries its prefecture; an index look-up by its id
-            for row in self._server._rows("named", name=normalise_name(key)):
-                if row["name"]["key"] == key:
-                    name = row["name"]
-                    return Place(key, name.get("label"), name.get("code"), name.get("prefecture"),
-                                 tuple(sorted(name.get("types") or ())))
-            rows = self._server._rows("nodes", keys=[key])
-            _, data = decode_node(rows[0]["node"]) if rows else (key, {})
-            return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
+            name, code, prefecture, types = self._server.place(key)
+            return Place(key, name, code, prefecture, tuple(sorted(types)))
         entries = self._names().entries
         if key in entries:
             name, code, prefecture, types = entries[key]
