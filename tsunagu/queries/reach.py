@@ -2,12 +2,12 @@
 
 The rules (which relations lead from a municipality to its anchors, from an
 anchor to its providers, and onwards) are tables in
-:mod:`tsunagu.queries.rules`; this module walks them. The walk reads its
-graph through an :class:`Adjacency`, which is told before every batch of
-reads which edges it is about to read, so the Bolt backend runs this very
-walk against a server by loading just those edges (one indexed statement a
-batch). Every reached organisation, window or program becomes a
-:class:`Reached` with the shortest path to it. The same rules are written
+:mod:`tsunagu.queries.rules`; this module walks them, reading the graph
+through an :class:`Adjacency` (the diagrams' views read it the same way).
+The build keeps each municipality's :func:`reach_subgraph`; a Bolt server
+holds its node keys, and the backend runs this walk over what it fetches.
+Every reached organisation, window or program becomes a :class:`Reached`
+with the shortest path to it. The same rules are written
 in SPARQL in ``queries/sparql/referral.rq``; a test holds the two to the
 same answers.
 """
@@ -73,24 +73,14 @@ def _matcher(relations):
 
 
 class Adjacency:
-    """The graph the walk reads, and a hook to load parts of it before reading them.
+    """The graph the walk reads: edges into and out of a node by relation, and a node's types.
 
-    In memory everything is there and :meth:`load` does nothing; the Bolt
-    backend's subclass fetches the edges named (and their other ends) from
-    the server. Reads go through :meth:`into` and :meth:`out_of` only. A
-    reader that will drop nodes of some types anyway says so (``without``),
-    and a loader may then leave those out.
+    Reads go through :meth:`into` and :meth:`out_of` only; a reader that
+    drops nodes of some types says so (``without``).
     """
 
     def __init__(self, graph):
         self.graph = graph
-
-    def load(self, nodes, relations, inverse, without=()):
-        """Make the ``relations`` edges of ``nodes`` readable: into them (``inverse``) or out of
-        them; edges whose other end has a type in ``without`` may be left out."""
-
-    def load_between(self, nodes):
-        """Make every edge between two of ``nodes`` readable."""
 
     def into(self, node, *relations, without=()):
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
@@ -118,15 +108,12 @@ class Adjacency:
 def _anchors(adj, municipality):
     start = (adj.hop(municipality, None),)
     # The municipality's providers too, in the same round trip: it is an anchor as well.
-    adj.load([municipality], (rules.PLATFORM_RELATION,) + rules.PROVIDER_RELATIONS + (rules.ADVISES,), True)
-    adj.load([municipality], (rules.PREFECTURE_RELATION,), False)
     anchors = [(municipality, "municipality", start)]
     for platform in adj.into(municipality, rules.PLATFORM_RELATION):
         level = rules.platform_level(adj.types(platform))
         if level:
             anchors.append((platform, level, start + (adj.hop(platform, rules.PLATFORM_RELATION, True),)))
     prefectures = adj.out_of(municipality, rules.PREFECTURE_RELATION)
-    adj.load(prefectures, (rules.PLATFORM_RELATION,), True)
     for prefecture in prefectures:
         pref_path = start + (adj.hop(prefecture, rules.PREFECTURE_RELATION),)
         anchors.append((prefecture, "prefecture", pref_path))
@@ -140,13 +127,6 @@ def _anchors(adj, municipality):
 
 def _providers(adj, anchors):
     """(node, level, path) for everything attached to the anchors."""
-    keys = [anchor for anchor, _, _ in anchors]
-    adj.load(keys, rules.PROVIDER_RELATIONS, True, without=rules.NOT_PROVIDER_TYPES)
-    adj.load(keys, (rules.ADVISES,), True)
-    adj.load(keys, (rules.RUNS,), False)
-    advisers = sorted({a for key in keys for a in adj.into(key, rules.ADVISES)})
-    adj.load(advisers, (rules.ADVISER_AREA,), False)
-    adj.load(advisers, (rules.ADVISER_MEMBER,), True)
     for anchor, level, path in anchors:
         for relation in rules.PROVIDER_RELATIONS:
             for node in adj.into(anchor, relation, without=rules.NOT_PROVIDER_TYPES):
@@ -180,14 +160,9 @@ def _walk(adj, municipality):
         if offer(node, node_level, node_path):
             queue.append((node, node_level, node_path))
     while queue:
-        # A round at a time, so that a backend loads each round's edges in one go;
-        # what a round adds is queued behind it, as a plain FIFO walk would.
+        # A round at a time: what a round adds is queued behind it, as a plain FIFO walk would.
         batch = [item for item in queue if best[item[0]].path == item[2]]  # skip routes bettered since
         queue.clear()
-        for inverse in (False, True):
-            relations = tuple(r for r, i in rules.ONWARD if i == inverse)
-            adj.load([n for n, _, _ in batch if any(i == inverse for _, i in rules.onward_steps(adj.types(n)))],
-                     relations, inverse)
         for node, level, path in batch:
             if best[node].path != path:
                 continue
@@ -276,15 +251,12 @@ def reach_subgraph(source, municipality):
     anchors, best = _walk(adj, municipality)
     reached = [r for r in best.values() if not rules.is_route(adj.types(r.node))]
     keep = {municipality} | set(constant_nodes(graph)) | {a for a, _, _ in anchors} | set(best)
-    adj.load([municipality], rules.KEEP_INTO_MUNICIPALITY, True)
     keep.update(adj.into(municipality, *rules.KEEP_INTO_MUNICIPALITY))
     platforms = [a for a, level, _ in anchors if level in ("platform", "wide-area")
                  or rules.is_prefectural_platform(adj.types(a))]
-    adj.load(platforms, ("runs", "secretariatOf"), True)
     for platform in platforms:
         keep.update(adj.into(platform, "runs", "secretariatOf"))
     prefectures = [a for a, level, _ in anchors if level == "prefecture" and "Prefecture" in adj.types(a)]
-    adj.load(prefectures, ("servesArea",), True, without=rules.NOT_PROVIDER_TYPES)
     for prefecture in prefectures:
         keep.update(n for n in adj.into(prefecture, "servesArea", without=rules.NOT_PROVIDER_TYPES)
                     if adj.types(n) & rules.KEEP_FOR_PREFECTURE)
@@ -293,9 +265,6 @@ def reach_subgraph(source, municipality):
     # program's runners are every office in the country.
     unrun = [r.node for r in reached if r.node in programs
              and not any("Organisation" in adj.types(hop.id) for hop in r.path[:-1])]
-    adj.load([r.node for r in reached], ("servesArea",), False)
-    adj.load(programs, ("entrustedTo",), False)
-    adj.load(unrun, ("runs",), True)
     for item in reached:
         keep.update(hop.id for hop in item.path)
         keep.update(adj.out_of(item.node, "servesArea"))
@@ -303,7 +272,6 @@ def reach_subgraph(source, municipality):
         keep.update(adj.out_of(program, "entrustedTo"))
     for program in unrun:
         keep.update(adj.into(program, "runs"))
-    adj.load_between(keep)
     # Copied by hand: graph.subgraph(keep).copy() walks the whole adjacency of
     # the support-domain nodes, which every provider in the country points at.
     sub = type(graph)()
