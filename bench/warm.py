@@ -4,6 +4,9 @@
 
 Prints one JSON object: per question the median and 95th percentile (ms) over ``--calls`` calls, taken
 after one untimed call (so the build's files are open and read once), and the process's peak memory.
+The same few places asked again are answered from what the library keeps in memory; ``refer_first``
+(``--first N``) asks N other municipalities once each, so each refer reads its graph from the store or
+the server.
 Uses ``tsunagu.open`` (the library facade) when the tree has it, else the functions the CLI called
 before the facade existed, so an older tree can be measured with the same driver.
 ``--sparql N`` times the rdflib SPARQL baseline instead (the builtin referral query on the build's RDF),
@@ -44,12 +47,38 @@ def _timed_calls(function, arguments, calls):
     return _stats(samples, cpu)
 
 
+def _facade_options(backend):
+    return {"backend": backend, "user": os.environ.get("TSUNAGU_BOLT_USER"), "password": os.environ.get("TSUNAGU_BOLT_PASSWORD"),
+            "database": os.environ.get("TSUNAGU_BOLT_DATABASE")} if backend else {}
+
+
+def _first_asks(home, backend, count):
+    """``refer`` for ``count`` municipalities asked once each: none is kept in memory from an earlier call,
+    so each reads its reach graph from the store (or the server)."""
+    import random
+
+    import tsunagu
+
+    library = tsunagu.open(home)
+    if not hasattr(library, "places"):  # a tree from before the list of places
+        return None
+    codes = sorted(p.code for p in library.places() if "Municipality" in p.types and p.code)
+    codes = random.Random(3).sample(codes, min(count + 1, len(codes)))
+    t = tsunagu.open(home, **_facade_options(backend))
+    t.refer(codes[0], AGE, [NEED])  # untimed: opens the build's files, or the connection
+    samples, cpu = [], []
+    for code in codes[1:]:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        t.refer(code, AGE, [NEED])
+        samples.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return _stats(samples, cpu)
+
+
 def _questions_facade(home, backend):
     import tsunagu
 
-    kwargs = {"backend": backend, "user": os.environ.get("TSUNAGU_BOLT_USER"), "password": os.environ.get("TSUNAGU_BOLT_PASSWORD"),
-              "database": os.environ.get("TSUNAGU_BOLT_DATABASE")} if backend else {}
-    t = tsunagu.open(home, **kwargs)
+    t = tsunagu.open(home, **_facade_options(backend))
     questions = {
         "refer": lambda m: t.refer(m, AGE, [NEED]),
         "coverage": lambda m: t.coverage(m),
@@ -113,6 +142,8 @@ def main():
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--backend")
     parser.add_argument("--sparql", type=int, default=0)
+    parser.add_argument("--first", type=int, default=100,
+                        help="also refer for this many municipalities asked once each (0: not)")
     args = parser.parse_args()
     places = args.places.split(",")
     os.environ["TSUNAGU_HOME"] = args.home
@@ -134,6 +165,8 @@ def main():
         for name, function in questions.items():
             calls = args.calls if name in ("refer", "coverage", "show") else max(10, args.calls // 10)
             out[name] = _timed_calls(function, [(p,) for p in places], calls)
+        if out["driver"] == "facade" and args.first:
+            out["refer_first"] = _first_asks(args.home, args.backend, args.first)
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
