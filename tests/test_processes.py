@@ -46,8 +46,8 @@ def test_jobs_come_from_the_option_or_the_environment(monkeypatch):
 
 
 def test_national_reach_rows_made_in_two_processes_are_the_walk_here(national_compiled):
-    """The session's national build ran with two processes (two cores here and in CI): a sample of
-    its reach rows, from either process, equal the walk done in this one."""
+    """The session's national build shares its reach graphs between two processes (two cores here and
+    in CI): a sample of its rows, from either share, equal the walk done in this one."""
     graph, rows = national_compiled.graph, national_compiled.reach_graphs
     municipalities = municipality_nodes(graph)
     assert list(rows) == municipalities and len(municipalities) == 1741
@@ -57,3 +57,17 @@ def test_national_reach_rows_made_in_two_processes_are_the_walk_here(national_co
         assert sorted(stored.edges(keys=True)) == sorted(here.edges(keys=True))
         assert pickle.dumps(stored.graph["reach_cache"]) == pickle.dumps(here.graph["reach_cache"])
         assert stored.graph["candidate_cache"] == here.graph["candidate_cache"]
+
+
+def test_beside_other_threads_the_work_stays_in_this_process():
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert Forked(os.getpid).result() == os.getpid()
+    finally:
+        release.set()
+        other.join()
+    assert Forked(os.getpid).result() != os.getpid()

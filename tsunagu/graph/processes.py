@@ -46,8 +46,11 @@ def build_jobs(jobs=None):
 
 def _forks():
     import multiprocessing
+    import threading
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    # A child forked beside other threads inherits any lock they held (an import's, a log's) and may
+    # wait on it for ever: a build in a threaded process (a server) stays in one process.
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 @contextlib.contextmanager
