@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from pathlib import Path
 from dataclasses import dataclass, field
 
 from rdflib import BNode, Graph, Literal
@@ -274,6 +275,16 @@ class Directory:
 
     def document(self, file_id, *, dataset, title, licence, credit, url=None):
         self.documents[file_id] = {"dataset": dataset, "title": title, "licence": licence, "credit": credit, "url": url}
+
+    def source_file(self, path, file_name, dataset):
+        """``(file, report, file id)`` of a list given as ``path``, a file or the folder holding ``file_name``;
+        ``dataset`` (a loader's ``DATASET``) is recorded as the file's document."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / file_name
+        file_id = f"{dataset['dataset']}/{path.name}"
+        self.document(file_id, **dataset)
+        return path, self.report(dataset["dataset"]), file_id
 
     def entry(self, entry_id, kind):
         """The entry ``entry_id``, created empty on first use."""

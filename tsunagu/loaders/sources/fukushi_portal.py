@@ -60,9 +60,7 @@ def _read(path, required=()):
 def load(path, directory):
     """Add the windows of ``offices.csv`` (in folder ``path``) to ``directory``."""
     folder = _folder(path)
-    report = directory.report("fukushi_portal")
-    file_id = "fukushi_portal/offices.csv"
-    directory.document(file_id, **DATASET)
+    _, report, file_id = directory.source_file(folder, "offices.csv", DATASET)
     municipalities = {r["id"]: r for r in _read(folder / "municipalities.csv", ("id", "municipalityCode", "name"))}
     sources_path = folder / "sources.csv"
     pages = {r["id"]: r.get("url") for r in _read(sources_path, ("id", "url"))} if sources_path.exists() else {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import unicodedata
-from pathlib import Path
 
 from tsunagu.exceptions import DataError
 from tsunagu.loaders.sources.directory import Row
@@ -42,12 +41,7 @@ def office_name(short):
 
 def load(path, directory):
     """Add the 保健所 of ``hokenjo_muni_crosswalk.csv`` (``path`` or the folder holding it)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "hokenjo_muni_crosswalk.csv"
-    report = directory.report("hokenjo")
-    file_id = "hokenjo/" + path.name
-    directory.document(file_id, **DATASET)
+    path, report, file_id = directory.source_file(path, "hokenjo_muni_crosswalk.csv", DATASET)
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from tsunagu.exceptions import DataError
 from tsunagu.loaders.sources.directory import Row, normalise_label, normalise_phone
@@ -48,12 +47,7 @@ def municipality_names(text):
 
 def load(path, directory):
     """Add or cross-check the windows of ``jiritsushien_2023_b.json`` (``path`` or its folder)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / "jiritsushien_2023_b.json"
-    report = directory.report("mhlw_jiritsu_2023")
-    file_id = "mhlw_jiritsu_2023/" + path.name
-    directory.document(file_id, **DATASET)
+    path, report, file_id = directory.source_file(path, "jiritsushien_2023_b.json", DATASET)
     try:
         rows = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
