@@ -604,7 +604,7 @@ def _atomic_write(path, write):
 
 
 def _write_reach(path, reach_graphs, names, graph):
-    """``reach_graphs``: a dict, or an iterable of (municipality, graph) pairs written as they come."""
+    """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of graphs."""
     from tsunagu.graph.graphjson import value_json
     from tsunagu.graph.names import name_index
 
@@ -612,8 +612,7 @@ def _write_reach(path, reach_graphs, names, graph):
     if isinstance(reach_graphs, ReachRows):
         items = reach_graphs.rows.items()
     else:
-        items = ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL))
-                 for key, sub in (reach_graphs.items() if isinstance(reach_graphs, dict) else reach_graphs))
+        items = ((key, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL)) for key, sub in reach_graphs.items())
     temporary = _temporary(path)
     try:
         connection = sqlite3.connect(temporary)
