@@ -57,7 +57,7 @@ def _error_page(error, status_code=400, **context):
                  candidates=getattr(error, "candidates", []) or [], **context)
 
 
-def _need_labels(tsunagu):
+def _need_labels():
     """(notation, Japanese name) of the needs the form offers, from the ontology."""
     from tsunagu.ontology import load_ontology
 
@@ -98,17 +98,18 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
                           ensure_ascii=False).encode("utf-8")
 
     places()  # read (or first build) the data before the server answers anyone
+    needs = _need_labels()  # the form's choices, the same for every page
 
     def places_json(request):
         return Response(places(), media_type="application/json; charset=utf-8",
                         headers={"Cache-Control": "max-age=3600"})
 
     def home_page(request):
-        return _page("home.html", title="tsunagu つなぐ", needs=_need_labels(library))
+        return _page("home.html", title="tsunagu つなぐ", needs=needs)
 
     async def refer_page(request):
         if request.method == "GET":
-            return _page("refer.html", title="相談（つなぎ先を探す）", needs=_need_labels(library),
+            return _page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
                          answer=None, form={"municipality": request.query_params.get("municipality", "")})
         form = await request.form()
         chosen = form.getlist("need")
@@ -117,7 +118,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         try:
             answer = library.refer(fields["municipality"], fields["age"], chosen, explain=fields["explain"])
         except TsunaguError as error:
-            return _error_page(error, form=fields, needs=_need_labels(library),
+            return _error_page(error, form=fields, needs=needs,
                                title="相談（つなぎ先を探す）")
         if form.get("sheet") == "1":
             from tsunagu.sheet import sheet_html
@@ -126,7 +127,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
                             headers={"Content-Security-Policy": DIAGRAM_CSP.replace("script-src 'unsafe-inline'; ", ""),
                                      "Cache-Control": "no-store"})
         response = _page("refer.html", title=f"相談: {answer.municipality['name']}",
-                         needs=_need_labels(library), answer=answer, form=fields)
+                         needs=needs, answer=answer, form=fields)
         response.headers["Cache-Control"] = "no-store"  # the answer shows what was typed about a person
         return response
 
