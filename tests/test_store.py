@@ -418,3 +418,13 @@ def test_recent_reach_graphs_stay_in_memory_and_the_oldest_is_freed_at_once(buil
     finally:
         if enabled:
             gc.enable()
+
+
+def test_the_build_stores_each_reach_graphs_node_ids_for_push(built):
+    """What ``tsunagu push`` writes to a server comes from the build, not from walking again."""
+    from tsunagu.bolt.push import reach_keys
+
+    stored = load_stored(built)
+    nodes = stored.reach_nodes()
+    assert nodes == reach_keys(stored.graph)
+    assert all(nodes[m] == sorted(stored.reach_graph(m)) for m in nodes)

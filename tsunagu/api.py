@@ -259,6 +259,20 @@ class Tsunagu:
             raise TsunaguError(_BOLT_ANSWERS)
         return self._stored_build().graph
 
+    def reach_nodes(self):
+        """Municipality id -> the node ids of its reach subgraph, as the last build stored them
+        (embedded only; what ``tsunagu push`` writes to a server). None for a build that predates them.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> "ino-platform" in tsunagu.open().reach_nodes()["ino"]
+        True
+        """
+        if self._server is not None:
+            raise TsunaguError(_BOLT_ANSWERS)
+        return self._stored_build().reach_nodes()
+
     def _duties_graph(self):
         if self._server is not None:
             return self._server.duties_graph()

@@ -484,12 +484,13 @@ def push(uri, user, database, replace, batch_size):
     """
     from tsunagu.bolt import push_graph
 
-    graph = _open().graph()
+    library = _open()
+    graph = library.graph()
     total = graph.number_of_nodes() + graph.number_of_edges()
     password = _password()
     with click.progressbar(length=total, label="pushing", file=sys.stderr) as bar:
         counts = push_graph(graph, uri, user=user, password=password, database=database, replace=replace,
-                            batch_size=batch_size, progress=bar.update)
+                            batch_size=batch_size, progress=bar.update, reach=library.reach_nodes())
     return [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
              "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
 

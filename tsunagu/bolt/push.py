@@ -222,13 +222,14 @@ def _delete_all(session, statement, batch_size, **params):
 
 
 def push_graph(graph, uri, *, user=None, password=None, database=None, replace=False, batch_size=500,
-               progress=None, driver=None):
+               progress=None, driver=None, reach=None):
     """Write ``graph`` to the server at ``uri``; returns the server's node and edge counts.
 
     With ``replace`` the graph is written beside the one being served and
     takes its place when complete. ``progress`` is called with the number
     of items written after each batch. Each municipality's node also gets
-    the keys of its reach subgraph (:func:`reach_keys`), computed first.
+    the keys of its reach subgraph: ``reach`` (as the build stored them,
+    :meth:`tsunagu.api.Tsunagu.reach_nodes`), else :func:`reach_keys`, computed first.
     """
     own_driver = driver is None
     driver = driver or connect(uri, user, password, database)
@@ -240,7 +241,8 @@ def push_graph(graph, uri, *, user=None, password=None, database=None, replace=F
                  for s, t, k, d in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3])]
     marker = graph_marker(node_rows, edge_rows)
     try:
-        reach = reach_keys(graph)  # before writing: a push into the graph served takes it away meanwhile
+        if reach is None:  # before writing: a push into the graph served takes it away meanwhile
+            reach = reach_keys(graph)
         with bolt_errors(uri, database), driver.session(database=database) as session:
             for schema in ("constraint", "kind_index", "gen_index", "name_constraint", "name_index",
                            "name_gen_index", "marker_constraint"):

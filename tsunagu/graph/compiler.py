@@ -198,7 +198,12 @@ def _compile(paths, embedded, municipalities, population, survey, sources, jobs)
 
 
 def _pickled_reach_graphs(graph, municipalities):
-    return [(m, pickle.dumps(reach_subgraph(graph, m), protocol=pickle.HIGHEST_PROTOCOL)) for m in municipalities]
+    """(municipality, pickled reach graph, its node ids) for each of ``municipalities``."""
+    rows = []
+    for m in municipalities:
+        sub = reach_subgraph(graph, m)
+        rows.append((m, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL), sorted(sub)))
+    return rows
 
 
 def _reach_graphs(graph, jobs):
@@ -207,10 +212,10 @@ def _reach_graphs(graph, jobs):
     jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
     shares = [municipalities[i::jobs] for i in range(jobs)]
     others = [Forked(_pickled_reach_graphs, graph, share) for share in shares[1:]]
-    rows = dict(_pickled_reach_graphs(graph, shares[0]))
+    rows = {m: (data, nodes) for m, data, nodes in _pickled_reach_graphs(graph, shares[0])}
     for other in others:
-        rows.update(other.result())
-    return ReachRows({m: rows[m] for m in municipalities})
+        rows.update((m, (data, nodes)) for m, data, nodes in other.result())
+    return ReachRows({m: rows[m][0] for m in municipalities}, {m: rows[m][1] for m in municipalities})
 
 
 def names_graph(graph):
