@@ -1,15 +1,10 @@
-"""Input formats: the curated YAML format and plain RDF files."""
+"""Input formats: the curated YAML format and plain RDF files.
 
-from tsunagu.loaders.curated import (
-    CuratedFile,
-    Record,
-    Source,
-    check_digit,
-    curated_to_rdf,
-    parse_age,
-    read_curated,
-)
-from tsunagu.loaders.rdf import RDF_SUFFIXES, defined_ids, read_rdf
+Names are imported on first use, so that a light module below (the carried
+lists' catalogue, read by every query command) does not pay for rdflib.
+"""
+
+from importlib import import_module
 
 __all__ = [
     "CuratedFile",
@@ -26,3 +21,11 @@ __all__ = [
 ]
 
 CURATED_SUFFIXES = (".yaml", ".yml")
+_HOME = {name: "curated" for name in ("CuratedFile", "Record", "Source", "check_digit", "curated_to_rdf", "parse_age",
+                                       "read_curated")} | {name: "rdf" for name in ("RDF_SUFFIXES", "defined_ids", "read_rdf")}
+
+
+def __getattr__(name):
+    if name in _HOME:
+        return getattr(import_module(f"tsunagu.loaders.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'tsunagu.loaders' has no attribute '{name}'")
