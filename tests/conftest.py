@@ -12,16 +12,20 @@ sys.path.insert(0, str(ROOT))  # bench/ is importable from the tests
 
 
 @pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    """Every test gets its own cache directory: no test sees another's build."""
+def _private_cache(tmp_path, monkeypatch, _national):
+    """Every test gets its own cache directory: no test sees another's build. A first command there
+    installs the session's default build as a wheel's first command installs the one it carries."""
     monkeypatch.setenv("TSUNAGU_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TSUNAGU_SNAPSHOT", str(_national[0]))
+    monkeypatch.delenv("TSUNAGU_DATA", raising=False)
 
 
 @pytest.fixture(scope="session")
 def compiled():
+    """The seeds' records alone (no national lists): the small graph most rule tests read."""
     from tsunagu.graph import compile_graph
 
-    return compile_graph()
+    return compile_graph(lists=False)
 
 
 @pytest.fixture(scope="session")
@@ -29,18 +33,16 @@ def graph(compiled):
     return compiled.graph
 
 
-LOCALGOV = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
-POPULATION = SHARED / "data" / "population_jp" / "population_jp_2015_detail.csv"
-# The inputs of the one national build the suite makes (keyword arguments of
-# tsunagu.graph.compiler.build); add a national source here, not a second build.
-NATIONAL_ARGS = {"municipalities": LOCALGOV, "population": POPULATION, "sources": {
-    "fukushi_portal": SHARED / "data" / "fukushi_portal",
-    "hokenjo": SHARED / "data" / "hokenjo",
-    "mhlw_jiritsu_2023": SHARED / "data" / "mhlw_jiritsu_2023",
-}}
+# The national lists the package carries: what the tests read (../shared/data is only their upstream).
+LISTS = ROOT / "tsunagu" / "data" / "lists"
+LOCALGOV = LISTS / "localgovjp" / "localgovjp-utf8.csv"
+POPULATION = LISTS / "population_jp" / "population_jp_2015_detail.csv"
+# The one national build the suite makes is the default build (the seeds and every carried list):
+# keyword arguments of tsunagu.graph.compiler.build.
+NATIONAL_ARGS = {"lists": True}
 
 
-def need_shared(path=LOCALGOV):
+def need_shared(path=SEEDS):
     """Skip without the shared data (outside CI); in CI its absence is a failure."""
     if not Path(path).exists():
         if os.environ.get("CI") == "true":
@@ -50,7 +52,6 @@ def need_shared(path=LOCALGOV):
 
 @pytest.fixture(scope="session")
 def _national(tmp_path_factory):
-    need_shared()
     from tsunagu.graph.compiler import build
 
     home = tmp_path_factory.mktemp("national") / "cache"
@@ -59,14 +60,14 @@ def _national(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def national_home(_national):
-    """The cache folder of the session's one national build. Read it, never build into it:
-    use ``national_cache`` to point the CLI at it."""
+    """The cache folder of the session's one default build (seeds and the whole country). Read it,
+    never build into it: use ``national_cache`` to point the CLI at it."""
     return _national[0]
 
 
 @pytest.fixture(scope="session")
 def national_compiled(_national):
-    """The session's national build (municipality list and census) as :class:`Compiled`."""
+    """The session's default build (the seeds and every carried national list) as :class:`Compiled`."""
     return _national[1]
 
 
@@ -74,6 +75,24 @@ def national_compiled(_national):
 def national_graph(national_compiled):
     """The networkx graph of the session's national build."""
     return national_compiled.graph
+
+
+@pytest.fixture(scope="session")
+def seeds_home(tmp_path_factory):
+    """The cache folder of a session build of the seeds' records alone (``tsunagu build --seeds-only``).
+    Read it, never build into it: use ``seeds_cache`` to point the CLI at it."""
+    from tsunagu.graph.compiler import build
+
+    home = tmp_path_factory.mktemp("seeds") / "cache"
+    build(directory=home, lists=False)
+    return home
+
+
+@pytest.fixture
+def seeds_cache(seeds_home, monkeypatch):
+    """Query commands in this test answer from the session's seeds-only build (do not run ``build``)."""
+    monkeypatch.setenv("TSUNAGU_HOME", str(seeds_home))
+    return seeds_home
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_table_fits_100_columns(answers):
             assert max(text_width(line) for line in text.splitlines()) <= 100, (key, lang)
 
 
-def test_refer_command_at_columns_100(runner, monkeypatch):
+def test_refer_command_at_columns_100(seeds_cache, runner, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
     result = runner.invoke(cli, ["refer", "飛島村", "--age", "45", "--need", "employment", "--explain"])
     assert result.exit_code == 0, result.output
@@ -169,7 +169,7 @@ def test_refer_command_at_columns_100(runner, monkeypatch):
     assert english.output.startswith("Answer for: 飛島村 (愛知県, 234273)")
 
 
-def test_refer_command_json(runner):
+def test_refer_command_json(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "とびしまむら", "--age", "45", "--need", "employment", "--format", "json",
                                  "--as-of", "2026-11-25"])
     assert result.exit_code == 0, result.output
@@ -181,7 +181,7 @@ def test_refer_command_json(runner):
     assert all({"id", "name", "relation"} <= set(hop) for hop in option["path"])
 
 
-def test_refer_command_errors_in_japanese(runner):
+def test_refer_command_errors_in_japanese(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "高知県", "--age", "45", "--need", "employment"])
     assert result.exit_code == 1 and "市区町村ではありません" in result.output
     result = runner.invoke(cli, ["refer", "いの町", "--age", "45", "--need", "astrology"])
@@ -205,7 +205,7 @@ def test_naha_on_the_national_directory(national_graph):
     assert any("ハローワーク" in name for name in offered), offered
 
 
-def test_refer_with_a_wrong_check_digit_names_the_right_code(runner):
+def test_refer_with_a_wrong_check_digit_names_the_right_code(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "342042", "--age", "45", "--need", "employment"])
     assert result.exit_code == 1
     assert "三原市" in result.output and "342041" in result.output

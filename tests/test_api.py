@@ -20,7 +20,7 @@ def home(tmp_path_factory):
     directory = tmp_path_factory.mktemp("api-home")
     from tsunagu.graph import build
 
-    build((), directory)
+    build((), directory, lists=False)
     return directory
 
 
@@ -30,7 +30,7 @@ def national_home(tmp_path_factory):
     directory = tmp_path_factory.mktemp("api-national")
     from tsunagu.graph import build
 
-    build((), directory, municipalities=FIXTURES / "mic_codes_sample.csv")
+    build((), directory, lists=False, municipalities=FIXTURES / "mic_codes_sample.csv")
     return directory
 
 

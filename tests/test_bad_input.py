@@ -37,7 +37,7 @@ def test_bad_file_fails_cleanly(runner, name, line, field, message, command):
 
 
 def test_failed_build_keeps_no_cache(runner):
-    result = runner.invoke(cli, ["build", str(BROKEN / "unknown_domain.yaml")])
+    result = runner.invoke(cli, ["build", "--seeds-only", str(BROKEN / "unknown_domain.yaml")])
     assert result.exit_code == 1
     cache = Path(os.environ["TSUNAGU_HOME"])
     # the lock file of the build that failed may stay; no manifest and no graph
@@ -45,9 +45,9 @@ def test_failed_build_keeps_no_cache(runner):
 
 
 def test_failed_build_keeps_the_previous_build(runner):
-    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert runner.invoke(cli, ["build", "--seeds-only"]).exit_code == 0
     before = (Path(os.environ["TSUNAGU_HOME"]) / "manifest.json").read_bytes()
-    assert runner.invoke(cli, ["build", str(BROKEN / "duplicate_id.yaml")]).exit_code == 1
+    assert runner.invoke(cli, ["build", "--seeds-only", str(BROKEN / "duplicate_id.yaml")]).exit_code == 1
     assert (Path(os.environ["TSUNAGU_HOME"]) / "manifest.json").read_bytes() == before
 
 
@@ -117,7 +117,7 @@ def test_hostile_file_fails_cleanly(runner, name, line, field, message):
 
 @pytest.mark.parametrize("name", ["alias_bomb.yaml", "entity_bomb.rdf", "javascript_id.ttl"])
 def test_hostile_file_builds_nothing(runner, name):
-    result = runner.invoke(cli, ["build", str(BROKEN / name)])
+    result = runner.invoke(cli, ["build", "--seeds-only", str(BROKEN / name)])
     assert result.exit_code == 1 and "nothing was built" in result.output
     cache = Path(os.environ["TSUNAGU_HOME"])
     assert not (cache / "manifest.json").exists()
@@ -144,7 +144,7 @@ def test_an_input_over_the_size_limit_is_not_read(runner, tmp_path, monkeypatch)
     assert result.exit_code == 1
     assert result.output.splitlines()[1:] == [
         f"  {path}: file is 0.3 MB, over the 0.2 MB limit for an input (set TSUNAGU_MAX_INPUT_MB to allow more)"]
-    national = runner.invoke(cli, ["build", "--municipalities", str(path)])
+    national = runner.invoke(cli, ["build", "--seeds-only", "--municipalities", str(path)])
     assert national.exit_code == 1 and "over the 0.2 MB limit" in national.output
 
 
@@ -155,7 +155,7 @@ def test_control_characters_from_a_national_list_are_refused(runner, tmp_path):
     assert ",千代田区," in sample  # a ward no curated file names, so only the check of the merged graph sees it
     evil = tmp_path / "codes.csv"
     evil.write_text(sample.replace(",千代田区,", ",千代\x1b[2J田区,"), encoding="utf-8")
-    result = runner.invoke(cli, ["build", "--municipalities", str(evil)])
+    result = runner.invoke(cli, ["build", "--seeds-only", "--municipalities", str(evil)])
     assert result.exit_code == 1, result.output
     assert r"a control character (\x1b)" in result.output and "Traceback" not in result.output
     assert "\x1b" not in result.output  # shown escaped, never sent to the terminal
@@ -167,7 +167,7 @@ def test_a_missing_national_source_is_one_message(tmp_path):
     from tsunagu.cli import cli
 
     for args in (["--municipalities", str(tmp_path / "none.csv")], ["--source", f"fukushi_portal={tmp_path / 'none'}"]):
-        result = CliRunner().invoke(cli, ["build", *args])
+        result = CliRunner().invoke(cli, ["build", "--seeds-only", *args])
         assert result.exit_code == 1 and "Traceback" not in result.output, result.output
         assert "none" in result.output and "no such file or folder" in result.output
 
@@ -202,7 +202,7 @@ def test_two_statuses_of_one_duty_on_one_date_are_both_named(tmp_path):
     path = tmp_path / "duties.yaml"
     path.write_text(CONFLICTING_DUTIES, encoding="utf-8")
     with pytest.raises(DataErrors) as raised:
-        compile_graph([path])
+        compile_graph([path], lists=False)
     text = str(raised.value)
     assert "状況が食い違う" in text and "mihara-platform-yes" in text and "mihara-platform-no" in text
 
@@ -215,7 +215,7 @@ def test_a_survey_row_against_curated_data_is_reported_not_preferred(tmp_path):
     survey.write_text("code,name,window_clarified,window_publicised,needs_survey,platform,source,as_of\n"
                       "342041,三原市,no,,,,県の調査,2021-07-01\n", encoding="utf-8")
     with pytest.raises(DataErrors) as raised:  # the seeds' undated chart says 三原市 has a clarified window
-        compile_graph(municipalities=Path(__file__).parent / "fixtures" / "mic_codes_sample.csv", survey=survey)
+        compile_graph(municipalities=Path(__file__).parent / "fixtures" / "mic_codes_sample.csv", survey=survey, lists=False)
     text = str(raised.value)
     assert "mihara-window-clarified" in text and "survey.csv line 2" in text
 
@@ -231,7 +231,7 @@ def test_a_repeated_ward_row_is_reported_not_counted(tmp_path):
     doubled = tmp_path / "localgov.csv"
     doubled.write_text("".join(lines + [ward]), encoding="utf-8")
     with pytest.raises(DataErrors) as raised:
-        compile_graph(municipalities=doubled)
+        compile_graph(municipalities=doubled, lists=False)
     assert "ward code 341011 again" in str(raised.value)
 
 

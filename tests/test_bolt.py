@@ -53,7 +53,7 @@ def _push_args(server, *extra):
     return args + (["--database", server["database"]] if server["database"] else [])
 
 
-def test_push_is_idempotent(pushed, graph, runner):
+def test_push_is_idempotent(seeds_cache, pushed, graph, runner):
     first = _dump(pushed)
     assert (len(first[0]), len(first[1])) == (graph.number_of_nodes(), graph.number_of_edges())
     result = runner.invoke(cli, _push_args(pushed, "--format", "json"), env=_env(pushed))
@@ -120,7 +120,7 @@ def _killed_push(server, tmp_path, replace):
     assert run.returncode == -9, run.stderr
 
 
-def test_interrupted_push_run_again_ends_as_one_clean_push(pushed, graph, tmp_path):
+def test_interrupted_push_run_again_ends_as_one_clean_push(seeds_cache, pushed, graph, tmp_path):
     clean = _dump(pushed)
     # A replace push writes beside the graph served: killed, it leaves that graph whole and served.
     _killed_push(pushed, tmp_path, replace=True)
@@ -137,7 +137,7 @@ def _open(server):
     return BoltBackend(server["uri"], user=server["user"], password=server["password"], database=server["database"])
 
 
-def test_backend_refuses_a_half_pushed_graph(pushed, graph, tmp_path, runner):
+def test_backend_refuses_a_half_pushed_graph(seeds_cache, pushed, graph, tmp_path, runner):
     # A push into the graph being served takes its completion marker away while it writes.
     _killed_push(pushed, tmp_path, replace=False)
     with pytest.raises(BoltError, match="holds no complete tsunagu graph: a push is running or did not finish"):
@@ -231,7 +231,7 @@ def test_names_on_the_server(backend):
     assert caught.value.suggestions == ["三原市 (広島県, 342041, id mihara)"]
 
 
-def test_cli_backend_answers_match(pushed, runner):
+def test_cli_backend_answers_match(seeds_cache, pushed, runner):
     server = ["--backend", pushed["uri"], "--user", pushed["user"]] + (
         ["--database", pushed["database"]] if pushed["database"] else [])
     env = _env(pushed)
@@ -243,7 +243,7 @@ def test_cli_backend_answers_match(pushed, runner):
         assert json.loads(remote.stdout) == json.loads(local.stdout)
 
 
-def test_wrong_password(pushed, runner):
+def test_wrong_password(seeds_cache, pushed, runner):
     result = runner.invoke(cli, ["refer", "三原市", "--age", "20", "--need", "safe-place", "--backend", pushed["uri"],
                                  "--user", pushed["user"]], env=_env(pushed) | {"TSUNAGU_BOLT_PASSWORD": "wrong-password"})
     assert result.exit_code == 1
@@ -251,7 +251,7 @@ def test_wrong_password(pushed, runner):
     assert "wrong-password" not in result.output
 
 
-def test_server_down(runner, pushed):
+def test_server_down(seeds_cache, runner, pushed):
     from conftest import _free_port
 
     uri = f"bolt://127.0.0.1:{_free_port()}"

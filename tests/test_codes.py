@@ -4,12 +4,12 @@ import csv
 
 import pytest
 
-from conftest import SHARED
+from conftest import LISTS
 from tsunagu.loaders import check_digit
 
 
 def test_check_digit_rule_holds_for_every_real_code():
-    path = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
+    path = LISTS / "localgovjp" / "localgovjp-utf8.csv"
     if not path.exists():
         pytest.skip(f"{path} not here")
     with open(path, encoding="utf-8-sig") as handle:

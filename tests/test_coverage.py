@@ -63,7 +63,7 @@ def test_saposute_is_partial_over_the_middle_aged_band(graph):
     assert "jp-saposute" in {p["id"] for p in employment["providers"]}
 
 
-def test_coverage_command(runner):
+def test_coverage_command(seeds_cache, runner):
     result = runner.invoke(cli, ["coverage", "--municipality", "三原市"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -117,7 +117,7 @@ def test_rollup_by_kind_sits_beside_the_national_survey(graph):
     assert by_pref["愛知県"].survey == {}
 
 
-def test_gaps_command(runner):
+def test_gaps_command(seeds_cache, runner):
     result = runner.invoke(cli, ["gaps", "--prefecture", "愛知県", "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].startswith("id,name,code,prefecture,kind,window-clarified")

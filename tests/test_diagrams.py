@@ -129,7 +129,7 @@ def test_injected_name_stays_text(tmp_path):
         f"  - {{id: evil-script, type: NPO, name: '{EVIL_SCRIPT}', member_of: [ino-platform], sources: [s]}}\n",
         encoding="utf-8",
     )
-    graph = compile_graph([evil]).graph
+    graph = compile_graph([evil], lists=False).graph
     diagram, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "ino.html")
     assert EVIL not in diagram.read_text(encoding="utf-8")
     assert EVIL not in heatmap.read_text(encoding="utf-8")
@@ -153,7 +153,7 @@ def test_injected_name_stays_text(tmp_path):
             close()
 
 
-def test_diagram_all_writes_every_page_and_an_index(runner, tmp_path):
+def test_diagram_all_writes_every_page_and_an_index(seeds_cache, runner, tmp_path):
     out = tmp_path / "all"
     result = runner.invoke(cli, ["diagram", "--all", str(out)])
     assert result.exit_code == 0, result.output
@@ -164,7 +164,7 @@ def test_diagram_all_writes_every_page_and_an_index(runner, tmp_path):
     assert 'href="tobishima.html"' in index
 
 
-def test_diagram_command_needs_one_target(runner, tmp_path):
+def test_diagram_command_needs_one_target(seeds_cache, runner, tmp_path):
     assert runner.invoke(cli, ["diagram"]).exit_code == 2
     assert runner.invoke(cli, ["diagram", "--municipality", "いの町"]).exit_code == 2
     result = runner.invoke(cli, ["diagram", "--prefecture", "高知県", "-o", str(tmp_path / "kochi.html")])
@@ -175,7 +175,7 @@ def _positions(page):
     return page.script("var p = tsunaguNetwork.getPositions(); return Object.keys(p).sort().map(k => [k, p[k].x, p[k].y]);")
 
 
-def test_all_pages_share_one_vis_network_and_draw_offline_with_a_stable_layout(runner, tmp_path):
+def test_all_pages_share_one_vis_network_and_draw_offline_with_a_stable_layout(seeds_cache, runner, tmp_path):
     import time
 
     out = tmp_path / "all"

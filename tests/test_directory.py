@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED, need_shared
+from conftest import LISTS, SEEDS, need_shared
 from tsunagu.cli import cli
 from tsunagu.exceptions import AmbiguousName, DataError, TsunaguError, WrongCheckDigit
 from tsunagu.graph import compile_graph
@@ -27,7 +27,7 @@ SOURCES = {
 @pytest.fixture(scope="module")
 def small():
     """The ministry sample list plus a small copy of each directory list, one problem per row."""
-    return compile_graph(municipalities=MIC, sources=SOURCES)
+    return compile_graph(municipalities=MIC, sources=SOURCES, lists=False)
 
 
 def _report(compiled, name):
@@ -166,14 +166,14 @@ def test_coverage_of_the_small_directory(small):
 
 
 def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
-    args = ["build", "--municipalities", str(MIC)] + [f"--source={n}={p}" for n, p in SOURCES.items()]
+    args = ["build", "--seeds-only", "--municipalities", str(MIC)] + [f"--source={n}={p}" for n, p in SOURCES.items()]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "fukushi_portal: 読み込み 7 行、読み飛ばし 3 行、除いた項目 1" in result.output
     assert "自立相談支援機関（名称・電話あり）:" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")
-    result = runner.invoke(cli, ["build", "--municipalities", str(MIC), f"--source=mhlw_jiritsu_2023={broken}"])
+    result = runner.invoke(cli, ["build", "--seeds-only", "--municipalities", str(MIC), f"--source=mhlw_jiritsu_2023={broken}"])
     assert result.exit_code != 0 and "JSON として読めません" in result.output
     result = runner.invoke(cli, ["conflicts"])
     assert result.exit_code == 0 and "0848-67-0000  [mhlw_jiritsu_2023, 2023-04-01]" in result.output
@@ -188,7 +188,7 @@ def test_missing_column_is_one_clear_error(tmp_path):
     text = (folder / "offices.csv").read_text(encoding="utf-8").replace("contactType", "kind", 1)
     (folder / "offices.csv").write_text(text, encoding="utf-8")
     with pytest.raises(DataError, match="列がありません: contactType"):
-        compile_graph(municipalities=MIC, sources={"fukushi_portal": folder})
+        compile_graph(municipalities=MIC, sources={"fukushi_portal": folder}, lists=False)
 
 
 def test_curated_contact_fields(tmp_path):
@@ -207,14 +207,14 @@ records:
     last_checked: 2026-07-01
     sources: [s1]
 """, encoding="utf-8")
-    node = compile_graph([path]).graph.nodes["test-contact-org"]
+    node = compile_graph([path], lists=False).graph.nodes["test-contact-org"]
     assert node["telephone"] == "0848-00-0000" and node["accessMethods"] == ["来所", "電話"]
     assert node["availableLanguage"] == "日本語" and node["lastChecked"] == "2026-07-01"
 
 
 # --- the real lists -----------------------------------------------------------------------------
 
-DATA = SHARED / "data"
+DATA = LISTS
 
 
 def test_real_directory_must_show(national_graph):
@@ -255,7 +255,6 @@ def test_real_mhlw_rows_split_and_match(national_graph):
 
 
 def test_placeholder_centres_quote_the_seed_verbatim():
-    from conftest import SEEDS
     from tsunagu.loaders.sources.regional_centres import SEED_DOCUMENT, SEED_QUOTE
 
     need_shared(SEEDS / SEED_DOCUMENT)

@@ -20,7 +20,7 @@ def built_home(tmp_path_factory):
     from tsunagu.graph import build
 
     home = tmp_path_factory.mktemp("home")
-    build(directory=home)
+    build(directory=home, lists=False)
     return home
 
 
@@ -182,7 +182,7 @@ def test_survey_saved_by_excel_loads(tmp_path):
 
     survey = tmp_path / "survey.csv"
     survey.write_bytes(_survey_text(_EXCEL_SURVEY).encode("cp932"))
-    graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey).graph
+    graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey, lists=False).graph
     rows = {r["code"]: r for r in duty_statuses(graph)}
     assert rows["342041"]["window-clarified"] == "yes" and rows["342041"]["platform as of"] == "2022-03-31"
     assert rows["011002"]["needs-survey"] == "yes" and rows["011002"]["needs-survey as of"] == "2021-07-01"
@@ -248,7 +248,7 @@ def mihara_book(tmp_path_factory):
     from tsunagu.workbook_export import template_workbook_bytes
 
     path = tmp_path_factory.mktemp("book") / "mihara.xlsx"
-    path.write_bytes(template_workbook_bytes(compile_graph().graph, ["mihara"]))
+    path.write_bytes(template_workbook_bytes(compile_graph(lists=False).graph, ["mihara"]))
     return path
 
 
@@ -306,7 +306,7 @@ def test_round_trip_every_embedded_municipality(compiled, tmp_path):
     assert {"mihara", "ino", "toyokawa", "hannan", "kanie"} <= set(municipalities)
     path = tmp_path / "all.xlsx"
     path.write_bytes(template_workbook_bytes(graph, municipalities))
-    rebuilt = compile_graph([path]).graph
+    rebuilt = compile_graph([path], lists=False).graph
     for municipality in municipalities:
         assert _view(rebuilt, municipality) == _view(graph, municipality), municipality
 
@@ -338,7 +338,7 @@ def test_workbook_edits_replace_the_shipped_records(mihara_book, tmp_path):
         sheet.cell(row=3, column=headers.index("対象年齢") + 1, value="15歳〜39歳")
         sheet.cell(row=3, column=headers.index("備考") + 1, value="窓口の確認: 令和6年4月")
 
-    graph = compile_graph([_edited(mihara_book, tmp_path, change)]).graph
+    graph = compile_graph([_edited(mihara_book, tmp_path, change)], lists=False).graph
     window = graph.nodes["mihara-window"]
     assert (window["age_min"], window["age_max"]) == (15, 39) and window["note"] == "窓口の確認: 令和6年4月"
     assert window["name"] == "こころの健康相談・ひきこもり相談"
@@ -397,7 +397,7 @@ def test_code_typed_as_a_number_is_restored_with_a_notice(mihara_book, tmp_path)
     notices = []
     read_inputs(embedded_data_files() + [path], notices=notices)
     assert len(notices) == 1 and "010006" in notices[0] and "相談窓口" in notices[0]
-    graph = compile_graph([path]).graph
+    graph = compile_graph([path], lists=False).graph
     assert ("mihara-window", "hokkaido", "servesArea") in graph.edges(keys=True)
 
 

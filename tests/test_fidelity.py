@@ -6,7 +6,7 @@ import unicodedata
 import pytest
 import yaml
 
-from conftest import SHARED, SEEDS
+from conftest import LISTS, SEEDS
 from tsunagu.graph import embedded_data_files
 
 
@@ -128,7 +128,7 @@ def _squash(text):
 
 def test_every_quote_is_verbatim_in_its_document():
     documents = {p.name: p for p in SEEDS.glob("*.txt")}
-    documents.update({p.name: p for p in (SHARED / "data" / "localgovjp").glob("*.csv")})
+    documents.update({p.name: p for p in (LISTS / "localgovjp").glob("*.csv")})
     if not documents:
         pytest.skip("../shared is not beside the repository")
     checked = 0

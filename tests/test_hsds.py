@@ -95,7 +95,7 @@ def test_export_then_import_gives_the_same_referral_answers(compiled, exported):
     from tsunagu.queries.referral import referrals
 
     directory, _ = exported
-    imported = compile_graph([directory], embedded=False)
+    imported = compile_graph([directory], embedded=False, lists=False)
     needs = (["employment"], ["safe-place"], ["family-support"], ["health"], ["welfare"], ["consultation"])
     compared = 0
     for municipality in municipality_nodes(compiled.graph):
@@ -121,7 +121,7 @@ def test_the_official_example_folder_imports_and_reports_what_it_cannot_map():
     assert service.fields["languages"] == ["Urdu"]
     assert any("fees_description" in line for line in notices)
     assert any("MyCity area" in line and "names no municipality" in line for line in notices)
-    graph = compile_graph([HSDS / "examples" / "csv"]).graph
+    graph = compile_graph([HSDS / "examples" / "csv"], lists=False).graph
     assert graph.nodes["hsds-service-ac148810d857"]["age_min"] == 12
     assert ("hsds-org-d9d5e0f5d3ce", "hsds-service-ac148810d857") in {(s, t) for s, t, k in graph.edges(keys=True)
                                                                        if k == "runs"}
@@ -140,7 +140,7 @@ def test_a_bad_hsds_row_names_file_row_and_field(tmp_path):
         "22222222-2222-4222-8222-222222222222,11111111-1111-4111-8111-111111111111,居場所,active,40,20\n"
         "33333333-3333-4333-8333-333333333333,11111111-1111-4111-8111-111111111111,,active,,\n", encoding="utf-8")
     with pytest.raises(DataErrors) as raised:
-        compile_graph([folder])
+        compile_graph([folder], lists=False)
     text = str(raised.value)
     assert "services.csv:2" in text and "field 'age'" in text and "above its max" in text
     assert "services.csv:3" in text and "field 'name'" in text

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SHARED
+from conftest import LISTS
 from tsunagu.cli import cli
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.graph import compile_graph
@@ -17,8 +17,8 @@ from tsunagu.queries.coverage import duty_statuses
 from tsunagu.queries.tally import survey_table
 
 FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
-LOCALGOV = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
-POPULATION = SHARED / "data" / "population_jp" / "population_jp_2015_detail.csv"
+LOCALGOV = LISTS / "localgovjp" / "localgovjp-utf8.csv"
+POPULATION = LISTS / "population_jp" / "population_jp_2015_detail.csv"
 
 
 def _need_shared():
@@ -106,7 +106,7 @@ def test_survey_file_loads_as_status_facts(tmp_path):
          "source": "令和3年度 広島県調査", "as_of": "2022-03-31"},
         {"code": "393860", "window_clarified": "○", "needs_survey": "×", "source": "高知県調査", "as_of": "2021-03"},
     ])
-    graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey).graph
+    graph = compile_graph(municipalities=FIXTURES / "mic_codes_sample.csv", survey=survey, lists=False).graph
     rows = {r["id"]: r for r in duty_statuses(graph)}
     assert rows["mihara"]["window-publicised"] == "yes" and rows["mihara"]["needs-survey"] == "no"
     assert rows["mihara"]["platform"] == "yes" and rows["mihara"]["platform as of"] == "2022-03-31"
@@ -132,7 +132,7 @@ def test_bad_survey_rows(tmp_path, row, line_field_message):
     _write_survey(survey, [row])
     line, field, message = line_field_message
     with pytest.raises(DataErrors) as caught:
-        compile_graph(survey=survey, municipalities=FIXTURES / "mic_codes_sample.csv")
+        compile_graph(survey=survey, municipalities=FIXTURES / "mic_codes_sample.csv", lists=False)
     error = caught.value.errors[0]
     assert (error.file, error.line, error.field) == (str(survey), line, field)
     assert message in error.message
@@ -196,6 +196,6 @@ def test_dot_map_in_chromium(national, tmp_path):
         close()
 
 
-def test_map_command_needs_coordinates(runner, tmp_path):
+def test_map_command_needs_coordinates(seeds_cache, runner, tmp_path):
     result = runner.invoke(cli, ["map", "-o", str(tmp_path / "m.html")])
-    assert result.exit_code == 1 and "build with --municipalities" in result.output
+    assert result.exit_code == 1 and "--seeds-only を付けずに" in result.output

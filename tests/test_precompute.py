@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from conftest import SHARED
+from conftest import LISTS
 from tsunagu.graph import build
 from tsunagu.graph.store import load_stored
 from tsunagu.queries.coverage import coverage_matrix
@@ -22,7 +22,7 @@ def _full(graph):
 
 
 def test_stored_reach_graphs_answer_like_the_whole_graph(graph, tmp_path):
-    build((), tmp_path)
+    build((), tmp_path, lists=False)
     stored = load_stored(tmp_path)
     for municipality in municipality_nodes(graph):
         small = stored.reach_graph(municipality)
@@ -34,7 +34,7 @@ def test_stored_reach_graphs_answer_like_the_whole_graph(graph, tmp_path):
 
 
 def test_synthetic_country_precompute_parity():
-    csv = SHARED / "data" / "localgovjp" / "localgovjp-utf8.csv"
+    csv = LISTS / "localgovjp" / "localgovjp-utf8.csv"
     if not csv.exists():
         pytest.skip(f"{csv} is not here")
     from bench.synthetic import generate

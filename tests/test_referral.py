@@ -98,7 +98,7 @@ def test_unknown_need_and_municipality(graph):
     assert caught.value.suggestions and "三原市" in caught.value.suggestions[0]
 
 
-def test_refer_command_table_and_explain(runner):
+def test_refer_command_table_and_explain(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "342041", "--age", "45", "--need", "safe-place", "--explain"])
     assert result.exit_code == 0, result.output
     assert "対象外（理由）" in result.output and "45歳は対象外（15〜39歳）" in result.output
@@ -109,7 +109,7 @@ def test_refer_command_table_and_explain(runner):
     assert miss["organisation"]["name"] == "ちゃんくす"  # entrusted to
 
 
-def test_refer_command_errors(runner):
+def test_refer_command_errors(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "みはら", "--age", "45", "--need", "employment"])
     assert result.exit_code == 1 and "Did you mean" in result.output and "三原市" in result.output
     result = runner.invoke(cli, ["refer", "三原市", "--age", "200", "--need", "employment"])

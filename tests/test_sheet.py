@@ -10,10 +10,10 @@ from tsunagu.cli import cli
 
 
 @pytest.fixture(scope="module")
-def sheet(tmp_path_factory):
+def sheet(tmp_path_factory, seeds_home):
     from click.testing import CliRunner
 
-    home = tmp_path_factory.mktemp("sheet-home")
+    home = seeds_home
     path = tmp_path_factory.mktemp("sheet") / "sheet.html"
     result = CliRunner().invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--need", "employment",
                                       "--sheet", "-o", str(path), "--as-of", "2026-11-25"],
@@ -70,7 +70,7 @@ def _a4():
     return options
 
 
-def test_sheet_needs_an_html_file(runner, tmp_path):
+def test_sheet_needs_an_html_file(seeds_cache, runner, tmp_path):
     result = runner.invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--sheet"])
     assert result.exit_code == 2 and "-o FILE.html" in result.output
     result = runner.invoke(cli, ["refer", "三原市", "--age", "17", "--need", "safe-place", "--sheet",

@@ -32,7 +32,7 @@ REFER = ["refer", "いの町", "--age", "45", "--need", "employment"]
 def built(tmp_path_factory):
     """A cache folder holding one embedded build plus the user's file (never modified)."""
     directory = tmp_path_factory.mktemp("built") / "cache"
-    build([USER_FILE], directory)
+    build([USER_FILE], directory, lists=False)
     return directory
 
 
@@ -40,8 +40,8 @@ def built(tmp_path_factory):
 def cache(built, tmp_path):
     """A copy of the build in this test's $TSUNAGU_HOME, free to damage."""
     stored = load_stored(built)
-    if fingerprint(stored.inputs) != stored.fingerprint:  # the package changed since (an edit during the run)
-        build([USER_FILE], built)
+    if fingerprint(stored.inputs, known=stored.hashes) != stored.fingerprint:  # the package changed since (an edit during the run)
+        build([USER_FILE], built, lists=False)
     directory = Path(os.environ["TSUNAGU_HOME"])
     shutil.copytree(built, directory)
     return directory
@@ -123,7 +123,7 @@ def test_a_second_build_refuses_while_the_folder_is_locked(cache, runner):
     before = _files(cache)
     with open(cache / "build.lock", "a") as held:  # another process's lock: a separate open file
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        _one_line_failure(runner.invoke(cli, ["build"]), "別のビルドが実行中", "another build is running", str(cache))
+        _one_line_failure(runner.invoke(cli, ["build", "--seeds-only"]), "別のビルドが実行中", "another build is running", str(cache))
     assert _files(cache) == before
     assert all((cache / name).exists() for name in before.values())
     assert runner.invoke(cli, REFER).exit_code == 0
@@ -133,7 +133,7 @@ def test_two_overlapping_builds_leave_the_first_intact(cache, tmp_path, runner):
     """Build A is held just before its manifest rename; build B runs then, and refuses."""
     release = tmp_path / "release"
     env = dict(os.environ, TSUNAGU_HOME=str(cache), TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST=str(release))
-    first = subprocess.Popen([sys.executable, "-m", "tsunagu", "build", str(USER_FILE)], env=env,
+    first = subprocess.Popen([sys.executable, "-m", "tsunagu", "build", "--seeds-only", str(USER_FILE)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
@@ -141,7 +141,7 @@ def test_two_overlapping_builds_leave_the_first_intact(cache, tmp_path, runner):
             assert first.poll() is None, first.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        _one_line_failure(runner.invoke(cli, ["build"]), "another build is running")
+        _one_line_failure(runner.invoke(cli, ["build", "--seeds-only"]), "another build is running")
         release.touch()
         out, err = first.communicate(timeout=60)
     finally:
@@ -162,7 +162,7 @@ def test_a_build_killed_before_its_manifest_leaves_the_previous_build_and_no_loc
     before = _files(cache)
     release = tmp_path / "never"
     env = dict(os.environ, TSUNAGU_HOME=str(cache), TSUNAGU_TEST_PAUSE_BEFORE_MANIFEST=str(release))
-    dead = subprocess.Popen([sys.executable, "-m", "tsunagu", "build"], env=env,
+    dead = subprocess.Popen([sys.executable, "-m", "tsunagu", "build", "--seeds-only"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -175,7 +175,7 @@ def test_a_build_killed_before_its_manifest_leaves_the_previous_build_and_no_loc
     orphans = {p.name for p in cache.iterdir()} - set(before.values()) - {"manifest.json", "build.lock"}
     assert orphans  # the dead build's complete files, named by no manifest
     assert _files(cache) == before and runner.invoke(cli, REFER).exit_code == 0
-    result = runner.invoke(cli, ["build", str(USER_FILE)])
+    result = runner.invoke(cli, ["build", "--seeds-only", str(USER_FILE)])
     assert result.exit_code == 0, result.output
     assert not orphans & {p.name for p in cache.iterdir()}
 
@@ -298,7 +298,7 @@ def test_an_unwritable_cache_folder_is_a_message(tmp_path, monkeypatch, runner):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("TSUNAGU_HOME", str(blocker / "cache"))
-    _one_line_failure(runner.invoke(cli, ["build"]), "書き込めません", "cannot write the cache folder")
+    _one_line_failure(runner.invoke(cli, ["build", "--seeds-only"]), "書き込めません", "まだビルドはありません")
 
 
 def test_a_full_disk_during_a_build_leaves_the_previous_build(cache, runner):
@@ -306,12 +306,12 @@ def test_a_full_disk_during_a_build_leaves_the_previous_build(cache, runner):
     before = _files(cache)
     script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
               "resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000)); "
-              "from tsunagu.cli import main; sys.argv = ['tsunagu', 'build']; main()")
+              "from tsunagu.cli import main; sys.argv = ['tsunagu', 'build', '--seeds-only']; main()")
     done = subprocess.run([sys.executable, "-c", script], env=dict(os.environ, TSUNAGU_HOME=str(cache)),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and "書き込めません" in lines[0] and "previous build is intact" in lines[0], done.stderr
+    assert len(lines) == 1 and "書き込めません" in lines[0] and "前回のビルドはそのまま残っています" in lines[0], done.stderr
     assert _files(cache) == before
     assert not list(cache.glob("*.tmp"))
     assert runner.invoke(cli, REFER).exit_code == 0
@@ -362,7 +362,7 @@ def test_a_reader_follows_a_newer_build_that_removed_its_files(cache):
     """A long-lived reader (the web app) keeps answering after a rebuild in its folder."""
     reader = load_stored(cache)
     assert reader.reach_graph("ino") is not None
-    build((), cache)  # embedded only: another fingerprint, the reader's files are cleaned up
+    build((), cache, lists=False)  # embedded only: another fingerprint, the reader's files are cleaned up
     assert not (cache / reader.files["reach"]).exists() or reader.fingerprint == load_stored(cache).fingerprint
     assert reader.reach_graph("ino") is not None
     assert reader.fingerprint == load_stored(cache).fingerprint
@@ -374,7 +374,7 @@ def test_no_build_into_a_folder_others_can_write(tmp_path, monkeypatch, runner):
     shared.mkdir()
     shared.chmod(0o777)
     monkeypatch.setenv("TSUNAGU_HOME", str(shared))
-    _one_line_failure(runner.invoke(cli, ["build"]), "他のユーザー", str(shared))
+    _one_line_failure(runner.invoke(cli, ["build", "--seeds-only"]), "他のユーザー", str(shared))
     assert not list(shared.iterdir())
 
 

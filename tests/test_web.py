@@ -78,7 +78,7 @@ def script_server(tmp_path_factory):
     from tsunagu.graph.compiler import build
 
     home = tmp_path_factory.mktemp("web-script") / "cache"
-    build([FIXTURE], directory=home)
+    build([FIXTURE], directory=home, lists=False)
     server = Server(home, tmp_path_factory.mktemp("web-logs"))
     yield server
     server.stop()
@@ -286,7 +286,7 @@ def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
     from tsunagu.graph.compiler import build
 
     home = tmp_path / "cache"
-    graph = build(directory=home).graph
+    graph = build(directory=home, lists=False).graph
     push_graph(graph, bolt_server["uri"], user=bolt_server["user"], password=bolt_server["password"],
                database=bolt_server["database"])
     options = ["--backend", bolt_server["uri"], "--user", bolt_server["user"]]

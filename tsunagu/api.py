@@ -593,6 +593,23 @@ class Tsunagu:
         details = entity_details(self._entity_graph(key), key)
         return Entity(key, details["entity"], details["neighbours"], details["sources"])
 
+    def sources(self):
+        """The national lists in use, each with its licence, credit line, official page, date and rows.
+
+        Returns
+        -------
+        list of tsunagu.queries.sources.ListSource
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> [row.credit for row in tsunagu.open().sources()][2]
+        'くらし支援ナビ（運営: JUNKBRANDING）'
+        """
+        from tsunagu.queries.sources import list_sources
+
+        return list_sources()
+
     def stats(self):
         """Counts of the graph's nodes by kind and edges by relation.
 

@@ -33,6 +33,11 @@ class _Group(click.Group):
 
 
 def _notice(message):
+    """A library notice on stderr; one that only reports progress only on a terminal."""
+    from tsunagu.graph.current import Progress
+
+    if isinstance(message, Progress) and not sys.stderr.isatty():
+        return
     click.echo(message, err=True)
 
 
@@ -80,25 +85,30 @@ def cli():
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=_INPUTS)
+@click.option("--seeds-only", is_flag=True,
+              help="Only the seeds' curated records (seven towns, their prefectures, the national schemes), "
+                   "without the carried national lists.")
 @click.option("--municipalities", type=_PATHS,
-              help="The national municipality list: localgovjp's CSV or the ministry's 全国地方公共団体コード list (CSV).")
-@click.option("--population", type=_PATHS, help="Census population to join (population_jp's detail CSV).")
+              help="A municipality list to use instead of the carried one: localgovjp's CSV or the ministry's "
+                   "全国地方公共団体コード list (CSV).")
+@click.option("--population", type=_PATHS, help="Census population to join instead of the carried one "
+                                                 "(population_jp's detail CSV).")
 @click.option("--survey", type=_PATHS, help="The analysts' survey CSV (see 'tsunagu template survey').")
 @click.option("--source", "sources", multiple=True, metavar="NAME=PATH",
-              help="A national source, repeatable: municipalities, population, survey, fukushi_portal, hokenjo, "
-                   "mhlw_jiritsu_2023 (a file or its folder). --municipalities X is --source municipalities=X.")
+              help="A list to use instead of the carried copy, repeatable: municipalities, population, survey, "
+                   "fukushi_portal, hokenjo, mhlw_jiritsu_2023 (a file or its folder).")
 @click.option("--jobs", type=click.IntRange(min=1),
               help="Processes to build with (default: $TSUNAGU_BUILD_JOBS, else 2 where the machine has two cores; "
                    "1 uses less memory).")
 @output_format
-def build(paths, municipalities, population, survey, sources, jobs):
-    """Compile the embedded data plus PATHS (.yaml curated files, .xlsx workbooks, .ttl, .jsonld,
-    or a folder holding an HSDS 3.0 tabular export).
+def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
+    """Compile the seeds' records, the whole country from the carried national lists, and PATHS
+    (.yaml curated files, .xlsx workbooks, .ttl, .jsonld, or a folder holding an HSDS 3.0 tabular export).
 
-    With --municipalities (or --source municipalities=...), the national
-    graph: every municipality and prefecture, the embedded examples merged in
-    by code; the directory sources add windows, town halls and 保健所 to it.
-    Later commands answer from this build until the next one.
+    The carried lists (see 'tsunagu sources') give every municipality and
+    prefecture, the self-reliance windows, town halls and 保健所; the seeds'
+    towns keep their detailed platforms on top. Later commands answer from
+    this build until the next one.
     """
     from tsunagu.graph import build as build_graph
     from tsunagu.graph import embedded_data_files
@@ -106,7 +116,7 @@ def build(paths, municipalities, population, survey, sources, jobs):
 
     given = dict(parse_source_option(text) for text in sources)
     compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given,
-                           jobs=jobs)
+                           jobs=jobs, lists=not seeds_only)
     graph = compiled.graph
     for line in graph.graph.get("input_notices", []):
         click.echo(f"注意: {line}", err=True)
@@ -150,6 +160,19 @@ def directory(prefecture, skipped):
     pref = resolve(graph, prefecture, types={"Prefecture"}) if prefecture else None
     for line in coverage_text(directory_coverage(graph, pref)):
         click.echo(line)
+
+
+@cli.command()
+@output_format
+def sources():
+    """Where the facts come from: each national list tsunagu carries, with its licence, the credit
+    line its licence asks for, its official page, the date of its data and its rows."""
+    origin = {"package": "tsunagu に同梱", "updated": "tsunagu data update で更新"}
+    return {row.title: {"出典表示": row.credit, "ライセンス": f"{row.licence} <{row.licence_url}>",
+                        "発行・作成": row.publisher, "入手元": row.page, "データの時点": row.as_of,
+                        "行数": f"{row.rows:,}", "版": origin.get(row.origin, row.origin)
+                        + (f"（{row.fetched}）" if row.fetched else "")}
+            for row in _open().sources()}
 
 
 @cli.command()
@@ -350,8 +373,9 @@ def gaps(prefecture, municipality, kind, missing, by, lang, backend, user, datab
 def dot_map(prefecture, output):
     """A dot map of Japan: every municipality at its town hall, coloured by a duty's status.
 
-    Needs town-hall coordinates: build with --municipalities (localgovjp's list
-    carries them). Self-contained HTML; choose the duty on the page.
+    Needs town-hall coordinates: the default build has them (the carried
+    municipality list); a --seeds-only build does not. Self-contained HTML;
+    choose the duty on the page.
     """
     from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
     from tsunagu.diagrams.render import write_text
@@ -360,7 +384,8 @@ def dot_map(prefecture, output):
     pref = tsunagu.resolve(prefecture, "prefecture").id if prefecture else None
     graph = tsunagu.graph()
     if not dot_map_points(graph, pref):
-        raise click.ClickException("no municipality has coordinates: build with --municipalities localgovjp-utf8.csv")
+        raise click.ClickException("座標のある市区町村がありません。tsunagu build（--seeds-only を付けずに）で全国の一覧を"
+                                   "読み込んでください (no municipality has coordinates: build without --seeds-only)")
     write_text(output, dot_map_html(graph, pref))
     click.echo(f"wrote {output}", err=True)
 
@@ -401,7 +426,7 @@ def template_survey(prefecture, output):
     Columns: code, name, window_clarified, window_publicised, publicity_methods,
     needs_survey, survey_method, platform, platform_since, wide_area_platform,
     source, as_of. Answers are yes, no or empty (unknown); load it with
-    'tsunagu build --municipalities LIST --survey FILE'.
+    'tsunagu build --survey FILE'.
     """
     import csv
 

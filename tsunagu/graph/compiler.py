@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph
@@ -24,6 +24,7 @@ from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_
 
 __all__ = [
     "Compiled",
+    "checked_inputs",
     "read_inputs",
     "compile_graph",
     "build",
@@ -36,9 +37,10 @@ class Compiled:
     graph: object  # networkx.MultiDiGraph
     inputs: list  # user files, absolute
     fingerprint: str
-    build_args: dict  # how to build it again: paths, municipalities, population, survey
+    build_args: dict  # how to build it again: paths, sources, lists
     names: object = None  # networkx graph of municipalities and prefectures with the name index
     reach_graphs: object = None  # municipality -> its precomputed referral graph (a mapping)
+    hashes: dict = field(default_factory=dict)  # every fingerprinted file -> [size, mtime_ns, sha256]
 
 
 def read_inputs(paths, *, validate=True, notices=None):
@@ -127,37 +129,64 @@ def _add_national_layer(asserted, sources):
     return report, directory
 
 
-def compile_graph(paths=(), *, embedded=True, municipalities=None, population=None, survey=None, sources=None,
-                  jobs=None):
-    """Compile the embedded data (unless ``embedded=False``) plus ``paths``,
-    and the national sources: ``sources`` maps a source name to its path
-    (``tsunagu.loaders.sources.source_names()``); ``municipalities``,
-    ``population`` and ``survey`` are the same as those three sources.
-    ``jobs``: how many processes (:func:`tsunagu.graph.processes.build_jobs`)."""
+def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, population=None, survey=None,
+                  sources=None, jobs=None):
+    """Compile the embedded data (unless ``embedded=False``), the carried national lists (unless
+    ``lists=False``: the seeds' records alone) and ``paths``.
+
+    ``sources`` maps a source name to its path
+    (``tsunagu.loaders.sources.source_names()``): a list given there replaces
+    the carried copy of that list; ``municipalities``, ``population`` and
+    ``survey`` are the same as those three sources. ``jobs``: how many
+    processes (:func:`tsunagu.graph.processes.build_jobs`).
+    """
     jobs = build_jobs(jobs)
     with collector_paused():
-        return _compile(paths, embedded, municipalities, population, survey, sources, jobs)
+        return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs)
 
 
-def _compile(paths, embedded, municipalities, population, survey, sources, jobs):
+def checked_inputs(paths=(), sources=None):
+    """``paths`` and the named ``sources`` as absolute paths, each an existing regular file or folder.
+
+    Checked before a build takes its lock or opens anything: a named pipe or
+    a device would block the build (and the lock) for ever.
+    """
     from tsunagu.loaders.sources import source_names
 
     user = [Path(p).resolve() for p in paths]
+    given = {name: Path(value).resolve() for name, value in (sources or {}).items() if value}
+    unknown = set(given) - set(source_names())
+    if unknown:
+        raise TsunaguError(f"未知の入力ソース: {', '.join(sorted(unknown))}")
+    errors = []
+    for label, path in [(None, p) for p in user] + [(name, p) for name, p in given.items()]:
+        if not path.exists():
+            if label:
+                errors.append(DataError(path, f"ありません（{label} のファイルかフォルダ） (no such file or folder)"))
+        elif not (path.is_file() or path.is_dir()):
+            errors.append(DataError(path, "通常のファイルでもフォルダでもありません（名前付きパイプや装置は読めません）"
+                                          " (not a regular file or folder)"))
+    if errors:
+        raise DataErrors(errors)
+    return user, {name: given[name] for name in source_names() if name in given}
+
+
+def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs):
+    from tsunagu.loaders.sources.carried import carried_sources
+
     given = dict(sources or {})
     for name, value in (("municipalities", municipalities), ("population", population), ("survey", survey)):
         if value:
             given[name] = value
-    extra = {name: Path(given[name]).resolve() for name in source_names() if given.get(name)}
-    unknown = set(given) - set(source_names())
-    if unknown:
-        raise TsunaguError(f"未知の入力ソース: {', '.join(sorted(unknown))}")
-    missing = [DataError(path, f"ありません（{name} のファイルかフォルダ） (no such file or folder)")
-               for name, path in extra.items() if not path.exists()]
-    if missing:
-        raise DataErrors(missing)
-    too_big = [error for error in map(size_error, extra.values()) if error is not None]
+    user, explicit = checked_inputs(paths, given)
+    too_big = [error for error in map(size_error, explicit.values()) if error is not None]
     if too_big:
         raise DataErrors(too_big)
+    # The carried lists fill every list not given explicitly; they are tsunagu's own data (their
+    # files count in the fingerprint as the package's, or as the refreshed copy in use), not inputs.
+    carried = {name: path for name, path in carried_sources().items() if name not in explicit} if lists else {}
+    extra = {name: path for name, path in {**carried, **explicit}.items()}
+    extra = {name: extra[name] for name in _source_order() if name in extra}
     sources = (embedded_data_files() if embedded else []) + user
     notices = []  # what an input kept as a note rather than mapped (HSDS columns, workbook fix-ups)
     asserted, locations, default_file = read_inputs(sources, validate=False, notices=notices)
@@ -184,17 +213,34 @@ def _compile(paths, embedded, municipalities, population, survey, sources, jobs)
     graph.graph.update(graph_vocabulary())
     graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
     graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
-    graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in extra.items()]
+    graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()]
+    graph.graph["lists"] = _lists_used(carried)
     graph.graph["national_report"] = report
     graph.graph["input_notices"] = notices
-    # The three older options stay as keys too, for caches and commands that know only them.
-    build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in extra.items()}} | {
-        k: str(v) for k, v in extra.items() if k in ("municipalities", "population", "survey")}
+    build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in explicit.items()},
+                  "lists": bool(lists)}
     # A source given as a folder counts by the files in it (the cache checks each input is a file).
-    all_inputs = user + [f for p in extra.values()
+    all_inputs = user + [f for p in explicit.values()
                          for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
-    return Compiled(closed, graph, all_inputs, fingerprint(all_inputs), build_args,
-                    names=names_graph(graph), reach_graphs=_reach_graphs(graph, jobs))
+    hashes = {}
+    digest = fingerprint(all_inputs, lists=bool(lists), hashes_out=hashes)
+    return Compiled(closed, graph, all_inputs, digest, build_args,
+                    names=names_graph(graph), reach_graphs=_reach_graphs(graph, jobs), hashes=hashes)
+
+
+def _source_order():
+    from tsunagu.loaders.sources import source_names
+
+    return source_names()
+
+
+def _lists_used(carried):
+    """What the answers say of the carried lists a build read: source, title, credit, licence, date, origin."""
+    from tsunagu.loaders.sources.carried import carried_lists
+
+    return [{"source": item.source, "title": item.title, "credit": item.credit, "licence": item.licence,
+             "as_of": item.as_of, "origin": item.origin, "fetched": item.fetched}
+            for item in carried_lists() if item.source in carried]
 
 
 def _pickled_reach_graphs(graph, municipalities):
@@ -226,9 +272,12 @@ def names_graph(graph):
 def build(paths=(), directory=None, **national):
     """Compile and cache; the next query command answers from this build.
 
-    The cache folder is locked from the start: a second build there refuses
-    at once (:class:`BuildBusy`) instead of compiling for nothing.
+    The inputs are checked to be files or folders first; then the cache
+    folder is locked: a second build there refuses at once
+    (:class:`BuildBusy`) instead of compiling for nothing.
     """
+    checked_inputs(paths, {**(national.get("sources") or {}),
+                           **{k: national[k] for k in ("municipalities", "population", "survey") if national.get(k)}})
     with build_lock(directory):
         compiled = compile_graph(paths, **national)
         save(compiled, directory)

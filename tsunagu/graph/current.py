@@ -2,22 +2,40 @@
 
 This module stays light (no rdflib, no loaders) so that a query command
 starts fast; it imports the build machinery only when a source changed.
+
+Freshness is a fingerprint over tsunagu's own code and data (the carried
+national lists included), the user's input files and any refreshed lists in
+use. Each file's hash is kept in the manifest beside its size and
+modification time, so a query command re-reads only files whose size or
+time changed: a ``stat`` per file, not six megabytes hashed per command.
+
+With no build yet, the first command installs the prebuilt default build
+(the seeds and the whole country) that a wheel carries, when it was made
+from these very files, else builds it. When a changed input fails to build,
+the last good build keeps answering and every command says once which input
+failed and why (:class:`StaleBuild`); the failed attempt is remembered, so
+the next command does not try the same broken input again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from tsunagu import __version__
-from tsunagu.exceptions import BuildMissing, CacheOutdated, NameNotFound
-from tsunagu.graph.store import load_stored, recorded_files
+from tsunagu.exceptions import BuildBusy, CacheOutdated, NameNotFound, TsunaguError
+from tsunagu.graph.store import Stored, cache_dir, load_stored, recorded_files
 
 __all__ = [
     "embedded_data_files",
     "fingerprint",
+    "file_hashes",
+    "Progress",
+    "StaleBuild",
     "current_graph",
     "current_rdf",
     "current_reach_graph",
@@ -31,6 +49,7 @@ __all__ = [
 _CURATED_SUFFIXES = (".yaml", ".yml")
 _ONTOLOGY_FILES = ("tsunagu.ttl", "domains.ttl", "shapes.ttl")
 _DATA_SUFFIXES = (".yaml", ".yml", ".csv", ".json", ".ttl", ".tsv")
+_FAILED = "failed.json"  # the last rebuild that failed: its fingerprint and why
 
 
 def embedded_data_files():
@@ -39,38 +58,115 @@ def embedded_data_files():
     return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(_CURATED_SUFFIXES)), key=lambda p: p.name)
 
 
+def _package_root():
+    return Path(str(resources.files("tsunagu")))
+
+
 def _package_files():
     """What a build depends on besides the user's files: ontology, data and the build code itself."""
-    root = Path(str(resources.files("tsunagu")))
+    root = _package_root()
     files = [root / "ontology" / name for name in _ONTOLOGY_FILES] + embedded_data_files()
-    # every data file at any depth (facts/, lists a loader reads) and the code of every subpackage
-    # (loaders/sources/...): a change in any of them must rebuild
+    # every data file at any depth (facts/, the carried lists) and the code of every subpackage
+    # (loaders/sources/...): a change in any of them must rebuild; not the prebuilt snapshot, which
+    # is made from these
     known = set(files)
-    files.extend(p for p in _files_below(root / "data", _DATA_SUFFIXES) if p not in known)
+    files.extend(p for p in _files_below(root / "data", _DATA_SUFFIXES, skip=("snapshot",)) if p not in known)
     for package in ("graph", "loaders", "ontology", "queries"):
         files.extend(_files_below(root / package, (".py",)))
     return files
 
 
-def _files_below(folder, suffixes):
+def _files_below(folder, suffixes, skip=()):
     """Files under ``folder`` at any depth ending in ``suffixes``, sorted (os.walk: faster than rglob)."""
     found = []
     for directory, folders, names in os.walk(folder):
-        folders[:] = [f for f in folders if f != "__pycache__"]
+        folders[:] = [f for f in folders if f != "__pycache__" and f not in skip]
         found.extend(Path(directory) / name for name in names if name.endswith(suffixes))
     return sorted(found)
 
 
-def fingerprint(inputs):
-    """A hash over the package's own data and code and the contents of ``inputs``."""
-    digest = hashlib.sha256(__version__.encode())
-    for path in _package_files() + [Path(p) for p in inputs]:
+def _user_list_files():
+    """The files of the refreshed lists in use (``tsunagu data update``), or none for the package's copies."""
+    from tsunagu.loaders.sources.carried import carried_lists
+
+    return [f for item in carried_lists() if item.origin == "updated" for f in item.data_files()]
+
+
+def _labelled_files(inputs, lists):
+    """(label, path) of every file a build's fingerprint covers: the label is what is hashed beside the
+    contents, so the package's files count by their place in the package, wherever it is installed."""
+    root = _package_root()
+    labelled = [(str(p.relative_to(root)), p) for p in _package_files()]
+    for path in [Path(p) for p in inputs] + (_user_list_files() if lists else []):
         # a folder input (an HSDS export) counts by every file in it
         for member in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if member.is_file():
-                digest.update(str(member.relative_to(path) if member != path else path.name).encode())
-                digest.update(member.read_bytes())
+            if member.is_file() or member == path:
+                labelled.append((str(member.relative_to(path)) if member != path else path.name, member))
+    return labelled
+
+
+def file_hashes(paths, known=None):
+    """``{path: [size, mtime_ns, sha256]}`` for ``paths``, reusing ``known``'s hash of a file whose
+    size and modification time are unchanged (a manifest's record), reading the others."""
+    known = known or {}
+    hashes = {}
+    for path in paths:
+        key = str(path)
+        try:
+            status = os.stat(path)
+        except OSError:
+            hashes[key] = [None, None, None]  # gone: a fingerprint that matches nothing recorded
+            continue
+        old = known.get(key)
+        if old and old[0] == status.st_size and old[1] == status.st_mtime_ns:
+            hashes[key] = list(old)
+        else:
+            hashes[key] = [status.st_size, status.st_mtime_ns, _sha256(path)]
+    return hashes
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
+
+
+def fingerprint(inputs, *, lists=False, known=None, hashes_out=None):
+    """A hash over the package's own data and code, the contents of ``inputs`` and, when the build
+    read the carried lists (``lists``), the refreshed copies in use.
+
+    ``known``: a manifest's file hashes, reused for files whose size and time are unchanged;
+    ``hashes_out``: a dict that receives every file's ``[size, mtime_ns, sha256]`` (for the manifest).
+    """
+    labelled = _labelled_files(inputs, lists)
+    hashes = file_hashes([path for _, path in labelled], known)
+    if hashes_out is not None:
+        hashes_out.update(hashes)
+    digest = hashlib.sha256(__version__.encode())
+    for label, path in labelled:
+        digest.update(label.encode())
+        digest.update(str(hashes[str(path)][2]).encode())
+    return digest.hexdigest()
+
+
+class Progress(str):
+    """A notice that only says what is being done (unpacking, building): a terminal shows it,
+    a pipe or a log need not. Other notices are warnings a reader must see."""
+
+
+@dataclass(frozen=True)
+class StaleBuild:
+    """The last good build answers because a newer input failed to build (or is gone).
+
+    ``message`` says which input and why, in Japanese, for the person who
+    edits the files (a terminal, a log); ``summary`` is what a page shown to
+    a caseworker may say (no paths, no validation text).
+    """
+
+    message: str
+    summary: str = "最新の入力に誤りがあるため、前回のビルドから答えています（管理者に連絡してください）。"
 
 
 def _rebuild(directory, build_args):
@@ -81,13 +177,62 @@ def _rebuild(directory, build_args):
     return load_stored(directory)
 
 
+def _build_args(stored_args):
+    """What to build again from a manifest's ``build_args`` (a build before the carried lists read none)."""
+    args = {k: v for k, v in stored_args.items() if k in ("paths", "sources", "lists")}
+    args.setdefault("lists", False)
+    return args
+
+
+def _first_build(directory, notice):
+    """The default build in an empty cache: the prebuilt snapshot when it matches, else a build."""
+    from tsunagu.graph.snapshot import install_snapshot
+
+    stored = install_snapshot(directory, notice)
+    if stored is not None:
+        return stored
+    if notice:
+        notice(Progress("初めての実行: 同梱の全国データ（市区町村・相談窓口・保健所の一覧）と事例からグラフを作ります"
+                        "（20秒ほど。次からはすぐに答えます）"))
+    return _rebuild(directory, {"paths": [], "sources": {}, "lists": True})
+
+
+def _failed_record(directory):
+    try:
+        record = json.loads((Path(directory or cache_dir()) / _FAILED).read_text(encoding="utf-8"))
+        return record if isinstance(record, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _remember_failure(directory, wanted, message):
+    path = Path(directory or cache_dir()) / _FAILED
+    try:
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps({"fingerprint": wanted, "message": message}, ensure_ascii=False),
+                             encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # the next command tries the build again: slower, not wrong
+
+
+def _stale(stored, message, notice):
+    stored.stale = StaleBuild(message)
+    if notice:
+        notice(message)
+    return stored
+
+
 def fresh_stored(directory=None, rebuild_notice=None):
     """The last build, rebuilt first when a source changed or it is from an older format.
 
-    With no build yet, builds the embedded data. An older format is rebuilt
-    from the inputs it recorded, never replaced by the embedded data alone;
-    when it recorded none, or they are gone, :class:`CacheOutdated` names
-    the command to run.
+    With no build yet, installs the prebuilt default build or builds it. An
+    older format is rebuilt from the inputs it recorded, never replaced by
+    the embedded data alone; when it recorded none, or they are gone,
+    :class:`CacheOutdated` names the command to run. When a changed input
+    fails to build, or one is gone, the last build answers and its
+    ``stale`` attribute (a :class:`StaleBuild`) says why; ``rebuild_notice``
+    hears it once.
     """
     try:
         stored = load_stored(directory)
@@ -96,25 +241,35 @@ def fresh_stored(directory=None, rebuild_notice=None):
         if args is None or not all(Path(p).exists() for p in recorded_files(args)):
             raise
         if rebuild_notice:
-            rebuild_notice("キャッシュの形式が古いため、前回と同じ入力で再構築します"
-                           " (the cache is from an older version; rebuilding from the same inputs).")
-        return _rebuild(directory, args)
+            rebuild_notice(Progress("キャッシュの形式が古いため、前回と同じ入力で再構築します"))
+        return _rebuild(directory, _build_args(args))
     if stored is None:
-        return _rebuild(directory, {})
+        return _first_build(directory, rebuild_notice)
     missing = [p for p in stored.inputs if not Path(p).exists()]  # a source may be a folder
     if missing:
-        raise BuildMissing(
-            f"{missing[0]} was part of the last build and is gone; run 'tsunagu build' with the files you want."
-        )
-    if fingerprint(stored.inputs) != stored.fingerprint:
-        if rebuild_notice:
-            rebuild_notice("A source changed since the last build; rebuilding.")
-        stored = _rebuild(directory, stored.build_args)
-    return stored
+        return _stale(stored, f"{missing[0]} は前回のビルドの入力でしたが、見つかりません。前回のビルドから答えます。"
+                              f"使うファイルを指定して tsunagu build を実行してください。", rebuild_notice)
+    wanted = fingerprint(stored.inputs, lists=bool(stored.build_args.get("lists")), known=stored.hashes)
+    if wanted == stored.fingerprint:
+        return stored
+    failed = _failed_record(directory)
+    if failed and failed.get("fingerprint") == wanted:  # this very input already failed: say so, do not retry
+        return _stale(stored, str(failed.get("message")), rebuild_notice)
+    if rebuild_notice:
+        rebuild_notice(Progress("入力が前回のビルドから変わったため、再構築します。"))
+    try:
+        return _rebuild(directory, _build_args(stored.build_args))
+    except BuildBusy:
+        raise
+    except TsunaguError as error:
+        message = (f"入力の変更を読み込めませんでした。前回のビルドから答えます。直してから tsunagu build を"
+                   f"実行してください:\n{error}")
+        _remember_failure(directory, wanted, message)
+        return _stale(stored, message, rebuild_notice)
 
 
 def current_graph(directory=None, rebuild_notice=None):
-    """The networkx graph of the last build; builds the embedded data on first use."""
+    """The networkx graph of the last build; builds the default data on first use."""
     return fresh_stored(directory, rebuild_notice).graph
 
 
@@ -182,3 +337,6 @@ def current_index(directory=None, rebuild_notice=None):
     """Municipalities and prefectures of the last build in code order (the diagrams' index):
     dicts of id, name, code, prefecture (name), kind and types."""
     return fresh_stored(directory, rebuild_notice).index()
+
+
+__all__ += ["Stored"]  # re-exported: what fresh_stored returns

@@ -70,7 +70,8 @@ __all__ = [
 
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
-_FORMAT_VERSION = 8
+_FAILED = "failed.json"  # written by tsunagu.graph.current when a rebuild fails
+_FORMAT_VERSION = 9  # 9: build_args["lists"] (the carried national lists) and file hashes
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -107,13 +108,17 @@ def rebuild_command(build_args):
     'tsunagu build /data/a.yaml --municipalities /data/list.csv'
     >>> rebuild_command({"paths": [], "sources": {"municipalities": "/m.csv", "hokenjo": "/h.csv"}})
     'tsunagu build --municipalities /m.csv --source hokenjo=/h.csv'
+    >>> rebuild_command({"paths": [], "sources": {}, "lists": False})
+    'tsunagu build --seeds-only'
     >>> rebuild_command(None)
     'tsunagu build <前回と同じファイル>'
     """
     if build_args is None:
         return "tsunagu build <前回と同じファイル>"
     words = ["tsunagu", "build"] + [shlex.quote(str(p)) for p in build_args.get("paths", [])]
-    named = {k: v for k, v in build_args.items() if k not in ("paths", "sources")}
+    if build_args.get("lists") is False:
+        words.append("--seeds-only")
+    named = {k: v for k, v in build_args.items() if k not in ("paths", "sources", "lists")}
     named.update(build_args.get("sources") or {})
     for option, value in named.items():
         if isinstance(value, str):
@@ -209,8 +214,10 @@ class Stored:
     build_args: dict
     files: dict
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
+    hashes: dict = field(default_factory=dict)  # input file -> [size, mtime_ns, sha256] (tsunagu.graph.current)
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
     _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs read last
+    stale: object = None  # a tsunagu.graph.current.StaleBuild when a newer input failed to build
 
     @property
     def rdf_path(self):
@@ -254,6 +261,7 @@ class Stored:
         self._reach.clear()
         self.inputs, self.fingerprint, self.build_args = newer.inputs, newer.fingerprint, newer.build_args
         self.files, self.checks, self._verified = newer.files, newer.checks, set()
+        self.hashes, self.stale = newer.hashes, None
         return True
 
     def _verify_hash(self, name):
@@ -567,6 +575,8 @@ def build_lock(directory=None):
     if directory in _held:
         yield
         return
+    if directory.exists() and not directory.is_dir():
+        raise _not_a_folder(directory)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # the cache folder itself: private
         _refuse_foreign(directory, directory.stat())  # readers would refuse what is built here
@@ -593,8 +603,16 @@ def build_lock(directory=None):
 
 
 def _unwritable(directory, error):
-    return CacheWriteError(f"キャッシュフォルダ {directory} に書き込めません ({error.strerror or error})。"
-                           f"前回のビルドはそのまま残っています (cannot write the cache folder; the previous build is intact)")
+    kept = ("前回のビルドはそのまま残っています" if (Path(directory) / _MANIFEST).is_file()
+            else "まだビルドはありません")
+    return CacheWriteError(f"キャッシュフォルダ {directory} に書き込めません ({error.strerror or error})。{kept}。"
+                           f"書き込めるフォルダを TSUNAGU_HOME に指定してください")
+
+
+def _not_a_folder(directory, error=None):
+    why = f" ({error.strerror or error})" if error is not None else ""
+    return CacheWriteError(f"キャッシュフォルダ {directory} はフォルダとして使えません{why}。"
+                           f"TSUNAGU_HOME にフォルダを指定してください（未指定なら ~/.cache/tsunagu）")
 
 
 def _temporary(path):
@@ -719,11 +737,19 @@ def _save(compiled, directory, started):
               for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
                 "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files,
-                "checks": checks}
+                "checks": checks, "hashes": compiled.hashes}
     _pause_before_manifest()
-    _atomic_write(directory / _MANIFEST, lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode()))
+    write_manifest(directory, manifest)
+    (directory / _FAILED).unlink(missing_ok=True)  # a failed attempt is history once a build succeeds
     _cleanup(directory, files.values(), started)
     return directory / _MANIFEST
+
+
+def write_manifest(directory, manifest):
+    """Replace ``directory``'s manifest with ``manifest`` (a dict) in one rename: written last, so a
+    reader never sees a manifest naming files that are not complete."""
+    _atomic_write(Path(directory) / _MANIFEST,
+                  lambda stream: stream.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode()))
 
 
 def load_stored(directory=None):
@@ -739,7 +765,11 @@ def load_stored(directory=None):
     try:
         status = path.stat()
     except FileNotFoundError:
+        if directory.exists() and not directory.is_dir():
+            raise _not_a_folder(directory) from None
         return None
+    except OSError as error:  # TSUNAGU_HOME is a file (NotADirectoryError), or cannot be read
+        raise _not_a_folder(directory, error) from None
     _refuse_foreign(directory, directory.stat())
     _refuse_foreign(path, status)
     try:
@@ -758,7 +788,7 @@ def load_stored(directory=None):
         raise outdated
     try:
         return Stored(directory, list(manifest["inputs"]), str(manifest["fingerprint"]), dict(manifest["build_args"]),
-                      dict(manifest["files"]), dict(manifest.get("checks") or {}))
+                      dict(manifest["files"]), dict(manifest.get("checks") or {}), dict(manifest.get("hashes") or {}))
     except (KeyError, TypeError, ValueError):
         raise _damaged(directory, f"{_MANIFEST} に必要な項目がありません (incomplete manifest)",
                        manifest.get("build_args") if isinstance(manifest.get("build_args"), dict) else None) from None

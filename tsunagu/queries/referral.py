@@ -432,7 +432,7 @@ def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=Fals
     Examples
     --------
     >>> from tsunagu.graph import compile_graph
-    >>> graph = compile_graph().graph
+    >>> graph = compile_graph(lists=False).graph
     >>> answer = referral_answer(graph, "いの町", 45, ["employment"])
     >>> answer.first_contact.place.name
     'いの町ほけん福祉課'
