@@ -1,0 +1,298 @@
+"""Issue 25: inputs a hostile or careless user makes, each ending in a clear message in bounded memory and time.
+
+Every input here is made by the test itself (a far cell, a bomb, a formula name,
+a hidden sheet, a malformed HSDS row...). The workbook cases run the real CLI in
+a subprocess whose address space is capped (``RLIMIT_AS``), so a reader that
+expands a small file fails the test with a MemoryError instead of passing slowly.
+"""
+
+import os
+import resource
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from conftest import ROOT
+
+# The CLI validating a small workbook peaks at about 80 MB of address space; 200 MB more is the bound.
+ADDRESS_SPACE = 300 * 1024 * 1024
+SECONDS = 60
+
+
+def _bounded_cli(*args, limit=ADDRESS_SPACE):
+    """Run ``tsunagu ARGS`` with its address space capped; (exit code, stdout + stderr, seconds)."""
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "tsunagu", *map(str, args)], capture_output=True, cwd=ROOT,
+                          env=dict(os.environ), preexec_fn=cap, timeout=SECONDS * 3)
+    output = done.stdout.decode("utf-8", "replace") + done.stderr.decode("utf-8", "replace")
+    return done.returncode, output, time.monotonic() - started
+
+
+def _refused(path, *expected):
+    """``tsunagu validate path`` exits 1 with each expected text, without a traceback, in bounded memory and time."""
+    code, output, seconds = _bounded_cli("validate", path)
+    assert code == 1, output
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    for text in expected:
+        assert text in output, output
+    assert seconds < SECONDS, f"{seconds:.0f} s"
+    return output
+
+
+# --- workbooks: built from the template, then made hostile -----------------------------------
+
+SHEET_NS = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+SST_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" '
+            b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """三原市's template workbook, as ``tsunagu template workbook`` writes it."""
+    from tsunagu.graph import compile_graph
+    from tsunagu.workbook_export import template_workbook_bytes
+
+    path = tmp_path_factory.mktemp("hardening") / "mihara.xlsx"
+    path.write_bytes(template_workbook_bytes(compile_graph().graph, ["mihara"]))
+    return path
+
+
+def _rebuilt(source, target, parts, drop=()):
+    """A copy of the zip ``source`` with parts replaced or added: {name: bytes, or a function writing to a stream}."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        names = old.namelist()
+        for name in names + [n for n in parts if n not in names]:
+            if name in drop:
+                continue
+            content = parts.get(name)
+            if content is None:
+                data = old.read(name)
+                if name == "[Content_Types].xml" and "xl/sharedStrings.xml" in parts and b"sharedStrings" not in data:
+                    data = data.replace(b"</Types>", SST_TYPE + b"</Types>")
+                new.writestr(name, data)
+            elif callable(content):
+                with new.open(name, "w", force_zip64=True) as stream:
+                    content(stream)
+            else:
+                new.writestr(name, content)
+    return target
+
+
+def _sheet_xml(template):
+    """(text before the rows, the template's own rows, text after) of the sheet 相談窓口."""
+    xml = zipfile.ZipFile(template).read("xl/worksheets/sheet1.xml")
+    start, end = xml.index(b"<sheetData>") + len(b"<sheetData>"), xml.index(b"</sheetData>")
+    return xml[:start], xml[start:end], xml[end:]
+
+
+def _edited(template, tmp_path, change, name="edited.xlsx"):
+    book = load_workbook(template)
+    change(book)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def test_a_space_typed_at_the_last_row_of_excel_is_read_in_bounded_memory(template, tmp_path):
+    """Ctrl+Down and a space: one blank cell at row 1,048,576 made openpyxl's normal mode fill gigabytes."""
+    space = _edited(template, tmp_path, lambda b: b["相談窓口"].cell(row=1_048_576, column=3, value=" "), "space.xlsx")
+    assert space.stat().st_size < 40_000
+    code, output, seconds = _bounded_cli("validate", space)
+    assert code == 0 and "ok" in output, output
+    assert seconds < SECONDS
+
+    # the same blank as Excel saves it: a shared string
+    head, rows, tail = _sheet_xml(template)
+    shared = _rebuilt(template, tmp_path / "shared-space.xlsx", {
+        "xl/worksheets/sheet1.xml": head + rows + b'<row r="1048576"><c r="C1048576" t="s"><v>0</v></c></row>' + tail,
+        "xl/sharedStrings.xml": b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                b'<si><t xml:space="preserve"> </t></si></sst>'})
+    code, output, _ = _bounded_cli("validate", shared)
+    assert code == 0 and "ok" in output, output
+
+
+def test_a_value_beyond_the_row_cap_is_refused_naming_book_and_sheet(template, tmp_path):
+    far = _edited(template, tmp_path, lambda b: b["相談窓口"].cell(row=1_048_576, column=3, value="x"), "far.xlsx")
+    _refused(far, "ブック far.xlsx: シート「相談窓口」の行数が多すぎます（1,048,576行目にも値があります。1シート 10,000行まで）")
+
+    head, rows, tail = _sheet_xml(template)
+    many = b"".join(b'<row r="%d"><c r="C%d" t="inlineStr"><is><t>n%d</t></is></c></row>' % (i, i, i)
+                    for i in range(4, 20_004))
+    plain = _rebuilt(template, tmp_path / "rows.xlsx", {"xl/worksheets/sheet1.xml": head + rows + many + tail})
+    _refused(plain, "シート「相談窓口」の行数が多すぎます（10,001行目にも値があります")
+
+
+def test_a_zipped_sheet_expanding_to_millions_of_rows_is_refused_unread(template, tmp_path):
+    head, rows, tail = _sheet_xml(template)
+
+    def millions(stream):
+        stream.write(head + rows)
+        for start in range(4, 3_000_004, 10_000):
+            stream.write(b"".join(b'<row r="%d"><c r="C%d"><v>1</v></c></row>' % (i, i)
+                                 for i in range(start, start + 10_000)))
+        stream.write(tail)
+
+    bomb = _rebuilt(template, tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": millions})
+    assert bomb.stat().st_size < 20 * 1024 * 1024  # well under the 50 MB cap on an input file
+    _refused(bomb, "ブック bomb.xlsx: シート「相談窓口」の行数が多すぎます（展開すると")
+
+
+def test_a_value_beyond_the_column_cap_is_refused(template, tmp_path):
+    wide = _edited(template, tmp_path, lambda b: b["構成団体"].cell(row=3, column=16_384, value="x"), "wide.xlsx")
+    _refused(wide, "シート「構成団体」の列数が多すぎます（3行目 XFD列にも値があります。1シート 100列まで）")
+
+
+def test_a_cell_longer_than_excel_allows_is_refused(template, tmp_path):
+    head, rows, tail = _sheet_xml(template)
+    long_cell = b'<row r="4"><c r="C4" t="inlineStr"><is><t>' + b"x" * 40_000 + b"</t></is></c></row>"
+    path = _rebuilt(template, tmp_path / "long.xlsx", {"xl/worksheets/sheet1.xml": head + rows + long_cell + tail})
+    _refused(path, "シート「相談窓口」 4行目 C列: セルの文字が長すぎます（Excel の上限 32,767 文字を超えます）")
+
+
+BILLION_LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+                  + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
+                             for i in range(1, 10))
+                  + b"]>")
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/styles.xml"])
+def test_an_entity_bomb_in_any_part_is_refused(template, tmp_path, part):
+    original = zipfile.ZipFile(template).read(part)
+    root = original.index(b"<", original.index(b"?>") + 2 if original.startswith(b"<?xml") else 0)
+    first = original[root:original.index(b">", root) + 1]
+    bombed = BILLION_LAUGHS + first + b"&lol9;" + original[root + len(first):] if part.endswith("sheet1.xml") else \
+        BILLION_LAUGHS + original[root:]
+    path = _rebuilt(template, tmp_path / "laughs.xlsx", {part: bombed})
+    _refused(path, f"ブック laughs.xlsx: ブックの部品 {part} に DOCTYPE（外部実体・実体の展開）があります")
+
+
+def test_an_external_entity_is_refused(template, tmp_path):
+    xml = zipfile.ZipFile(template).read("xl/worksheets/sheet1.xml")
+    evil = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            + xml.replace(b"<t>mihara-window</t>", b"<t>&x;</t>", 1))
+    path = _rebuilt(template, tmp_path / "xxe.xlsx", {"xl/worksheets/sheet1.xml": evil})
+    output = _refused(path, "DOCTYPE（外部実体・実体の展開）があります")
+    assert "root:" not in output
+
+
+def test_parts_that_expand_or_multiply_are_refused(template, tmp_path):
+    styles = zipfile.ZipFile(template).read("xl/styles.xml")
+    padded = styles.replace(b"<cellStyles", b"<!--" + b" " * (5 * 1024 * 1024) + b"--><cellStyles")
+    _refused(_rebuilt(template, tmp_path / "styles.xlsx", {"xl/styles.xml": padded}),
+             "ブックの部品 xl/styles.xml が大きすぎます（展開すると 5 MB。4 MB まで）")
+
+    many_styles = styles.replace(b'<cellXfs count="4">', b'<cellXfs count="4">' + b"<xf/>" * 150_000)
+    _refused(_rebuilt(template, tmp_path / "xfs.xlsx", {"xl/styles.xml": many_styles}),
+             "部品 xl/styles.xml が壊れています（要素が 100,000 を超えます）")
+
+    strings = b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + b"<si/>" * 500_000 + b"</sst>"
+    _refused(_rebuilt(template, tmp_path / "strings.xlsx", {"xl/sharedStrings.xml": strings}),
+             "ブックの文字列が多すぎます（400,000 個まで）")
+
+    junk = {f"junk/{i}.bin": b"" for i in range(1_500)}
+    _refused(_rebuilt(template, tmp_path / "parts.xlsx", junk), "ブックの部品が多すぎます（1,000 個まで）")
+
+
+def test_a_file_that_is_not_a_workbook_is_one_message(tmp_path):
+    path = tmp_path / "fake.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    _refused(path, "ブック fake.xlsx: Excel ブック（.xlsx）として開けません")
+
+
+def test_dates_and_formulas_are_read_as_before_in_streaming_mode(template, tmp_path):
+    """Read-only mode keeps what normal mode gave: a real date in a date column, a formula refused."""
+    import datetime as dt
+
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.loaders.workbook import read_workbook
+
+    def column(sheet, header):
+        return [c.value for c in sheet[1]].index(header) + 1
+
+    def dated(book):
+        members = book["構成団体"]
+        members.cell(row=3, column=column(members, "確認日"), value=dt.datetime(2024, 4, 1))
+
+    first = load_workbook(template)["構成団体"]["A3"].value
+    records = {r.id: r for r in read_workbook(_edited(template, tmp_path, dated)).records}
+    assert records[first].fields["last_checked"] == "2024-04-01"
+
+    def date_in_text(book):
+        members = book["構成団体"]
+        members.cell(row=3, column=column(members, "電話番号"), value=dt.datetime(2024, 4, 1))
+        members.cell(row=3, column=column(members, "FAX"), value="=1+1")
+
+    with pytest.raises(DataErrors) as caught:
+        read_workbook(_edited(template, tmp_path, date_in_text, "bad.xlsx"))
+    messages = [str(e) for e in caught.value.errors]
+    assert any("3行目 M列「電話番号」: 日付ではなく文字で入力してください" in m for m in messages), messages
+    assert any("3行目 N列「FAX」: 数式ではなく値を入力してください" in m for m in messages), messages
+
+
+# --- hidden sheets, rows and columns ----------------------------------------------------------
+
+
+def _planted(book):
+    """A second 相談窓口 row with a planted phone, as a hostile edit would add it."""
+    sheet = book["相談窓口"]
+    headers = [c.value for c in sheet[1]]
+    for position, cell in enumerate(sheet[3], start=1):
+        sheet.cell(row=4, column=position, value=cell.value)
+    sheet.cell(row=4, column=headers.index("ID") + 1, value="planted-window")
+    sheet.cell(row=4, column=headers.index("電話番号") + 1, value="090-0000-0000")
+    return sheet
+
+
+@pytest.mark.parametrize("state, how", [("hidden", "非表示"), ("veryHidden", "ごく非表示（veryHidden")])
+def test_a_hidden_sheet_is_refused_not_read(template, tmp_path, state, how):
+    def change(book):
+        _planted(book)
+        book["相談窓口"].sheet_state = state
+        book.active = 1
+
+    output = _refused(_edited(template, tmp_path, change), f"ブック edited.xlsx シート「相談窓口」: シートが{how}")
+    assert "planted" not in output
+
+
+@pytest.mark.parametrize("how", ["hidden", "zero height"])
+def test_a_hidden_row_is_refused_naming_sheet_and_row(template, tmp_path, how):
+    def change(book):
+        _planted(book).row_dimensions[4].hidden = True
+
+    path = _edited(template, tmp_path, change)
+    if how == "zero height":  # what openpyxl cannot write: a row of height 0, hidden without the flag
+        xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml")
+        start = xml.index(b'<row r="4"')
+        xml = xml[:start] + b'<row r="4" ht="0" customHeight="1">' + xml[xml.index(b">", start) + 1:]
+        path = _rebuilt(path, tmp_path / "zero.xlsx", {"xl/worksheets/sheet1.xml": xml})
+    _refused(path, f"ブック {path.name} シート「相談窓口」 4行目: 非表示の行に値があります")
+
+
+def test_a_hidden_column_holding_a_value_is_refused(template, tmp_path):
+    def change(book):
+        book["相談窓口"].column_dimensions["C"].hidden = True  # 名称
+
+    _refused(_edited(template, tmp_path, change), "シート「相談窓口」 3行目 C列「名称」: 非表示の列に値があります")
+
+
+def test_a_newline_bidi_control_or_huge_name_in_a_cell_is_named_by_column(template, tmp_path):
+    def change(book):
+        sheet = book["構成団体"]
+        headers = [c.value for c in sheet[1]]
+        sheet.cell(row=3, column=headers.index("名称") + 1, value="三原市\n社会福祉協議会")
+        sheet.cell(row=3, column=headers.index("電話番号") + 1, value="0848-\u202e1234-56")
+        sheet.cell(row=3, column=headers.index("住所・場所") + 1, value="x" * 32_000)
+
+    output = _refused(_edited(template, tmp_path, change),
+                      "シート「構成団体」 3行目 C列「名称」: 改行やタブ (\\n) は入れられません",
+                      "シート「構成団体」 3行目 M列「電話番号」: 表示の向きを変える制御文字 (\\u202e)",
+                      "シート「構成団体」 3行目 R列「住所・場所」: 長すぎます（32,000 文字。この項目は 500 文字まで）")
+    assert "\u202e" not in output
