@@ -296,3 +296,43 @@ def test_a_newline_bidi_control_or_huge_name_in_a_cell_is_named_by_column(templa
                       "シート「構成団体」 3行目 M列「電話番号」: 表示の向きを変える制御文字 (\\u202e)",
                       "シート「構成団体」 3行目 R列「住所・場所」: 長すぎます（32,000 文字。この項目は 500 文字まで）")
     assert "\u202e" not in output
+
+
+# --- text every input kind refuses: bidi controls, line breaks in one-line fields, absurd lengths ---
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("name", "x" * 32_000, "field 'name': 長すぎます（32,000 文字。この項目は 200 文字まで）"),
+    ("telephone", "088-\u202e4321-00", "field 'telephone': 表示の向きを変える制御文字 (\\u202e) があります"),
+    ("name", "いの\u2067町", "field 'name': 表示の向きを変える制御文字 (\\u2067) があります"),
+    ("telephone", "088-893\n-1234", "field 'telephone': 改行やタブ (\\n) は入れられません"),
+    ("email", "a@" + "b" * 300 + ".jp", "field 'email': 長すぎます（305 文字。この項目は 254 文字まで）"),
+])
+def test_text_that_would_mislead_a_page_is_refused_in_yaml(runner, tmp_path, field, value, expected):
+    import json
+
+    from tsunagu.cli import cli
+
+    path = tmp_path / "org.yaml"
+    fields = {"name": "ok", field: value}
+    path.write_text("sources:\n  s: {document: x.txt, quote: y}\nrecords:\n"
+                    "  - {id: bad-org, type: Organisation, sources: [s], "
+                    + ", ".join(f"{k}: {json.dumps(v)}" for k, v in fields.items()) + "}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert f"{path}:4: record 'bad-org': {expected}" in result.output
+    assert "\u202e" not in result.output and "\u2067" not in result.output
+    assert all(len(line) < 500 for line in result.output.splitlines())
+
+
+def test_a_bidi_control_from_turtle_is_refused(runner, tmp_path):
+    from tsunagu.cli import cli
+
+    path = tmp_path / "org.ttl"
+    path.write_text('@prefix id: <https://w3id.org/tsunagu/id/> .\n@prefix tg: <https://w3id.org/tsunagu/def#> .\n'
+                    '@prefix schema: <https://schema.org/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+                    'id:evil-org a tg:Organisation ; rdfs:label "悪い団体"@ja ; schema:telephone "\u202e0000-111-880" .\n',
+                    encoding="utf-8")
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "field 'telephone': 表示の向きを変える制御文字 (\\u202e)" in result.output
