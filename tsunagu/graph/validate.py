@@ -320,8 +320,18 @@ def rdf_input_errors(graph, path):
     >>> [str(e) for e in rdf_input_errors(g, "x.ttl")]  # doctest: +ELLIPSIS
     ["x.ttl: record 'https://example.org/x': field 'id': Town <https://example.org/x> is outside ..."]
     """
+    if len(graph) == 0:  # an input that adds nothing is said, not passed as ok
+        return [DataError(path, _NOTHING_READ_JSON if str(path).lower().endswith((".json", ".jsonld")) else _NOTHING_READ)]
     locations = rdf_locations([(path, graph)])
     return entity_errors(graph, locations, str(path)) + literal_errors(graph, locations, str(path))
+
+
+_NOTHING_READ = "RDF の三つ組がひとつもありません: このファイルからは何も読み込めません (no triples: the file adds nothing)"
+# An HSDS .json (what 'tsunagu export --to hsds' writes beside its CSV files) is JSON without a
+# JSON-LD context: rdflib reads no triple from it.
+_NOTHING_READ_JSON = ("RDF の三つ組がひとつもありません: JSON-LD の @context のない JSON（HSDS の JSON など）は読めません。"
+                      "HSDS は CSV の入ったフォルダ（organizations.csv、services.csv…）ごと渡してください"
+                      " (no triples: HSDS JSON is not read; give the folder of HSDS CSV files)")
 
 
 def _where(fact, data, locations, default_file):

@@ -914,7 +914,7 @@ def _read_sources(book, workbook, guard, serial):
             letter = get_column_letter(position)
             if not _blank(value) and _hidden_column(book, sheet, row_number, position, header):
                 value = None
-            if isinstance(value, str) and value.startswith("=") or getattr(cell, "data_type", None) == "f":
+            if getattr(cell, "data_type", None) == "f":  # text starting with "=" is a value (the template writes such)
                 book.error("数式ではなく値を入力してください", sheet=SOURCE_SHEET, row=row_number, column=letter,
                            header=header)
                 value = None
@@ -982,7 +982,7 @@ def _read_sheet(book, workbook, guard, sheet_spec, records, serial):
             if _hidden_column(book, sheet, row_number, position, column.header):
                 continue
             where = (title, row_number, letter, column.header)
-            if isinstance(value, str) and value.startswith("=") or getattr(cell, "data_type", None) == "f":
+            if getattr(cell, "data_type", None) == "f":  # a formula; a text cell starting with "=" is a value
                 book.error(f"数式ではなく値を入力してください（{value}）", sheet=title, row=row_number, column=letter,
                            header=column.header)
                 continue
