@@ -14,7 +14,7 @@ from tsunagu.exceptions import DataError
 
 __all__ = [
     "MAX_INPUT_MB", "max_input_bytes", "size_error", "shortened", "escaped", "shortened_errors",
-    "MAX_SHEET_ROWS", "MAX_SHEET_COLUMNS", "MAX_CELL_CHARS", "MAX_SHEET_PART_MB", "MAX_OTHER_PART_MB",
+    "MAX_WORKBOOK_ROWS", "MAX_SHEET_COLUMNS", "MAX_CELL_CHARS", "MAX_SHEET_PART_MB", "MAX_OTHER_PART_MB",
     "MAX_WORKBOOK_PARTS", "MAX_XML_ELEMENTS", "MAX_SHARED_STRINGS",
     "BIDI_CONTROLS", "FIELD_MAX_CHARS", "text_problem",
 ]
@@ -28,15 +28,16 @@ _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
 # Workbooks (tsunagu.loaders.workbook). A workbook is a zip of XML parts: its 50 MB on disk
 # can expand a thousandfold, so each part is measured before anything parses it. The largest
-# real template (北海道, national build) has 320 rows in a 260 KB sheet.
-MAX_SHEET_ROWS = 10_000  # rows of one sheet up to its last value
+# real template (北海道, national build) has 1,160 rows over its sheets (320 windows, 800
+# sources) in 260 KB of XML. 5,000 rows filled in every column validate in about 150 MB.
+MAX_WORKBOOK_ROWS = 5_000  # rows up to each sheet's last value, all sheets read together
 MAX_SHEET_COLUMNS = 100  # columns up to the last value; the widest sheet has 35
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
-MAX_SHEET_PART_MB = 32  # one part expanded (a sheet of 10,000 rows x 35 columns is about 17 MB)
-MAX_OTHER_PART_MB = 4  # a part openpyxl reads whole (styles, workbook, shared strings): a few KB in real books
+MAX_SHEET_PART_MB = 16  # one part expanded (5,000 rows x 35 columns is about 9 MB); also bounds a scan's time
+MAX_OTHER_PART_MB = 4  # a part openpyxl reads whole (styles, workbook): a few KB in real books
 MAX_WORKBOOK_PARTS = 1_000  # zip members (a real book has 15-40)
 MAX_XML_ELEMENTS = 100_000  # elements of a part outside the cells (styles, merged ranges, validations...)
-MAX_SHARED_STRINGS = 400_000  # more than 10,000 rows x 35 columns of distinct text
+MAX_SHARED_STRINGS = 200_000  # more than 5,000 rows x 35 columns of distinct text
 
 # The longest text one field may hold. Names, numbers and addresses are short in every
 # real list (a national build: names up to 81 characters, notes up to 544); a value far

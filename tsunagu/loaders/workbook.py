@@ -427,9 +427,10 @@ class _Guard:
     def __init__(self, path, name):
         import zipfile
 
-        from tsunagu.loaders.limits import MAX_SHEET_PART_MB, MAX_WORKBOOK_PARTS
+        from tsunagu.loaders.limits import MAX_SHEET_PART_MB, MAX_WORKBOOK_PARTS, MAX_WORKBOOK_ROWS
 
         self.name = name
+        self.rows_left = MAX_WORKBOOK_ROWS  # rows the sheets still to be read may hold
         _central_directory_check(path, name)
         try:
             self.archive = zipfile.ZipFile(path)
@@ -461,12 +462,10 @@ class _Guard:
         self.archive.close()
 
     def too_big(self, part, size, cap):
-        from tsunagu.loaders.limits import MAX_SHEET_ROWS
-
         title = self.titles.get(part)
         if title:
             raise WorkbookError(self.name, f"シート「{title}」の行数が多すぎます（展開すると {size / _MB:,.0f} MB。"
-                                           f"1シート {MAX_SHEET_ROWS:,}行・{cap} MB まで）: 値のない行まで書式や空白が"
+                                           f"1シート {cap} MB まで）: 値のない行まで書式や空白が"
                                            "入っていないか確かめ、不要な行を削除してください")
         raise WorkbookError(self.name, f"ブックの部品 {part} が大きすぎます（展開すると {size / _MB:,.0f} MB。"
                                        f"{cap} MB まで）: Excel で保存し直してください")
@@ -601,17 +600,18 @@ class _SheetScan:
     hidden_columns: set = field(default_factory=set)  # hidden columns up to MAX_SHEET_COLUMNS
 
 
-def _scan_sheet(guard, part, title, shared_strings):
+def _scan_sheet(guard, part, title, shared_strings, rows_left):
     """Stream one sheet: its last value, merged ranges, hidden rows and columns, within the caps.
 
     A cell holds a value when it has a formula or a value that is not blank
     (a space typed at row 1,048,576 is not one). Raises WorkbookError naming
-    the sheet when a value lies beyond :data:`MAX_SHEET_ROWS` rows or
+    the sheet when a value lies beyond ``rows_left`` rows (what remains of
+    :data:`MAX_WORKBOOK_ROWS` after the sheets read before) or
     :data:`MAX_SHEET_COLUMNS` columns, or a cell is longer than Excel allows.
     """
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
-    from tsunagu.loaders.limits import MAX_CELL_CHARS, MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_XML_ELEMENTS
+    from tsunagu.loaders.limits import MAX_CELL_CHARS, MAX_SHEET_COLUMNS, MAX_WORKBOOK_ROWS, MAX_XML_ELEMENTS
 
     scan = _SheetScan()
     name = guard.name
@@ -694,9 +694,12 @@ def _scan_sheet(guard, part, title, shared_strings):
             state["text"] = None
         elif local == "row":
             if state["has"]:
-                if state["row"] > MAX_SHEET_ROWS:
+                if state["row"] > rows_left:
+                    used = MAX_WORKBOOK_ROWS - rows_left
+                    others = f"ほかのシートの {used:,}行と" if used else "全シート"
                     raise WorkbookError(name, f"シート「{title}」の行数が多すぎます（{state['row']:,}行目にも値があります。"
-                                              f"1シート {MAX_SHEET_ROWS:,}行まで）: 不要な行を削除してください")
+                                              f"{others}合わせて {MAX_WORKBOOK_ROWS:,}行まで）: 不要な行を削除するか、"
+                                              "ブックを分けてください")
                 scan.last_row = state["row"]
                 if state["hidden"]:
                     scan.hidden_rows.add(state["row"])
@@ -788,7 +791,8 @@ def _sheet(book, guard, workbook, title):
                    "読み込んでください", sheet=title)
         return None
     part = worksheet._worksheet_path  # openpyxl's read-only sheets keep the part they stream from
-    scan = _scan_sheet(guard, part, title, getattr(worksheet, "_shared_strings", None) or ())
+    scan = _scan_sheet(guard, part, title, getattr(worksheet, "_shared_strings", None) or (), guard.rows_left)
+    guard.rows_left -= scan.last_row
     return _Sheet(guard, worksheet, scan)
 
 
