@@ -445,14 +445,14 @@ class _Guard:
         too_big = [info for info in self.infos.values() if info.file_size > MAX_SHEET_PART_MB * _MB]
         total = sum(info.file_size for info in self.infos.values())
         try:
-            if too_big or total > 3 * MAX_SHEET_PART_MB * _MB:
+            if too_big or total > 3 * MAX_SHEET_PART_MB * _MB:  # three full-size parts: sheet, strings, another
                 self.titles = self._sheet_titles()
                 for info in too_big:
-                    self.too_big(info.filename, info.file_size, MAX_SHEET_PART_MB)
+                    self.refuse_size(info.filename, info.file_size, MAX_SHEET_PART_MB)
                 raise WorkbookError(name, f"ブックが大きすぎます（展開すると {total / _MB:,.0f} MB。"
                                           f"{3 * MAX_SHEET_PART_MB} MB まで）: 不要なシートや行を削除してください")
             for part in self.infos:
-                if part.endswith((".xml", ".rels")) or part.endswith(".vml"):
+                if part.endswith((".xml", ".rels")):  # what openpyxl may parse (not media, nor VML it never reads)
                     self._check_part(part)
         except BaseException:
             self.close()
@@ -461,7 +461,8 @@ class _Guard:
     def close(self):
         self.archive.close()
 
-    def too_big(self, part, size, cap):
+    def refuse_size(self, part, size, cap):
+        """Raise the WorkbookError for a part that expands to ``size`` bytes, over ``cap`` MB."""
         title = self.titles.get(part)
         if title:
             raise WorkbookError(self.name, f"シート「{title}」の行数が多すぎます（展開すると {size / _MB:,.0f} MB。"
@@ -510,7 +511,7 @@ class _Guard:
             if state["root"] is None:
                 state["root"] = local
                 if local not in ("worksheet", "sst") and size > MAX_OTHER_PART_MB * _MB:
-                    self.too_big(part, size, MAX_OTHER_PART_MB)
+                    self.refuse_size(part, size, MAX_OTHER_PART_MB)
             if state["root"] == "worksheet":
                 if local == "sheetData":
                     raise _Stop()
