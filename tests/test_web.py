@@ -123,10 +123,14 @@ def _refer(driver, server, municipality, age, needs):
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from selenium.common.exceptions import WebDriverException
+
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "form.refer button[type=submit]").click()
-    # the answer is a new page: wait for the form's page to go, then for the new one to finish
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+    # the answer is a new page: wait for the form's page to go, then for the new one to finish. While
+    # Chrome swaps the documents, asking after the old one can fail with "Node with given id does not
+    # belong to the document" instead of a stale element: that is asked again, not a failure.
+    WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(page))
     WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return driver.find_element(By.TAG_NAME, "main").text
 

@@ -198,11 +198,9 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         return _page("home.html", title="tsunagu つなぐ", needs=needs)
 
     async def refer_page(request):
-        if request.method == "GET":
-            response = _page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
-                             answer=None, form={"municipality": request.query_params.get("municipality", "")})
-            response.headers["Cache-Control"] = "no-store"
-            return response
+        if request.method == "GET":  # an empty form (a municipality from a link at most): nothing about a person
+            return _page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
+                         answer=None, form={"municipality": request.query_params.get("municipality", "")})
         title = "相談（つなぎ先を探す）"
         length = request.headers.get("content-length", "")
         if not length.isdigit() or int(length) > _MAX_FORM_BYTES:  # read no body of unknown or absurd size
