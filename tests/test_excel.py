@@ -449,3 +449,62 @@ def test_encoding_on_screen_writes_those_bytes(runner, home):
     assert result.exit_code == 0, result.output
     text = result.stdout_bytes.decode("cp932")
     assert "三原市" in text and "・" in text
+
+
+def test_dates_and_formulas_are_read_as_before_in_streaming_mode(mihara_book, tmp_path):
+    """Read-only mode keeps what normal mode gave: a real date in a date column, a formula refused."""
+    import datetime as dt
+
+    from tsunagu.exceptions import DataErrors
+    from tsunagu.loaders.workbook import read_workbook
+
+    def column(sheet, header):
+        return [c.value for c in sheet[1]].index(header) + 1
+
+    def dated(book):
+        members = book["構成団体"]
+        members.cell(row=3, column=column(members, "確認日"), value=dt.datetime(2024, 4, 1))
+
+    first = load_workbook(mihara_book)["構成団体"]["A3"].value
+    records = {r.id: r for r in read_workbook(_edited(mihara_book, tmp_path, dated)).records}
+    assert records[first].fields["last_checked"] == "2024-04-01"
+
+    def date_in_text(book):
+        members = book["構成団体"]
+        members.cell(row=3, column=column(members, "電話番号"), value=dt.datetime(2024, 4, 1))
+        members.cell(row=3, column=column(members, "FAX"), value="=1+1")
+
+    with pytest.raises(DataErrors) as caught:
+        read_workbook(_edited(mihara_book, tmp_path, change=date_in_text, name="bad.xlsx"))
+    messages = [str(e) for e in caught.value.errors]
+    assert any("3行目 M列「電話番号」: 日付ではなく文字で入力してください" in m for m in messages), messages
+    assert any("3行目 N列「FAX」: 数式ではなく値を入力してください" in m for m in messages), messages
+
+
+def test_a_workbook_with_shared_strings_reads_as_its_inline_twin(mihara_book, tmp_path):
+    """Excel keeps text in a shared string table (openpyxl writes it inline): both read the same."""
+    import re
+    import zipfile
+
+    from test_hardening import _rebuilt
+    from tsunagu.loaders.workbook import read_workbook
+
+    strings, index = [], {}
+    inline = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>', re.S)
+
+    def shared(match):
+        index.setdefault(match.group(3), len(index))
+        if len(strings) < len(index):
+            strings.append(match.group(3))
+        return b"<c " + match.group(1) + b't="s"' + match.group(2) + b"><v>%d</v></c>" % index[match.group(3)]
+
+    with zipfile.ZipFile(mihara_book) as book:
+        parts = {name: inline.sub(shared, book.read(name)) for name in book.namelist()
+                 if name.startswith("xl/worksheets/")}
+    parts["xl/sharedStrings.xml"] = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                                     + b"".join(b'<si><t xml:space="preserve">' + t + b"</t></si>" for t in strings)
+                                     + b"</sst>")
+    twin = _rebuilt(mihara_book, tmp_path / "shared.xlsx", parts)
+    assert strings and b"inlineStr><is>" not in zipfile.ZipFile(twin).read("xl/worksheets/sheet1.xml")
+    expected = [(r.id, r.fields) for r in read_workbook(mihara_book).records]
+    assert [(r.id, r.fields) for r in read_workbook(twin).records] == expected

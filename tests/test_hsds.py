@@ -117,14 +117,14 @@ def test_the_official_example_folder_imports_and_reports_what_it_cannot_map():
     files, notices = read_hsds(HSDS / "examples" / "csv")
     service = next(r for f in files for r in f.records if r.fields.get("name") == "Community Counselling")
     assert service.fields["age"] == "12-100"
-    assert service.fields["run_by"] == ["hsds-org-d9d5e0f5d3ce"]
+    assert service.fields["run_by"] == ["hsds-org-d9d5e0f5d3ce4f739a2f4dd0ecc6c610"]  # the whole UUID
     assert service.fields["languages"] == ["Urdu"]
     assert any("fees_description" in line for line in notices)
     assert any("MyCity area" in line and "names no municipality" in line for line in notices)
     graph = compile_graph([HSDS / "examples" / "csv"], lists=False).graph
-    assert graph.nodes["hsds-service-ac148810d857"]["age_min"] == 12
-    assert ("hsds-org-d9d5e0f5d3ce", "hsds-service-ac148810d857") in {(s, t) for s, t, k in graph.edges(keys=True)
-                                                                       if k == "runs"}
+    service, org = "hsds-service-ac148810d857441c9679408f346de14b", "hsds-org-d9d5e0f5d3ce4f739a2f4dd0ecc6c610"
+    assert graph.nodes[service]["age_min"] == 12
+    assert (org, service) in {(s, t) for s, t, k in graph.edges(keys=True) if k == "runs"}
 
 
 def test_a_bad_hsds_row_names_file_row_and_field(tmp_path):

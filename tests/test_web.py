@@ -32,13 +32,14 @@ def _free_port():
 class Server:
     """``tsunagu serve`` on a free port of 127.0.0.1, stopped by PID."""
 
-    def __init__(self, home, log_dir, *options, env=None):
+    def __init__(self, home, log_dir, *options, env=None, host=None):
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host or '127.0.0.1'}:{self.port}"
         self.log = open(log_dir / f"serve-{self.port}.log", "w+", encoding="utf-8")
         env = dict(os.environ, TSUNAGU_HOME=str(home), **(env or {}))
-        self.process = subprocess.Popen([sys.executable, "-m", "tsunagu", "serve", "--port", str(self.port), *options],
-                                        stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        hosted = ["--host", host] if host else []
+        self.process = subprocess.Popen([sys.executable, "-m", "tsunagu", "serve", "--port", str(self.port), *hosted,
+                                         *options], stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 300  # a first start may build (the embedded data, or after a code change)
         while True:
             try:
@@ -122,10 +123,14 @@ def _refer(driver, server, municipality, age, needs):
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
+    from selenium.common.exceptions import WebDriverException
+
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, "form.refer button[type=submit]").click()
-    # the answer is a new page: wait for the form's page to go, then for the new one to finish
-    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+    # the answer is a new page: wait for the form's page to go, then for the new one to finish. While
+    # Chrome swaps the documents, asking after the old one can fail with "Node with given id does not
+    # belong to the document" instead of a stale element: that is asked again, not a failure.
+    WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,)).until(expected_conditions.staleness_of(page))
     WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
     return driver.find_element(By.TAG_NAME, "main").text
 
@@ -316,3 +321,120 @@ def test_suggestions_as_you_type_hold_every_place_and_wards(chromium, national_s
     assert len(values) >= 1741 and "いの町" in values and "札幌市中央区" in values
     with urllib.request.urlopen(national_server.url + "/refer", timeout=60) as response:
         assert len(response.read()) < 30_000  # the list is fetched once (and cached), not carried by every page
+
+
+# --- issue 25, item 7: headers, hosts, disconnects, oversized forms; item 2: downloads without formulas ---
+
+
+@pytest.fixture(scope="module")
+def formula_server(tmp_path_factory):
+    """A small build whose organisation and source title start like spreadsheet formulas."""
+    from test_hardening import FORMULA_YAML
+    from tsunagu.graph.compiler import build
+
+    folder = tmp_path_factory.mktemp("web-formula")
+    (folder / "formula.yaml").write_text(FORMULA_YAML, encoding="utf-8")
+    build([folder / "formula.yaml"], directory=folder / "cache")
+    server = Server(folder / "cache", folder)
+    yield server
+    server.stop()
+
+
+def _fetch(url, data=None, headers=None):
+    """(status, headers, body) of one request; an error status is an answer, not an exception."""
+    request = urllib.request.Request(url, data=data, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_every_response_says_nosniff_and_pages_with_typed_text_are_not_stored(formula_server):
+    url = formula_server.url
+    for path in ("/", "/refer", "/static/tsunagu.css", "/places.json", "/m/" + urllib.parse.quote("いの町"),
+                 "/analyst?format=csv", "/nowhere", "/m/nowhere"):
+        status, headers, _ = _fetch(url + path)
+        assert headers["X-Content-Type-Options"] == "nosniff", (path, status)
+    form = urllib.parse.urlencode([("municipality", "いの町"), ("age", "200"), ("need", "family-support")]).encode()
+    status, headers, body = _fetch(url + "/refer", data=form)
+    page = body.decode("utf-8")
+    assert status == 400 and 'value="200"' in page and "family-support" in page  # the form is refilled...
+    assert headers["Cache-Control"] == "no-store" and headers["X-Content-Type-Options"] == "nosniff"  # ...not stored
+    status, headers, _ = _fetch(url + "/m/" + urllib.parse.quote("どこにもない町"))
+    assert status == 404 and headers["Cache-Control"] == "no-store"
+
+
+def test_a_foreign_host_header_is_refused(formula_server):
+    port = formula_server.port
+    assert _fetch(formula_server.url + "/", headers={"Host": "evil.example"})[0] == 400
+    assert _fetch(formula_server.url + "/", headers={"Host": f"attacker.example:{port}"})[0] == 400
+    status, headers, _ = _fetch(formula_server.url + "/", headers={"Host": "rebind.example"})
+    assert status == 400 and headers["X-Content-Type-Options"] == "nosniff"
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", "LOCALHOST"):
+        assert _fetch(formula_server.url + "/", headers={"Host": host})[0] == 200, host
+
+
+def test_serve_answers_the_address_it_listens_on_and_the_names_it_is_given(tmp_path):
+    from tsunagu.graph.compiler import build
+
+    build(directory=tmp_path / "cache")
+    server = Server(tmp_path / "cache", tmp_path, host="127.0.0.2",
+                    env={"TSUNAGU_ALLOWED_HOSTS": "tsunagu.office.example, 10.0.0.7"})
+    try:
+        assert _fetch(server.url + "/")[0] == 200  # Host: 127.0.0.2:port
+        for host in ("tsunagu.office.example", "10.0.0.7:8080"):
+            assert _fetch(server.url + "/", headers={"Host": host})[0] == 200, host
+        assert _fetch(server.url + "/", headers={"Host": "evil.example"})[0] == 400
+    finally:
+        server.stop()
+
+
+def test_a_client_that_disconnects_mid_form_leaves_no_traceback(formula_server):
+    for _ in range(3):
+        with socket.create_connection(("127.0.0.1", formula_server.port), timeout=10) as sock:
+            sock.sendall(b"POST /refer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 900\r\n\r\n"
+                         b"municipality=%E3%81%84%E3%81%AE&age=4")
+    time.sleep(1.5)
+    assert _fetch(formula_server.url + "/")[0] == 200
+    output = formula_server.output()
+    assert "Traceback" not in output and "Exception" not in output, output
+
+
+def test_an_oversized_or_unsized_form_and_a_huge_name_are_refused_in_japanese(formula_server):
+    huge = urllib.parse.urlencode([("municipality", "x"), ("age", "20"), ("need", "employment"),
+                                   ("pad", "y" * 100_000)]).encode()
+    status, _, body = _fetch(formula_server.url + "/refer", data=huge)
+    assert status == 413 and "送信された内容を受け取れません" in body.decode("utf-8")
+
+    with socket.create_connection(("127.0.0.1", formula_server.port), timeout=30) as sock:
+        sock.sendall(b"POST /refer HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"4\r\nage=\r\n0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 411") and "送信された内容を受け取れません".encode() in answer
+
+    form = urllib.parse.urlencode([("municipality", "町" * 32_000), ("age", "20"), ("need", "employment")]).encode()
+    assert _fetch(formula_server.url + "/refer", data=form)[0] == 413  # over the form's 16 KB
+    form = urllib.parse.urlencode([("municipality", "町" * 1_000), ("age", "20"), ("need", "employment")]).encode()
+    status, headers, body = _fetch(formula_server.url + "/refer", data=form)
+    page = body.decode("utf-8")
+    assert status == 400 and "「市区町村」が長すぎます（1,000 文字）" in page and "町" * 200 not in page
+
+
+def test_web_downloads_carry_no_formula_from_data(formula_server):
+    from test_hardening import FORMULA_DOCUMENT, _assert_no_formula_in_csv, _assert_no_formula_in_xlsx
+
+    query = urllib.parse.urlencode({"prefecture": "高知県", "format": "csv"})
+    status, _, body = _fetch(f"{formula_server.url}/analyst?{query}")
+    assert status == 200
+    cells = _assert_no_formula_in_csv(body.decode("utf-8-sig"))
+    assert "'" + FORMULA_DOCUMENT in " ".join(cells)
+    query = urllib.parse.urlencode({"prefecture": "高知県", "format": "xlsx"})
+    status, _, body = _fetch(f"{formula_server.url}/analyst?{query}")
+    path = Path(__import__("tempfile").mkdtemp()) / "gaps.xlsx"
+    path.write_bytes(body)
+    assert any(FORMULA_DOCUMENT in text for text in _assert_no_formula_in_xlsx(path))

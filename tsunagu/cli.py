@@ -566,11 +566,13 @@ def serve(host, port, backend, user, database):
     what a caseworker types about a person is neither logged nor stored.
     Stop it with Ctrl+C.
     """
-    from tsunagu.web import serve as run
+    from tsunagu.web import allowed_hosts, serve as run
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"注意: {host}:{port} で待ち受けます。このネットワークの誰でも、ビルドに含まれる全データ"
                    f"（機関・連絡先・取組状況）を閲覧できます。個人の情報は保存しません。", err=True)
+        click.echo(f"答えるホスト名: {', '.join(allowed_hosts(host))}（ほかの名前で開くときは環境変数 "
+                   "TSUNAGU_ALLOWED_HOSTS にカンマ区切りで）", err=True)
     click.echo(f"tsunagu: http://{'127.0.0.1' if host in ('127.0.0.1', 'localhost') else host}:{port}/ "
                f"(Ctrl+C で終了)", err=True)
     run(host=host, port=port, backend=backend, user=user,

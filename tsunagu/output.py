@@ -5,6 +5,13 @@ decorator renders it, so no command formats output itself. Because every
 table goes through here, every command gets ``-o FILE`` and ``--format xlsx``
 at once.
 
+Every CSV and XLSX tsunagu writes goes through this module's writers
+(:func:`csv_text`, :func:`append_row`): a name, phone or quote from data that
+starts like a formula (``=``, ``+``, ``-``, ``@``) is never one in a
+spreadsheet. In a CSV it gets OWASP's leading ``'``
+(:func:`formula_safe`, undone by :func:`formula_restored` when tsunagu reads
+its own export back); in an XLSX it is a text cell.
+
 Excel on Japanese Windows reads a CSV as cp932 unless it starts with a UTF-8
 BOM, so a CSV written to a file carries a BOM by default. Text meant for a
 cp932 console or file goes through :func:`encodable_text`: the marks cp932
@@ -18,6 +25,7 @@ import functools
 import io
 import json
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -30,7 +38,12 @@ __all__ = [
     "ENCODINGS",
     "FORMATS",
     "Shaped",
+    "append_row",
+    "csv_text",
+    "write_cell",
     "encodable_text",
+    "formula_restored",
+    "formula_safe",
     "output_format",
     "render",
     "sections_of",
@@ -72,6 +85,107 @@ def _cell(value):
     return str(value)
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), with the
+# full-width forms Japanese Excel turns into = + - @ as they are typed.
+_FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+# A signed number ("-49", an age up to 49; "-3", a change in a count) or a lone sign is read
+# as a number or as text, never run: it keeps its look instead of gaining a quote.
+_INERT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)?")
+
+
+def _formula_like(text):
+    bare = text.lstrip("'")
+    return bool(bare) and bare[0] in _FORMULA_START and (bare[0] not in "+-" or not _INERT.fullmatch(bare))
+
+
+def formula_safe(text):
+    """``text`` as a CSV cell that no spreadsheet runs: a leading ``'`` before ``= + - @`` (OWASP).
+
+    Text already starting with ``'`` and then a formula character gets one
+    more, so :func:`formula_restored` gives back exactly what was written.
+
+    Examples
+    --------
+    >>> formula_safe("=HYPERLINK(1)"), formula_safe("+81 88-893-1234"), formula_safe("@SUM(A1)")
+    ("'=HYPERLINK(1)", "'+81 88-893-1234", "'@SUM(A1)")
+    >>> formula_safe("-49"), formula_safe("-"), formula_safe("088-893-1234"), formula_safe("")
+    ('-49', '-', '088-893-1234', '')
+    """
+    return "'" + text if _formula_like(text) else text
+
+
+def formula_restored(text):
+    """The text :func:`formula_safe` was given: one leading ``'`` taken off again.
+
+    Examples
+    --------
+    >>> formula_restored("'=1+1"), formula_restored("''=1+1"), formula_restored("'quoted'")
+    ('=1+1', "'=1+1", "'quoted'")
+    """
+    return text[1:] if text.startswith("'") and _formula_like(text) else text
+
+
+def _csv_cell(value):
+    """A CSV cell: numbers as they are (a number is never a formula), text made :func:`formula_safe`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return formula_safe(_cell(value))
+
+
+def csv_text(rows, headers=None, lineterminator="\n"):
+    """Rows (dicts) as CSV text with a header line; every cell made :func:`formula_safe`.
+
+    Examples
+    --------
+    >>> print(csv_text([{"name": "=1+1", "count": -3}]), end="")
+    name,count
+    '=1+1,-3
+    """
+    buffer = io.StringIO()
+    headers = list(headers) if headers is not None else _headers(rows)
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerow([formula_safe(str(h)) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(h)) for h in headers])
+    return buffer.getvalue()
+
+
+def append_row(sheet, values):
+    """Append ``values`` to an openpyxl ``sheet``: text is a text cell, never a formula.
+
+    openpyxl stores any string starting with ``=`` as a formula; such text
+    (and any other text a spreadsheet would run, :func:`formula_safe`) is set
+    back to a string and marked with Excel's quote prefix, so it stays text
+    even when the cell is edited. Returns the row number written.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> sheet = Workbook().active
+    >>> append_row(sheet, ["=1+1", "いの町", 3])
+    1
+    >>> [(c.value, c.data_type) for c in sheet[1]]
+    [('=1+1', 's'), ('いの町', 's'), (3, 'n')]
+    """
+    sheet.append(list(values))
+    number = sheet.max_row
+    for cell in sheet[number]:
+        _text_not_formula(cell)
+    return number
+
+
+def write_cell(sheet, row, column, value):
+    """Set one cell of an openpyxl ``sheet`` as :func:`append_row` does; returns the cell."""
+    return _text_not_formula(sheet.cell(row=row, column=column, value=value))
+
+
+def _text_not_formula(cell):
+    if isinstance(cell.value, str) and (cell.data_type == "f" or _formula_like(cell.value)):
+        cell.data_type = "s"  # openpyxl took it for a formula
+        cell.quotePrefix = True  # Excel's "'" mark: the cell stays text when an officer edits it
+    return cell
+
+
 def _headers(rows):
     return list(dict.fromkeys(key for row in rows for key in row))
 
@@ -87,13 +201,7 @@ def _table(rows):
 
 
 def _csv(rows):
-    buffer = io.StringIO()
-    headers = _headers(rows)
-    writer = csv.DictWriter(buffer, fieldnames=headers, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({h: _cell(row.get(h)) for h in headers})
-    return buffer.getvalue().rstrip("\n")
+    return csv_text(rows).rstrip("\n")
 
 
 class Shaped:
@@ -227,11 +335,11 @@ def write_sheet(sheet, rows, headers=None):
     from openpyxl.styles import Font
 
     headers = headers or _headers(rows)
-    sheet.append(list(headers))
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append([_xlsx_value(row.get(h)) for h in headers])
+        append_row(sheet, [_xlsx_value(row.get(h)) for h in headers])
     widths = {}
     for row in sheet.iter_rows():
         for cell in row:

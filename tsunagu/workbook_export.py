@@ -177,8 +177,10 @@ def workbook_rows(graph, areas):
 def _styled_header(sheet, headers, notes):
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    sheet.append(list(headers))
-    sheet.append(list(notes))
+    from tsunagu.output import append_row
+
+    append_row(sheet, headers)
+    append_row(sheet, notes)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
@@ -193,6 +195,8 @@ def template_workbook_bytes(graph, areas, title=None):
 
     Every cell is text (number format ``@``) so codes keep their leading
     zeros; types, domains, duties and yes/no have dropdowns from the ontology.
+    Cells are written by :func:`tsunagu.output.append_row`: a name starting
+    with ``=`` is text, and reads back as it is.
 
     Examples
     --------
@@ -209,6 +213,7 @@ def template_workbook_bytes(graph, areas, title=None):
     from tsunagu.loaders.workbook import (
         CHOICE_SHEET, FIRST_DATA_ROW, SHEETS, SOURCE_HEADERS, SOURCE_NOTES, SOURCE_SHEET, choice_lists,
     )
+    from tsunagu.output import append_row, write_cell
 
     rows, sources = workbook_rows(graph, areas)
     book = Workbook()
@@ -218,9 +223,9 @@ def template_workbook_bytes(graph, areas, title=None):
     ranges = {}
     for position, (name, values) in enumerate(lists.items(), start=1):
         letter = get_column_letter(position)
-        choices.cell(row=1, column=position, value=name)
+        write_cell(choices, 1, position, name)
         for offset, value in enumerate(values, start=2):
-            choices.cell(row=offset, column=position, value=value)
+            write_cell(choices, offset, position, value)
         ranges[name] = f"{quote_sheetname(CHOICE_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
     choices.sheet_state = "hidden"
     last_row = 1000
@@ -228,7 +233,7 @@ def template_workbook_bytes(graph, areas, title=None):
         sheet = book.create_sheet(sheet_spec.title, index=len(book.sheetnames) - 1)
         _styled_header(sheet, [c.header for c in sheet_spec.columns], [c.note for c in sheet_spec.columns])
         for row in rows[sheet_spec.title]:
-            sheet.append([row.get(c.header) for c in sheet_spec.columns])
+            append_row(sheet, [row.get(c.header) for c in sheet_spec.columns])
         for position, column in enumerate(sheet_spec.columns, start=1):
             letter = get_column_letter(position)
             sheet.column_dimensions[letter].width = column.width
@@ -247,7 +252,7 @@ def template_workbook_bytes(graph, areas, title=None):
     _styled_header(sheet, SOURCE_HEADERS, SOURCE_NOTES)
     sheet.freeze_panes = "A3"
     for source in sources:
-        sheet.append(list(source))
+        append_row(sheet, source)
     for letter, width in zip("ABC", (8, 36, 80), strict=True):
         sheet.column_dimensions[letter].width = width
         sheet.column_dimensions[letter].number_format = "@"

@@ -27,7 +27,6 @@ again does not churn.
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from pathlib import Path
@@ -315,7 +314,7 @@ def hsds_tables(graph):
     them with every column of the table.
 
     >>> from tsunagu.graph import compile_graph
-    >>> tables = hsds_tables(compile_graph().graph)
+    >>> tables = hsds_tables(compile_graph(lists=False).graph)
     >>> next(s for s in tables["services"] if s["name"] == "三原市若者居場所づくり事業")["minimum_age"]
     15
     """
@@ -447,23 +446,28 @@ def hsds_documents(tables):
 def _csv_value(value):
     if value is None:
         return ""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
 
 
 def write_hsds(graph, directory):
     """Write the tabular form (one CSV per table, UTF-8) and the JSON form into ``directory``.
 
-    Returns ``{table: record count}``.
+    The CSV files go through :func:`tsunagu.output.csv_text`: a name or
+    phone starting like a formula gets OWASP's leading ``'``, which
+    :mod:`tsunagu.loaders.hsds` takes off again. Returns ``{table: record count}``.
     """
+    from tsunagu.output import csv_text
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tables = hsds_tables(graph)
     for name, columns in HSDS_TABLES.items():
+        unknown = {key for row in tables[name] for key in row} - set(columns)
+        if unknown:  # what DictWriter's extrasaction="raise" caught: a column the table does not have
+            raise ValueError(f"HSDS table {name} has no column {sorted(unknown)}")
+        rows = [{column: _csv_value(row.get(column)) for column in columns} for row in tables[name]]
         with open(directory / f"{name}.csv", "w", encoding="utf-8", newline="") as stream:
-            writer = csv.DictWriter(stream, fieldnames=columns, extrasaction="raise")
-            writer.writeheader()
-            for row in tables[name]:
-                writer.writerow({column: _csv_value(row.get(column)) for column in columns})
+            stream.write(csv_text(rows, columns, lineterminator="\r\n"))
     documents = hsds_documents(tables)
     json_dir = directory / "json"
     json_dir.mkdir(exist_ok=True)

@@ -3,7 +3,8 @@
 Besides the shapes, one pass each in Python over the merged graph, so that
 every input kind (curated YAML, Turtle, JSON-LD, the national lists, the
 survey) meets the same rules: check digits of codes; ids like curated ids;
-no control characters in text; integers that fit 64 bits.
+no control characters in text (nor bidirectional controls, nor a line break
+in a one-line field); text within each field's length; integers that fit 64 bits.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
-from tsunagu.loaders.limits import shortened, shortened_errors
+from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
 from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
 
 __all__ = [
@@ -67,6 +68,7 @@ _PART_ID = re.compile(r"[a-z0-9][a-z0-9-]*(/[A-Za-z0-9_.-]+)+")
 _BAD_IRI = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|^`\\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline, CR pass in long text
 _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SHOWN_ESCAPED = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")  # never printed as they are
 _NAME_PREDICATES = {RDFS.label, SKOS.prefLabel, SKOS.altLabel, TG.kana}
 _INTEGER_TYPES = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger,
                   XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedLong, XSD.unsignedInt}
@@ -137,8 +139,11 @@ def _unique(errors):
 
 
 def literal_errors(data, locations, default_file="<merged graph>"):
-    r"""Text with control characters (ESC, NUL...; in names also tab and newline)
-    and integers that do not fit 64 bits (a Bolt server stores no more).
+    r"""Text with control characters (ESC, NUL...; in names also tab and newline),
+    with a bidirectional control (U+202E shows a phone number reversed), a line
+    break in a one-line field or more characters than its field allows
+    (:func:`tsunagu.loaders.limits.text_problem`), and integers that do not fit
+    64 bits (a Bolt server stores no more).
 
     Examples
     --------
@@ -152,7 +157,7 @@ def literal_errors(data, locations, default_file="<merged graph>"):
     18446744073709551616 is over 2^63 - 1
     a control character (\x1b) in 'いの\x1b[2J町'
     """
-    errors = []
+    errors, fields = [], {}
     for subject, predicate, obj in data:
         if not isinstance(obj, Literal):
             continue
@@ -163,10 +168,17 @@ def literal_errors(data, locations, default_file="<merged graph>"):
                 problem = f"{shortened(value, 24)} is {'over 2^63 - 1' if value > 0 else 'under -2^63'}"
         else:
             pattern = _CONTROL_IN_NAME if predicate in _NAME_PREDICATES else _CONTROL
-            found = pattern.search(str(obj))
+            text = str(obj)
+            found = pattern.search(text)
             if found:
-                shown = shortened(ascii(str(obj))[1:-1] if obj.isascii() else _escaped(str(obj)))
+                shown = shortened(ascii(text)[1:-1] if obj.isascii() else _escaped(text))
                 problem = f"a control character ({_escaped(found.group())}) in '{shown}'"
+            else:
+                if predicate not in fields:
+                    fields[predicate] = _field(predicate)
+                problem = text_problem(fields[predicate], text)
+                if problem:
+                    problem = f"{problem}: '{_escaped(text)}'"  # cut to 80 characters by shortened_errors
         if problem:
             file, line, record = _locate(subject, locations, default_file)
             errors.append(DataError(file, problem, line=line, record=record, field=_field(predicate)))
@@ -175,7 +187,7 @@ def literal_errors(data, locations, default_file="<merged graph>"):
 
 def _escaped(text):
     """Control characters shown as escapes, everything else (Japanese) as it is."""
-    return _CONTROL_IN_NAME.sub(lambda m: ascii(m.group())[1:-1], text)
+    return _SHOWN_ESCAPED.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _set_lookup_of_constraint_parameters():
@@ -308,8 +320,18 @@ def rdf_input_errors(graph, path):
     >>> [str(e) for e in rdf_input_errors(g, "x.ttl")]  # doctest: +ELLIPSIS
     ["x.ttl: record 'https://example.org/x': field 'id': Town <https://example.org/x> is outside ..."]
     """
+    if len(graph) == 0:  # an input that adds nothing is said, not passed as ok
+        return [DataError(path, _NOTHING_READ_JSON if str(path).lower().endswith((".json", ".jsonld")) else _NOTHING_READ)]
     locations = rdf_locations([(path, graph)])
     return entity_errors(graph, locations, str(path)) + literal_errors(graph, locations, str(path))
+
+
+_NOTHING_READ = "RDF の三つ組がひとつもありません: このファイルからは何も読み込めません (no triples: the file adds nothing)"
+# An HSDS .json (what 'tsunagu export --to hsds' writes beside its CSV files) is JSON without a
+# JSON-LD context: rdflib reads no triple from it.
+_NOTHING_READ_JSON = ("RDF の三つ組がひとつもありません: JSON-LD の @context のない JSON（HSDS の JSON など）は読めません。"
+                      "HSDS は CSV の入ったフォルダ（organizations.csv、services.csv…）ごと渡してください"
+                      " (no triples: HSDS JSON is not read; give the folder of HSDS CSV files)")
 
 
 def _where(fact, data, locations, default_file):

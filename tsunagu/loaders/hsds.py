@@ -18,13 +18,23 @@ reported with the CSV file, its row and the field:
 
 What cannot be mapped (an unknown taxonomy term, a service area that names no
 municipality, a column tsunagu has no field for) is kept as a note on the
-record and listed in the notices :func:`read_hsds` returns, never dropped silently.
+record and listed in the notices :func:`read_hsds` returns, never dropped
+silently; a reason met on many rows is listed a few times, then counted
+(「… ほか N 件」).
+
+A record's id is its tsunagu id where the export gave one, else made from
+its whole HSDS id (a UUID's 32 hex digits, or a hash of any other text), so
+two records never share one. A value :mod:`tsunagu.graph.hsds` wrote with
+OWASP's leading ``'`` (a name starting with ``=``) is read without it.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import math
 import re
+import uuid
 from pathlib import Path
 
 from tsunagu.exceptions import DataError, DataErrors
@@ -39,6 +49,7 @@ _SERVICE_COLUMNS = {"url": "url", "email": "email", "eligibility_description": "
 _ORGANISATION_COLUMNS = {"email": "email", "website": "url"}
 _IGNORED = {"id", "organization_id", "program_id", "name", "alternate_name", "description", "status",
             "minimum_age", "maximum_age", "application_process", "last_modified"}
+_EXAMPLES_PER_REASON = 3  # notices listed for one reason before the rest are counted
 
 
 def is_hsds_directory(path):
@@ -48,17 +59,38 @@ def is_hsds_directory(path):
 
 
 def _read_table(directory, name):
-    """Rows of one table as (row number in the file, dict); a missing table is empty."""
+    """Rows of one table as (row number in the file, dict); a missing table is empty.
+
+    A row with more fields than the header (an unquoted comma) is refused,
+    named by file and row; a value :mod:`tsunagu.graph.hsds` neutralised
+    for spreadsheets (``'=...``) is read back as it was.
+    """
+    from tsunagu.loaders.limits import size_error
+    from tsunagu.output import formula_restored
+
     path = Path(directory) / f"{name}.csv"
     if not path.is_file():
         return []
+    too_big = size_error(path)
+    if too_big is not None:
+        raise too_big
+    rows = []
     try:
         with open(path, encoding="utf-8-sig", newline="") as stream:
-            return [(index, row) for index, row in enumerate(csv.DictReader(stream), start=2)]
+            reader = csv.DictReader(stream)
+            for index, row in enumerate(reader, start=2):
+                extra = row.pop(None, None)
+                if extra is not None:
+                    raise DataError(path, f"見出し（{len(reader.fieldnames or ())} 列）より多い {len(extra)} 列があります: "
+                                          "値の中のカンマは値ごと \"\" で囲んでください (more fields than the header)",
+                                    line=index)
+                rows.append((index, {key: formula_restored(value) if isinstance(value, str) else value
+                                     for key, value in row.items()}))
     except UnicodeDecodeError as error:
         raise DataError(path, f"not UTF-8 text ({error.reason} at byte {error.start})") from error
     except csv.Error as error:
         raise DataError(path, f"not a valid CSV file: {error}") from error
+    return rows
 
 
 def _located(values, line, fields=None):
@@ -78,7 +110,7 @@ class _Import:
             "addresses", "service_at_location", "schedules", "service_areas", "languages", "accessibility",
             "taxonomies", "taxonomy_terms", "attributes", "metadata")}
         self.notices = []
-        self.terms = {row["id"]: row for _, row in self.tables["taxonomy_terms"]}
+        self.terms = {row.get("id"): row for _, row in self.tables["taxonomy_terms"]}
         self.attributes = {}
         for _, row in self.tables["attributes"]:
             self.attributes.setdefault(row.get("link_id"), []).append(row)
@@ -87,9 +119,26 @@ class _Import:
             if row.get("last_action_type") == "source":
                 self.metadata.setdefault(row.get("resource_id"), []).append(row)
         self.ids = {}  # HSDS uuid -> tsunagu id
+        self.areas = {}  # service id -> its service_areas rows (one pass, not one per service)
+        for line, row in self.tables["service_areas"]:
+            self.areas.setdefault(row.get("service_id"), []).append((line, row))
+        self.counted = {}  # reason -> how many notices it had
 
-    def notice(self, table, row, field, why):
-        self.notices.append(f"{self.directory / (table + '.csv')}:{row}: {field}: {why}")
+    def notice(self, table, row, field, why, reason=None):
+        """One thing kept as a note; after a few of one ``reason`` (default ``why``), only counted."""
+        key = (table, field, reason or why)
+        count = self.counted[key] = self.counted.get(key, 0) + 1
+        if count <= _EXAMPLES_PER_REASON:
+            self.notices.append(f"{self.directory / (table + '.csv')}:{row}: {field}: {why}")
+
+    def summarised_notices(self):
+        """The notices, each reason met more often than shown closed by 「… ほか N 件」."""
+        found = list(self.notices)
+        for (table, field, reason), count in self.counted.items():
+            if count > _EXAMPLES_PER_REASON:
+                found.append(f"{self.directory / (table + '.csv')}: {field}: … ほか {count - _EXAMPLES_PER_REASON:,} 件"
+                             f"（{reason}）")
+        return found
 
     def tagged(self, link_id):
         """(taxonomy, code, value) of every attribute on one record."""
@@ -101,20 +150,38 @@ class _Import:
     def tsunagu_id(self, uuid_text, fallback_prefix):
         if uuid_text in self.ids:
             return self.ids[uuid_text]
-        made = f"{fallback_prefix}-{re.sub(r'[^0-9a-f]', '', (uuid_text or '').lower())[:12] or 'x'}"
+        made = f"{fallback_prefix}-{_id_part(uuid_text)}"
         self.ids[uuid_text] = made
         return made
 
 
+def _id_part(text):
+    """The whole of an HSDS id as id characters: a UUID's 32 hex digits (two UUIDv7 of one
+    millisecond share their first 12), an id already in ``[a-z0-9-]`` as it is, anything else
+    a hash of it (never two ids alike)."""
+    text = (text or "").strip()
+    if not text:
+        return "x"
+    try:
+        return uuid.UUID(text).hex
+    except ValueError:
+        pass
+    if _ID_PATTERN.match(text) and len(text) <= 64:
+        return text
+    return "h" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
 def _typed(spec, text):
-    """A field value from its CSV text, as the YAML reader would have typed it."""
+    """A field value from its CSV text, as the YAML reader would have typed it (else the text, which
+    the curated check names as not a number)."""
     if spec.kind in ("int",):
-        return int(text) if re.fullmatch(r"-?\d+", text) else text
+        return int(text) if re.fullmatch(r"-?[0-9]{1,30}", text) else text
     if spec.kind == "number":
         try:
-            return float(text) if "." in text else int(text)
-        except ValueError:
+            number = float(text) if "." in text else int(text)
+        except (ValueError, OverflowError):
             return text
+        return number if math.isfinite(number) else text
     if spec.kind == "bool":
         return {"true": True, "false": False}.get(text.lower(), text)
     return text
@@ -145,7 +212,8 @@ def _fields_from_attributes(state, link_id, record, table, line):
             label = (term.get("name") or code or value).strip()
             if label:
                 labels.append(f"{label}（{taxonomy or '分類'}）")
-                state.notice(table, line, "attributes", f"term '{label}' of taxonomy '{taxonomy}' kept as a label")
+                state.notice(table, line, "attributes", f"term '{label}' of taxonomy '{taxonomy}' kept as a label",
+                             reason="a term of another taxonomy, kept as a label")
     if labels:
         record["note"] = "; ".join(([record["note"]] if record.get("note") else []) + labels)
 
@@ -164,7 +232,7 @@ def _contacts_of(state):
     location_owner = {}
     for _, row in state.tables["locations"]:
         if row.get("organization_id"):
-            location_owner[row["id"]] = row["organization_id"]
+            location_owner[row.get("id")] = row["organization_id"]
     for _, row in state.tables["service_at_location"]:
         location_owner[row.get("location_id")] = row.get("service_id") or location_owner.get(row.get("location_id"))
     for _, row in state.tables["addresses"]:
@@ -233,13 +301,14 @@ def read_hsds(directory):
         for _, row in state.tables[table]:
             for taxonomy, code, value, _term in state.tagged(row.get("id")):
                 if taxonomy == "tsunagu-fields" and code == "id" and _ID_PATTERN.match(value):
-                    state.ids[row["id"]] = value
+                    state.ids[row.get("id")] = value
     contacts = _contacts_of(state)
-    own_services = {}
+    own_services, own_services_of = {}, {}
     for _, row in state.tables["services"]:
         for taxonomy, code, value, _term in state.tagged(row.get("id")):
             if taxonomy == "tsunagu-fields" and code == "own-service-of":
-                own_services[row["id"]] = value
+                own_services[row.get("id")] = value
+                own_services_of.setdefault(value, []).append(row.get("id"))
     files, errors = [], []
     for table, prefix in (("organizations", "hsds-org"), ("programs", "hsds-program"), ("services", "hsds-service")):
         blocks, records = {}, []
@@ -266,16 +335,19 @@ def read_hsds(directory):
                         record.setdefault("run_by", []).append(owner)
                 if "age" not in record and (row.get("minimum_age") or row.get("maximum_age")):
                     record["age"] = f"{_whole(row.get('minimum_age'))}-{_whole(row.get('maximum_age'))}"
-                _service_areas(state, row, record, line)
+                _service_areas(state, row, record)
             _merge_contacts(record, contacts.get(row.get("id"), {}), table != "organizations")
             if table == "organizations":
-                for service_id, owner in own_services.items():
-                    if owner == record["id"]:
-                        _merge_contacts(record, contacts.get(service_id, {}), False)
+                for service_id in own_services_of.get(record["id"], ()):
+                    _merge_contacts(record, contacts.get(service_id, {}), False)
             unmapped = sorted(column for column, value in row.items()
                               if value and column not in _IGNORED and column not in columns)
             for column in unmapped:
                 state.notice(table, line, column, "no tsunagu field for this column; not imported")
+            if not (row.get("id") or "").strip():
+                errors.append(DataError(state.directory / f"{table}.csv", "id がありません (no id)", line=line,
+                                        field="id"))
+                continue
             keys = []
             for index, (document, quote) in enumerate(_sources(state, row.get("id"), table, line, name or "?")):
                 key = f"{table}-{line}-{index}"
@@ -290,7 +362,7 @@ def read_hsds(directory):
                 errors.extend(many.errors)
     if errors:
         raise DataErrors(errors)
-    return files, state.notices
+    return files, state.summarised_notices()
 
 
 def _whole(text):
@@ -299,18 +371,18 @@ def _whole(text):
         return ""
     try:
         return str(int(float(text)))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan"; "inf", "1e400"
         return text  # the age check names the field
 
 
-def _service_areas(state, row, record, line):
+def _service_areas(state, row, record):
     """Areas a service serves: tsunagu ids where the export gave them, else a note naming each area."""
     if record.get("serves"):
         return
-    areas = [area for _, area in state.tables["service_areas"] if area.get("service_id") == row.get("id")]
-    for area in areas:
+    for area_line, area in state.areas.get(row.get("id"), ()):
         text = area.get("name") or area.get("description") or area.get("extent") or "?"
-        state.notice("service_areas", line, "name", f"area '{text[:60]}' names no municipality; kept in the note")
+        state.notice("service_areas", area_line, "name", f"area '{text[:60]}' names no municipality; kept in the note",
+                     reason="an area that names no municipality, kept in the note")
         record["note"] = "; ".join(([record["note"]] if record.get("note") else []) + [f"対象地域: {text}"])
 
 

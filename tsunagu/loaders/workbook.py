@@ -242,7 +242,7 @@ class _Book:
     errors: list = field(default_factory=list)
     notices: list = field(default_factory=list)
     places: dict = field(default_factory=dict)  # synthetic line -> (sheet, row)
-    cells: dict = field(default_factory=dict)  # (synthetic line, field) -> (column letter, header)
+    columns: dict = field(default_factory=dict)  # synthetic line -> {field: (column letter, header)} of its sheet
     national: dict = field(default_factory=dict)  # id of a national-layer area named by code -> class name
 
     def error(self, message, sheet=None, row=None, column=None, header=None, record=None):
@@ -372,22 +372,440 @@ def _cell_value(column, value, book, where):
     return text
 
 
-def _open_book(path):
-    from openpyxl import load_workbook
+# --- guarding: every part measured before openpyxl reads it ------------------------------
+#
+# openpyxl in its normal mode makes a cell of every position up to the sheet's last row and
+# column (one blank cell at row 1,048,576 was gigabytes), and trusts the zip's parts. So:
+# each part's expanded size is checked from the zip's directory, every XML part is streamed
+# once through expat refusing a DOCTYPE (entity bombs, external entities) and counted, and
+# each sheet read is first streamed to find its last value, its merged ranges and what is
+# hidden. openpyxl then reads in read-only (streaming) mode up to that last value only.
+
+_MB = 1024 * 1024
+
+
+class _Stop(Exception):
+    """Raised in an expat handler to end a scan early (what was looked for is found)."""
+
+
+class _Unsafe(Exception):
+    """A DOCTYPE or entity declaration in a part."""
+
+
+def _parse_part(archive, part, start=None, end=None, text=None):
+    """Stream one zip part through expat with these handlers; a DOCTYPE or entity is :class:`_Unsafe`."""
+    from xml.parsers import expat
+
+    def refuse(*_):
+        raise _Unsafe()
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(1 << 16):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Stop:
+        pass
+
+
+def _tag(name):
+    """An XML name without its prefix (``x:row`` -> ``row``)."""
+    return name[name.index(":") + 1:] if ":" in name else name
+
+
+class _Guard:
+    """The zip of one workbook, its parts measured; refuses with a :class:`WorkbookError`."""
+
+    def __init__(self, path, name):
+        import zipfile
+
+        from tsunagu.loaders.limits import MAX_SHEET_PART_MB, MAX_WORKBOOK_PARTS, MAX_WORKBOOK_ROWS
+
+        self.name = name
+        self.rows_left = MAX_WORKBOOK_ROWS  # rows the sheets still to be read may hold
+        _central_directory_check(path, name)
+        try:
+            self.archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+            raise WorkbookError(name, f"Excel ブック（.xlsx）として開けません: {type(error).__name__}") from error
+        self.infos = {info.filename: info for info in self.archive.infolist()}
+        if len(self.infos) > MAX_WORKBOOK_PARTS:
+            self.close()
+            raise WorkbookError(name, f"ブックの部品が多すぎます（{len(self.infos):,} 個。{MAX_WORKBOOK_PARTS:,} 個まで）: "
+                                      "Excel で保存し直してください")
+        self.titles = {}  # part -> sheet title, to name a sheet in a message
+        too_big = [info for info in self.infos.values() if info.file_size > MAX_SHEET_PART_MB * _MB]
+        total = sum(info.file_size for info in self.infos.values())
+        try:
+            if too_big or total > 3 * MAX_SHEET_PART_MB * _MB:  # three full-size parts: sheet, strings, another
+                self.titles = self._sheet_titles()
+                for info in too_big:
+                    self.refuse_size(info.filename, info.file_size, MAX_SHEET_PART_MB)
+                raise WorkbookError(name, f"ブックが大きすぎます（展開すると {total / _MB:,.0f} MB。"
+                                          f"{3 * MAX_SHEET_PART_MB} MB まで）: 不要なシートや行を削除してください")
+            for part in self.infos:
+                if part.endswith((".xml", ".rels")):  # what openpyxl may parse (not media, nor VML it never reads)
+                    self._check_part(part)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self):
+        self.archive.close()
+
+    def refuse_size(self, part, size, cap):
+        """Raise the WorkbookError for a part that expands to ``size`` bytes, over ``cap`` MB."""
+        title = self.titles.get(part)
+        if title:
+            raise WorkbookError(self.name, f"シート「{title}」の行数が多すぎます（展開すると {size / _MB:,.0f} MB。"
+                                           f"1シート {cap} MB まで）: 値のない行まで書式や空白が"
+                                           "入っていないか確かめ、不要な行を削除してください")
+        raise WorkbookError(self.name, f"ブックの部品 {part} が大きすぎます（展開すると {size / _MB:,.0f} MB。"
+                                       f"{cap} MB まで）: Excel で保存し直してください")
+
+    def broken(self, part, why):
+        title = self.titles.get(part)
+        where = f"シート「{title}」" if title else f"部品 {part} "
+        return WorkbookError(self.name, f"Excel ブック（.xlsx）として読めません: {where}が壊れています（{why}）")
+
+    def parse(self, part, start=None, end=None, text=None):
+        """Stream ``part``; malformed or unsafe XML and a damaged zip become a WorkbookError."""
+        import zipfile
+        import zlib
+        from xml.parsers import expat
+
+        try:
+            _parse_part(self.archive, part, start, end, text)
+        except _Unsafe:
+            raise WorkbookError(self.name, f"ブックの部品 {part} に DOCTYPE（外部実体・実体の展開）があります: "
+                                           "Excel が保存したブックにはありません。読み込みません") from None
+        except expat.ExpatError as error:
+            raise self.broken(part, f"XML: {expat.ErrorString(error.code)}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as error:
+            raise self.broken(part, type(error).__name__) from None
+
+    def _check_part(self, part):
+        """One pass over a part openpyxl may parse: no DOCTYPE, bounded elements.
+
+        A sheet is followed only to its cells (openpyxl reads its size from
+        what comes before); the shared strings are counted; any other part
+        is small and has a bounded number of elements, as openpyxl builds
+        each one as a tree.
+        """
+        from tsunagu.loaders.limits import MAX_OTHER_PART_MB, MAX_SHARED_STRINGS, MAX_XML_ELEMENTS
+
+        size = self.infos[part].file_size
+        state = {"root": None, "count": 0, "strings": 0}
+
+        def start(name, attrs):
+            local = _tag(name)
+            state["count"] += 1
+            if state["root"] is None:
+                state["root"] = local
+                if local not in ("worksheet", "sst") and size > MAX_OTHER_PART_MB * _MB:
+                    self.refuse_size(part, size, MAX_OTHER_PART_MB)
+            if state["root"] == "worksheet":
+                if local == "sheetData":
+                    raise _Stop()
+                if state["count"] > MAX_XML_ELEMENTS:
+                    raise self.broken(part, f"セルより前の要素が {MAX_XML_ELEMENTS:,} を超えます")
+            elif state["root"] == "sst":
+                state["strings"] += local == "si"
+                if state["strings"] > MAX_SHARED_STRINGS:
+                    raise WorkbookError(self.name, f"ブックの文字列が多すぎます（{MAX_SHARED_STRINGS:,} 個まで）: "
+                                                   "不要なシートや行を削除してください")
+            elif state["count"] > MAX_XML_ELEMENTS:
+                raise self.broken(part, f"要素が {MAX_XML_ELEMENTS:,} を超えます")
+
+        self.parse(part, start)
+
+    def _sheet_titles(self):
+        """{part: sheet title} from the workbook part and its relationships (small, checked parts)."""
+        import posixpath
+
+        from tsunagu.loaders.limits import MAX_OTHER_PART_MB
+
+        def attributes(part, tag):
+            found = []
+            info = self.infos.get(part)
+            if info is None or info.file_size > MAX_OTHER_PART_MB * _MB:
+                return found
+
+            def start(name, attrs):
+                if _tag(name) == tag:
+                    found.append(attrs)
+
+            try:
+                self.parse(part, start)
+            except WorkbookError:
+                return []
+            return found
+
+        book = next((a.get("Target", "") for a in attributes("_rels/.rels", "Relationship")
+                     if a.get("Type", "").endswith("/officeDocument")), "xl/workbook.xml").lstrip("/")
+        folder = posixpath.dirname(book)
+        targets = {a.get("Id"): a.get("Target", "") for a in attributes(
+            posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels"), "Relationship")}
+        titles = {}
+        for sheet in attributes(book, "sheet"):
+            rid = next((v for k, v in sheet.items() if _tag(k) == "id"), None)
+            target = targets.get(rid)
+            if target:
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                titles[path] = sheet.get("name", "")
+        return titles
+
+
+def _central_directory_check(path, name):
+    """Refuse a zip whose directory alone would be a large allocation (millions of tiny parts).
+
+    zipfile reads the whole central directory into objects before anything
+    can be checked; its size and count are in the zip's last record.
+    """
+    import struct
+
+    from tsunagu.loaders.limits import MAX_WORKBOOK_PARTS
 
     try:
-        return load_workbook(path, data_only=False)
+        with open(path, "rb") as stream:
+            stream.seek(0, 2)
+            size = stream.tell()
+            stream.seek(max(0, size - (1 << 16) - 22))
+            tail = stream.read()
+    except OSError as error:
+        raise WorkbookError(name, f"Excel ブック（.xlsx）として開けません: {error.strerror or error}") from error
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # not a zip: zipfile says so
+    _, _, _, _, entries, directory_size, _, _ = struct.unpack("<4s4H2LH", tail[at:at + 22])
+    if entries > MAX_WORKBOOK_PARTS or directory_size > MAX_WORKBOOK_PARTS * 1024:
+        raise WorkbookError(name, f"ブックの部品が多すぎます（{MAX_WORKBOOK_PARTS:,} 個まで）: Excel で保存し直してください")
+
+
+@dataclass
+class _SheetScan:
+    """What one sheet holds, found by streaming its XML before openpyxl reads it."""
+
+    last_row: int = 0  # the last row holding a value (0: none)
+    last_column: int = 0
+    merged: list = field(default_factory=list)  # "C3:C4" ranges reaching the data rows
+    hidden_rows: set = field(default_factory=set)  # hidden rows that hold a value
+    hidden_columns: set = field(default_factory=set)  # hidden columns up to MAX_SHEET_COLUMNS
+
+
+def _scan_sheet(guard, part, title, shared_strings, rows_left):
+    """Stream one sheet: its last value, merged ranges, hidden rows and columns, within the caps.
+
+    A cell holds a value when it has a formula or a value that is not blank
+    (a space typed at row 1,048,576 is not one). Raises WorkbookError naming
+    the sheet when a value lies beyond ``rows_left`` rows (what remains of
+    :data:`MAX_WORKBOOK_ROWS` after the sheets read before) or
+    :data:`MAX_SHEET_COLUMNS` columns, or a cell is longer than Excel allows.
+    """
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+    from tsunagu.loaders.limits import MAX_CELL_CHARS, MAX_SHEET_COLUMNS, MAX_WORKBOOK_ROWS, MAX_XML_ELEMENTS
+
+    scan = _SheetScan()
+    name = guard.name
+    state = {"data": False, "row": 0, "hidden": False, "has": False, "column": 0, "cells": 0, "outside": 0,
+             "type": "n", "text": None, "length": 0, "formula": False, "value": False, "in_rph": False}
+
+    def where():
+        return state["row"], get_column_letter(min(max(state["column"], 1), 16384))
+
+    def start(tag, attrs):
+        local = _tag(tag)
+        if not state["data"]:
+            state["outside"] += 1
+            if state["outside"] > MAX_XML_ELEMENTS:
+                raise guard.broken(part, f"セル以外の要素が {MAX_XML_ELEMENTS:,} を超えます")
+            if local == "sheetData":
+                state["data"] = True
+            elif local == "col":
+                _hidden_columns(attrs, scan, MAX_SHEET_COLUMNS)
+            elif local == "mergeCell" and attrs.get("ref"):
+                scan.merged.append(attrs["ref"])
+            return
+        if local == "c":
+            state["cells"] += 1
+            if state["cells"] > 16384:
+                raise guard.broken(part, f"{state['row']}行目のセルが Excel の列数を超えます")
+            reference = attrs.get("r")
+            if reference:
+                try:
+                    state["column"] = column_index_from_string(coordinate_from_string(reference)[0])
+                except ValueError:
+                    raise guard.broken(part, f"セル番地 {reference[:20]!r}") from None
+            else:
+                state["column"] += 1
+            state.update(type=attrs.get("t", "n"), text=[], length=0, formula=False, value=False)
+        elif local == "row":
+            reference = attrs.get("r")
+            try:
+                number = int(float(reference)) if reference else state["row"] + 1
+            except ValueError:
+                raise guard.broken(part, f"行番号 {reference[:20]!r}") from None
+            if number <= state["row"] or number > 1_048_576:
+                raise guard.broken(part, f"行番号 {number} の順序")
+            height = attrs.get("ht")
+            state.update(row=number, column=0, cells=0, has=False,
+                         hidden=attrs.get("hidden") in ("1", "true") or _zero(height))
+        elif local == "f":
+            state["formula"] = True
+        elif local == "rPh":
+            state["in_rph"] = True
+        elif local in ("v", "t") and state["text"] is not None and not state["in_rph"]:
+            state["value"] = True  # text from here is the cell's
+
+    def text(data):
+        if state["value"]:
+            state["length"] += len(data)
+            if state["length"] > MAX_CELL_CHARS:
+                row, letter = where()
+                raise WorkbookError(name, f"セルの文字が長すぎます（Excel の上限 {MAX_CELL_CHARS:,} 文字を超えます）",
+                                    sheet=title, row=row, column=letter)
+            if len(state["text"]) < 2 or not "".join(state["text"]).strip():
+                state["text"].append(data[:64])  # enough to tell a blank from a value, and a string's index
+
+    def end(tag):
+        local = _tag(tag)
+        if not state["data"]:
+            return
+        if local in ("v", "t"):
+            state["value"] = False
+        elif local == "rPh":
+            state["in_rph"] = False
+        elif local == "c":
+            if state["formula"] or _holds_value(state["type"], "".join(state["text"] or ()), shared_strings):
+                if state["column"] > MAX_SHEET_COLUMNS:
+                    row, letter = where()
+                    raise WorkbookError(name, f"シート「{title}」の列数が多すぎます（{row:,}行目 {letter}列にも値があります。"
+                                              f"1シート {MAX_SHEET_COLUMNS}列まで）: 不要な列を削除してください")
+                state["has"] = True
+                scan.last_column = max(scan.last_column, state["column"])
+            state["text"] = None
+        elif local == "row":
+            if state["has"]:
+                if state["row"] > rows_left:
+                    used = MAX_WORKBOOK_ROWS - rows_left
+                    others = f"ほかのシートの {used:,}行と" if used else "全シート"
+                    raise WorkbookError(name, f"シート「{title}」の行数が多すぎます（{state['row']:,}行目にも値があります。"
+                                              f"{others}合わせて {MAX_WORKBOOK_ROWS:,}行まで）: 不要な行を削除するか、"
+                                              "ブックを分けてください")
+                scan.last_row = state["row"]
+                if state["hidden"]:
+                    scan.hidden_rows.add(state["row"])
+        elif local == "sheetData":
+            state["data"] = False
+
+    guard.parse(part, start, end, text)
+    return scan
+
+
+def _zero(number):
+    try:
+        return number is not None and float(number) == 0
+    except ValueError:
+        return False
+
+
+def _hidden_columns(attrs, scan, cap):
+    """Record the columns (up to ``cap``) a ``<col>`` hides, by its flag or a width of 0."""
+    if attrs.get("hidden") not in ("1", "true") and not _zero(attrs.get("width")):
+        return
+    try:
+        low, high = int(attrs.get("min", 0)), int(attrs.get("max", 0))
+    except ValueError:
+        return
+    scan.hidden_columns.update(range(max(low, 1), min(high, cap) + 1))
+
+
+def _holds_value(kind, text, shared_strings):
+    """Whether a cell of type ``kind`` whose ``<v>``/``<t>`` text begins ``text`` holds a value."""
+    if kind == "s":
+        try:
+            value = shared_strings[int(text)]
+        except (ValueError, IndexError, TypeError):
+            return True  # unknown: openpyxl's reading names the damage
+        return bool(str(value).strip())
+    return bool(text.strip())
+
+
+class _Sheet:
+    """The rows of one sheet as openpyxl reads them in read-only mode, up to the last value."""
+
+    def __init__(self, guard, worksheet, scan):
+        self.guard, self.worksheet, self.scan = guard, worksheet, scan
+        self.title = worksheet.title
+
+    def rows(self):
+        """(row number, tuple of values or cells) of rows 1 up to the last value; empty rows are ``()``."""
+        if not self.scan.last_row:
+            return
+        try:
+            for number, cells in enumerate(self.worksheet.iter_rows(
+                    min_row=1, max_row=self.scan.last_row, min_col=1, max_col=self.scan.last_column), start=1):
+                yield number, cells
+        except (ValueError, IndexError, KeyError, TypeError, OverflowError) as error:
+            raise self.guard.broken(self.worksheet._worksheet_path, type(error).__name__) from None
+
+
+def _open_book(path, name):
+    """(guard, openpyxl workbook in read-only mode) of a workbook whose parts passed the caps."""
+    import warnings
+
+    from openpyxl import load_workbook
+
+    guard = _Guard(path, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's notes on extensions it drops: nothing for an officer
+            workbook = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except (OSError, KeyError, ValueError, TypeError) as error:
-        raise WorkbookError(Path(path).name, f"Excel ブック（.xlsx）として開けません: {error}") from error
+        guard.close()
+        raise WorkbookError(name, f"Excel ブック（.xlsx）として開けません: {error}") from error
     except Exception as error:  # zipfile.BadZipFile and openpyxl's own errors: not a workbook
-        raise WorkbookError(Path(path).name, f"Excel ブック（.xlsx）として開けません: {type(error).__name__}") from error
+        guard.close()
+        raise WorkbookError(name, f"Excel ブック（.xlsx）として開けません: {type(error).__name__}") from error
+    guard.titles = {ws._worksheet_path: ws.title for ws in workbook.worksheets if hasattr(ws, "_worksheet_path")}
+    return guard, workbook
 
 
-def _checked_headers(book, sheet, expected, title):
-    """Column index of each expected header; problems recorded in ``book``. None when unusable."""
+def _sheet(book, guard, workbook, title):
+    """The :class:`_Sheet` named ``title``, or None with the problem recorded (missing, hidden)."""
+    if title not in workbook.sheetnames:
+        return None
+    worksheet = workbook[title]
+    if worksheet.sheet_state in ("hidden", "veryHidden"):
+        how = ("ごく非表示（veryHidden: Excel のメニューからは再表示できません）" if worksheet.sheet_state == "veryHidden"
+               else "非表示")
+        book.error(f"シートが{how}になっています: 見えない行は読み込みません。シートを表示して内容を確かめてから"
+                   "読み込んでください", sheet=title)
+        return None
+    part = worksheet._worksheet_path  # openpyxl's read-only sheets keep the part they stream from
+    scan = _scan_sheet(guard, part, title, getattr(worksheet, "_shared_strings", None) or (), guard.rows_left)
+    guard.rows_left -= scan.last_row
+    return _Sheet(guard, worksheet, scan)
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _checked_headers(book, found, expected, title):
+    """Column index of each expected header in ``found`` (row 1's texts); problems recorded in ``book``.
+    None when unusable."""
     from openpyxl.utils import get_column_letter
 
-    found = [(_text(c.value) if c.value is not None else "") for c in sheet[1]]
     index = {}
     for position, column in enumerate(expected, start=1):
         header = column.header if isinstance(column, Column) else column
@@ -406,24 +824,78 @@ def _checked_headers(book, sheet, expected, title):
     return index if len(index) == len(expected) else None
 
 
-def _merged_problems(book, sheet, title):
-    for merged in sheet.merged_cells.ranges:
-        if merged.max_row >= FIRST_DATA_ROW:
-            book.error(f"結合されたセル {merged.coord} があります: 結合を解除して各セルに値を入れてください",
-                       sheet=title, row=max(merged.min_row, FIRST_DATA_ROW))
+def _merged_problems(book, sheet):
+    from openpyxl.utils.cell import range_boundaries
+
+    for ref in sheet.scan.merged:
+        try:
+            _, min_row, _, max_row = range_boundaries(ref)
+        except (ValueError, TypeError):
+            continue
+        if max_row is not None and max_row >= FIRST_DATA_ROW:
+            book.error(f"結合されたセル {ref} があります: 結合を解除して各セルに値を入れてください",
+                       sheet=sheet.title, row=max(min_row or 1, FIRST_DATA_ROW))
 
 
-def _data_rows(sheet, notes=()):
-    """(row number, cells) of each non-empty data row. Row 2 is the note row while it holds
-    only the template's notes; typed over or deleted, it is data (nothing an officer wrote is skipped)."""
-    second = [c.value for c in sheet[2]] if sheet.max_row >= 2 else []
-    note_row = all(v in (None, "") or v in notes for v in second)
-    for row in sheet.iter_rows(min_row=FIRST_DATA_ROW - (0 if note_row else 1)):
-        if any(c.value not in (None, "") for c in row):
-            yield row[0].row, row
+def _headed_rows(book, sheet, expected):
+    """(index of each header, iterator of the rows after the header row), or None when unusable."""
+    rows = sheet.rows()
+    first = next(rows, (1, ()))
+    found = [(_text(c.value) if c.value is not None else "") for c in first[1]] if first[0] == 1 else []
+    index = _checked_headers(book, found, expected, sheet.title)
+    _merged_problems(book, sheet)
+    return index, rows
 
 
-def _read_sources(book, workbook, serial):
+def _data_rows(book, sheet, rows, notes=()):
+    """(row number, cells) of each data row that holds a value. Row 2 is the note row while it
+    holds only the template's notes; typed over or deleted, it is data (nothing an officer
+    wrote is skipped). A hidden row holding a value is refused, never read unseen."""
+    for row_number, row in rows:
+        if all(_blank(c.value) for c in row):
+            continue
+        if row_number < FIRST_DATA_ROW and all(_blank(c.value) or c.value in notes for c in row):
+            continue  # the template's note row
+        if row_number in sheet.scan.hidden_rows:
+            book.error("非表示の行に値があります: 見えない行は読み込みません。行を再表示して内容を確かめてください",
+                       sheet=sheet.title, row=row_number)
+            continue
+        yield row_number, row
+
+
+def _hidden_column(book, sheet, row_number, position, header):
+    from openpyxl.utils import get_column_letter
+
+    if position in sheet.scan.hidden_columns:
+        book.error("非表示の列に値があります: 見えない値は読み込みません。列を再表示して内容を確かめてください",
+                   sheet=sheet.title, row=row_number, column=get_column_letter(position), header=header)
+        return True
+    return False
+
+
+def _cell_text_problem(book, title, row_number, letter, column, value):
+    """Bidirectional controls, line breaks in a one-line field, over-long text: named by cell, in Japanese."""
+    from tsunagu.loaders.limits import text_problem
+
+    if not isinstance(value, str):
+        return False
+    if column.kind in ("texts", "refs", "sources", "areas", "domains"):  # a line break separates items here
+        parts = _SPLIT.split(value.strip())
+    else:
+        parts = [value.strip() if column.kind != "text" else value]
+    field_name = column.field if column.kind in ("text", "texts") else "id"  # the others are one-line codes and keys
+    for part in parts:
+        problem = text_problem(field_name, part)
+        if problem:
+            book.error(problem, sheet=title, row=row_number, column=letter, header=column.header)
+            return True
+    return False
+
+
+def _read_sources(book, workbook, guard, serial):
+    from openpyxl.utils import get_column_letter
+
+    from tsunagu.loaders.limits import text_problem
     from tsunagu.loaders.yaml_source import LocatedDict
 
     sources = LocatedDict()
@@ -431,22 +903,32 @@ def _read_sources(book, workbook, serial):
     if SOURCE_SHEET not in workbook.sheetnames:
         book.error(f"シート「{SOURCE_SHEET}」がありません（キー・資料名・引用）", sheet=SOURCE_SHEET)
         return sources
-    sheet = workbook[SOURCE_SHEET]
-    index = _checked_headers(book, sheet, SOURCE_HEADERS, SOURCE_SHEET)
+    sheet = _sheet(book, guard, workbook, SOURCE_SHEET)
+    if sheet is None:
+        return sources
+    index, rows = _headed_rows(book, sheet, SOURCE_HEADERS)
     if index is None:
         return sources
-    _merged_problems(book, sheet, SOURCE_SHEET)
     seen = {}
-    for row_number, row in _data_rows(sheet, SOURCE_NOTES):
-        cells = {h: row[index[h] - 1] if index[h] - 1 < len(row) else None for h in SOURCE_HEADERS}
+    for row_number, row in _data_rows(book, sheet, rows, SOURCE_NOTES):
         values = {}
-        for header, cell in cells.items():
+        for header in SOURCE_HEADERS:
+            position = index[header]
+            cell = row[position - 1] if position - 1 < len(row) else None
             value = cell.value if cell is not None else None
-            if isinstance(value, str) and value.startswith("="):
-                book.error("数式ではなく値を入力してください", sheet=SOURCE_SHEET, row=row_number,
-                           column=getattr(cell, "column_letter", None), header=header)
+            letter = get_column_letter(position)
+            if not _blank(value) and _hidden_column(book, sheet, row_number, position, header):
                 value = None
-            values[header] = _text(value) if value not in (None, "") else ""
+            if getattr(cell, "data_type", None) == "f":  # text starting with "=" is a value (the template writes such)
+                book.error("数式ではなく値を入力してください", sheet=SOURCE_SHEET, row=row_number, column=letter,
+                           header=header)
+                value = None
+            text = _text(value) if value not in (None, "") else ""
+            problem = text_problem({"キー": "id", "資料名": "document", "引用": "quote"}[header], text)
+            if problem:
+                book.error(problem, sheet=SOURCE_SHEET, row=row_number, column=letter, header=header)
+                text = ""
+            values[header] = text
         key = values["キー"]
         if not key:
             book.error("キーがありません", sheet=SOURCE_SHEET, row=row_number, column="A", header="キー")
@@ -472,7 +954,7 @@ def _generated_id(book, sheet, row_number):
     return f"wb{digest}-{sheet.key}-{row_number}"
 
 
-def _read_sheet(book, workbook, sheet_spec, records, serial):
+def _read_sheet(book, workbook, guard, sheet_spec, records, serial):
     from openpyxl.utils import get_column_letter
 
     from tsunagu.loaders.yaml_source import LocatedDict
@@ -481,32 +963,39 @@ def _read_sheet(book, workbook, sheet_spec, records, serial):
     if title not in workbook.sheetnames:
         book.error(f"シート「{title}」がありません（テンプレートのシート名のまま使ってください）", sheet=title)
         return
-    sheet = workbook[title]
-    index = _checked_headers(book, sheet, sheet_spec.columns, title)
+    sheet = _sheet(book, guard, workbook, title)
+    if sheet is None:
+        return
+    index, rows = _headed_rows(book, sheet, sheet_spec.columns)
     if index is None:
         return
-    _merged_problems(book, sheet, title)
-    for row_number, row in _data_rows(sheet, {c.note for c in sheet_spec.columns}):
+    # one {field: (letter, header)} per sheet, shared by its rows (a dict per cell was 100 MB at 10,000 rows)
+    columns = {c.field: (get_column_letter(index[c.header]), c.header) for c in sheet_spec.columns}
+    for row_number, row in _data_rows(book, sheet, rows, {c.note for c in sheet_spec.columns}):
         line = serial()
         book.places[line] = (title, row_number)
+        book.columns[line] = columns
         record = LocatedDict()
         record.line, record.key_lines = line, {}
         for column in sheet_spec.columns:
             position = index[column.header]
             cell = row[position - 1] if position - 1 < len(row) else None
             value = cell.value if cell is not None else None
-            letter = get_column_letter(position)
-            book.cells[(line, column.field)] = (letter, column.header)
-            if value is None or (isinstance(value, str) and not value.strip()):
+            letter = columns[column.field][0]
+            if _blank(value):
+                continue
+            if _hidden_column(book, sheet, row_number, position, column.header):
                 continue
             where = (title, row_number, letter, column.header)
-            if isinstance(value, str) and value.startswith("=") or getattr(cell, "data_type", None) == "f":
+            if getattr(cell, "data_type", None) == "f":  # a formula; a text cell starting with "=" is a value
                 book.error(f"数式ではなく値を入力してください（{value}）", sheet=title, row=row_number, column=letter,
                            header=column.header)
                 continue
             if isinstance(value, (dt.date, dt.datetime)) and column.kind != "date":
                 book.error("日付ではなく文字で入力してください（セルの書式を文字列に）", sheet=title, row=row_number,
                            column=letter, header=column.header)
+                continue
+            if _cell_text_problem(book, title, row_number, letter, column, value):
                 continue
             try:
                 parsed = _cell_value(column, value, book, where)
@@ -529,7 +1018,7 @@ def _translated(book, error):
     if isinstance(error, WorkbookError) or error.line not in book.places:
         return error
     sheet, row = book.places[error.line]
-    letter, header = book.cells.get((error.line, error.field), ("", None)) if error.field else ("", None)
+    letter, header = book.columns.get(error.line, {}).get(error.field, ("", None)) if error.field else ("", None)
     return WorkbookError(book.name, error.message, sheet=sheet, row=row, column=letter or None, header=header,
                          record=error.record, field=error.field)
 
@@ -569,13 +1058,17 @@ def read_workbook(path, notices=None):
 
     path = Path(path)
     book = _Book(path, path.name)
-    workbook = _open_book(path)
+    guard, workbook = _open_book(path, book.name)
     counter = iter(range(10_000_000, 100_000_000))
     serial = counter.__next__
-    sources = _read_sources(book, workbook, serial)
-    records = []
-    for sheet_spec in SHEETS:
-        _read_sheet(book, workbook, sheet_spec, records, serial)
+    try:
+        sources = _read_sources(book, workbook, guard, serial)
+        records = []
+        for sheet_spec in SHEETS:
+            _read_sheet(book, workbook, guard, sheet_spec, records, serial)
+    finally:
+        workbook.close()  # read-only mode keeps the file open
+        guard.close()
     if book.errors:
         raise DataErrors(book.errors)
     data = LocatedDict({"sources": sources, "records": records})
@@ -589,7 +1082,8 @@ def read_workbook(path, notices=None):
     workbook_record = type("WorkbookRecord", (_WorkbookRecord, Record), {})
     for record in curated.records:
         sheet, row = book.places[record.line]
-        fields = {name: book.cells.get((record.line, name), ("", None)) for name in record.field_lines}
+        columns = book.columns.get(record.line, {})
+        fields = {name: columns.get(name, ("", None)) for name in record.field_lines}
         record.__class__ = workbook_record
         record.workbook_name, record.workbook_sheet, record.workbook_cells = book.name, sheet, fields
         record.file, record.line = f"{book.name} シート「{sheet}」", row

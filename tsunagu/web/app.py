@@ -6,14 +6,27 @@ POST so the age and needs a caseworker types stay out of URLs, histories and
 access logs (the server runs with access logs off), and they are not kept
 after the answer is sent. Every script, style and picture comes from this
 server (no CDN); the Content-Security-Policy forbids other origins.
+
+Every response says ``X-Content-Type-Options: nosniff``; every page that shows
+what was typed (the referral form's answer, an error page refilling the form)
+says ``Cache-Control: no-store``. Only the Host names the server was started
+for are answered (:func:`allowed_hosts`), so a web page elsewhere cannot read
+these pages through a DNS name of its own (DNS rebinding).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from urllib.parse import quote, urlencode
 
-__all__ = ["create_app", "CSP", "DIAGRAM_CSP"]
+__all__ = ["create_app", "allowed_hosts", "CSP", "DIAGRAM_CSP", "HOSTS_VARIABLE"]
+
+HOSTS_VARIABLE = "TSUNAGU_ALLOWED_HOSTS"  # more names the app answers to: an office's DNS name, the PC's address
+_LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+_WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+_MAX_FORM_BYTES = 16 * 1024  # the referral form is a municipality, an age and a few needs: well under 1 KB
+_MAX_MUNICIPALITY_CHARS = 100  # the longest municipality name with its prefecture is under 20 characters
 
 # Pages: only this origin, no inline script. Diagram pages inline vis-network
 # and their data (names stay JSON data, never markup: see diagrams.render).
@@ -51,10 +64,81 @@ def _page(name, status_code=200, **context):
 
 
 def _error_page(error, status_code=400, **context):
-    """A Japanese message for a user's mistake (unknown name, bad age...): never a stack trace."""
-    return _page("error.html", status_code=status_code, message=str(error),
-                 suggestions=getattr(error, "suggestions", []) or [],
-                 candidates=getattr(error, "candidates", []) or [], **context)
+    """A Japanese message for a user's mistake (unknown name, bad age...): never a stack trace.
+
+    Not stored by the browser: the page repeats what was typed (and refills
+    the referral form with an age and needs).
+    """
+    response = _page("error.html", status_code=status_code, message=str(error),
+                     suggestions=getattr(error, "suggestions", []) or [],
+                     candidates=getattr(error, "candidates", []) or [], **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def allowed_hosts(host="127.0.0.1", extra=None):
+    """The Host header values the app answers: the address served, this PC's loopback names, and ``extra``.
+
+    Parameters
+    ----------
+    host : str
+        The address ``tsunagu serve --host`` listens on. A wildcard
+        (``0.0.0.0``, ``::``) adds this PC's name and the addresses it
+        resolves to.
+    extra : str, optional
+        More names, separated by commas or spaces (an office's DNS name);
+        default ``$TSUNAGU_ALLOWED_HOSTS``.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> allowed_hosts("192.168.1.20", extra="tsunagu.office.example")
+    ['127.0.0.1', '192.168.1.20', '[::1]', 'localhost', 'tsunagu.office.example']
+    """
+    import socket
+
+    extra = os.environ.get(HOSTS_VARIABLE, "") if extra is None else extra
+    names = set(_LOOPBACK) | {name.lower() for name in extra.replace(",", " ").split()}
+    host = (host or "").strip().lower()
+    if host in _WILDCARDS:  # every address of this PC: its name, and what that name resolves to
+        try:
+            name = socket.gethostname()
+            names.add(name.lower())
+            names.update(address for address in socket.gethostbyname_ex(name)[2])
+        except OSError:
+            pass
+    else:
+        names.add(f"[{host.strip('[]')}]" if ":" in host else host)
+    return sorted(names)
+
+
+class _Headers:
+    """ASGI middleware: ``X-Content-Type-Options: nosniff`` on every response, and a client
+    that went away while sending its form ends quietly (no traceback in the server's log)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        from starlette.datastructures import MutableHeaders
+        from starlette.requests import ClientDisconnect
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Content-Type-Options"] = "nosniff"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            pass  # nobody is left to answer
 
 
 def _need_labels():
@@ -65,8 +149,11 @@ def _need_labels():
     return [(n, ontology.label(ontology.domains[n], "ja") or n) for n in _NEEDS if n in ontology.domains]
 
 
-def create_app(home=None, *, backend=None, user=None, password=None, database=None):
+def create_app(home=None, *, backend=None, user=None, password=None, database=None, hosts=None):
     """The Starlette application answering from the build in ``home`` (or a Bolt server).
+
+    ``hosts`` are the Host header values it answers (default
+    :func:`allowed_hosts` for 127.0.0.1); any other gets 400.
 
     Examples
     --------
@@ -76,6 +163,9 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
     """
     import tsunagu
     from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+    from starlette.requests import ClientDisconnect
     from starlette.responses import FileResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
@@ -108,18 +198,31 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         return _page("home.html", title="tsunagu つなぐ", needs=needs)
 
     async def refer_page(request):
-        if request.method == "GET":
+        if request.method == "GET":  # an empty form (a municipality from a link at most): nothing about a person
             return _page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
                          answer=None, form={"municipality": request.query_params.get("municipality", "")})
-        form = await request.form()
-        chosen = form.getlist("need")
-        fields = {"municipality": (form.get("municipality") or "").strip(), "age": (form.get("age") or "").strip(),
-                  "needs": chosen, "explain": form.get("explain") == "1"}
+        title = "相談（つなぎ先を探す）"
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > _MAX_FORM_BYTES:  # read no body of unknown or absurd size
+            status = 411 if not length.isdigit() else 413
+            return _error_page(TsunaguError("送信された内容を受け取れません（大きすぎるか、長さが分かりません）。"
+                                            "フォームから送り直してください。"), status_code=status, title=title)
         try:
-            answer = library.refer(fields["municipality"], fields["age"], chosen, explain=fields["explain"])
+            form = await request.form()
+        except ClientDisconnect:
+            return Response(status_code=400)  # the client went away mid-form; nobody reads this
+        chosen = form.getlist("need")
+        fields = {"municipality": str(form.get("municipality") or "").strip(), "age": str(form.get("age") or "").strip(),
+                  "needs": chosen, "explain": form.get("explain") == "1"}
+        typed = fields["municipality"]
+        try:
+            if len(typed) > _MAX_MUNICIPALITY_CHARS:  # nor matched against every name, letter by letter
+                fields["municipality"] = ""
+                raise TsunaguError(f"「市区町村」が長すぎます（{len(typed):,} 文字）。"
+                                   f"{_MAX_MUNICIPALITY_CHARS} 文字までの市区町村名かコードを入力してください。")
+            answer = library.refer(typed, fields["age"], chosen, explain=fields["explain"])
         except TsunaguError as error:
-            return _error_page(error, form=fields, needs=needs,
-                               title="相談（つなぎ先を探す）")
+            return _error_page(error, form=fields, needs=needs, title=title)
         if form.get("sheet") == "1":
             from tsunagu.sheet import sheet_html
 
@@ -232,7 +335,9 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         Route("/static/{name}", static_file),
         Route("/places.json", places_json),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found})
+    middleware = [Middleware(_Headers),  # outermost: the Host check's refusals carry nosniff too
+                  Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or allowed_hosts()), www_redirect=False)]
+    app = Starlette(routes=routes, exception_handlers={404: not_found}, middleware=middleware)
     app.state.library = library
     return app
 
