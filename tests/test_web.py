@@ -334,7 +334,7 @@ def formula_server(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("web-formula")
     (folder / "formula.yaml").write_text(FORMULA_YAML, encoding="utf-8")
-    build([folder / "formula.yaml"], directory=folder / "cache")
+    build([folder / "formula.yaml"], directory=folder / "cache", lists=False)
     server = Server(folder / "cache", folder)
     yield server
     server.stop()
@@ -378,7 +378,7 @@ def test_a_foreign_host_header_is_refused(formula_server):
 def test_serve_answers_the_address_it_listens_on_and_the_names_it_is_given(tmp_path):
     from tsunagu.graph.compiler import build
 
-    build(directory=tmp_path / "cache")
+    build(directory=tmp_path / "cache", lists=False)
     server = Server(tmp_path / "cache", tmp_path, host="127.0.0.2",
                     env={"TSUNAGU_ALLOWED_HOSTS": "tsunagu.office.example, 10.0.0.7"})
     try:

@@ -130,7 +130,7 @@ def _add_national_layer(asserted, sources):
 
 
 def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, population=None, survey=None,
-                  sources=None, jobs=None):
+                  sources=None, jobs=None, lists_version=None):
     """Compile the embedded data (unless ``embedded=False``), the carried national lists (unless
     ``lists=False``: the seeds' records alone) and ``paths``.
 
@@ -138,11 +138,13 @@ def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, p
     (``tsunagu.loaders.sources.source_names()``): a list given there replaces
     the carried copy of that list; ``municipalities``, ``population`` and
     ``survey`` are the same as those three sources. ``jobs``: how many
-    processes (:func:`tsunagu.graph.processes.build_jobs`).
+    processes (:func:`tsunagu.graph.processes.build_jobs`). ``lists_version``:
+    a folder of refreshed lists to read instead of the copy in use (what
+    ``tsunagu data update`` builds before switching to it).
     """
     jobs = build_jobs(jobs)
     with collector_paused():
-        return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs)
+        return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version)
 
 
 def checked_inputs(paths=(), sources=None):
@@ -171,7 +173,7 @@ def checked_inputs(paths=(), sources=None):
     return user, {name: given[name] for name in source_names() if name in given}
 
 
-def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs):
+def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version=None):
     from tsunagu.loaders.sources.carried import carried_sources
 
     given = dict(sources or {})
@@ -184,7 +186,8 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         raise DataErrors(too_big)
     # The carried lists fill every list not given explicitly; they are tsunagu's own data (their
     # files count in the fingerprint as the package's, or as the refreshed copy in use), not inputs.
-    carried = {name: path for name, path in carried_sources().items() if name not in explicit} if lists else {}
+    carried = ({name: path for name, path in carried_sources(lists_version).items() if name not in explicit}
+               if lists else {})
     extra = {name: path for name, path in {**carried, **explicit}.items()}
     extra = {name: extra[name] for name in _source_order() if name in extra}
     sources = (embedded_data_files() if embedded else []) + user
@@ -214,7 +217,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
     graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
     graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()]
-    graph.graph["lists"] = _lists_used(carried)
+    graph.graph["lists"] = _lists_used(carried, lists_version)
     graph.graph["national_report"] = report
     graph.graph["input_notices"] = notices
     build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in explicit.items()},
@@ -223,7 +226,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     all_inputs = user + [f for p in explicit.values()
                          for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
     hashes = {}
-    digest = fingerprint(all_inputs, lists=bool(lists), hashes_out=hashes)
+    digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
     return Compiled(closed, graph, all_inputs, digest, build_args,
                     names=names_graph(graph), reach_graphs=_reach_graphs(graph, jobs), hashes=hashes)
 
@@ -234,13 +237,13 @@ def _source_order():
     return source_names()
 
 
-def _lists_used(carried):
+def _lists_used(carried, version=None):
     """What the answers say of the carried lists a build read: source, title, credit, licence, date, origin."""
     from tsunagu.loaders.sources.carried import carried_lists
 
     return [{"source": item.source, "title": item.title, "credit": item.credit, "licence": item.licence,
              "as_of": item.as_of, "origin": item.origin, "fetched": item.fetched}
-            for item in carried_lists() if item.source in carried]
+            for item in carried_lists(version=version) if item.source in carried]
 
 
 def _pickled_reach_graphs(graph, municipalities):

@@ -85,19 +85,20 @@ def _files_below(folder, suffixes, skip=()):
     return sorted(found)
 
 
-def _user_list_files():
-    """The files of the refreshed lists in use (``tsunagu data update``), or none for the package's copies."""
+def _user_list_files(version=None):
+    """The files of the refreshed lists in use (``tsunagu data update``), or of ``version``; none for
+    the package's copies."""
     from tsunagu.loaders.sources.carried import carried_lists
 
-    return [f for item in carried_lists() if item.origin == "updated" for f in item.data_files()]
+    return [f for item in carried_lists(version=version) if item.origin == "updated" for f in item.data_files()]
 
 
-def _labelled_files(inputs, lists):
+def _labelled_files(inputs, lists, lists_version=None):
     """(label, path) of every file a build's fingerprint covers: the label is what is hashed beside the
     contents, so the package's files count by their place in the package, wherever it is installed."""
     root = _package_root()
     labelled = [(str(p.relative_to(root)), p) for p in _package_files()]
-    for path in [Path(p) for p in inputs] + (_user_list_files() if lists else []):
+    for path in [Path(p) for p in inputs] + (_user_list_files(lists_version) if lists else []):
         # a folder input (an HSDS export) counts by every file in it
         for member in sorted(path.rglob("*")) if path.is_dir() else [path]:
             if member.is_file() or member == path:
@@ -133,14 +134,15 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def fingerprint(inputs, *, lists=False, known=None, hashes_out=None):
+def fingerprint(inputs, *, lists=False, lists_version=None, known=None, hashes_out=None):
     """A hash over the package's own data and code, the contents of ``inputs`` and, when the build
-    read the carried lists (``lists``), the refreshed copies in use.
+    read the carried lists (``lists``), the refreshed copies in use (or those in ``lists_version``:
+    a refreshed copy's files count by name and contents, so it hashes the same once in use).
 
     ``known``: a manifest's file hashes, reused for files whose size and time are unchanged;
     ``hashes_out``: a dict that receives every file's ``[size, mtime_ns, sha256]`` (for the manifest).
     """
-    labelled = _labelled_files(inputs, lists)
+    labelled = _labelled_files(inputs, lists, lists_version)
     hashes = file_hashes([path for _, path in labelled], known)
     if hashes_out is not None:
         hashes_out.update(hashes)

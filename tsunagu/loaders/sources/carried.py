@@ -130,8 +130,9 @@ def current_version() -> Path | None:
     return folder
 
 
-def carried_lists(*, package: bool = False) -> list[CarriedList]:
-    """Every carried list in load order, from the copy in use (``package=True``: the package's own).
+def carried_lists(*, package: bool = False, version: Path | None = None) -> list[CarriedList]:
+    """Every carried list in load order, from the copy in use (``package=True``: the package's own;
+    ``version``: a folder of refreshed lists, such as one ``tsunagu data update`` checks before using it).
 
     Examples
     --------
@@ -141,19 +142,20 @@ def carried_lists(*, package: bool = False) -> list[CarriedList]:
     >>> item.credit, item.licence
     ('くらし支援ナビ（運営: JUNKBRANDING）', 'CC BY 4.0')
     """
-    version = None if package else current_version()
+    if version is None and not package:
+        version = current_version()
     if version is None:
         root = package_lists_dir()
         return [_read_source(root / folder, origin="package") for folder in LIST_FOLDERS]
     return [_read_source(version / folder, origin="updated") for folder in LIST_FOLDERS]
 
 
-def carried_sources() -> dict[str, Path]:
-    """Source name -> path to hand its loader, for every carried list in use.
+def carried_sources(version: Path | None = None) -> dict[str, Path]:
+    """Source name -> path to hand its loader, for every carried list in use (or in ``version``).
 
     Examples
     --------
     >>> sorted(carried_sources())
     ['fukushi_portal', 'hokenjo', 'mhlw_jiritsu_2023', 'municipalities', 'population']
     """
-    return {item.source: item.load_path for item in carried_lists()}
+    return {item.source: item.load_path for item in carried_lists(version=version)}
