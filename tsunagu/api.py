@@ -593,6 +593,28 @@ class Tsunagu:
         details = entity_details(self._entity_graph(key), key)
         return Entity(key, details["entity"], details["neighbours"], details["sources"])
 
+    def stale_summary(self):
+        """What a page may say when the last build answers because a newer input failed to build
+        (no path, no validation text), or None. The command line shows the full message instead.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> tsunagu.open().stale_summary() is None
+        True
+        """
+        if self._server is not None:
+            return None
+        stale = self._stored_build().stale
+        return stale.summary if stale is not None else None
+
+    def lists_used(self):
+        """The carried national lists the last build read (title, credit, licence, date...), as dicts;
+        empty for a build of the seeds alone or a Bolt server."""
+        if self._server is not None:
+            return []
+        return list(self._stored_build().lists)
+
     def sources(self):
         """The national lists in use, each with its licence, credit line, official page, date and rows.
 

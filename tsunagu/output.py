@@ -353,8 +353,10 @@ def write_sheet(sheet, rows, headers=None):
     return sheet
 
 
-def workbook_bytes(data):
-    """An XLSX workbook of a command's result: one sheet per section.
+def workbook_bytes(data, credits=None):
+    """An XLSX workbook of a command's result: one sheet per section, and with ``credits`` (the
+    national lists behind it: dicts of credit, licence and as_of) a last sheet 出典 giving each
+    list's credit line, as its licence asks.
 
     Examples
     --------
@@ -373,6 +375,11 @@ def workbook_bytes(data):
         write_sheet(book.create_sheet(_sheet_title(title, used)), rows)
     if not book.sheetnames:
         book.create_sheet("結果")
+    if credits:
+        write_sheet(book.create_sheet(_sheet_title("出典", used)),
+                    [{"出典表示": item.get("credit"), "一覧": item.get("title"), "ライセンス": item.get("licence"),
+                      "データの時点": item.get("as_of")} for item in credits]
+                    + [{"出典表示": "作成: tsunagu（上の一覧を知識グラフに加工したもの）"}])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -392,7 +399,7 @@ def _encoded(text, encoding):
     return encodable_text(text, encoding).encode(encoding)
 
 
-def write_output(data, fmt, output=None, encoding=None):
+def write_output(data, fmt, output=None, encoding=None, credits=None):
     """Write a command's result: to ``output`` (a path) or to standard output.
 
     ``fmt`` None takes the format from the file's suffix (.csv, .json, .xlsx),
@@ -406,7 +413,7 @@ def write_output(data, fmt, output=None, encoding=None):
     if fmt == "xlsx":
         if output is None:
             raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
-        payload = workbook_bytes(data)
+        payload = workbook_bytes(data, credits)
     else:
         text = render(data, fmt) + "\n"
         to_file = output is not None or _stdout_is_file()
@@ -444,6 +451,18 @@ def write_file_bytes(path, payload):
     return path
 
 
+def _build_credits():
+    """The lists the last build read (their credit lines), for an XLSX export; none when unknown."""
+    from tsunagu.exceptions import TsunaguError
+    from tsunagu.graph.store import load_stored
+
+    try:
+        stored = load_stored()
+    except (TsunaguError, OSError):
+        return None
+    return stored.lists if stored is not None else None
+
+
 def output_format(command):
     """Add ``--format``, ``-o/--output`` and ``--encoding`` to a command; write what it returns."""
 
@@ -460,7 +479,8 @@ def output_format(command):
             raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
         result = command(*args, **kwargs)
         if result is not None:
-            written = write_output(result, fmt, output_path, encoding)
+            written = write_output(result, fmt, output_path, encoding, credits=_build_credits() if (
+                fmt == "xlsx" or (output_path is not None and output_path.suffix.lower() == ".xlsx")) else None)
             if written is not None:
                 click.echo(f"wrote {written}", err=True)
 

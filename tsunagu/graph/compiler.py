@@ -242,7 +242,8 @@ def _lists_used(carried, version=None):
     from tsunagu.loaders.sources.carried import carried_lists
 
     return [{"source": item.source, "title": item.title, "credit": item.credit, "licence": item.licence,
-             "as_of": item.as_of, "origin": item.origin, "fetched": item.fetched}
+             "licence_url": item.licence_url, "page": item.page, "as_of": item.as_of, "origin": item.origin,
+             "fetched": item.fetched}
             for item in carried_lists(version=version) if item.source in carried]
 
 

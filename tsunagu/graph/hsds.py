@@ -473,4 +473,23 @@ def write_hsds(graph, directory):
     json_dir.mkdir(exist_ok=True)
     for name, items in documents.items():
         (json_dir / f"{name}.json").write_text(json.dumps(items, ensure_ascii=False, indent=1), encoding="utf-8")
+    _write_credits(directory, graph.graph.get("lists") or [], list(HSDS_TABLES))
     return {name: len(rows) for name, rows in tables.items()}
+
+
+def _write_credits(directory, lists, tables):
+    """The credits the lists' licences ask for, beside the tables: ``出典.txt`` for a reader and a
+    Frictionless ``datapackage.json`` (resources, licenses, sources) for a tool."""
+    from tsunagu.queries.sources import credit_lines
+
+    lines = ["このデータは tsunagu（ひきこもり支援資源の知識グラフ）が次の一覧と政府の資料から作ったものです（加工あり）。"]
+    lines += [f"- {line}" for line in credit_lines(lists)]
+    (directory / "出典.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    package = {
+        "name": "tsunagu-hsds", "title": "tsunagu: ひきこもり支援資源（HSDS 3.0）", "profile": "tabular-data-package",
+        "resources": [{"name": name, "path": f"{name}.csv", "format": "csv", "encoding": "utf-8"} for name in tables],
+        "licenses": [{"name": item.get("licence"), "path": item.get("licence_url") or "", "title": item.get("credit")}
+                     for item in lists],
+        "sources": [{"title": item.get("credit"), "path": item.get("page") or ""} for item in lists],
+    }
+    (directory / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -218,6 +218,7 @@ class Stored:
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
     _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs read last
     stale: object = None  # a tsunagu.graph.current.StaleBuild when a newer input failed to build
+    lists: list = field(default_factory=list)  # the carried lists the build read: title, credit, licence, as_of...
 
     @property
     def rdf_path(self):
@@ -261,7 +262,7 @@ class Stored:
         self._reach.clear()
         self.inputs, self.fingerprint, self.build_args = newer.inputs, newer.fingerprint, newer.build_args
         self.files, self.checks, self._verified = newer.files, newer.checks, set()
-        self.hashes, self.stale = newer.hashes, None
+        self.hashes, self.stale, self.lists = newer.hashes, None, newer.lists
         return True
 
     def _verify_hash(self, name):
@@ -737,7 +738,7 @@ def _save(compiled, directory, started):
               for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
                 "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files,
-                "checks": checks, "hashes": compiled.hashes}
+                "checks": checks, "hashes": compiled.hashes, "lists": compiled.graph.graph.get("lists") or []}
     _pause_before_manifest()
     write_manifest(directory, manifest)
     (directory / _FAILED).unlink(missing_ok=True)  # a failed attempt is history once a build succeeds
@@ -788,7 +789,8 @@ def load_stored(directory=None):
         raise outdated
     try:
         return Stored(directory, list(manifest["inputs"]), str(manifest["fingerprint"]), dict(manifest["build_args"]),
-                      dict(manifest["files"]), dict(manifest.get("checks") or {}), dict(manifest.get("hashes") or {}))
+                      dict(manifest["files"]), dict(manifest.get("checks") or {}), dict(manifest.get("hashes") or {}),
+                      lists=list(manifest.get("lists") or []))
     except (KeyError, TypeError, ValueError):
         raise _damaged(directory, f"{_MANIFEST} に必要な項目がありません (incomplete manifest)",
                        manifest.get("build_args") if isinstance(manifest.get("build_args"), dict) else None) from None

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 __all__ = [
     "Reason", "Contact", "Place", "Through", "FirstContact", "Option", "Person", "ReferralAnswer",
     "LEVEL_LABELS", "TIER_LABELS", "TIER_MARKS", "render_reason", "level_label", "path_text", "answer_dict",
-    "answer_sections",
+    "answer_sections", "checked_text", "directory_notes",
     "text_width", "clip",
 ]
 
@@ -129,6 +129,9 @@ class ReferralAnswer:
     next_steps: list  # of Reason
     near_misses: list | None = None  # of Option, with explain
     person: Person | None = field(default=None, repr=False)
+    # the national directory the answer used: {"as_of": newest list date, "lists": [{title, credit, licence,
+    # as_of, origin, fetched}]}; None for a build without the national lists
+    directory: dict | None = None
 
 
 
@@ -228,6 +231,8 @@ _TEMPLATES = {
     "next-age-limit": ("{names}は年齢で対象外：年齢を問わない窓口に相談する",
                        "{names}: outside the age range; ask a window that takes any age"),
     "next-under-working-age": ("就労は15歳から：教育・相談の窓口へ", "work starts at 15: ask an education or consultation window"),
+    "directory-date": ("全国の名簿は{date}時点（{names}。tsunagu sources で出典）",
+                       "national directory as of {date} ({names}; see tsunagu sources)"),
 }
 
 
@@ -265,6 +270,7 @@ def render_reason(reason, lang="ja"):
     values["level"] = level_label(params.get("level"), lang) if params.get("level") else ""
     values["age"] = params.get("age", "")
     values["year"] = params.get("year", "")
+    values["date"] = params.get("date", "")
     values["range"] = _range(params, lang)
     return template[0 if lang == "ja" else 1].format(**values)
 
@@ -337,10 +343,28 @@ def _place_name(option, lang):
     return name
 
 
+def checked_text(contact, lang="ja"):
+    """When the directory last checked a contact, to the month: ``2026-07確認`` (``checked 2026-07``).
+
+    Examples
+    --------
+    >>> checked_text(Contact(telephone="098-917-5348", checked="2026-07-27"))
+    '2026-07確認'
+    >>> checked_text(Contact()) is None
+    True
+    """
+    if not contact.checked:
+        return None
+    month = contact.checked[:7]
+    return f"{month}確認" if lang == "ja" else f"checked {month}"
+
+
 def _contact_text(contact, lang, full=False):
     parts = []
     if contact.telephone:
         parts.append(("☎" if lang == "ja" else "tel ") + contact.telephone)
+        if checked_text(contact, lang):
+            parts.append(checked_text(contact, lang))
     if contact.hours and full:
         parts.append(contact.hours)
     if contact.schedule:
@@ -464,7 +488,8 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     sections["選択肢" if ja else "options"] = rows
     legend = ("◎ 分野・年齢とも明記　○ 制度・機関の目的で対象　△ 種別からの推定" if ja
               else "◎ stated domain and age   ○ by scheme or purpose   △ guessed from the type")
-    notes = [{("補足" if ja else "note"): cell(render_reason(r, lang), width - 4)} for r in answer.notes + answer.next_steps]
+    notes = [{("補足" if ja else "note"): cell(render_reason(r, lang), width - 4)}
+             for r in answer.notes + answer.next_steps + directory_notes(answer)]
     if rows:
         notes.append({("補足" if ja else "note"): legend})
     if notes:
@@ -480,6 +505,27 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     return sections
 
 
+def directory_notes(answer):
+    """The reason that says how old the national directory behind ``answer`` is (none without one).
+
+    Examples
+    --------
+    >>> answer = ReferralAnswer({"id": "m"}, "2026-11-25", None, [], [], [], [],
+    ...                         directory={"as_of": "2026-07-28", "lists": [{"title": "くらし支援ナビ",
+    ...                                                                       "credit": "くらし支援ナビ（運営: JUNKBRANDING）"}]})
+    >>> render_reason(directory_notes(answer)[0])
+    '全国の名簿は2026-07-28時点（くらし支援ナビ（運営: JUNKBRANDING）。tsunagu sources で出典）'
+    """
+    directory = answer.directory
+    if not directory or not directory.get("as_of"):
+        return []
+    names = [item["credit"] for item in directory.get("lists", ())
+             if item.get("source") in (None, "fukushi_portal", "hokenjo", "mhlw_jiritsu_2023")]
+    more = len(names) > 1
+    short = [(names[0] + ("ほか" if more else ""), names[0] + (" and others" if more else ""))] if names else []
+    return [Reason("directory-date", {"date": directory["as_of"], "names": short})]
+
+
 def answer_dict(answer, lang="ja"):
     """The full answer as JSON-ready data, each reason with its ``text`` in ``lang``; no age, no needs.
 
@@ -488,7 +534,7 @@ def answer_dict(answer, lang="ja"):
     >>> answer = ReferralAnswer({"id": "ino", "name": "いの町"}, "2026-11-25", None, [], [], [], [],
     ...                         person=Person(45, ["employment"]))
     >>> list(answer_dict(answer))
-    ['municipality', 'as_of', 'first_contact', 'options', 'fallback', 'notes', 'next_steps', 'near_misses']
+    ['municipality', 'as_of', 'directory', 'first_contact', 'options', 'fallback', 'notes', 'next_steps', 'near_misses']
     """
     data = asdict(answer)
     data.pop("person", None)  # what the caseworker typed about the person stays out of every output
@@ -503,5 +549,6 @@ def answer_dict(answer, lang="ja"):
         return value
 
     result = with_text(data)
-    order = ["municipality", "as_of", "first_contact", "options", "fallback", "notes", "next_steps", "near_misses"]
+    order = ["municipality", "as_of", "directory", "first_contact", "options", "fallback", "notes", "next_steps",
+             "near_misses"]
     return {key: result[key] for key in order}

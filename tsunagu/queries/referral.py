@@ -609,6 +609,7 @@ def _nationwide(graph, age, needs, as_of, fallback):
 def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, explain=False):
     from tsunagu.queries.answers import Person, Reason, ReferralAnswer
     from tsunagu.queries.contacts import first_contact, prefecture_of, regional_centres
+    from tsunagu.queries.sources import directory_date
 
     judged = [(c, _judge(graph, c, age, needs, as_of)) for c in candidates]
     kept = [(c, j) for c, j in judged if not j[4]]
@@ -673,6 +674,8 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     if explain:
         missed.sort(key=lambda item: (len(item[1][4]),) + key(item))
         near = [_option(graph, c, j, rank) for rank, (c, j) in enumerate(missed, start=1)]
+    lists = graph.graph.get("lists") or []
+    directory = {"as_of": directory_date(lists), "lists": list(lists)} if lists else None
     return ReferralAnswer(municipality=place, as_of=as_of.isoformat(), first_contact=first, options=options,
                           fallback=fallback, notes=notes, next_steps=steps, near_misses=near,
-                          person=Person(age=age, needs=list(needs)))
+                          person=Person(age=age, needs=list(needs)), directory=directory)

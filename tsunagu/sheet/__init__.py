@@ -87,7 +87,7 @@ def sheet_html(answer, lang="ja", options=SHEET_OPTIONS):
     """
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    from tsunagu.queries.answers import level_label, render_reason
+    from tsunagu.queries.answers import directory_notes, level_label, render_reason
 
     env = Environment(loader=PackageLoader("tsunagu.sheet", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
@@ -140,6 +140,8 @@ def sheet_html(answer, lang="ja", options=SHEET_OPTIONS):
     if answer.first_contact:
         credits = sorted(set(credits) | {s["credit"] for s in answer.first_contact.place.contact.sources
                                          if s.get("credit")})
+    directory = [render_reason(r, lang) for r in directory_notes(answer)]
     return env.get_template("sheet.html").render(
         lang=lang, municipality=answer.municipality, as_of=answer.as_of, first=first, options=chosen,
-        age=person.age if person else None, needs=needs, steps=steps, notes=notes, credits=credits)
+        age=person.age if person else None, needs=needs, steps=steps, notes=notes, credits=credits,
+        directory=directory[0] if directory else None)

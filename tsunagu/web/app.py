@@ -48,9 +48,10 @@ def _templates():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(loader=PackageLoader("tsunagu.web", "templates"), autoescape=select_autoescape(["html"]))
-    from tsunagu.queries.answers import level_label, render_reason
+    from tsunagu.queries.answers import directory_notes, level_label, render_reason
 
     environment.filters["reason"] = lambda reason, lang="ja": render_reason(reason, lang)
+    environment.filters["directory_notes"] = directory_notes
     environment.filters["level"] = lambda level: level_label(level, "ja")
     environment.globals.update(duty_labels=_DUTY_LABELS, kinds=_KINDS, status_labels=_STATUS, duties=_DUTIES)
     return environment
@@ -180,32 +181,41 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         /places.json (cached by the browser) instead of carrying some 1,900 <option>s, 90 KB, each."""
         import json
 
-        try:
-            found = library.places()
-        except TsunaguError:  # a Bolt backend keeps no list of places: no suggestions, the form still works
-            found = []
+        # a Bolt backend keeps no list of places: no suggestions, the form still works; an embedded build
+        # that cannot be read (an unusable home) stops the server here, before it answers anyone
+        found = [] if backend else library.places()
         return json.dumps([[p.name, f"{p.prefecture or ''} {p.code or ''}".strip()] for p in found],
                           ensure_ascii=False).encode("utf-8")
 
     places()  # read (or first build) the data before the server answers anyone
     needs = _need_labels()  # the form's choices, the same for every page
 
+    def page(name, status_code=200, **context):
+        """A page, saying so when the last build answers because a newer input failed to build."""
+        return _page(name, status_code, stale=library.stale_summary(), **context)
+
+    def error_page(error, status_code=400, **context):
+        return _error_page(error, status_code, stale=library.stale_summary(), **context)
+
+    def sources_page(request):
+        return page("sources.html", title="出典", sources=library.sources(), lists=library.lists_used())
+
     def places_json(request):
         return Response(places(), media_type="application/json; charset=utf-8",
                         headers={"Cache-Control": "max-age=3600"})
 
     def home_page(request):
-        return _page("home.html", title="tsunagu つなぐ", needs=needs)
+        return page("home.html", title="tsunagu つなぐ", needs=needs)
 
     async def refer_page(request):
         if request.method == "GET":  # an empty form (a municipality from a link at most): nothing about a person
-            return _page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
+            return page("refer.html", title="相談（つなぎ先を探す）", needs=needs,
                          answer=None, form={"municipality": request.query_params.get("municipality", "")})
         title = "相談（つなぎ先を探す）"
         length = request.headers.get("content-length", "")
         if not length.isdigit() or int(length) > _MAX_FORM_BYTES:  # read no body of unknown or absurd size
             status = 411 if not length.isdigit() else 413
-            return _error_page(TsunaguError("送信された内容を受け取れません（大きすぎるか、長さが分かりません）。"
+            return error_page(TsunaguError("送信された内容を受け取れません（大きすぎるか、長さが分かりません）。"
                                             "フォームから送り直してください。"), status_code=status, title=title)
         try:
             form = await request.form()
@@ -222,14 +232,14 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
                                    f"{_MAX_MUNICIPALITY_CHARS} 文字までの市区町村名かコードを入力してください。")
             answer = library.refer(typed, fields["age"], chosen, explain=fields["explain"])
         except TsunaguError as error:
-            return _error_page(error, form=fields, needs=needs, title=title)
+            return error_page(error, form=fields, needs=needs, title=title)
         if form.get("sheet") == "1":
             from tsunagu.sheet import sheet_html
 
             return Response(sheet_html(answer), media_type="text/html; charset=utf-8",
                             headers={"Content-Security-Policy": DIAGRAM_CSP.replace("script-src 'unsafe-inline'; ", ""),
                                      "Cache-Control": "no-store"})
-        response = _page("refer.html", title=f"相談: {answer.municipality['name']}",
+        response = page("refer.html", title=f"相談: {answer.municipality['name']}",
                          needs=needs, answer=answer, form=fields)
         response.headers["Cache-Control"] = "no-store"  # the answer shows what was typed about a person
         return response
@@ -241,12 +251,12 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
             coverage = library.coverage(place.id)
             contacts = library.first_contact(place.id)
         except TsunaguError as error:
-            return _error_page(error, status_code=404, title="市区町村")
+            return error_page(error, status_code=404, title="市区町村")
         try:
             entity = library.entity(place.id)
         except TsunaguError:  # a Bolt backend answers the questions above, not entity rows: no source list then
             entity = None
-        return _page("municipality.html", title=f"{place.name}（{place.prefecture or ''}）", place=place,
+        return page("municipality.html", title=f"{place.name}（{place.prefecture or ''}）", place=place,
                      duty=duties[0] if duties else None, coverage=coverage, entity=entity, contacts=contacts)
 
     def diagram_page(request):
@@ -258,7 +268,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         try:
             place = library.resolve(request.path_params["name"], "area")
         except TsunaguError as error:
-            return _error_page(error, status_code=404, title="ネットワーク図")
+            return error_page(error, status_code=404, title="ネットワーク図")
         graph = library.graph()
         view = (municipality_view if "Municipality" in place.types else prefecture_view)(graph, place.id)
         return HTMLResponse(diagram_html(graph, view), headers={"Content-Security-Policy": DIAGRAM_CSP})
@@ -276,7 +286,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
             rows = library.gaps(prefecture=prefecture, kind=kind, missing=missing)
             tally = library.tally(prefecture=prefecture)
         except TsunaguError as error:
-            return _error_page(error, status_code=400, title="都道府県・全国")
+            return error_page(error, status_code=400, title="都道府県・全国")
         from tsunagu.text import tally_rows
 
         rows = _sorted(rows, sort)
@@ -287,7 +297,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         query = {k: v for k, v in (("prefecture", prefecture), ("kind", kind), ("missing", missing),
                                    ("sort", sort)) if v}
 
-        return _page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_rows(tally),
+        return page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_rows(tally),
                      query=query, prefecture=prefecture or "", kind=kind or "", missing=missing or "", sort=sort,
                      csv_href="?" + urlencode({**query, "format": "csv"}),
                      xlsx_href="?" + urlencode({**query, "format": "xlsx"}),
@@ -304,15 +314,15 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         try:
             key = library.resolve(prefecture, "prefecture").id if prefecture else None
         except TsunaguError as error:
-            return _error_page(error, status_code=404, title="地図")
+            return error_page(error, status_code=404, title="地図")
         return HTMLResponse(dot_map_html(library.graph(), key), headers={"Content-Security-Policy": DIAGRAM_CSP})
 
     def entity_page(request):
         try:
             entity = library.entity(request.path_params["name"])
         except TsunaguError as error:
-            return _error_page(error, status_code=404, title="機関")
-        return _page("entity.html", title=str(entity.attributes.get("name") or entity.id), entity=entity)
+            return error_page(error, status_code=404, title="機関")
+        return page("entity.html", title=str(entity.attributes.get("name") or entity.id), entity=entity)
 
     def static_file(request):
         path = static.get(request.path_params["name"])
@@ -321,7 +331,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
 
     def not_found(request, exc):
-        return _page("error.html", status_code=404, title="見つかりません", message="このページはありません。",
+        return page("error.html", status_code=404, title="見つかりません", message="このページはありません。",
                      suggestions=[], candidates=[])
 
     routes = [
@@ -334,6 +344,7 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         Route("/e/{name}", entity_page),
         Route("/static/{name}", static_file),
         Route("/places.json", places_json),
+        Route("/sources", sources_page),
     ]
     middleware = [Middleware(_Headers),  # outermost: the Host check's refusals carry nosniff too
                   Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or allowed_hosts()), www_redirect=False)]
