@@ -428,3 +428,85 @@ def test_the_build_stores_each_reach_graphs_node_ids_for_push(built):
     nodes = stored.reach_nodes()
     assert nodes == reach_keys(stored.graph)
     assert all(nodes[m] == sorted(stored.reach_graph(m)) for m in nodes)
+
+
+@pytest.fixture
+def edited(tmp_path, monkeypatch):
+    """A build of the seeds and a user's file, then a broken edit of that file: (home, file)."""
+    home = tmp_path / "edited-home"
+    monkeypatch.setenv("TSUNAGU_HOME", str(home))
+    user = tmp_path / "office.yaml"
+    user.write_text(USER_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    build([user], home, lists=False)
+    user.write_text(user.read_text(encoding="utf-8").replace("serves: [ino]", "serves: [ino]\n    domains: [flying]"),
+                    encoding="utf-8")
+    return home, user
+
+
+def test_a_broken_edit_after_a_build_leaves_refer_answering_with_one_warning(edited, runner):
+    home, user = edited
+    manifest = (home / "manifest.json").read_bytes()
+    result = runner.invoke(cli, REFER + ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    warning, _, answer = result.output.partition("\n{")
+    assert "入力の変更を読み込めませんでした。前回のビルドから答えます" in warning
+    assert "office.yaml" in warning and "flying" in warning and "Traceback" not in result.output
+    assert json.loads("{" + answer)["municipality"]["name"] == "いの町"
+    assert (home / "manifest.json").read_bytes() == manifest  # the last good build, untouched
+    failed = home / "failed.json"
+    stamp = failed.stat().st_mtime_ns
+    again = runner.invoke(cli, REFER)
+    assert again.exit_code == 0 and again.output.count("入力の変更を読み込めませんでした") == 1
+    assert failed.stat().st_mtime_ns == stamp, "the same broken input was built again"
+    assert "store-test-office" in load_stored(home).graph  # the user's office of the last good build answers
+    user.write_text(USER_FILE.read_text(encoding="utf-8"), encoding="utf-8")  # mended: as built, no warning
+    mended = runner.invoke(cli, REFER)
+    assert mended.exit_code == 0 and "読み込めませんでした" not in mended.output
+
+
+def test_a_vanished_input_leaves_the_last_build_answering(edited, runner):
+    home, user = edited
+    user.unlink()
+    result = runner.invoke(cli, REFER)
+    assert result.exit_code == 0, result.output
+    assert "office.yaml は前回のビルドの入力でしたが、見つかりません" in result.output and "回答対象: いの町" in result.output
+
+
+def test_a_named_pipe_is_refused_before_the_lock(tmp_path, runner):
+    fifo = tmp_path / "municipalities.csv"
+    os.mkfifo(fifo)
+    home = Path(os.environ["TSUNAGU_HOME"])
+    done = subprocess.run([sys.executable, "-m", "tsunagu", "build", "--seeds-only", "--municipalities", str(fifo)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "通常のファイルでもフォルダでもありません" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not home.exists(), "the build took the lock (made the cache folder) before checking its inputs"
+    for args in (["build", "--seeds-only", str(fifo)], ["validate", str(fifo)]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+
+
+@pytest.mark.parametrize("args", [REFER, ["gaps"], ["tally"], ["show", "三原市"], ["sources"], ["coverage", "--municipality",
+                                                                                              "三原市"]])
+def test_a_home_that_is_a_file_is_one_japanese_message(tmp_path, monkeypatch, runner, args):
+    home = tmp_path / "not-a-folder"
+    home.write_text("x")
+    monkeypatch.setenv("TSUNAGU_HOME", str(home))
+    result = runner.invoke(cli, args)
+    if args == ["sources"]:  # the lists' catalogue needs no build
+        assert result.exit_code == 0, result.output
+        return
+    _one_line_failure(result, "フォルダとして使えません", str(home))
+
+
+def test_serve_refuses_to_start_on_a_home_that_is_a_file(tmp_path):
+    home = tmp_path / "not-a-folder"
+    home.write_text("x")
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    done = subprocess.run([sys.executable, "-m", "tsunagu", "serve", "--port", port], capture_output=True, text=True,
+                          timeout=60, env=dict(os.environ, TSUNAGU_HOME=str(home)))
+    assert done.returncode == 1 and "フォルダとして使えません" in done.stderr and "Traceback" not in done.stderr

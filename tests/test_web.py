@@ -195,7 +195,7 @@ def test_no_request_leaves_the_server(chromium, national_server):
 
 
 @pytest.mark.parametrize("path", ["/", "/refer", "/m/ino", "/analyst?prefecture=%E9%AB%98%E7%9F%A5%E7%9C%8C", "/e/ino",
-                                  "/m/nope"])
+                                  "/m/nope", "/sources"])
 def test_axe_core_finds_no_serious_violation(chromium, national_server, path):
     if not AXE.is_file():
         if os.environ.get("CI") == "true":
@@ -438,3 +438,27 @@ def test_web_downloads_carry_no_formula_from_data(formula_server):
     path = Path(__import__("tempfile").mkdtemp()) / "gaps.xlsx"
     path.write_bytes(body)
     assert any(FORMULA_DOCUMENT in text for text in _assert_no_formula_in_xlsx(path))
+
+
+def test_a_broken_edit_after_a_build_leaves_the_app_answering_from_the_last_build(tmp_path):
+    """A web app started after an input of the last build was broken answers referrals from that build,
+    and says so in Japanese without the validation text or a server path."""
+    from tsunagu.graph.compiler import build
+
+    user = tmp_path / "office.yaml"
+    user.write_text((Path(__file__).parent / "fixtures" / "store" / "user_office.yaml").read_text(encoding="utf-8"),
+                    encoding="utf-8")
+    build([user], tmp_path / "cache", lists=False)
+    user.write_text(user.read_text(encoding="utf-8").replace("serves: [ino]", "serves: [ino]\n    domains: [flying]"),
+                    encoding="utf-8")
+    server = Server(tmp_path / "cache", tmp_path)
+    try:
+        form = urllib.parse.urlencode([("municipality", "いの町"), ("age", "45"), ("need", "employment")]).encode()
+        status, _, body = _fetch(server.url + "/refer", data=form)
+        page = body.decode("utf-8")
+        assert status == 200 and "最初の相談先" in page and "前回のビルドから答えています" in page
+        assert "office.yaml" not in page and str(tmp_path) not in page and "flying" not in page
+        status, _, body = _fetch(server.url + "/sources")
+        assert status == 200 and "くらし支援ナビ（運営: JUNKBRANDING）" in body.decode("utf-8")
+    finally:
+        server.stop()

@@ -40,10 +40,10 @@ def snapshot_dir():
     return folder if (folder / _MANIFEST).is_file() else None
 
 
-def make_snapshot(target, *, compress=True, jobs=None, notice=None):
+def make_snapshot(target, *, compress=True, jobs=None, notice=None, preset=_PRESET):
     """Build the default data and write it to ``target`` as a snapshot; returns its manifest (a dict).
 
-    ``compress``: each file as ``NAME.xz`` (what a wheel carries), else as is.
+    ``compress``: each file as ``NAME.xz`` (what a wheel carries, at xz ``preset``), else as is.
     """
     from tsunagu.graph.compiler import build
 
@@ -55,7 +55,7 @@ def make_snapshot(target, *, compress=True, jobs=None, notice=None):
         for name in manifest["files"].values():
             source = Path(home) / name
             if compress:
-                with open(source, "rb") as raw, lzma.open(target / f"{name}.xz", "wb", preset=_PRESET) as packed:
+                with open(source, "rb") as raw, lzma.open(target / f"{name}.xz", "wb", preset=preset) as packed:
                     shutil.copyfileobj(raw, packed, 1 << 20)
             else:
                 shutil.copyfile(source, target / name)

@@ -118,7 +118,7 @@ def current_version() -> Path | None:
     pointer = lists_home() / _CURRENT
     try:
         name = json.loads(pointer.read_text(encoding="utf-8"))["version"]
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no refreshed copy (or no usable data folder at all)
         return None
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise TsunaguError(f"{pointer} を読めません ({type(error).__name__})。"
