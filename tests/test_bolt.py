@@ -113,8 +113,9 @@ _KILLER = (
 
 
 def _killed_push(server, tmp_path, replace):
-    """Start a push and kill the pushing process itself after a few batches."""
-    env = _env(server) | {"TSUNAGU_HOME": str(tmp_path / "cache")}
+    """Start a push of the seeds' build (the test's ``seeds_cache``) and kill the pushing process itself
+    after a few batches."""
+    env = _env(server)
     run = subprocess.run([sys.executable, "-c", _KILLER, server["uri"], server["user"], server["database"] or "",
                           "replace" if replace else "add"], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == -9, run.stderr

@@ -70,10 +70,10 @@ def test_the_answers_never_read_the_upstream_folder(runner, national_compiled):
 
 
 def _rows(home):
-    """Every stored row of a build, unpickled where it is pickled: comparable across two builds."""
+    """Every stored row of a build (reach rows as their pickled bytes): comparable across two builds."""
     stored = load_stored(home)
     with sqlite3.connect(home / stored.files["reach"]) as connection:
-        reach = {m: pickle.loads(g) for m, g in connection.execute("SELECT municipality, graph FROM reach")}
+        reach = dict(connection.execute("SELECT municipality, graph FROM reach"))
         entity = dict(connection.execute("SELECT node, star FROM entity"))
         names = sorted(connection.execute("SELECT name, node FROM names"))
     return stored, reach, entity, names
@@ -100,8 +100,9 @@ def test_the_snapshot_a_wheel_carries_equals_a_fresh_build(tmp_path, national_ho
     _, fresh_reach, fresh_entity, fresh_names = _rows(national_home)
     assert names == fresh_names and entity == fresh_entity
     assert sorted(reach) == sorted(fresh_reach)
-    for municipality, graph in reach.items():
-        assert _graph_state(graph) == _graph_state(fresh_reach[municipality]), municipality
+    for municipality, row in reach.items():
+        if row != fresh_reach[municipality]:  # bytes may differ where the graphs do not: compare those
+            assert _graph_state(pickle.loads(row)) == _graph_state(pickle.loads(fresh_reach[municipality])), municipality
 
 
 def test_a_snapshot_made_from_other_files_is_not_installed(tmp_path, national_home, monkeypatch):

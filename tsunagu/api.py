@@ -16,6 +16,7 @@ load the whole graph.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tsunagu.exceptions import (
     AmbiguousName,
@@ -24,8 +25,6 @@ from tsunagu.exceptions import (
     NotAMunicipality,
     TsunaguError,
 )
-from tsunagu.queries.coverage import Count, RollupRow
-from tsunagu.queries.tally import TallyRow
 
 __all__ = [
     "open",
@@ -141,6 +140,24 @@ class Stats:
     total_nodes: int
     total_edges: int
     inputs: list
+
+
+if TYPE_CHECKING:  # re-exported below, imported on first use
+    from tsunagu.queries.coverage import Count, RollupRow
+    from tsunagu.queries.tally import TallyRow
+
+
+def __getattr__(name):
+    # re-exported result types, imported on first use: a refer process need not load coverage and tally
+    if name in ("Count", "RollupRow"):
+        from tsunagu.queries import coverage
+
+        return getattr(coverage, name)
+    if name == "TallyRow":
+        from tsunagu.queries.tally import TallyRow
+
+        return TallyRow
+    raise AttributeError(f"module 'tsunagu.api' has no attribute '{name}'")
 
 
 def open(home=None, *, backend=None, user=None, password=None, database=None, notice=None):  # noqa: A001

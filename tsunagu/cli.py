@@ -136,7 +136,7 @@ def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
     return [{
         "embedded files": len(embedded_data_files()),
         "user files": len(compiled.inputs),
-        "triples": len(compiled.rdf),
+        "triples": compiled.triples,
         "nodes": graph.number_of_nodes(),
         "edges": graph.number_of_edges(),
         "fingerprint": compiled.fingerprint[:12],

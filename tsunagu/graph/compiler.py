@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pickle
-from dataclasses import dataclass, field
+import gc
+import gzip
+import io
 from pathlib import Path
 
 from rdflib import Graph
@@ -17,7 +18,7 @@ from tsunagu.graph.vocabulary import graph_vocabulary
 from tsunagu.graph.projection import project
 from tsunagu.graph.current import embedded_data_files, fingerprint
 from tsunagu.graph.processes import Forked, build_jobs, collector_paused
-from tsunagu.graph.store import ReachRows, build_lock, save
+from tsunagu.graph.store import ReachRows, build_lock, reach_row, save, shared_reach_attributes
 from tsunagu.graph.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
@@ -31,16 +32,61 @@ __all__ = [
 ]
 
 
-@dataclass
 class Compiled:
-    rdf: Graph  # asserted data plus closure
-    graph: object  # networkx.MultiDiGraph
-    inputs: list  # user files, absolute
-    fingerprint: str
-    build_args: dict  # how to build it again: paths, sources, lists
-    names: object = None  # networkx graph of municipalities and prefectures with the name index
-    reach_graphs: object = None  # municipality -> its precomputed referral graph (a mapping)
-    hashes: dict = field(default_factory=dict)  # every fingerprinted file -> [size, mtime_ns, sha256]
+    """One build: the closed RDF, the networkx projection and the precomputed rows, before they are cached.
+
+    The closed RDF is held as N-Triples bytes once the projection is made
+    (an rdflib graph of the national directory is some 150 MB, its text 30):
+    :attr:`rdf` parses it on first use; :meth:`nt_bytes` is what the cache writes.
+    """
+
+    def __init__(self, rdf, graph, inputs, fingerprint, build_args, names=None, reach_graphs=None, hashes=None,
+                 triples=None):
+        # ``rdf``: an rdflib graph, or its N-Triples gzip-compressed (30 MB of national text in 4: held
+        # beside everything a build makes, and read least)
+        if isinstance(rdf, (bytes, bytearray)):
+            self._nt, self._rdf = bytes(rdf), None
+        else:
+            self._nt, self._rdf = None, rdf
+        self.graph = graph  # networkx.MultiDiGraph
+        self.inputs = list(inputs)  # user files, absolute
+        self.fingerprint = fingerprint
+        self.build_args = build_args  # how to build it again: paths, sources, lists
+        self.names = names  # the name table of municipalities and prefectures
+        self.reach_graphs = reach_graphs  # municipality -> its precomputed referral graph (a mapping)
+        self.hashes = dict(hashes or {})  # every fingerprinted file -> [size, mtime_ns, sha256]
+        self.triples = triples if triples is not None else len(rdf) if self._rdf is not None else None
+
+    @property
+    def rdf(self):
+        """The closed RDF graph (asserted data plus closure), parsed from its N-Triples on first use."""
+        if self._rdf is None:
+            self._rdf = Graph()
+            self._rdf.parse(data=self.nt_bytes(), format="nt")
+        return self._rdf
+
+    def write_nt(self, stream):
+        """Write the closed RDF as N-Triples (UTF-8) to ``stream``, a block at a time."""
+        import shutil
+
+        if self._nt is None:
+            self._nt = _compressed_nt(self._rdf)
+        with gzip.GzipFile(fileobj=io.BytesIO(self._nt), mode="rb") as packed:
+            shutil.copyfileobj(packed, stream, 1 << 20)
+
+    def nt_bytes(self):
+        """The closed RDF as N-Triples (UTF-8)."""
+        if self._nt is None:
+            self._nt = _compressed_nt(self._rdf)
+        return gzip.decompress(self._nt)
+
+
+def _compressed_nt(graph):
+    """``graph`` as gzip-compressed N-Triples, written through the compressor: never the whole text at once."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as stream:
+        graph.serialize(destination=stream, format="nt", encoding="utf-8")
+    return buffer.getvalue()
 
 
 def read_inputs(paths, *, validate=True, notices=None):
@@ -210,8 +256,14 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     for errors in (shaped.result(), linear):
         if errors:
             raise DataErrors(errors)
+    del shaped  # its process object holds the asserted graph
     closed = closed_graph(asserted, copy=False)
     graph = project(closed, closed)
+    # What the cache writes of the RDF, made now: the rdflib graph (the largest thing a build holds)
+    # is then let go before the per-municipality rows are made.
+    triples, nt = len(closed), _compressed_nt(closed)
+    del closed, asserted, directory
+    gc.collect()  # rdflib's store is cycles: with the collector paused it would stay (150 MB), so once by hand
     graph.graph["names"] = name_index(graph)
     graph.graph.update(graph_vocabulary())
     graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
@@ -227,8 +279,8 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
                          for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
     hashes = {}
     digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
-    return Compiled(closed, graph, all_inputs, digest, build_args,
-                    names=names_graph(graph), reach_graphs=_reach_graphs(graph, jobs), hashes=hashes)
+    return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
+                    reach_graphs=_reach_graphs(graph, jobs), hashes=hashes, triples=triples)
 
 
 def _source_order():
@@ -251,8 +303,8 @@ def _pickled_reach_graphs(graph, municipalities):
     """(municipality, pickled reach graph, its node ids) for each of ``municipalities``."""
     rows = []
     for m in municipalities:
-        sub = reach_subgraph(graph, m)
-        rows.append((m, pickle.dumps(sub, protocol=pickle.HIGHEST_PROTOCOL), sorted(sub)))
+        sub = reach_subgraph(graph, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
+        rows.append((m, reach_row(sub), sorted(sub)))
     return rows
 
 
@@ -265,7 +317,8 @@ def _reach_graphs(graph, jobs):
     rows = {m: (data, nodes) for m, data, nodes in _pickled_reach_graphs(graph, shares[0])}
     for other in others:
         rows.update((m, (data, nodes)) for m, data, nodes in other.result())
-    return ReachRows({m: rows[m][0] for m in municipalities}, {m: rows[m][1] for m in municipalities})
+    return ReachRows({m: rows[m][0] for m in municipalities}, {m: rows[m][1] for m in municipalities},
+                     shared_reach_attributes(graph))
 
 
 def names_graph(graph):

@@ -9,6 +9,7 @@ traversal never has to step through them.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import networkx as nx
 from rdflib import Literal, URIRef
@@ -36,14 +37,16 @@ def _is_entity(iri):
 
 
 def _python(value):
+    # Text is interned: the same kind, credit, licence or date recurs on thousands of nodes, and one
+    # object each keeps the graph smaller and lets a pickled reach graph store it once.
     if isinstance(value, Literal):
         python = value.toPython()
         if isinstance(python, (dt.date, dt.datetime)):
-            return python.isoformat()
+            return sys.intern(python.isoformat())
         if isinstance(python, Literal) or not isinstance(python, (str, int, float, bool)):
-            return str(value)
-        return python
-    return str(value)
+            return sys.intern(str(value))
+        return sys.intern(python) if isinstance(python, str) else python
+    return sys.intern(str(value))
 
 
 # Node attribute names that differ from the property's local name (contract with the queries).
@@ -59,7 +62,7 @@ def _source(data, passage):
     """One entry of a node's ``sources``: the document and quote, plus an imported row's provenance."""
     document = data.value(passage, DCTERMS.isPartOf)
     source = {
-        "document": str(data.value(document, DCTERMS.identifier)),
+        "document": sys.intern(str(data.value(document, DCTERMS.identifier))),
         "quote": str(data.value(passage, TG.quote)),
     }
     for key, predicate, on in _ROW_KEYS:
@@ -102,12 +105,14 @@ def project(data, closed):
         )
 
     entities = sorted({s for s in data.subjects(RDF.type, None) if _is_entity(s)})
+    shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
     for subject in entities:
         asserted = [c for c in data.objects(subject, RDF.type) if c in ontology.superclasses]
-        all_types = sorted({local_name(c) for c in closed.objects(subject, RDF.type) if c in ontology.superclasses})
+        all_types = sorted({sys.intern(local_name(c)) for c in closed.objects(subject, RDF.type)
+                            if c in ontology.superclasses})
         attrs = {
-            "kind": local_name(_most_specific(asserted, ontology)),
-            "types": all_types,
+            "kind": sys.intern(local_name(_most_specific(asserted, ontology))),
+            "types": shared_types.setdefault(tuple(all_types), all_types),
             "domains": [],
             "sources": [],
         }

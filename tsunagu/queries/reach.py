@@ -232,6 +232,9 @@ def walk_nodes(graph, municipality):
     return {anchor for anchor, _, _ in anchors} | set(best)
 
 
+_NAMED_KEYS = ("name", "name_en", "kind", "code", "types")  # what a served area is read for
+
+
 def reach_subgraph(source, municipality):
     """The small graph that answers referral and coverage questions for ``municipality``.
 
@@ -265,21 +268,36 @@ def reach_subgraph(source, municipality):
     # program's runners are every office in the country.
     unrun = [r.node for r in reached if r.node in programs
              and not any("Organisation" in adj.types(hop.id) for hop in r.path[:-1])]
+    served = set()
     for item in reached:
         keep.update(hop.id for hop in item.path)
-        keep.update(adj.out_of(item.node, "servesArea"))
+        served.update(adj.out_of(item.node, "servesArea"))
     for program in programs:
         keep.update(adj.out_of(program, "entrustedTo"))
     for program in unrun:
         keep.update(adj.into(program, "runs"))
-    # Copied by hand: graph.subgraph(keep).copy() walks the whole adjacency of
-    # the support-domain nodes, which every provider in the country points at.
-    sub = type(graph)()
-    sub.add_nodes_from((node, graph.nodes[node]) for node in keep)
-    sub.add_edges_from((node, target, key, data) for node in keep
-                       for _, target, key, data in graph.out_edges(node, keys=True, data=True) if target in keep)
-    sub.graph = {k: v for k, v in graph.graph.items()
-                 if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
+    # The areas a candidate serves are there to be named and checked against the municipality: of an
+    # area kept for that alone, its name, kind, code and types are enough (a prefecture's 保健所 serves
+    # dozens of towns, each carrying its sources and census figures).
+    named_only = served - keep
+    keep |= served
+    from tsunagu.graph.small import SmallGraph
+
+    # Made here, not as graph.subgraph(keep).copy(), which walks the whole adjacency of the
+    # support-domain nodes (every provider in the country points at them); a SmallGraph, so that
+    # reading it back imports nothing and making it leaves no cycles behind.
+    nodes = {node: ({k: v for k, v in graph.nodes[node].items() if k in _NAMED_KEYS} if node in named_only
+                    else graph.nodes[node]) for node in keep}
+    succ = {node: {} for node in nodes}
+    pred = {node: {} for node in nodes}
+    for node in nodes:
+        for _, target, key, data in graph.out_edges(node, keys=True, data=True):
+            if target in nodes:
+                succ[node].setdefault(target, {})[key] = data
+                pred[target].setdefault(node, {})[key] = data
+    attributes = {k: v for k, v in graph.graph.items()
+                  if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
+    sub = SmallGraph(nodes, succ, pred, attributes)
     sub.graph["reach_cache"] = {municipality: tuple(reached)}
     from tsunagu.queries.referral import referral_candidates  # the fit rules read what the walk found
 
