@@ -229,6 +229,8 @@ def update_lists(*, from_dir: str | Path | None = None, mirror: str | None = Non
         try:
             return _update(staging, name, previous, in_use, wanted, folder_in, mirror, timeout, fetched,
                            cache_dir_, progress, started, bool(lists))
+        except OSError as error:  # the lists' folder (the cache's own errors are CacheWriteError)
+            raise RefreshError(f"一覧のフォルダ {home} に書き込めません ({error.strerror or error})。{_UNCHANGED}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # gone already when it was put in use
 
@@ -510,7 +512,10 @@ def _fetch(address: str, target: Path, label: str, timeout: float) -> int:
                 size += len(block)
                 if size > limit:
                     raise RefreshError(_too_big(where, size, limit))
-                out.write(block)
+                try:
+                    out.write(block)
+                except OSError as error:  # the disk, not the network
+                    raise RefreshError(f"{target} に書き込めません ({error.strerror or error})。{_UNCHANGED}") from None
             if expected is not None and size != expected:
                 raise RefreshError(f"{where} が途中で切れました（{size:,} / {expected:,} バイト）。{_UNCHANGED}")
             return size
