@@ -36,6 +36,7 @@ LIST_FILES = sorted(f"/{folder.name}/{name}" for folder in LISTS.iterdir() if fo
 # Every socket.connect this process makes while a test watches (an audit hook: nothing is replaced).
 _CONNECTS = []
 _WATCHING = []
+_HOOKED = []
 
 
 def _audit(event, args):
@@ -43,12 +44,12 @@ def _audit(event, args):
         _CONNECTS.append(args[1])
 
 
-sys.addaudithook(_audit)
-
-
 @contextmanager
 def _watched():
     """The addresses connected to inside the block."""
+    if not _HOOKED:  # an audit hook stays for the process: added once, on first use
+        sys.addaudithook(_audit)
+        _HOOKED.append(True)
     _WATCHING.append(True)
     start = len(_CONNECTS)
     seen = []
@@ -79,8 +80,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        # a connection that drops halfway: the length promised, half of it sent
-        self.wfile.write(body[:len(body) // 2] if self.path in server.cut else body)
+        try:  # a connection that drops halfway: the length promised, half of it sent
+            self.wfile.write(body[:len(body) // 2] if self.path in server.cut else body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading (a file over the cap): what it should do
 
     def log_message(self, *args):
         pass
@@ -92,6 +95,7 @@ def _serving(root):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.root, server.requests, server.redirects, server.cut = Path(root).resolve(), [], {}, set()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.handle_error = lambda request, address: None  # not printed into the command's captured stderr
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
