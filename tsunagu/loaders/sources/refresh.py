@@ -273,7 +273,8 @@ def rollback_lists(*, cache: str | Path | None = None, progress: Progress | None
             except BaseException:
                 _restore_pointer(home, old_pointer)
                 raise
-        shutil.rmtree(home / current, ignore_errors=True)
+        if _VERSION.fullmatch(current):  # a name update gave: never a path someone wrote into CURRENT
+            shutil.rmtree(home / current, ignore_errors=True)
     return RollbackReport(previous, current, note)
 
 
