@@ -579,5 +579,73 @@ def serve(host, port, backend, user, database):
         password=_password() if backend else None, database=database)
 
 
+# --- tsunagu data update: refresh the carried national lists (tsunagu.loaders.sources.refresh) ---
+
+@cli.group("data")
+def data_group():
+    """The national lists tsunagu carries (see 'tsunagu sources'): refresh them from their official sources."""
+
+
+@data_group.command("update")
+@click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Take the files from this folder instead of the network (an office on LGWAN): DIR/<list>/<file> "
+                   "or every file flat in DIR; a list not there keeps the copy in use.")
+@click.option("--mirror", metavar="URL", help="Fetch URL/<list>/<file> instead of each official address (an intranet copy).")
+@click.option("--list", "names", multiple=True, metavar="NAME",
+              help="Refresh only this list, repeatable: localgovjp, population_jp, fukushi_portal, hokenjo, "
+                   "mhlw_jiritsu_2023 (the others keep the copy in use).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              metavar="SECONDS", help="How long a server may stay silent before the fetch gives up.")
+@click.option("--rollback", is_flag=True, help="Put the previous version of the lists back in use and rebuild from it.")
+def data_update(from_dir, mirror, names, timeout, rollback):
+    """Fetch newer copies of the national lists, check them with a whole build, and only then use them.
+
+    A file that cannot be fetched, is not UTF-8, is cut short, lacks a column or
+    holds rows the loaders refuse is one message, and nothing changes: the
+    lists in use, the cache and every answer stay as they were. Prints, per
+    list and per prefecture, the rows added, removed and with a changed phone.
+    """
+    from tsunagu.graph.current import Progress
+    from tsunagu.loaders.sources.refresh import rollback_lists, update_lists
+
+    def progress(message):
+        _notice(Progress(message))  # a terminal only
+
+    if rollback:
+        if from_dir or mirror or names:
+            raise click.UsageError("--rollback はほかのオプションと一緒に使えません")
+        done = rollback_lists(progress=progress)
+        now = "同梱の一覧" if done.version == "package" else f"版 {done.version}"
+        click.echo(f"{now}に戻しました（版 {done.removed} は削除しました）。キャッシュ: {done.cache}")
+        return
+    report = update_lists(from_dir=from_dir, mirror=mirror, lists=names, timeout=timeout, progress=progress)
+    for line in _update_lines(report):
+        click.echo(line)
+
+
+def _update_lines(report):
+    """The update report, short: a line per list, a line per prefecture where something changed."""
+    def counts(change):
+        parts = [(change.added, "追加"), (change.removed, "削除"), (change.phones, "電話番号の変更"),
+                 (change.names, "名称の変更"), (change.other, "ほかの項目の変更")]
+        return "、".join(f"{label} {number:,}" for number, label in parts if number)
+
+    previous = "同梱の版" if report.previous == "package" else f"版 {report.previous}"
+    if report.switched:
+        lines = [f"一覧を更新しました: 版 {report.version}（前の版: {previous}）、取得 {report.fetched}"]
+    else:
+        lines = [f"取得した一覧は使用中のもの（{previous}）と同じでした。何も変えていません（取得 {report.fetched}）"]
+    status = {"kept": "--list の対象外: 使用中の版のまま", "missing": "フォルダにありません: 使用中の版のまま",
+              "unchanged": "変更なし"}
+    for change in report.lists:
+        said = counts(change) if change.status == "updated" else status.get(change.status, change.status)
+        lines.append(f"  {change.title}: {said or '変更なし'}（{change.rows:,} 行、{change.as_of} 時点）")
+        lines.extend(f"    {p.prefecture}: {counts(p)}" for p in change.prefectures)
+    lines.append(f"キャッシュ: {report.cache}")
+    if report.switched:
+        lines.append("前の版に戻すには: tsunagu data update --rollback")
+    return lines
+
+
 def main():
     cli(prog_name="tsunagu")

@@ -29,6 +29,7 @@ __all__ = [
     "WrongCheckDigit",
     "QueryRefused",
     "QueryLimitReached",
+    "RefreshError",
 ]
 
 
@@ -208,3 +209,8 @@ class QueryRefused(TsunaguError):
 
 class QueryLimitReached(TsunaguError):
     """A SPARQL query ran over its time, row or memory budget (``--timeout``, ``--limit`` raise the first two)."""
+
+
+class RefreshError(TsunaguError):
+    """``tsunagu data update`` could not refresh the national lists (a fetch failed, a file is broken,
+    nothing to roll back to); the lists, the cache and every answer stay as they were."""

@@ -27,6 +27,8 @@ __all__ = [
     "data_home",
     "lists_home",
     "package_lists_dir",
+    "current_version",
+    "stored_versions",
     "LIST_FOLDERS",
 ]
 
@@ -128,6 +130,18 @@ def current_version() -> Path | None:
         raise TsunaguError(f"{pointer} が指す一覧 {folder} が揃っていません。"
                            "tsunagu data update --rollback で前の版に戻すか、このファイルを消してください")
     return folder
+
+
+def stored_versions() -> list[str]:
+    """The refreshed copies kept in :func:`lists_home`, by name, oldest first: the folders that hold
+    every list with its ``SOURCE.json`` (an update's staging folder, ``NAME.tmp``, is not one).
+    """
+    home = lists_home()
+    if not home.is_dir():
+        return []
+    return sorted(folder.name for folder in home.iterdir()
+                  if folder.is_dir() and not folder.name.endswith(".tmp")
+                  and all((folder / f / "SOURCE.json").is_file() for f in LIST_FOLDERS))
 
 
 def carried_lists(*, package: bool = False, version: Path | None = None) -> list[CarriedList]:
