@@ -8,6 +8,7 @@ editable install carries none: its first command builds.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,7 @@ class BuildPyWithSnapshot(build_py):
             return
         build_lib = Path(self.build_lib).resolve()
         target = build_lib / "tsunagu" / "data" / "snapshot"
+        shutil.rmtree(target, ignore_errors=True)  # a build folder reused from an earlier wheel holds its snapshot
         env = dict(os.environ, PYTHONPATH=str(build_lib), TSUNAGU_BUILD_JOBS=os.environ.get("TSUNAGU_BUILD_JOBS", "1"))
         env.pop("TSUNAGU_SNAPSHOT", None)
         env.pop("TSUNAGU_DATA", None)
