@@ -3,7 +3,7 @@
 ``build_py`` copies the package into the build folder; then the default
 build (seeds and the carried national lists) is made from that copy, in a
 separate Python process importing it, and written compressed into the
-copy's ``tsunagu/data/snapshot/`` (see ``tsunagu/graph/snapshot.py``). An
+copy's ``tsunagu/data/snapshot/`` (see ``tsunagu/compile/snapshot.py``). An
 editable install carries none: its first command builds.
 """
 
@@ -27,6 +27,6 @@ class BuildPyWithSnapshot(build_py):
         env = dict(os.environ, PYTHONPATH=str(build_lib), TSUNAGU_BUILD_JOBS=os.environ.get("TSUNAGU_BUILD_JOBS", "1"))
         env.pop("TSUNAGU_SNAPSHOT", None)
         env.pop("TSUNAGU_DATA", None)
-        code = ("import sys; from tsunagu.graph.snapshot import make_snapshot; "
+        code = ("import sys; from tsunagu.compile.snapshot import make_snapshot; "
                 "make_snapshot(sys.argv[1], notice=lambda m: print('snapshot:', m))")
         subprocess.run([sys.executable, "-c", code, str(target)], check=True, env=env, cwd=build_lib)

@@ -42,7 +42,7 @@ def _summary(samples):
 def main():
     from bench.synthetic import generate
     from tsunagu.bolt import BoltBackend, push_graph
-    from tsunagu.queries.reach import reach_subgraph
+    from tsunagu.compile.precompute import reach_subgraph
     from tsunagu.queries.referral import referrals
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

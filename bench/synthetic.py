@@ -26,9 +26,9 @@ import random
 
 import networkx as nx
 
-from tsunagu.graph.compiler import names_graph
-from tsunagu.graph.names import name_index
-from tsunagu.graph.vocabulary import graph_vocabulary
+from tsunagu.compile.compiler import names_graph
+from tsunagu.rules.names import name_index
+from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.loaders.municipalities import read_localgovjp
 from tsunagu.ontology import TG, load_ontology
 

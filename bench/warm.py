@@ -91,7 +91,8 @@ def _questions_facade(home, backend):
 
 def _questions_before(home):
     """The calls the CLI made before the facade (one graph or reach graph read per question, as the CLI did)."""
-    from tsunagu.graph import current_graph, current_reach_graph, resolve
+    from tsunagu.compile import current_graph, current_reach_graph
+    from tsunagu.rules.names import resolve
     from tsunagu.queries.coverage import coverage_matrix, duty_statuses
     from tsunagu.queries.entities import entity_details
     from tsunagu.queries.referral import referrals, resolve_needs
@@ -113,7 +114,7 @@ def _questions_before(home):
 def _sparql(home, places, calls):
     from rdflib import Literal
 
-    from tsunagu.graph import current_rdf
+    from tsunagu.compile import current_rdf
     from tsunagu.ontology import TG, load_ontology
     from tsunagu.queries.sparql import builtin_query, sparql_rows
 

@@ -23,7 +23,7 @@ def _private_cache(tmp_path, monkeypatch, _national):
 @pytest.fixture(scope="session")
 def compiled():
     """The seeds' records alone (no national lists): the small graph most rule tests read."""
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     return compile_graph(lists=False)
 
@@ -38,7 +38,7 @@ LISTS = ROOT / "tsunagu" / "data" / "lists"
 LOCALGOV = LISTS / "localgovjp" / "localgovjp-utf8.csv"
 POPULATION = LISTS / "population_jp" / "population_jp_2015_detail.csv"
 # The one national build the suite makes is the default build (the seeds and every carried list):
-# keyword arguments of tsunagu.graph.compiler.build.
+# keyword arguments of tsunagu.compile.compiler.build.
 NATIONAL_ARGS = {"lists": True}
 
 
@@ -52,7 +52,7 @@ def need_shared(path=SEEDS):
 
 @pytest.fixture(scope="session")
 def _national(tmp_path_factory):
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     home = tmp_path_factory.mktemp("national") / "cache"
     return home, build(directory=home, **NATIONAL_ARGS)
@@ -81,7 +81,7 @@ def national_graph(national_compiled):
 def seeds_home(tmp_path_factory):
     """The cache folder of a session build of the seeds' records alone (``tsunagu build --seeds-only``).
     Read it, never build into it: use ``seeds_cache`` to point the CLI at it."""
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     home = tmp_path_factory.mktemp("seeds") / "cache"
     build(directory=home, lists=False)

@@ -9,7 +9,8 @@ import pytest
 from tsunagu.cli import cli
 from tsunagu.exceptions import NameNotFound, NotAMunicipality, UnknownNeed
 from tsunagu.queries.answers import answer_dict, answer_sections, render_reason, text_width
-from tsunagu.queries.referral import cohort_range, referral_answer, supports_person
+from tsunagu.queries.referral import referral_answer
+from tsunagu.rules.judge import cohort_range, supports_person
 
 AS_OF = dt.date(2026, 11, 25)
 TOWNS = ["ino", "tobishima", "toyokawa", "mihara", "hannan"]

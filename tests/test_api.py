@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def home(tmp_path_factory):
     """One embedded build shared by this module's tests (and its doctests)."""
     directory = tmp_path_factory.mktemp("api-home")
-    from tsunagu.graph import build
+    from tsunagu.compile import build
 
     build((), directory, lists=False)
     return directory
@@ -28,7 +28,7 @@ def home(tmp_path_factory):
 def national_home(tmp_path_factory):
     """The embedded data merged into a small municipality list: two 府中市, towns with no curated data."""
     directory = tmp_path_factory.mktemp("api-national")
-    from tsunagu.graph import build
+    from tsunagu.compile import build
 
     build((), directory, lists=False, municipalities=FIXTURES / "mic_codes_sample.csv")
     return directory
@@ -41,7 +41,7 @@ def t(home):
 
 @pytest.mark.parametrize("module", ["tsunagu.api", "tsunagu.text", "tsunagu.queries.tally", "tsunagu.queries.coverage",
                                     "tsunagu.queries.entities", "tsunagu.queries.referral", "tsunagu.queries.answers",
-                                    "tsunagu.graph.hsds", "tsunagu.graph.processes", "tsunagu.web.app"])
+                                    "tsunagu.loaders.formats.hsds_write", "tsunagu.compile.processes", "tsunagu.web.app"])
 def test_doctests(module, home, monkeypatch):
     import importlib
 

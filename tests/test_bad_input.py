@@ -197,7 +197,7 @@ records:
 
 def test_two_statuses_of_one_duty_on_one_date_are_both_named(tmp_path):
     from tsunagu.exceptions import DataErrors
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     path = tmp_path / "duties.yaml"
     path.write_text(CONFLICTING_DUTIES, encoding="utf-8")
@@ -209,7 +209,7 @@ def test_two_statuses_of_one_duty_on_one_date_are_both_named(tmp_path):
 
 def test_a_survey_row_against_curated_data_is_reported_not_preferred(tmp_path):
     from tsunagu.exceptions import DataErrors
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     survey = tmp_path / "survey.csv"
     survey.write_text("code,name,window_clarified,window_publicised,needs_survey,platform,source,as_of\n"
@@ -223,7 +223,7 @@ def test_a_survey_row_against_curated_data_is_reported_not_preferred(tmp_path):
 def test_a_repeated_ward_row_is_reported_not_counted(tmp_path):
     from conftest import LOCALGOV, need_shared
     from tsunagu.exceptions import DataErrors
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     need_shared()
     lines = LOCALGOV.read_text(encoding="utf-8").splitlines(keepends=True)

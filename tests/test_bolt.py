@@ -13,7 +13,7 @@ from tsunagu.bolt.push import FORMAT, MARKER, REACH
 from tsunagu.cli import cli
 from tsunagu.exceptions import BoltError, NameNotFound
 from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
-from tsunagu.queries.reach import municipality_nodes
+from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.referral import referrals
 
 
@@ -100,7 +100,7 @@ def test_backend_refuses_a_graph_pushed_in_another_format(pushed):
 
 _KILLER = (
     "import os, signal, sys\n"
-    "from tsunagu.graph import current_graph\n"
+    "from tsunagu.compile import current_graph\n"
     "from tsunagu.bolt import push_graph\n"
     "done = [0]\n"
     "def progress(n):\n"
@@ -196,7 +196,7 @@ def test_referral_parity(backend, graph):
 
 
 def test_the_reach_graphs_fetched_last_are_kept(pushed, graph, monkeypatch):
-    from tsunagu.graph import store
+    from tsunagu.store import cache as store
 
     monkeypatch.setattr(store, "REACH_KEPT", 2)
     first, second, third = municipality_nodes(graph)[:3]

@@ -104,8 +104,8 @@ def test_export_to_file(runner, seeds_cache, tmp_path):
 
 
 def test_query_commands_answer_from_the_shared_national_build(runner, national_cache):
-    from tsunagu.graph.current import fingerprint
-    from tsunagu.graph.store import load_stored
+    from tsunagu.compile.inputs import fingerprint
+    from tsunagu.store.cache import load_stored
 
     stored = load_stored(national_cache)
     if fingerprint(stored.inputs, lists=True, known=stored.hashes) != stored.fingerprint:  # code edited during the run

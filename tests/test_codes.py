@@ -25,7 +25,7 @@ def test_known_check_digits(code, digit):
 
 def test_every_code_in_the_national_build_has_its_check_digit(national_compiled):
     """The national build kept every code it was given, and the build's one-pass check holds for all."""
-    from tsunagu.graph.validate import code_errors
+    from tsunagu.compile.validate import code_errors
     from tsunagu.ontology import TG
 
     codes = [str(c) for c in national_compiled.rdf.objects(None, TG.code)]

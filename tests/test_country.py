@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tsunagu.cli import cli
-from tsunagu.graph.snapshot import install_snapshot, make_snapshot
-from tsunagu.graph.store import load_stored
+from tsunagu.compile.snapshot import install_snapshot, make_snapshot
+from tsunagu.store.cache import load_stored
 
 
 def _answer(runner, *args):

@@ -6,7 +6,7 @@ import pytest
 
 from tsunagu.cli import cli
 from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
-from tsunagu.queries.reach import municipality_nodes
+from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.sparql import builtin_query, parse_binding, sparql_rows
 
 # 三原市's chart (003): the columns in which no cell is filled

@@ -8,7 +8,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from browser import open_page
 from tsunagu.cli import cli
 from tsunagu.diagrams import municipality_view, prefecture_view, write_municipality_diagram
-from tsunagu.graph import compile_graph
+from tsunagu.compile import compile_graph
 
 EVIL = "<img src=x onerror=alert(1)>"
 EVIL_SCRIPT = "</script><script>alert(2)</script>"
@@ -206,7 +206,7 @@ def test_all_pages_share_one_vis_network_and_draw_offline_with_a_stable_layout(s
 
 def test_prefecture_map_is_zoomed_and_titled_to_the_prefecture(national_graph):
     from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
-    from tsunagu.graph import resolve
+    from tsunagu.rules.names import resolve
 
     kochi = resolve(national_graph, "高知県", types={"Prefecture"})
     points = dot_map_points(national_graph, kochi)

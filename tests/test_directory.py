@@ -9,8 +9,8 @@ import pytest
 from conftest import LISTS, SEEDS, need_shared
 from tsunagu.cli import cli
 from tsunagu.exceptions import AmbiguousName, DataError, TsunaguError, WrongCheckDigit
-from tsunagu.graph import compile_graph
-from tsunagu.graph.names import name_table, resolve
+from tsunagu.compile import compile_graph
+from tsunagu.rules.names import name_table, resolve
 from tsunagu.loaders.sources import parse_source_option, source_loader, source_names
 from tsunagu.queries.directory import conflict_rows, directory_coverage
 
@@ -278,7 +278,7 @@ def test_the_directory_triples_conform_to_the_shapes(small):
     """The build skips the shapes over the directory's triples (they follow them by construction); this holds it to that."""
     from rdflib.namespace import RDF
 
-    from tsunagu.graph.validate import shacl_errors
+    from tsunagu.compile.validate import shacl_errors
     from tsunagu.ontology import TG
 
     assert set(small.rdf.subjects(RDF.type, TG.SelfRelianceSupportAgency))  # the fixture's windows are in the build

@@ -17,7 +17,7 @@ from conftest import ROOT
 @pytest.fixture(scope="module")
 def built_home(tmp_path_factory):
     """One build of the embedded data that this module's commands answer from."""
-    from tsunagu.graph import build
+    from tsunagu.compile import build
 
     home = tmp_path_factory.mktemp("home")
     build(directory=home, lists=False)
@@ -141,7 +141,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def _survey_text(rows):
-    from tsunagu.loaders.survey import SURVEY_COLUMNS
+    from tsunagu.loaders.formats.survey import SURVEY_COLUMNS
 
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=SURVEY_COLUMNS, lineterminator="\r\n")
@@ -163,7 +163,7 @@ _EXCEL_SURVEY = [
 def test_survey_in_utf8_with_or_without_bom(tmp_path, encoding):
     from rdflib import URIRef
 
-    from tsunagu.loaders.survey import read_survey
+    from tsunagu.loaders.formats.survey import read_survey
     from tsunagu.ontology import TG
 
     survey = tmp_path / "survey.csv"
@@ -177,7 +177,7 @@ def test_survey_in_utf8_with_or_without_bom(tmp_path, encoding):
 
 def test_survey_saved_by_excel_loads(tmp_path):
     """cp932 as Excel saves "CSV", dates as Excel shows them, a code that lost its zero, a row by name only."""
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
     from tsunagu.queries.coverage import duty_statuses
 
     survey = tmp_path / "survey.csv"
@@ -191,7 +191,7 @@ def test_survey_saved_by_excel_loads(tmp_path):
 
 def test_survey_in_no_known_encoding_says_which_failed(tmp_path):
     from tsunagu.exceptions import DataError
-    from tsunagu.loaders.survey import read_survey
+    from tsunagu.loaders.formats.survey import read_survey
 
     survey = tmp_path / "survey.csv"
     survey.write_bytes(_survey_text([]).encode("ascii") + b"342041,\x85\x40\n")
@@ -205,7 +205,7 @@ def test_survey_name_must_be_unique_and_known(tmp_path):
     from rdflib import URIRef
 
     from tsunagu.exceptions import DataErrors
-    from tsunagu.loaders.survey import read_survey
+    from tsunagu.loaders.formats.survey import read_survey
 
     fuchu = {"342084": (URIRef("urn:x:fuchu-hiroshima"), "府中市"), "132063": (URIRef("urn:x:fuchu-tokyo"), "府中市")}
     survey = tmp_path / "survey.csv"
@@ -244,8 +244,8 @@ def test_iso_date_refuses_impossible_dates(text):
 
 @pytest.fixture(scope="module")
 def mihara_book(tmp_path_factory):
-    from tsunagu.graph import compile_graph
-    from tsunagu.workbook_export import template_workbook_bytes
+    from tsunagu.compile import compile_graph
+    from tsunagu.loaders.formats.workbook_write import template_workbook_bytes
 
     path = tmp_path_factory.mktemp("book") / "mihara.xlsx"
     path.write_bytes(template_workbook_bytes(compile_graph(lists=False).graph, ["mihara"]))
@@ -253,7 +253,7 @@ def mihara_book(tmp_path_factory):
 
 
 def test_template_workbook_sheets_headers_dropdowns(mihara_book):
-    from tsunagu.loaders.workbook import SHEETS
+    from tsunagu.loaders.formats.workbook import SHEETS
 
     book = load_workbook(mihara_book)
     assert book.sheetnames[:6] == ["相談窓口", "プラットフォーム", "構成団体", "事業", "取組状況", "出典"]
@@ -284,7 +284,7 @@ def test_template_workbook_command(runner, home, tmp_path):
 
 
 def _view(graph, municipality):
-    from tsunagu.queries.reach import reach_subgraph
+    from tsunagu.compile.precompute import reach_subgraph
 
     sub = reach_subgraph(graph, municipality)
     nodes = {}
@@ -297,9 +297,9 @@ def _view(graph, municipality):
 
 def test_round_trip_every_embedded_municipality(compiled, tmp_path):
     """Export every embedded municipality to one workbook, build from it: each municipality's graph is unchanged."""
-    from tsunagu.graph import compile_graph
-    from tsunagu.queries.reach import municipality_nodes
-    from tsunagu.workbook_export import template_workbook_bytes
+    from tsunagu.compile import compile_graph
+    from tsunagu.rules.reach import municipality_nodes
+    from tsunagu.loaders.formats.workbook_write import template_workbook_bytes
 
     graph = compiled.graph
     municipalities = sorted(municipality_nodes(graph))
@@ -321,8 +321,8 @@ def _edited(source, tmp_path, change, name="edited.xlsx"):
 
 def _problems(path, with_embedded=True):
     from tsunagu.exceptions import DataErrors
-    from tsunagu.graph import embedded_data_files, read_inputs
-    from tsunagu.loaders.workbook import read_workbook
+    from tsunagu.compile import embedded_data_files, read_inputs
+    from tsunagu.loaders.formats.workbook import read_workbook
 
     with pytest.raises(DataErrors) as caught:
         read_inputs(embedded_data_files() + [path]) if with_embedded else read_workbook(path)
@@ -330,7 +330,7 @@ def _problems(path, with_embedded=True):
 
 
 def test_workbook_edits_replace_the_shipped_records(mihara_book, tmp_path):
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     def change(book):
         sheet = book["相談窓口"]
@@ -387,7 +387,7 @@ def test_bad_workbooks_name_sheet_row_column(mihara_book, tmp_path, case):
 
 
 def test_code_typed_as_a_number_is_restored_with_a_notice(mihara_book, tmp_path):
-    from tsunagu.graph import compile_graph, read_inputs, embedded_data_files
+    from tsunagu.compile import compile_graph, read_inputs, embedded_data_files
 
     def change(book):
         sheet = book["相談窓口"]
@@ -412,8 +412,8 @@ def test_validate_command_reads_a_workbook(runner, mihara_book, tmp_path):
 
 def test_workbook_names_a_national_municipality_by_code(mihara_book, tmp_path):
     """高知市 is only in the national layer: a row names it by code, and the build takes it as that layer's id."""
-    from tsunagu.graph import embedded_data_files, read_inputs
-    from tsunagu.loaders.workbook import national_references, read_workbook
+    from tsunagu.compile import embedded_data_files, read_inputs
+    from tsunagu.loaders.formats.workbook import national_references, read_workbook
     from tsunagu.ontology import TG, entity_iri
 
     def change(book):
@@ -433,7 +433,7 @@ def test_workbook_names_a_national_municipality_by_code(mihara_book, tmp_path):
 
 
 def test_workbook_without_its_note_row_loses_no_data(mihara_book, tmp_path):
-    from tsunagu.loaders.workbook import read_workbook
+    from tsunagu.loaders.formats.workbook import read_workbook
 
     def change(book):
         for title in ("相談窓口", "プラットフォーム", "構成団体", "事業", "取組状況", "出典"):
@@ -456,7 +456,7 @@ def test_dates_and_formulas_are_read_as_before_in_streaming_mode(mihara_book, tm
     import datetime as dt
 
     from tsunagu.exceptions import DataErrors
-    from tsunagu.loaders.workbook import read_workbook
+    from tsunagu.loaders.formats.workbook import read_workbook
 
     def column(sheet, header):
         return [c.value for c in sheet[1]].index(header) + 1
@@ -487,7 +487,7 @@ def test_a_workbook_with_shared_strings_reads_as_its_inline_twin(mihara_book, tm
     import zipfile
 
     from test_hardening import _rebuilt
-    from tsunagu.loaders.workbook import read_workbook
+    from tsunagu.loaders.formats.workbook import read_workbook
 
     strings, index = [], {}
     inline = re.compile(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>', re.S)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from conftest import LISTS, SEEDS
-from tsunagu.graph import embedded_data_files
+from tsunagu.compile import embedded_data_files
 
 
 def _members(graph, platform):

@@ -59,8 +59,8 @@ SST_TYPE = (b'<Override PartName="/xl/sharedStrings.xml" '
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     """三原市's template workbook, as ``tsunagu template workbook`` writes it."""
-    from tsunagu.graph import compile_graph
-    from tsunagu.workbook_export import template_workbook_bytes
+    from tsunagu.compile import compile_graph
+    from tsunagu.loaders.formats.workbook_write import template_workbook_bytes
 
     path = tmp_path_factory.mktemp("hardening") / "mihara.xlsx"
     path.write_bytes(template_workbook_bytes(compile_graph(lists=False).graph, ["mihara"]))
@@ -347,7 +347,7 @@ FORMULA_TEXTS = (FORMULA_NAME, FORMULA_PHONE, FORMULA_DOCUMENT)
 @pytest.fixture(scope="module")
 def formula_home(tmp_path_factory):
     """A build whose organisation, phone and source title start like spreadsheet formulas."""
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     folder = tmp_path_factory.mktemp("formula")
     data = folder / "formula.yaml"
@@ -410,7 +410,7 @@ def test_cli_csv_and_xlsx_carry_no_formula_from_data(runner, formula_home, tmp_p
 def test_the_template_writes_formula_like_values_as_text_and_reads_them_back(runner, formula_home, tmp_path,
                                                                                monkeypatch):
     from tsunagu.cli import cli
-    from tsunagu.loaders.workbook import read_workbook
+    from tsunagu.loaders.formats.workbook import read_workbook
 
     monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
     target = tmp_path / "ino.xlsx"
@@ -426,7 +426,7 @@ def test_the_template_writes_formula_like_values_as_text_and_reads_them_back(run
 
 def test_the_hsds_export_neutralises_formulas_and_reads_them_back(runner, formula_home, tmp_path, monkeypatch):
     from tsunagu.cli import cli
-    from tsunagu.loaders.hsds import read_hsds
+    from tsunagu.loaders.formats.hsds import read_hsds
 
     monkeypatch.setenv("TSUNAGU_HOME", str(formula_home))
     folder = tmp_path / "hsds"
@@ -479,7 +479,7 @@ def test_an_hsds_row_longer_than_its_header_is_named(runner, tmp_path):
 
 
 def test_two_uuidv7_records_of_one_millisecond_are_two_records(tmp_path):
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     first, second = "0190f3a2-7b1c-7000-8000-000000000001", "0190f3a2-7b1c-7abc-9def-0123456789ab"
     folder = _hsds_folder(tmp_path, "id,organization_id,name,status\n"
@@ -503,7 +503,7 @@ def test_an_hsds_json_file_is_refused_not_passed_as_ok(runner, formula_home, tmp
 def test_many_hsds_services_with_areas_read_in_linear_time_with_summarised_notices(tmp_path):
     import uuid
 
-    from tsunagu.loaders.hsds import read_hsds
+    from tsunagu.loaders.formats.hsds import read_hsds
 
     count = 20_000
     services, areas = ["id,organization_id,name,status,fees"], ["id,service_id,name"]

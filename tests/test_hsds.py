@@ -29,7 +29,7 @@ def validators():
 
 @pytest.fixture(scope="module")
 def exported(compiled, tmp_path_factory):
-    from tsunagu.graph.hsds import write_hsds
+    from tsunagu.loaders.formats.hsds_write import write_hsds
 
     directory = tmp_path_factory.mktemp("hsds") / "export"
     counts = write_hsds(compiled.graph, directory)
@@ -41,7 +41,7 @@ def _problems(validator, record):
 
 
 def test_every_record_validates_against_the_official_schemas(compiled, validators):
-    from tsunagu.graph.hsds import SCHEMA_OF_TABLE, hsds_documents, hsds_tables
+    from tsunagu.loaders.formats.hsds_write import SCHEMA_OF_TABLE, hsds_documents, hsds_tables
 
     tables = hsds_tables(compiled.graph)
     problems = []
@@ -81,7 +81,7 @@ def test_the_youth_place_keeps_its_address_and_schedule(exported):
 
 
 def test_a_second_export_does_not_churn(compiled, exported, tmp_path):
-    from tsunagu.graph.hsds import write_hsds
+    from tsunagu.loaders.formats.hsds_write import write_hsds
 
     first, _ = exported
     write_hsds(compiled.graph, tmp_path / "again")
@@ -90,8 +90,8 @@ def test_a_second_export_does_not_churn(compiled, exported, tmp_path):
 
 
 def test_export_then_import_gives_the_same_referral_answers(compiled, exported):
-    from tsunagu.graph import compile_graph
-    from tsunagu.queries.reach import municipality_nodes
+    from tsunagu.compile import compile_graph
+    from tsunagu.rules.reach import municipality_nodes
     from tsunagu.queries.referral import referrals
 
     directory, _ = exported
@@ -111,8 +111,8 @@ def test_export_then_import_gives_the_same_referral_answers(compiled, exported):
 def test_the_official_example_folder_imports_and_reports_what_it_cannot_map():
     if not (HSDS / "examples" / "csv").is_dir():
         pytest.skip("the HSDS examples are in ../shared/data/hsds")
-    from tsunagu.graph import compile_graph
-    from tsunagu.loaders.hsds import read_hsds
+    from tsunagu.compile import compile_graph
+    from tsunagu.loaders.formats.hsds import read_hsds
 
     files, notices = read_hsds(HSDS / "examples" / "csv")
     service = next(r for f in files for r in f.records if r.fields.get("name") == "Community Counselling")
@@ -129,7 +129,7 @@ def test_the_official_example_folder_imports_and_reports_what_it_cannot_map():
 
 def test_a_bad_hsds_row_names_file_row_and_field(tmp_path):
     from tsunagu.exceptions import DataErrors
-    from tsunagu.graph import compile_graph
+    from tsunagu.compile import compile_graph
 
     folder = tmp_path / "hsds"
     folder.mkdir()

@@ -4,7 +4,8 @@ import pytest
 
 from tsunagu.cli import cli
 from tsunagu.exceptions import AmbiguousName, NameNotFound
-from tsunagu.graph import compile_graph, resolve
+from tsunagu.compile import compile_graph
+from tsunagu.rules.names import resolve
 
 TWO_FUCHU = """\
 sources:

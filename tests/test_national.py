@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from conftest import LISTS
 from tsunagu.cli import cli
 from tsunagu.exceptions import DataError, DataErrors
-from tsunagu.graph import compile_graph
+from tsunagu.compile import compile_graph
 from tsunagu.loaders.municipalities import read_localgovjp, read_mic_codes, read_population
-from tsunagu.loaders.survey import SURVEY_COLUMNS, read_survey
+from tsunagu.loaders.formats.survey import SURVEY_COLUMNS, read_survey
 from tsunagu.queries.coverage import duty_statuses
 from tsunagu.queries.tally import survey_table
 

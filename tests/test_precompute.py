@@ -5,10 +5,11 @@ import random
 import pytest
 
 from conftest import LISTS
-from tsunagu.graph import build
-from tsunagu.graph.store import load_stored
+from tsunagu.compile import build
+from tsunagu.store.cache import load_stored
 from tsunagu.queries.coverage import coverage_matrix
-from tsunagu.queries.reach import municipality_nodes, reach_subgraph
+from tsunagu.compile.precompute import reach_subgraph
+from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.referral import referrals
 
 NEEDS = [["employment"], ["safe-place"], ["welfare", "health"], ["family-support"], ["outreach"], ["education"]]

@@ -8,9 +8,10 @@ import pytest
 
 from test_shacl import CASES, _graph
 from tsunagu.exceptions import DataErrors, TsunaguError
-from tsunagu.graph.processes import Forked, build_jobs
-from tsunagu.graph.validate import graph_errors
-from tsunagu.queries.reach import municipality_nodes, reach_subgraph
+from tsunagu.compile.processes import Forked, build_jobs
+from tsunagu.compile.validate import graph_errors
+from tsunagu.compile.precompute import reach_subgraph
+from tsunagu.rules.reach import municipality_nodes
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

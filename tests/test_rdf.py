@@ -6,8 +6,8 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SH
 
 from tsunagu.cli import cli
-from tsunagu.graph import compile_graph
-from tsunagu.graph.export import export_text
+from tsunagu.compile import compile_graph
+from tsunagu.loaders.formats.rdf_write import export_text
 from tsunagu.ontology import load_ontology, shapes_graph
 
 

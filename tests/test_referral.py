@@ -8,7 +8,7 @@ import pytest
 from tsunagu.cli import cli
 from tsunagu.exceptions import NameNotFound, UnknownNeed
 from tsunagu.ontology import load_ontology
-from tsunagu.queries.reach import municipality_nodes
+from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.referral import referrals, resolve_municipality, resolve_needs
 from tsunagu.queries.sparql import builtin_query, parse_binding, sparql_rows
 

@@ -382,7 +382,7 @@ def test_from_a_folder_laid_out_by_hand(tmp_path, runner, monkeypatch):
     """くらし支援ナビ in its own folder (one window renamed), the 保健所 list flat beside it, the other
     lists absent: those keep the copy in use, and the report says so."""
     from tsunagu.cli import _update_lines
-    from tsunagu.loaders.sources.refresh import update_lists
+    from tsunagu.compile.refresh import update_lists
 
     given = tmp_path / "received"
     shutil.copytree(LISTS / "fukushi_portal", given / "fukushi_portal")
@@ -416,7 +416,7 @@ def test_from_a_folder_laid_out_by_hand(tmp_path, runner, monkeypatch):
 
 def test_the_same_files_again_change_nothing(tmp_path, runner):
     """Files identical to the copy in use: no version is made (the one to roll back to stays), no build."""
-    from tsunagu.loaders.sources.refresh import update_lists
+    from tsunagu.compile.refresh import update_lists
 
     given = tmp_path / "received"
     shutil.copytree(LISTS / "hokenjo", given)
@@ -427,5 +427,5 @@ def test_the_same_files_again_change_nothing(tmp_path, runner):
 
 
 def test_doctests():
-    result = doctest.testmod(importlib.import_module("tsunagu.loaders.sources.refresh"), optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(importlib.import_module("tsunagu.compile.refresh"), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0

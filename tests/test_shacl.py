@@ -4,7 +4,7 @@ when it arrives as RDF, past the curated loader's own checks."""
 import pytest
 from rdflib import Graph
 
-from tsunagu.graph.validate import graph_errors, shacl_errors
+from tsunagu.compile.validate import graph_errors, shacl_errors
 
 PREFIXES = """
 @prefix tg: <https://w3id.org/tsunagu/def#> .
@@ -39,8 +39,8 @@ def _graph(text):
 
 
 def test_shapes_accept_the_embedded_data(compiled):
-    from tsunagu.graph import read_inputs
-    from tsunagu.graph.current import embedded_data_files
+    from tsunagu.compile import read_inputs
+    from tsunagu.loaders.embedded import embedded_data_files
 
     asserted, locations, _ = read_inputs(embedded_data_files(), validate=False)
     assert shacl_errors(asserted, locations) == []
@@ -78,7 +78,7 @@ def test_optional_sparql_check_digit_shape_agrees_with_python(code, wrong):
 
     import pyshacl
 
-    from tsunagu.graph.validate import code_errors
+    from tsunagu.compile.validate import code_errors
     from tsunagu.ontology import load_ontology
 
     graph = _graph(f"x:t a tg:Town ; tg:code \"{code}\" .")

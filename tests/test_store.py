@@ -16,10 +16,11 @@ import pytest
 
 from tsunagu.cli import cli
 from tsunagu.exceptions import BuildBusy, CacheOutdated, CacheUnsafe, NameNotFound, TsunaguError
-from tsunagu.graph import build, resolve
-from tsunagu.graph.current import (current_duties_graph, current_entity, current_index, current_resolve,
-                                   fingerprint, fresh_stored)
-from tsunagu.graph.store import build_lock, load_stored, rebuild_command, save
+from tsunagu.compile import build
+from tsunagu.rules.names import resolve
+from tsunagu.compile.current import current_duties_graph, current_entity, current_index, current_resolve, fresh_stored
+from tsunagu.compile.inputs import fingerprint
+from tsunagu.store.cache import build_lock, load_stored, rebuild_command, save
 from tsunagu.queries.coverage import duty_rollup, duty_statuses
 from tsunagu.queries.entities import entity_details
 from tsunagu.queries.tally import survey_table
@@ -197,7 +198,7 @@ def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache
     stale.write_bytes(b"an older build")
     from rdflib import Graph
 
-    from tsunagu.graph.compiler import Compiled
+    from tsunagu.compile.compiler import Compiled
 
     with build_lock(cache):
         fresh_tmp = cache / "rdf-busy.nt999.tmp"  # being written by this build's holder: newer than the lock
@@ -211,7 +212,7 @@ def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache
 
 
 def test_cleanup_never_deletes_files_a_newer_manifest_names(cache):
-    from tsunagu.graph.store import _cleanup
+    from tsunagu.store.cache import _cleanup
 
     newer = _files(cache)
     _cleanup(cache, ["graph-other.pickle"], started=time.time())
@@ -344,15 +345,15 @@ def test_rows_are_data_not_code():
     """A row naming a class outside tsunagu is refused, not called."""
     import networkx as nx
 
-    from tsunagu.graph.graphjson import graph_from_json, graph_json
-    from tsunagu.queries.reach import Hop
+    from tsunagu.store.graphjson import graph_from_json, graph_json
+    from tsunagu.rules.reach import Hop
 
     graph = nx.MultiDiGraph(path=(Hop("ino", "いの町", None),), seen={"a"})
     back = graph_from_json(graph_json(graph))
     assert back.graph == graph.graph and isinstance(back.graph["path"][0], Hop)
     for evil in ('{"__o": {"command": "touch pwned"}, "__c": "os:system"}',
                  '{"__t": ["touch pwned"], "__c": "builtins:eval"}',
-                 '{"__t": ["x"], "__c": "tsunagu.graph.store:os.system"}'):
+                 '{"__t": ["x"], "__c": "tsunagu.store.cache:os.system"}'):
         text = '{"graph": {"x": %s}, "nodes": [], "edges": []}' % evil
         with pytest.raises(ValueError):
             graph_from_json(text)
@@ -380,7 +381,7 @@ def test_no_build_into_a_folder_others_can_write(tmp_path, monkeypatch, runner):
 
 def test_a_group_writable_folder_of_the_users_private_group_is_accepted(cache, runner):
     """Debian/Ubuntu give each user a private group and umask 002: that folder is still private."""
-    from tsunagu.graph.store import _private_group
+    from tsunagu.store.cache import _private_group
 
     if not _private_group(os.getgid()):
         pytest.skip("this user's group is shared")
@@ -394,8 +395,8 @@ def test_recent_reach_graphs_stay_in_memory_and_the_oldest_is_freed_at_once(buil
     import gc
     import weakref
 
-    from tsunagu.graph import store
-    from tsunagu.queries.reach import municipality_nodes
+    from tsunagu.store import cache as store
+    from tsunagu.rules.reach import municipality_nodes
     from tsunagu.queries.referral import referrals
 
     monkeypatch.setattr(store, "REACH_KEPT", 2)

@@ -7,7 +7,8 @@ import importlib
 import pytest
 
 from tsunagu.diagrams import municipality_view
-from tsunagu.queries.reach import municipality_nodes, reach, reach_subgraph, walk_nodes
+from tsunagu.compile.precompute import reach_subgraph
+from tsunagu.rules.reach import municipality_nodes, reach, walk_nodes
 
 _FACT_KINDS = {"DutyStatus", "AnnualFigure", "SurveyFigure", "SupportDomain"}
 
@@ -81,7 +82,7 @@ def test_the_walk_over_a_reach_subgraph_finds_it_again(graph):
         assert again.graph["candidate_cache"] == first.graph["candidate_cache"]
 
 
-@pytest.mark.parametrize("module", ["tsunagu.queries.rules", "tsunagu.queries.reach"])
+@pytest.mark.parametrize("module", ["tsunagu.rules.walk", "tsunagu.rules.reach"])
 def test_doctests(module):
     result = doctest.testmod(importlib.import_module(module))
     assert result.attempted > 0 and result.failed == 0

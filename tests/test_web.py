@@ -76,7 +76,7 @@ def national_server(national_home, tmp_path_factory):
 @pytest.fixture(scope="module")
 def script_server(tmp_path_factory):
     """A small build with an organisation whose name holds a <script> tag, serving いの町."""
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     home = tmp_path_factory.mktemp("web-script") / "cache"
     build([FIXTURE], directory=home, lists=False)
@@ -288,7 +288,7 @@ def test_the_tally_downloads_beside_the_survey_figures(national_server):
 
 def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
     from tsunagu.bolt import push_graph
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     home = tmp_path / "cache"
     graph = build(directory=home, lists=False).graph
@@ -330,7 +330,7 @@ def test_suggestions_as_you_type_hold_every_place_and_wards(chromium, national_s
 def formula_server(tmp_path_factory):
     """A small build whose organisation and source title start like spreadsheet formulas."""
     from test_hardening import FORMULA_YAML
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     folder = tmp_path_factory.mktemp("web-formula")
     (folder / "formula.yaml").write_text(FORMULA_YAML, encoding="utf-8")
@@ -376,7 +376,7 @@ def test_a_foreign_host_header_is_refused(formula_server):
 
 
 def test_serve_answers_the_address_it_listens_on_and_the_names_it_is_given(tmp_path):
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     build(directory=tmp_path / "cache", lists=False)
     server = Server(tmp_path / "cache", tmp_path, host="127.0.0.2",
@@ -443,7 +443,7 @@ def test_web_downloads_carry_no_formula_from_data(formula_server):
 def test_a_broken_edit_after_a_build_leaves_the_app_answering_from_the_last_build(tmp_path):
     """A web app started after an input of the last build was broken answers referrals from that build,
     and says so in Japanese without the validation text or a server path."""
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     user = tmp_path / "office.yaml"
     user.write_text((Path(__file__).parent / "fixtures" / "store" / "user_office.yaml").read_text(encoding="utf-8"),

@@ -4,7 +4,7 @@
 imported on first use so that ``import tsunagu`` stays light.
 """
 
-__version__ = "0.1.0"
+from tsunagu._version import __version__
 __all__ = ["__version__", "open"]
 
 

@@ -238,7 +238,7 @@ class Tsunagu:
 
     def _stored_build(self):
         if self._stored is None:
-            from tsunagu.graph.current import fresh_stored
+            from tsunagu.compile.current import fresh_stored
 
             self._stored = fresh_stored(self.home, self._notice)
         return self._stored
@@ -246,7 +246,7 @@ class Tsunagu:
     def _names(self):
         """The name table of places (municipalities, prefectures, wards), read once."""
         if self._name_table is None:
-            from tsunagu.graph.names import NameTable
+            from tsunagu.rules.names import NameTable
 
             table = self._stored_build().names()
             # Only names whose place has an entry: a store whose index lists wards its entries lack
@@ -362,7 +362,7 @@ class Tsunagu:
     def _resolve_key(self, text, types):
         if self._server is not None:
             return self._server.resolve(text, types=types)
-        from tsunagu.graph.names import resolve
+        from tsunagu.rules.names import resolve
 
         return resolve(self._names(), text, types=types)
 
@@ -370,7 +370,7 @@ class Tsunagu:
         """The node ``text`` names among every entity (a ward, an organisation...)."""
         if self._server is not None:
             return self._server.resolve(text)
-        from tsunagu.graph.names import NameTable, normalise_name, resolve
+        from tsunagu.rules.names import NameTable, normalise_name, resolve
 
         stored = self._stored_build()
         try:  # an index look-up; every name only to suggest close ones

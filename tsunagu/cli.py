@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tsunagu import __version__
+from tsunagu._version import __version__
 from tsunagu.exceptions import TsunaguError
 from tsunagu.output import output_format
 
@@ -34,7 +34,7 @@ class _Group(click.Group):
 
 def _notice(message):
     """A library notice on stderr; one that only reports progress only on a terminal."""
-    from tsunagu.graph.current import Progress
+    from tsunagu.compile.progress import Progress
 
     if isinstance(message, Progress) and not sys.stderr.isatty():
         return
@@ -110,8 +110,8 @@ def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
     towns keep their detailed platforms on top. Later commands answer from
     this build until the next one.
     """
-    from tsunagu.graph import build as build_graph
-    from tsunagu.graph import embedded_data_files
+    from tsunagu.compile import build as build_graph
+    from tsunagu.compile import embedded_data_files
     from tsunagu.loaders.sources import parse_source_option
 
     given = dict(parse_source_option(text) for text in sources)
@@ -150,7 +150,7 @@ def directory(prefecture, skipped):
     """The national directory's coverage: how many municipalities have a named
     self-reliance window with a phone, a town-hall contact, a 保健所 and a named
     regional centre; every municipality without a window, with the reason."""
-    from tsunagu.graph.names import resolve
+    from tsunagu.rules.names import resolve
     from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
 
     graph = _open().graph()
@@ -192,7 +192,7 @@ def validate(paths):
 
     Nothing is built or cached; the exit status is non-zero on any problem.
     """
-    from tsunagu.graph import embedded_data_files, read_inputs
+    from tsunagu.compile import embedded_data_files, read_inputs
 
     notices = []
     read_inputs(embedded_data_files() + [Path(p).resolve() for p in paths], notices=notices)  # raises on any problem
@@ -233,11 +233,11 @@ def export(fmt, output):
 
     An HSDS folder reads back with 'tsunagu build FOLDER'.
     """
-    from tsunagu.graph import current_rdf
-    from tsunagu.graph.export import export_text
+    from tsunagu.compile import current_rdf
+    from tsunagu.loaders.formats.rdf_write import export_text
 
     if fmt == "hsds":
-        from tsunagu.graph.hsds import write_hsds
+        from tsunagu.loaders.formats.hsds_write import write_hsds
 
         if not output:
             raise click.UsageError("--to hsds writes a folder: give -o FOLDER")
@@ -279,7 +279,7 @@ def sparql(query, query_file, builtin, list_builtin, bindings, timeout, limit):
     for an analyst to read and adapt. Queries only read: updates, SERVICE
     and FROM are refused; --timeout and --limit bound the work.
     """
-    from tsunagu.graph import current_rdf
+    from tsunagu.compile import current_rdf
     from tsunagu.queries.sparql import builtin_queries, builtin_query, parse_binding, sparql_rows
 
     if list_builtin:
@@ -430,7 +430,7 @@ def template_survey(prefecture, output):
     """
     import csv
 
-    from tsunagu.loaders.survey import SURVEY_COLUMNS, survey_template_rows
+    from tsunagu.loaders.formats.survey import SURVEY_COLUMNS, survey_template_rows
 
     tsunagu = _open()
     rows = survey_template_rows(tsunagu.graph(), tsunagu.resolve(prefecture, "prefecture").id if prefecture else None)
@@ -454,8 +454,8 @@ def template_workbook(municipality, prefecture, output):
     Correct it and read it back with 'tsunagu validate FILE.xlsx' and
     'tsunagu build FILE.xlsx' (its rows replace the shipped records they list).
     """
-    from tsunagu.graph import current_graph
-    from tsunagu.workbook_export import write_template_workbook
+    from tsunagu.compile import current_graph
+    from tsunagu.loaders.formats.workbook_write import write_template_workbook
 
     if bool(municipality) == bool(prefecture):
         raise click.UsageError("give exactly one of --municipality or --prefecture")
@@ -579,7 +579,7 @@ def serve(host, port, backend, user, database):
         password=_password() if backend else None, database=database)
 
 
-# --- tsunagu data update: refresh the carried national lists (tsunagu.loaders.sources.refresh) ---
+# --- tsunagu data update: refresh the carried national lists (tsunagu.compile.refresh) ---
 
 @cli.group("data")
 def data_group():
@@ -605,8 +605,8 @@ def data_update(from_dir, mirror, names, timeout, rollback):
     lists in use, the cache and every answer stay as they were. Prints, per
     list and per prefecture, the rows added, removed and with a changed phone.
     """
-    from tsunagu.graph.current import Progress
-    from tsunagu.loaders.sources.refresh import rollback_lists, update_lists
+    from tsunagu.compile.progress import Progress
+    from tsunagu.compile.refresh import rollback_lists, update_lists
 
     def progress(message):
         _notice(Progress(message))  # a terminal only

@@ -454,7 +454,7 @@ def write_file_bytes(path, payload):
 def _build_credits():
     """The lists the last build read (their credit lines), for an XLSX export; none when unknown."""
     from tsunagu.exceptions import TsunaguError
-    from tsunagu.graph.store import load_stored
+    from tsunagu.store.cache import load_stored
 
     try:
         stored = load_stored()

@@ -3,7 +3,7 @@
 ``refer``, ``coverage`` and ``gaps`` run the same library functions on both
 backends. What the server holds for a municipality's questions is what the
 embedded store holds: the build's reach subgraph of each municipality,
-precomputed by :func:`tsunagu.queries.reach.reach_subgraph`, here as the
+precomputed by :func:`tsunagu.compile.precompute.reach_subgraph`, here as the
 keys of its nodes on the municipality's node (written by ``tsunagu push``,
 :func:`tsunagu.bolt.push.reach_keys`). :meth:`BoltBackend.reach_graph`
 fetches those nodes and the edges among them in one statement, starting
@@ -38,10 +38,10 @@ import networkx as nx
 from tsunagu.bolt.connection import bolt_errors, connect
 from tsunagu.bolt.push import FORMAT, MARKER, PUSHING, REACH, SERVER_ONLY, decode_node
 from tsunagu.exceptions import BoltError, NameNotFound
-from tsunagu.graph.names import NameTable, normalise_name, resolve
-from tsunagu.graph.store import RecentGraphs
-from tsunagu.graph.vocabulary import graph_vocabulary
-from tsunagu.queries.reach import reach_subgraph
+from tsunagu.rules.names import NameTable, normalise_name, resolve
+from tsunagu.store.cache import RecentGraphs
+from tsunagu.compile.vocabulary import graph_vocabulary
+from tsunagu.compile.precompute import reach_subgraph
 
 __all__ = ["BoltBackend", "READ_CYPHER"]
 
@@ -224,10 +224,10 @@ class BoltBackend:
         """The municipality's reach subgraph: what the embedded store holds for it.
 
         One statement fetches the nodes the push recorded for ``municipality``
-        and the edges among them; :func:`~tsunagu.queries.reach.reach_subgraph`
+        and the edges among them; :func:`~tsunagu.compile.precompute.reach_subgraph`
         then runs over them here, so the walk's result and the fit rules'
         candidates are computed by the same code as the build's. The last
-        :data:`~tsunagu.graph.store.REACH_KEPT` made are kept in memory, as the
+        :data:`~tsunagu.store.cache.REACH_KEPT` made are kept in memory, as the
         embedded store keeps those it read, and shared by the callers, which
         only read them.
 
@@ -289,7 +289,7 @@ class BoltBackend:
         return NameTable({k: sorted(set(v)) for k, v in index.items()}, entries, parents)
 
     def resolve(self, text, *, types=None):
-        """The place ``text`` names on the server: the rules and errors of :func:`tsunagu.graph.resolve`.
+        """The place ``text`` names on the server: the rules and errors of :func:`tsunagu.compile.resolve`.
 
         The server indexes the names of places (municipalities, prefectures,
         wards, nations), which is what ``--backend`` commands are asked about.

@@ -40,8 +40,9 @@ import hashlib
 import json
 
 from tsunagu.bolt.connection import bolt_errors, connect
-from tsunagu.queries.reach import municipality_nodes, reach_subgraph
-from tsunagu.queries.rules import is_constant
+from tsunagu.compile.precompute import reach_subgraph
+from tsunagu.rules.reach import municipality_nodes
+from tsunagu.rules.walk import is_constant
 
 __all__ = ["CYPHER", "encode_node", "decode_node", "push_graph", "server_counts", "reach_keys", "LABEL", "FORMAT",
            "PLACE_TYPES", "REACH", "SERVER_ONLY", "graph_marker", "MARKER", "PUSHING"]
@@ -138,7 +139,7 @@ def _names_by_node(graph):
 def _name_rows(graph, names, prefix):
     """One row per (normalised name, place): what :meth:`BoltBackend.resolve` looks up, with what the
     embedded name table holds (a ward's prefecture is its city's; ``parent``: a ward's city, a graph id)."""
-    from tsunagu.graph.names import name_table
+    from tsunagu.rules.names import name_table
 
     table = name_table(graph, types=PLACE_TYPES)
     rows = []
@@ -171,7 +172,7 @@ def graph_marker(node_rows, edge_rows):
 def reach_keys(graph):
     """Each municipality's reach subgraph as the keys of its nodes: what a push writes under :data:`REACH`.
 
-    The very node sets the build stores (one :func:`~tsunagu.queries.reach.reach_subgraph` per
+    The very node sets the build stores (one :func:`~tsunagu.compile.precompute.reach_subgraph` per
     municipality), so the backend fetches a municipality's subgraph in one statement.
 
     Parameters
@@ -187,7 +188,7 @@ def reach_keys(graph):
     Examples
     --------
     >>> import networkx as nx
-    >>> from tsunagu.graph.vocabulary import graph_vocabulary
+    >>> from tsunagu.compile.vocabulary import graph_vocabulary
     >>> g = nx.MultiDiGraph(nations=[], constant_nodes=[], **graph_vocabulary())
     >>> g.add_node("town", name="町", kind="Town", types=["Area", "Municipality"])
     >>> g.add_node("pf", name="町の支援プラットフォーム", kind="MunicipalPlatform", types=["Platform", "MunicipalPlatform"])

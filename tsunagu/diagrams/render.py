@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 
 from tsunagu.exceptions import DiagramAssetsMissing
-from tsunagu.queries.referral import age_text
+from tsunagu.rules.judge import age_text
 
 __all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "vis_asset_paths", "template_environment",
            "write_text", "write_shared_assets", "LAYOUT_SEED", "SHARED_ASSETS"]

@@ -1,11 +1,11 @@
 """Which nodes and edges a diagram shows: plain data, drawn by :mod:`render`.
 
 A municipality's view is what the referral walk visits from it
-(:func:`tsunagu.queries.reach.walk_nodes`: its anchors, every organisation,
+(:func:`tsunagu.rules.reach.walk_nodes`: its anchors, every organisation,
 window and program it reaches and the routes it passes through), plus, as
 context, around each platform anchor who sits on it, what it is built on
 and the areas it serves (a wide-area platform with every municipality it
-serves), with what those run (:mod:`tsunagu.queries.rules` holds both
+serves), with what those run (:mod:`tsunagu.rules.walk` holds both
 sets of relations). A prefecture's view is its prefectural platform and
 members, the bodies serving the prefecture (its regional support centre and
 satellites, committees), and its municipalities with their platforms.
@@ -13,8 +13,8 @@ satellites, committees), and its municipalities with their platforms.
 
 from __future__ import annotations
 
-from tsunagu.queries import rules
-from tsunagu.queries.reach import Adjacency, walk_nodes
+from tsunagu.rules import walk as rules
+from tsunagu.rules.reach import Adjacency, walk_nodes
 
 __all__ = ["View", "municipality_view", "prefecture_view", "platform_context"]
 

@@ -20,9 +20,9 @@ __all__ = [
     "CURATED_SUFFIXES",
 ]
 
-CURATED_SUFFIXES = (".yaml", ".yml")
+from tsunagu.loaders.embedded import CURATED_SUFFIXES  # noqa: E402 (light: no rdflib)
 _HOME = {name: "curated" for name in ("CuratedFile", "Record", "Source", "check_digit", "curated_to_rdf", "parse_age",
-                                       "read_curated")} | {name: "rdf" for name in ("RDF_SUFFIXES", "defined_ids", "read_rdf")}
+                                       "read_curated")} | {name: "formats.rdf" for name in ("RDF_SUFFIXES", "defined_ids", "read_rdf")}
 
 
 def __getattr__(name):

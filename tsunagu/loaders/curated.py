@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
-from tsunagu.loaders.yaml_source import LocatedDict, load_yaml
+from tsunagu.loaders.formats.yaml import LocatedDict, load_yaml
 from tsunagu.ontology import ID, SDO, TG, entity_iri, load_ontology
 
 __all__ = [

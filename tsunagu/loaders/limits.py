@@ -26,7 +26,7 @@ _QUOTED = re.compile(r"'([^']{81,})'")
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 _CONTROL = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
-# Workbooks (tsunagu.loaders.workbook). A workbook is a zip of XML parts: its 50 MB on disk
+# Workbooks (tsunagu.loaders.formats.workbook). A workbook is a zip of XML parts: its 50 MB on disk
 # can expand a thousandfold, so each part is measured before anything parses it. The largest
 # real template (北海道, national build) has 1,160 rows over its sheets (320 windows, 800
 # sources) in 260 KB of XML. 5,000 rows filled in every column validate in about 150 MB.

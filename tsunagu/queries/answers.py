@@ -14,20 +14,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from tsunagu.rules.reasons import Reason
+
 __all__ = [
     "Reason", "Contact", "Place", "Through", "FirstContact", "Option", "Person", "ReferralAnswer",
     "LEVEL_LABELS", "TIER_LABELS", "TIER_MARKS", "render_reason", "level_label", "path_text", "answer_dict",
     "answer_sections", "checked_text", "directory_notes",
     "text_width", "clip",
 ]
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why (or why not): a code and its parameters; :func:`render_reason` words it."""
-
-    code: str
-    params: dict = field(default_factory=dict)
 
 
 @dataclass

@@ -57,7 +57,7 @@ def place_of(graph, node):
 
     Examples
     --------
-    >>> from tsunagu.graph import compile_graph
+    >>> from tsunagu.compile import compile_graph
     >>> place = place_of(compile_graph(lists=False).graph, "mihara-youth-place")
     >>> place.contact.schedule, place.contact.address
     ('毎月第2・4金曜日 午後', '港町一丁目2番26号')
@@ -119,7 +119,7 @@ def first_contact(graph, municipality):
 
     Examples
     --------
-    >>> from tsunagu.graph import compile_graph
+    >>> from tsunagu.compile import compile_graph
     >>> graph = compile_graph(lists=False).graph
     >>> first_contact(graph, "tobishima").place.name
     '海部福祉相談センター'

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tsunagu.exceptions import TsunaguError
-from tsunagu.queries.reach import LEVELS, municipality_nodes, reach
-from tsunagu.queries.referral import age_text
+from tsunagu.rules.reach import LEVELS, municipality_nodes, reach
+from tsunagu.rules.judge import age_text
 
 __all__ = [
     "CELL_STATES",
@@ -137,7 +137,7 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
 
     Examples
     --------
-    >>> from tsunagu.graph import current_reach_graph
+    >>> from tsunagu.compile import current_reach_graph
     >>> key, small = current_reach_graph("三原市")
     >>> matrix = coverage_matrix(small, key)
     >>> len(matrix["cells"]), matrix["local_data"]
@@ -252,7 +252,7 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
 
     Examples
     --------
-    >>> from tsunagu.graph.current import current_duties_graph
+    >>> from tsunagu.compile.current import current_duties_graph
     >>> rows = duty_statuses(current_duties_graph(), kind="village")
     >>> [(r["name"], r["platform"], r["platform as of"], r["needs-survey"]) for r in rows]
     [('飛島村', 'yes', '2020-03-31', 'unknown')]
@@ -338,7 +338,7 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
 
     Examples
     --------
-    >>> from tsunagu.graph.current import current_duties_graph
+    >>> from tsunagu.compile.current import current_duties_graph
     >>> rows = duty_rollup(current_duties_graph())
     >>> rows[-1].group, rows[-1].counts["platform"], rows[-1].survey["window-clarified"]
     ('all', Count(yes=6, no=0, unknown=1), Count(yes=974, no=767, unknown=0))

@@ -42,7 +42,7 @@ def directory_coverage(graph, prefecture=None):
 
     Examples
     --------
-    >>> from tsunagu.graph.compiler import compile_graph
+    >>> from tsunagu.compile.compiler import compile_graph
     >>> directory_coverage(compile_graph(lists=False).graph)["municipalities"] > 0
     True
     """
@@ -111,7 +111,7 @@ def conflict_rows(graph):
 
     Examples
     --------
-    >>> from tsunagu.graph.compiler import compile_graph
+    >>> from tsunagu.compile.compiler import compile_graph
     >>> conflict_rows(compile_graph(lists=False).graph)
     []
     """

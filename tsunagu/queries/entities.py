@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from tsunagu.queries.referral import age_text
+from tsunagu.rules.judge import age_text
 
 __all__ = ["entity_details", "graph_stats"]
 
@@ -30,7 +30,7 @@ def entity_details(graph, node):
 
     Examples
     --------
-    >>> from tsunagu.graph.current import current_entity
+    >>> from tsunagu.compile.current import current_entity
     >>> details = entity_details(current_entity("tobishima"), "tobishima")
     >>> details["entity"]["name"], [n["name"] for n in details["neighbours"] if n["relation"] == "partOfPrefecture"]
     ('飛島村', ['愛知県'])
@@ -60,7 +60,7 @@ def graph_stats(graph, inputs=None):
 
     Examples
     --------
-    >>> from tsunagu.graph.current import current_graph
+    >>> from tsunagu.compile.current import current_graph
     >>> stats = graph_stats(current_graph())
     >>> stats["total"]["user inputs"], stats["nodes"][0]["count"] >= stats["nodes"][-1]["count"]
     ('(embedded data only)', True)

@@ -47,7 +47,7 @@ def load_survey(path, directory):
     """The analysts' survey CSV, joined by municipality code."""
     from rdflib.namespace import RDF
 
-    from tsunagu.loaders.survey import read_survey
+    from tsunagu.loaders.formats.survey import read_survey
     from tsunagu.ontology import TG, entity_id
 
     wide = {entity_id(s) for s in directory.graph.subjects(RDF.type, TG.WideAreaPlatform)}

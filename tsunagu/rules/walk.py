@@ -1,6 +1,6 @@
 """The reach rules, once: which relations lead where, as tables and small predicates.
 
-The walk from a municipality (:mod:`tsunagu.queries.reach`), the Bolt
+The walk from a municipality (:mod:`tsunagu.rules.reach`), the Bolt
 backend's Cypher (:mod:`tsunagu.bolt.backend`, which runs that same walk
 against the server) and the municipality diagram
 (:mod:`tsunagu.diagrams.views`) all read these tables; none restates them.

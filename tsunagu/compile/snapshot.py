@@ -45,7 +45,7 @@ def make_snapshot(target, *, compress=True, jobs=None, notice=None, preset=_PRES
 
     ``compress``: each file as ``NAME.xz`` (what a wheel carries, at xz ``preset``), else as is.
     """
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def make_snapshot(target, *, compress=True, jobs=None, notice=None, preset=_PRES
 
 def _matches(manifest, format_version):
     """True when ``manifest`` is the default build these very files would make."""
-    from tsunagu.graph.current import fingerprint
+    from tsunagu.compile.inputs import fingerprint
 
     args = manifest.get("build_args") or {}
     if manifest.get("format") != format_version or args.get("lists") is not True or args.get("paths") \
@@ -106,8 +106,8 @@ def _unpack(source, destination, compressed, check):
 
 def install_snapshot(directory=None, notice=None):
     """Install the snapshot into ``directory`` (the cache) when it matches these files; the
-    :class:`~tsunagu.graph.store.Stored` it makes, or None (no snapshot, or made from other files)."""
-    from tsunagu.graph import store
+    :class:`~tsunagu.store.cache.Stored` it makes, or None (no snapshot, or made from other files)."""
+    from tsunagu.store import cache as store
 
     folder = snapshot_dir()
     if folder is None:
@@ -126,7 +126,7 @@ def install_snapshot(directory=None, notice=None):
         if existing is not None:  # another process installed or built meanwhile
             return existing
         if notice:
-            from tsunagu.graph.current import Progress
+            from tsunagu.compile.progress import Progress
 
             notice(Progress("初めての実行: 同梱の全国データを展開しています（数秒かかります）"))
         for name in manifest["files"].values():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from rdflib.namespace import OWL, RDF, SKOS
 
-from tsunagu.graph.names import normalise_name
+from tsunagu.rules.names import normalise_name
 from tsunagu.ontology import load_ontology
 
 __all__ = ["graph_vocabulary"]

@@ -12,13 +12,14 @@ the same calls run one after the other, with the same results.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import os
 
 from tsunagu.exceptions import TsunaguError
 
 __all__ = ["JOBS_VARIABLE", "build_jobs", "collector_paused", "Forked"]
+
+from tsunagu.store.cache import collector_paused  # noqa: E402 (re-exported: a build pauses it too)
 
 JOBS_VARIABLE = "TSUNAGU_BUILD_JOBS"
 
@@ -51,18 +52,6 @@ def _forks():
     # A child forked beside other threads inherits any lock they held (an import's, a log's) and may
     # wait on it for ever: a build in a threaded process (a server) stays in one process.
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Pause the cyclic garbage collector inside the block (reference counting still frees memory)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _child(writer, function, args):

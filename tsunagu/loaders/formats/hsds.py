@@ -12,7 +12,7 @@ reported with the CSV file, its row and the field:
 - ``programs.csv``: programs (national schemes when typed so);
 - phones, addresses, schedules, languages, accessibility and service areas
   fill the contact fields; ``tsunagu-*`` attributes carry back what an export
-  by :mod:`tsunagu.graph.hsds` keeps beyond HSDS's columns;
+  by :mod:`tsunagu.loaders.formats.hsds_write` keeps beyond HSDS's columns;
 - every record cites its HSDS rows (``metadata`` rows of a tsunagu export cite
   the original passages instead).
 
@@ -24,7 +24,7 @@ silently; a reason met on many rows is listed a few times, then counted
 
 A record's id is its tsunagu id where the export gave one, else made from
 its whole HSDS id (a UUID's 32 hex digits, or a hash of any other text), so
-two records never share one. A value :mod:`tsunagu.graph.hsds` wrote with
+two records never share one. A value :mod:`tsunagu.loaders.formats.hsds_write` wrote with
 OWASP's leading ``'`` (a name starting with ``=``) is read without it.
 """
 
@@ -38,7 +38,7 @@ import uuid
 from pathlib import Path
 
 from tsunagu.exceptions import DataError, DataErrors
-from tsunagu.loaders.yaml_source import LocatedDict
+from tsunagu.loaders.formats.yaml import LocatedDict
 
 __all__ = ["is_hsds_directory", "read_hsds"]
 
@@ -62,7 +62,7 @@ def _read_table(directory, name):
     """Rows of one table as (row number in the file, dict); a missing table is empty.
 
     A row with more fields than the header (an unquoted comma) is refused,
-    named by file and row; a value :mod:`tsunagu.graph.hsds` neutralised
+    named by file and row; a value :mod:`tsunagu.loaders.formats.hsds_write` neutralised
     for spreadsheets (``'=...``) is read back as it was.
     """
     from tsunagu.loaders.limits import size_error

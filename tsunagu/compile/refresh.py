@@ -283,8 +283,8 @@ def rollback_lists(*, cache: str | Path | None = None, progress: Progress | None
 def _update(staging: Path, name: str, previous: str, in_use: dict[str, CarriedList], wanted: list[str],
             folder_in: Path | None, mirror: str | None, timeout: float, fetched: str, cache_dir_: Path,
             progress: Progress | None, started: float, named: bool) -> UpdateReport:
-    from tsunagu.graph.compiler import compile_graph
-    from tsunagu.graph.store import save
+    from tsunagu.compile.compiler import compile_graph
+    from tsunagu.store.cache import save
 
     home = staging.parent
     staging.mkdir(mode=0o700)
@@ -406,7 +406,7 @@ def _check_plan(cache_dir_: Path, in_use: dict[str, CarriedList]) -> tuple[list,
     is the build the next query would make; where it cannot be that (a seeds-only build, inputs gone,
     a list replaced by --source), the check is the default build and the cache is left to the next query.
     """
-    from tsunagu.graph.store import load_stored
+    from tsunagu.store.cache import load_stored
 
     try:
         stored = load_stored(cache_dir_)
@@ -430,7 +430,7 @@ def _check_plan(cache_dir_: Path, in_use: dict[str, CarriedList]) -> tuple[list,
 
 def _rebuild_after_rollback(cache_dir_: Path, progress: Progress | None) -> str:
     """The cache rebuilt from the lists now in use, with what the last build was built from."""
-    from tsunagu.graph.compiler import build
+    from tsunagu.compile.compiler import build
 
     in_use = {item.folder: item for item in carried_lists()}
     paths, sources, keep, note = _check_plan(cache_dir_, in_use)
@@ -497,7 +497,7 @@ def _check_address(address: str, label: str) -> None:
 
 def _fetch(address: str, target: Path, label: str, timeout: float) -> int:
     """Write what ``address`` answers to ``target``; its size. Every failure is a :class:`RefreshError`."""
-    from tsunagu import __version__
+    from tsunagu._version import __version__
 
     limit = max_input_bytes()
     request = urllib.request.Request(address, headers={"User-Agent": f"tsunagu/{__version__} (data update)"})
@@ -653,7 +653,7 @@ def _data_errors_message(errors: Iterable[DataError], staging: Path, in_use: dic
 # --- the lists' folder: versions, CURRENT, locks ------------------------------------
 
 def _cache_dir(cache: str | Path | None) -> Path:
-    from tsunagu.graph.store import cache_dir
+    from tsunagu.store.cache import cache_dir
 
     return Path(cache) if cache is not None else cache_dir()
 
@@ -661,7 +661,7 @@ def _cache_dir(cache: str | Path | None) -> Path:
 @contextmanager
 def _lists_lock(home: Path) -> Iterator[None]:
     """One update or rollback at a time over the lists' folder."""
-    from tsunagu.graph.store import build_lock
+    from tsunagu.store.cache import build_lock
 
     try:
         with build_lock(home):
@@ -673,7 +673,7 @@ def _lists_lock(home: Path) -> Iterator[None]:
 
 @contextmanager
 def _cache_lock(cache_dir_: Path) -> Iterator[None]:
-    from tsunagu.graph.store import build_lock
+    from tsunagu.store.cache import build_lock
 
     with build_lock(cache_dir_):
         yield

@@ -2,7 +2,7 @@
 
 The rules (which relations lead from a municipality to its anchors, from an
 anchor to its providers, and onwards) are tables in
-:mod:`tsunagu.queries.rules`; this module walks them, reading the graph
+:mod:`tsunagu.rules.walk`; this module walks them, reading the graph
 through an :class:`Adjacency` (the diagrams' views read it the same way).
 The build keeps each municipality's :func:`reach_subgraph`; a Bolt server
 holds its node keys, and the backend runs this walk over what it fetches.
@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from tsunagu.queries import rules
-from tsunagu.queries.rules import LEVELS
+from tsunagu.rules import walk as rules
+from tsunagu.rules.walk import LEVELS
 
-__all__ = ["LEVELS", "Adjacency", "Hop", "Reached", "reach", "reach_subgraph", "walk_nodes", "municipality_nodes",
+__all__ = ["LEVELS", "Adjacency", "Hop", "Reached", "reach", "walk_nodes", "municipality_nodes",
            "nation_nodes", "constant_nodes"]
 
 
@@ -230,76 +230,3 @@ def walk_nodes(graph, municipality):
     """
     anchors, best = _walk(Adjacency(graph), municipality)
     return {anchor for anchor, _, _ in anchors} | set(best)
-
-
-_NAMED_KEYS = ("name", "name_en", "kind", "code", "types")  # what a served area is read for
-
-
-def reach_subgraph(source, municipality):
-    """The small graph that answers referral and coverage questions for ``municipality``.
-
-    ``source`` is a graph or an :class:`Adjacency` over one. The result holds
-    the walk's result (``graph.graph["reach_cache"]``), every node the walk
-    visits, and what judging a fit and writing an answer read beside them:
-    the areas a candidate serves, whom a program is entrusted to and, for a
-    program reached without an organisation on its path, who runs it; every
-    body serving the municipality, being its window or located in it; who
-    runs each platform anchor and its secretariat; the prefecture's regional
-    support centres and public health offices; the nation, the prefecture
-    and the support domains. Built once per municipality at build time, so
-    a query reads one small graph instead of the national one.
-    """
-    adj = source if isinstance(source, Adjacency) else Adjacency(source)
-    graph = adj.graph
-    anchors, best = _walk(adj, municipality)
-    reached = [r for r in best.values() if not rules.is_route(adj.types(r.node))]
-    keep = {municipality} | set(constant_nodes(graph)) | {a for a, _, _ in anchors} | set(best)
-    keep.update(adj.into(municipality, *rules.KEEP_INTO_MUNICIPALITY))
-    platforms = [a for a, level, _ in anchors if level in ("platform", "wide-area")
-                 or rules.is_prefectural_platform(adj.types(a))]
-    for platform in platforms:
-        keep.update(adj.into(platform, "runs", "secretariatOf"))
-    prefectures = [a for a, level, _ in anchors if level == "prefecture" and "Prefecture" in adj.types(a)]
-    for prefecture in prefectures:
-        keep.update(n for n in adj.into(prefecture, "servesArea", without=rules.NOT_PROVIDER_TYPES)
-                    if adj.types(n) & rules.KEEP_FOR_PREFECTURE)
-    programs = [r.node for r in reached if "Program" in adj.types(r.node)]
-    # Who runs a program matters only when no organisation on its path does: a national
-    # program's runners are every office in the country.
-    unrun = [r.node for r in reached if r.node in programs
-             and not any("Organisation" in adj.types(hop.id) for hop in r.path[:-1])]
-    served = set()
-    for item in reached:
-        keep.update(hop.id for hop in item.path)
-        served.update(adj.out_of(item.node, "servesArea"))
-    for program in programs:
-        keep.update(adj.out_of(program, "entrustedTo"))
-    for program in unrun:
-        keep.update(adj.into(program, "runs"))
-    # The areas a candidate serves are there to be named and checked against the municipality: of an
-    # area kept for that alone, its name, kind, code and types are enough (a prefecture's 保健所 serves
-    # dozens of towns, each carrying its sources and census figures).
-    named_only = served - keep
-    keep |= served
-    from tsunagu.graph.small import SmallGraph
-
-    # Made here, not as graph.subgraph(keep).copy(), which walks the whole adjacency of the
-    # support-domain nodes (every provider in the country points at them); a SmallGraph, so that
-    # reading it back imports nothing and making it leaves no cycles behind.
-    nodes = {node: ({k: v for k, v in graph.nodes[node].items() if k in _NAMED_KEYS} if node in named_only
-                    else graph.nodes[node]) for node in keep}
-    succ = {node: {} for node in nodes}
-    pred = {node: {} for node in nodes}
-    for node in nodes:
-        for _, target, key, data in graph.out_edges(node, keys=True, data=True):
-            if target in nodes:
-                succ[node].setdefault(target, {})[key] = data
-                pred[target].setdefault(node, {})[key] = data
-    attributes = {k: v for k, v in graph.graph.items()
-                  if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
-    sub = SmallGraph(nodes, succ, pred, attributes)
-    sub.graph["reach_cache"] = {municipality: tuple(reached)}
-    from tsunagu.queries.referral import referral_candidates  # the fit rules read what the walk found
-
-    sub.graph["candidate_cache"] = {municipality: referral_candidates(sub, municipality)}
-    return sub

@@ -1,7 +1,7 @@
-"""The compiled graph: build, cache, projection and name look-up.
+"""Compiling the inputs into the graph: load, check, close, project, precompute; the last build, kept fresh.
 
-Names are imported on first use, so that ``tsunagu.graph.names`` or a query
-command does not pay for rdflib and the loaders.
+Names are imported on first use, so that a query command does not pay for
+rdflib and the loaders.
 """
 
 from importlib import import_module
@@ -20,9 +20,6 @@ __all__ = [
     "current_index",
     "embedded_data_files",
     "fingerprint",
-    "describe",
-    "normalise_name",
-    "resolve",
 ]
 
 _HOME = {
@@ -30,12 +27,11 @@ _HOME = {
     "current_graph": "current", "current_rdf": "current", "current_reach_graph": "current",
     "current_duties_graph": "current", "current_entity": "current", "current_resolve": "current",
     "current_index": "current",
-    "embedded_data_files": "current", "fingerprint": "current",
-    "describe": "names", "normalise_name": "names", "resolve": "names",
+    "embedded_data_files": "inputs", "fingerprint": "inputs",
 }
 
 
 def __getattr__(name):
     if name in _HOME:
-        return getattr(import_module(f"tsunagu.graph.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'tsunagu.graph' has no attribute '{name}'")
+        return getattr(import_module(f"tsunagu.compile.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'tsunagu.compile' has no attribute '{name}'")

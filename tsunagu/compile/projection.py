@@ -15,7 +15,7 @@ import networkx as nx
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from tsunagu.graph.closure import inferred_runs
+from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, entity_id, load_ontology
 
 __all__ = ["project", "local_name", "domain_node"]

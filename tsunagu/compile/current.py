@@ -19,22 +19,17 @@ the next command does not try the same broken input again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from tsunagu import __version__
+from tsunagu.compile.inputs import fingerprint
+from tsunagu.compile.progress import Progress
 from tsunagu.exceptions import BuildBusy, CacheOutdated, NameNotFound, TsunaguError
-from tsunagu.graph.store import Stored, cache_dir, load_stored, recorded_files
+from tsunagu.store.cache import cache_dir, load_stored, recorded_files
 
 __all__ = [
-    "embedded_data_files",
-    "fingerprint",
-    "file_hashes",
-    "Progress",
     "StaleBuild",
     "current_graph",
     "current_rdf",
@@ -46,116 +41,7 @@ __all__ = [
     "fresh_stored",
 ]
 
-_CURATED_SUFFIXES = (".yaml", ".yml")
-_ONTOLOGY_FILES = ("tsunagu.ttl", "domains.ttl", "shapes.ttl")
-_DATA_SUFFIXES = (".yaml", ".yml", ".csv", ".json", ".ttl", ".tsv")
 _FAILED = "failed.json"  # the last rebuild that failed: its fingerprint and why
-
-
-def embedded_data_files():
-    """The curated files shipped in ``tsunagu/data``."""
-    root = resources.files("tsunagu") / "data"
-    return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(_CURATED_SUFFIXES)), key=lambda p: p.name)
-
-
-def _package_root():
-    return Path(str(resources.files("tsunagu")))
-
-
-def _package_files():
-    """What a build depends on besides the user's files: ontology, data and the build code itself."""
-    root = _package_root()
-    files = [root / "ontology" / name for name in _ONTOLOGY_FILES] + embedded_data_files()
-    # every data file at any depth (facts/, the carried lists) and the code of every subpackage
-    # (loaders/sources/...): a change in any of them must rebuild; not the prebuilt snapshot, which
-    # is made from these
-    known = set(files)
-    files.extend(p for p in _files_below(root / "data", _DATA_SUFFIXES, skip=("snapshot",)) if p not in known)
-    for package in ("graph", "loaders", "ontology", "queries"):
-        files.extend(_files_below(root / package, (".py",)))
-    return files
-
-
-def _files_below(folder, suffixes, skip=()):
-    """Files under ``folder`` at any depth ending in ``suffixes``, sorted (os.walk: faster than rglob)."""
-    found = []
-    for directory, folders, names in os.walk(folder):
-        folders[:] = [f for f in folders if f != "__pycache__" and f not in skip]
-        found.extend(Path(directory) / name for name in names if name.endswith(suffixes))
-    return sorted(found)
-
-
-def _user_list_files(version=None):
-    """The files of the refreshed lists in use (``tsunagu data update``), or of ``version``; none for
-    the package's copies."""
-    from tsunagu.loaders.sources.carried import carried_lists
-
-    return [f for item in carried_lists(version=version) if item.origin == "updated" for f in item.data_files()]
-
-
-def _labelled_files(inputs, lists, lists_version=None):
-    """(label, path) of every file a build's fingerprint covers: the label is what is hashed beside the
-    contents, so the package's files count by their place in the package, wherever it is installed."""
-    root = _package_root()
-    labelled = [(str(p.relative_to(root)), p) for p in _package_files()]
-    for path in [Path(p) for p in inputs] + (_user_list_files(lists_version) if lists else []):
-        # a folder input (an HSDS export) counts by every file in it
-        for member in sorted(path.rglob("*")) if path.is_dir() else [path]:
-            if member.is_file() or member == path:
-                labelled.append((str(member.relative_to(path)) if member != path else path.name, member))
-    return labelled
-
-
-def file_hashes(paths, known=None):
-    """``{path: [size, mtime_ns, sha256]}`` for ``paths``, reusing ``known``'s hash of a file whose
-    size and modification time are unchanged (a manifest's record), reading the others."""
-    known = known or {}
-    hashes = {}
-    for path in paths:
-        key = str(path)
-        try:
-            status = os.stat(path)
-        except OSError:
-            hashes[key] = [None, None, None]  # gone: a fingerprint that matches nothing recorded
-            continue
-        old = known.get(key)
-        if old and old[0] == status.st_size and old[1] == status.st_mtime_ns:
-            hashes[key] = list(old)
-        else:
-            hashes[key] = [status.st_size, status.st_mtime_ns, _sha256(path)]
-    return hashes
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fingerprint(inputs, *, lists=False, lists_version=None, known=None, hashes_out=None):
-    """A hash over the package's own data and code, the contents of ``inputs`` and, when the build
-    read the carried lists (``lists``), the refreshed copies in use (or those in ``lists_version``:
-    a refreshed copy's files count by name and contents, so it hashes the same once in use).
-
-    ``known``: a manifest's file hashes, reused for files whose size and time are unchanged;
-    ``hashes_out``: a dict that receives every file's ``[size, mtime_ns, sha256]`` (for the manifest).
-    """
-    labelled = _labelled_files(inputs, lists, lists_version)
-    hashes = file_hashes([path for _, path in labelled], known)
-    if hashes_out is not None:
-        hashes_out.update(hashes)
-    digest = hashlib.sha256(__version__.encode())
-    for label, path in labelled:
-        digest.update(label.encode())
-        digest.update(str(hashes[str(path)][2]).encode())
-    return digest.hexdigest()
-
-
-class Progress(str):
-    """A notice that only says what is being done (unpacking, building): a terminal shows it,
-    a pipe or a log need not. Other notices are warnings a reader must see."""
 
 
 @dataclass(frozen=True)
@@ -172,7 +58,7 @@ class StaleBuild:
 
 
 def _rebuild(directory, build_args):
-    from tsunagu.graph.compiler import build  # only when (re)building
+    from tsunagu.compile.compiler import build  # only when (re)building
 
     args = dict(build_args)
     build(args.pop("paths", []), directory, **args)
@@ -188,7 +74,7 @@ def _build_args(stored_args):
 
 def _first_build(directory, notice):
     """The default build in an empty cache: the prebuilt snapshot when it matches, else a build."""
-    from tsunagu.graph.snapshot import install_snapshot
+    from tsunagu.compile.snapshot import install_snapshot
 
     stored = install_snapshot(directory, notice)
     if stored is not None:
@@ -281,7 +167,7 @@ def current_reach_graph(text, directory=None, rebuild_notice=None):
     Reads the small name graph and one row of the reach store, not the
     national graph: what makes a cold ``refer`` fast.
     """
-    from tsunagu.graph.names import normalise_name, resolve
+    from tsunagu.rules.names import normalise_name, resolve
 
     stored = fresh_stored(directory, rebuild_notice)
     found = stored.named(normalise_name(text))
@@ -295,7 +181,7 @@ def current_reach_graph(text, directory=None, rebuild_notice=None):
 
 def current_rdf(directory=None, rebuild_notice=None):
     """The closed RDF graph of the last build."""
-    from tsunagu.graph.store import load_rdf
+    from tsunagu.store.cache import load_rdf
 
     return load_rdf(fresh_stored(directory, rebuild_notice))
 
@@ -305,7 +191,7 @@ def current_duties_graph(directory=None, rebuild_notice=None):
 
     Every municipality with its prefecture, platforms, window and duty
     statuses, the survey figures and the name index of municipalities and
-    prefectures (so :func:`tsunagu.graph.resolve` finds a prefecture on it);
+    prefectures (so :func:`tsunagu.compile.resolve` finds a prefecture on it);
     the same shape as ``BoltBackend.duties_graph()``.
     """
     return fresh_stored(directory, rebuild_notice).duties_graph()
@@ -325,8 +211,8 @@ def current_entity(key, directory=None, rebuild_notice=None):
 
 def current_resolve(text, *, types=None, directory=None, rebuild_notice=None):
     """The node id ``text`` names among every entity of the last build (id, code, name, kana),
-    with the errors of :func:`tsunagu.graph.resolve`; reads index rows, not the graph."""
-    from tsunagu.graph.names import NameTable, normalise_name, resolve
+    with the errors of :func:`tsunagu.compile.resolve`; reads index rows, not the graph."""
+    from tsunagu.rules.names import NameTable, normalise_name, resolve
 
     stored = fresh_stored(directory, rebuild_notice)
     try:
@@ -340,5 +226,3 @@ def current_index(directory=None, rebuild_notice=None):
     dicts of id, name, code, prefecture (name), kind and types."""
     return fresh_stored(directory, rebuild_notice).index()
 
-
-__all__ += ["Stored"]  # re-exported: what fresh_stored returns

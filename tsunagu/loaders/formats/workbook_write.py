@@ -1,8 +1,8 @@
 """The workbook officers fill in: a municipality's (or prefecture's) known set-up, prefilled from the graph.
 
 ``tsunagu template workbook --municipality 高知市 -o kochi.xlsx`` writes it;
-``tsunagu build kochi.xlsx`` reads it back (:mod:`tsunagu.loaders.workbook`).
-Sheets, headers and dropdowns come from :data:`tsunagu.loaders.workbook.SHEETS`
+``tsunagu build kochi.xlsx`` reads it back (:mod:`tsunagu.loaders.formats.workbook`).
+Sheets, headers and dropdowns come from :data:`tsunagu.loaders.formats.workbook.SHEETS`
 and the ontology, so the template and the reader cannot drift apart.
 """
 
@@ -122,7 +122,7 @@ def workbook_rows(graph, areas):
     (dict, list)
         Rows per sheet title, and ``[(key, document, quote)]`` for the sheet 出典.
     """
-    from tsunagu.loaders.workbook import SHEETS, YES, NO, domain_choice, duty_choice, type_choice
+    from tsunagu.loaders.formats.workbook import SHEETS, YES, NO, domain_choice, duty_choice, type_choice
 
     sections = _sections(graph, areas)
     source_keys = {}
@@ -210,7 +210,7 @@ def template_workbook_bytes(graph, areas, title=None):
     from openpyxl.utils import get_column_letter, quote_sheetname
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from tsunagu.loaders.workbook import (
+    from tsunagu.loaders.formats.workbook import (
         CHOICE_SHEET, FIRST_DATA_ROW, SHEETS, SOURCE_HEADERS, SOURCE_NOTES, SOURCE_SHEET, choice_lists,
     )
     from tsunagu.output import append_row, write_cell
@@ -270,9 +270,9 @@ def template_areas(graph, municipality=None, prefecture=None):
     """Node ids a workbook covers: one municipality, or a prefecture and every municipality in it.
 
     Names, readings and codes are resolved as everywhere else
-    (:func:`tsunagu.graph.resolve`); raises its errors for unknown names.
+    (:func:`tsunagu.compile.resolve`); raises its errors for unknown names.
     """
-    from tsunagu.graph import resolve
+    from tsunagu.rules.names import resolve
 
     if municipality:
         return [resolve(graph, municipality, types={"Municipality"})]

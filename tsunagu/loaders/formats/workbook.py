@@ -1,6 +1,6 @@
 """Excel workbooks officers fill in, read as curated records.
 
-``tsunagu template workbook`` writes one (see :mod:`tsunagu.workbook_export`);
+``tsunagu template workbook`` writes one (see :mod:`tsunagu.loaders.formats.workbook_write`);
 this module defines its sheets and reads it back. Each row becomes the record
 the YAML format would make (``tsunagu/data/FORMAT.md``), checked by the same
 :func:`~tsunagu.loaders.curated.curated_from_data`, so a workbook passes exactly
@@ -255,7 +255,7 @@ def _embedded_areas():
     """code -> id and Japanese name -> [ids] of the areas in the embedded data (municipalities, prefectures)."""
     import yaml
 
-    from tsunagu.graph.current import embedded_data_files
+    from tsunagu.loaders.embedded import embedded_data_files
 
     by_code, by_name = {}, {}
     for path in embedded_data_files():
@@ -896,7 +896,7 @@ def _read_sources(book, workbook, guard, serial):
     from openpyxl.utils import get_column_letter
 
     from tsunagu.loaders.limits import text_problem
-    from tsunagu.loaders.yaml_source import LocatedDict
+    from tsunagu.loaders.formats.yaml import LocatedDict
 
     sources = LocatedDict()
     sources.line, sources.key_lines = 1, {}
@@ -957,7 +957,7 @@ def _generated_id(book, sheet, row_number):
 def _read_sheet(book, workbook, guard, sheet_spec, records, serial):
     from openpyxl.utils import get_column_letter
 
-    from tsunagu.loaders.yaml_source import LocatedDict
+    from tsunagu.loaders.formats.yaml import LocatedDict
 
     title = sheet_spec.title
     if title not in workbook.sheetnames:
@@ -1054,7 +1054,7 @@ def read_workbook(path, notices=None):
         naming workbook, sheet, row and column.
     """
     from tsunagu.loaders.curated import Record, curated_from_data
-    from tsunagu.loaders.yaml_source import LocatedDict
+    from tsunagu.loaders.formats.yaml import LocatedDict
 
     path = Path(path)
     book = _Book(path, path.name)

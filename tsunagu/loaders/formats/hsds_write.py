@@ -18,7 +18,7 @@ directories of human services. The export is a mapping, not a rewrite:
   ``service_areas``;
 - what HSDS has no column for (the kind of body, platform membership, who
   entrusts what) is kept as ``attributes`` under the ``tsunagu`` taxonomies,
-  so :mod:`tsunagu.loaders.hsds` can read the export back into the same graph;
+  so :mod:`tsunagu.loaders.formats.hsds` can read the export back into the same graph;
 - every source passage becomes a ``metadata`` row (document, quote, date).
 
 Identifiers are UUIDs derived from the graph's ids (``uuid5``), so exporting
@@ -313,7 +313,7 @@ def hsds_tables(graph):
     Records hold only the fields that have a value; :func:`write_hsds` writes
     them with every column of the table.
 
-    >>> from tsunagu.graph import compile_graph
+    >>> from tsunagu.compile import compile_graph
     >>> tables = hsds_tables(compile_graph(lists=False).graph)
     >>> next(s for s in tables["services"] if s["name"] == "三原市若者居場所づくり事業")["minimum_age"]
     15
@@ -454,7 +454,7 @@ def write_hsds(graph, directory):
 
     The CSV files go through :func:`tsunagu.output.csv_text`: a name or
     phone starting like a formula gets OWASP's leading ``'``, which
-    :mod:`tsunagu.loaders.hsds` takes off again. Returns ``{table: record count}``.
+    :mod:`tsunagu.loaders.formats.hsds` takes off again. Returns ``{table: record count}``.
     """
     from tsunagu.output import csv_text
 

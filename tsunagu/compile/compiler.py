@@ -10,16 +10,16 @@ from pathlib import Path
 from rdflib import Graph
 
 from tsunagu.exceptions import DataError, DataErrors, TsunaguError
-from tsunagu.graph.closure import closed_graph
-from tsunagu.graph.names import name_index, name_table
-from tsunagu.queries.reach import municipality_nodes, reach_subgraph
-from tsunagu.queries.rules import is_constant
-from tsunagu.graph.vocabulary import graph_vocabulary
-from tsunagu.graph.projection import project
-from tsunagu.graph.current import embedded_data_files, fingerprint
-from tsunagu.graph.processes import Forked, build_jobs, collector_paused
-from tsunagu.graph.store import ReachRows, build_lock, reach_row, save, shared_reach_attributes
-from tsunagu.graph.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
+from tsunagu.compile.closure import closed_graph
+from tsunagu.rules.names import name_index, name_table
+from tsunagu.compile.precompute import reach_rows
+from tsunagu.rules.walk import is_constant
+from tsunagu.compile.vocabulary import graph_vocabulary
+from tsunagu.compile.projection import project
+from tsunagu.compile.inputs import embedded_data_files, fingerprint
+from tsunagu.compile.processes import Forked, build_jobs, collector_paused
+from tsunagu.store.cache import build_lock, save
+from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
 
@@ -97,8 +97,8 @@ def read_inputs(paths, *, validate=True, notices=None):
     ``(graph, locations, default_file)``; what an input kept as a note rather
     than mapped (HSDS columns tsunagu has no field for) is appended to ``notices``.
     """
-    from tsunagu.loaders.hsds import is_hsds_directory, read_hsds
-    from tsunagu.loaders.workbook import WORKBOOK_SUFFIXES, national_references, read_workbook, replaced_by_workbooks
+    from tsunagu.loaders.formats.hsds import is_hsds_directory, read_hsds
+    from tsunagu.loaders.formats.workbook import WORKBOOK_SUFFIXES, national_references, read_workbook, replaced_by_workbooks
 
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
@@ -184,7 +184,7 @@ def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, p
     (``tsunagu.loaders.sources.source_names()``): a list given there replaces
     the carried copy of that list; ``municipalities``, ``population`` and
     ``survey`` are the same as those three sources. ``jobs``: how many
-    processes (:func:`tsunagu.graph.processes.build_jobs`). ``lists_version``:
+    processes (:func:`tsunagu.compile.processes.build_jobs`). ``lists_version``:
     a folder of refreshed lists to read instead of the copy in use (what
     ``tsunagu data update`` builds before switching to it).
     """
@@ -280,7 +280,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     hashes = {}
     digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
-                    reach_graphs=_reach_graphs(graph, jobs), hashes=hashes, triples=triples)
+                    reach_graphs=reach_rows(graph, jobs), hashes=hashes, triples=triples)
 
 
 def _source_order():
@@ -297,28 +297,6 @@ def _lists_used(carried, version=None):
              "licence_url": item.licence_url, "page": item.page, "as_of": item.as_of, "origin": item.origin,
              "fetched": item.fetched}
             for item in carried_lists(version=version) if item.source in carried]
-
-
-def _pickled_reach_graphs(graph, municipalities):
-    """(municipality, pickled reach graph, its node ids) for each of ``municipalities``."""
-    rows = []
-    for m in municipalities:
-        sub = reach_subgraph(graph, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
-        rows.append((m, reach_row(sub), sorted(sub)))
-    return rows
-
-
-def _reach_graphs(graph, jobs):
-    """Every municipality's reach graph, pickled as the store keeps them: a share in each of ``jobs`` processes."""
-    municipalities = municipality_nodes(graph)
-    jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
-    shares = [municipalities[i::jobs] for i in range(jobs)]
-    others = [Forked(_pickled_reach_graphs, graph, share) for share in shares[1:]]
-    rows = {m: (data, nodes) for m, data, nodes in _pickled_reach_graphs(graph, shares[0])}
-    for other in others:
-        rows.update((m, (data, nodes)) for m, data, nodes in other.result())
-    return ReachRows({m: rows[m][0] for m in municipalities}, {m: rows[m][1] for m in municipalities},
-                     shared_reach_attributes(graph))
 
 
 def names_graph(graph):

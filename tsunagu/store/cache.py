@@ -10,7 +10,7 @@ build's fingerprint:
 - ``reach-<fp>.sqlite``: rows that answer without the whole graph: one
   small pickled graph per municipality (``refer``, ``coverage``) and the
   pickled duties graph (``gaps``, ``tally``); as JSON
-  (:mod:`tsunagu.graph.graphjson`, which runs no code named by the file)
+  (:mod:`tsunagu.store.graphjson`, which runs no code named by the file)
   one row per entity (``show``) and the vocabulary rows share; the name
   index of every entity, and the index of municipalities and prefectures
   (with the municipality/prefecture name table, what resolving a name
@@ -35,6 +35,7 @@ user could write, since pickle runs code.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -51,7 +52,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, CacheUnsafe, CacheWriteError, TsunaguError
-from tsunagu.graph.processes import collector_paused
 
 __all__ = [
     "cache_dir",
@@ -68,9 +68,21 @@ __all__ = [
     "entity_star",
 ]
 
+@contextmanager
+def collector_paused():
+    """Pause the cyclic garbage collector inside the block (reference counting still frees memory)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
-_FAILED = "failed.json"  # written by tsunagu.graph.current when a rebuild fails
+_FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
 _FORMAT_VERSION = 10  # 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
@@ -157,7 +169,7 @@ def reach_row(graph):
 
 
 def shared_reach_attributes(graph):
-    """What every reach graph of ``graph`` carries alike (see :func:`tsunagu.queries.reach.reach_subgraph`)."""
+    """What every reach graph of ``graph`` carries alike (see :func:`tsunagu.compile.precompute.reach_subgraph`)."""
     return {k: v for k, v in graph.graph.items()
             if k not in ("names", "national_report", "constant_nodes") + REACH_OWN}
 
@@ -244,10 +256,10 @@ class Stored:
     build_args: dict
     files: dict
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
-    hashes: dict = field(default_factory=dict)  # input file -> [size, mtime_ns, sha256] (tsunagu.graph.current)
+    hashes: dict = field(default_factory=dict)  # input file -> [size, mtime_ns, sha256] (tsunagu.compile.current)
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
     _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs read last
-    stale: object = None  # a tsunagu.graph.current.StaleBuild when a newer input failed to build
+    stale: object = None  # a tsunagu.compile.current.StaleBuild when a newer input failed to build
     _reach_shared: dict | None = field(default=None, repr=False)  # the graph attributes every reach row shares
     lists: list = field(default_factory=list)  # the carried lists the build read: title, credit, licence, as_of...
 
@@ -322,7 +334,7 @@ class Stored:
 
     def names(self):
         """Municipalities and prefectures with the name index: a :class:`NameTable`, enough to resolve a name."""
-        from tsunagu.graph.names import NameTable
+        from tsunagu.rules.names import NameTable
 
         with self._rows() as connection:
             pairs = connection.execute("SELECT name, node FROM names").fetchall()
@@ -438,7 +450,7 @@ class Stored:
     def _shared(self):
         """The graph attributes every row shares (the vocabulary), read once."""
         if not hasattr(self, "_shared_attributes"):
-            from tsunagu.graph.graphjson import value_from_json
+            from tsunagu.store.graphjson import value_from_json
 
             with self._rows() as connection:
                 row = connection.execute("SELECT data FROM blobs WHERE name = 'shared'").fetchone()
@@ -449,7 +461,7 @@ class Stored:
         return self._shared_attributes
 
     def _row_graph(self, text, what):
-        from tsunagu.graph.graphjson import graph_from_json
+        from tsunagu.store.graphjson import graph_from_json
 
         try:
             return graph_from_json(text, shared=self._shared())
@@ -503,7 +515,7 @@ def duties_subgraph(graph, names_index=None):
     """
     import networkx as nx
 
-    from tsunagu.graph.names import name_index
+    from tsunagu.rules.names import name_index
 
     duties = nx.MultiDiGraph()
     duties.graph.update({k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "candidate_cache")})
@@ -563,7 +575,7 @@ _NEIGHBOUR_KEYS = ("name", "kind", "code", "types")
 def _star_json(graph, node, slim):
     """The text of ``graph_json(entity_star(graph, node))``, written without building the star;
     ``slim``: each node's neighbour attributes, made once for all rows."""
-    from tsunagu.graph.graphjson import parts_json
+    from tsunagu.store.graphjson import parts_json
 
     edges = list(graph.out_edges(node, keys=True, data=True)) + list(graph.in_edges(node, keys=True, data=True))
     nodes = {node: graph.nodes[node]}
@@ -676,14 +688,14 @@ def _atomic_write(path, write):
 
 def _write_reach(path, reach_graphs, names, graph):
     """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of graphs."""
-    from tsunagu.graph.graphjson import value_json
-    from tsunagu.graph.names import name_index
+    from tsunagu.store.graphjson import value_json
+    from tsunagu.rules.names import name_index
 
     shared = _shared_attributes(graph)
     if isinstance(reach_graphs, ReachRows):
         items = ((key, data, json.dumps(reach_graphs.nodes[key])) for key, data in reach_graphs.rows.items())
     else:
-        from tsunagu.graph.small import SmallGraph
+        from tsunagu.store.small import SmallGraph
 
         items = ((key, reach_row(sub if isinstance(sub, SmallGraph) else SmallGraph.from_networkx(sub)),
                   json.dumps(sorted(sub))) for key, sub in reach_graphs.items())

@@ -1,0 +1,23 @@
+"""The curated records tsunagu ships (``tsunagu/data/*.yaml``): light, read by every query command's
+freshness check and by the loaders that merge a user's records with them."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["CURATED_SUFFIXES", "embedded_data_files"]
+
+CURATED_SUFFIXES = (".yaml", ".yml")
+
+
+def embedded_data_files() -> list[Path]:
+    """The curated files shipped in ``tsunagu/data``, by name.
+
+    Examples
+    --------
+    >>> [p.name for p in embedded_data_files()][:2]
+    ['aichi.yaml', 'ama-area.yaml']
+    """
+    root = resources.files("tsunagu") / "data"
+    return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(CURATED_SUFFIXES)), key=lambda p: p.name)

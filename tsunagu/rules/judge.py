@@ -1,0 +1,314 @@
+"""The one judge: whether a body or program serves a person of an age with a need, and how.
+
+Referral answers (:mod:`tsunagu.queries.referral`), the coverage matrix
+(:mod:`tsunagu.queries.coverage`), the build's precomputed answers and the
+Bolt backend all ask this module; none restates a rule.
+
+* **Who is a match** (:func:`supports_person`): an organisation whose class
+  carries ``tg:supportRole tg:DirectSupport``; coordinating members
+  (経済団体, 商工会, 労働局, prefectural departments, review committees,
+  professional associations, police, fire service, law offices) never are.
+* **What each candidate can do** (:func:`referral_candidates`, person-free and
+  precomputed at build time): its route, organisation, role, the domains it
+  states (with their broader concepts), those of the schemes it runs and
+  of its type's purpose, its age range and the areas it serves.
+* **Ages** (:func:`age_range`): a stated range wins; else an organisation
+  inherits the range of the national scheme that defines its type (every
+  サポステ: up to 49); a cohort scheme (就職氷河期世代) has a range that
+  moves with the date asked (:func:`cohort_range`). Employment support starts
+  at :data:`WORKING_AGE`, the end of compulsory schooling.
+* **How it fits** (:func:`judge`): (a) a stated domain and a stated (or
+  inherited, or cohort) age range; (b) the organisation exists for this need
+  (a scheme it runs, or its type's purpose in the seeds) or a program states
+  the need but not its ages; (c) a guess from the type's typical domain,
+  flagged; or excluded, with why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tsunagu.rules.reach import LEVELS, nation_nodes, reach
+from tsunagu.rules.reasons import Reason
+
+__all__ = [
+    "WORKING_AGE", "COHORTS", "supports_person", "age_text", "cohort_range", "age_range", "referral_candidates",
+    "judge", "cohort_of", "kind_pair", "domain_pair",
+]
+
+_PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
+
+# Employment support starts when compulsory schooling ends (労働基準法 56条: not before
+# the March after the 15th birthday); a 12-year-old is not sent to Hello Work or サポステ.
+WORKING_AGE = 15
+
+# Cohort schemes: their target is people who left school in given years, so the ages move with
+# the date asked. 002: 概ね1993年～2004年に学校卒業期を迎えた世代（2020年4月現在、大卒で概ね38～49歳、
+# 高卒で概ね34歳～45歳）.
+COHORTS = {
+    "ice-age": {
+        "name": ("就職氷河期世代", "employment ice-age generation"),
+        "left_school": (1993, 2004),
+        "reference": dt.date(2020, 4, 1),
+        "ages": (34, 49),  # high-school leavers' youngest to graduates' oldest, April 2020
+        "source": "002_551d311390b905b2.txt",
+    },
+}
+# Programs targeting a cohort, by curated id (a node may also say ``cohort`` itself).
+_COHORT_PROGRAMS = {"jp-hello-work-ice-age-window": "ice-age"}
+
+# Types that exist for a need without a scheme record in the data (tier b, not a guess):
+# 家族会 for family support (003, 講習会・家族会), the regional support centre's outreach
+# and consultation (002/003: specialised window, multi-professional team), Hello Work and
+# サポステ for employment, the self-reliance agency for consultation, welfare, outreach (002).
+_PURPOSE = {
+    "FamilyAssociation": ("family-support",),
+    "RegionalSupportCentre": ("consultation", "outreach"),
+    "HelloWork": ("employment",),
+    "YouthSupportStation": ("employment",),
+    "SelfRelianceSupportAgency": ("consultation", "welfare", "outreach"),
+    "EmploymentReadinessSupportAgency": ("employment",),
+    "ConsultationWindow": ("consultation",),
+}
+
+def supports_person(data):
+    """Whether a node can be a match for a person: not a coordinating body.
+
+    The one rule for "who is a match" (referral answers and coverage both
+    call it). Programs, windows and organisations of direct-support classes
+    pass; members that coordinate, fund or build momentum do not.
+
+    Examples
+    --------
+    >>> supports_person({"role": "coordinating"})
+    False
+    >>> supports_person({"role": "direct"}), supports_person({"types": ["Program"]})
+    (True, True)
+    """
+    return data.get("role") != "coordinating"
+
+
+def age_text(data):
+    """``15-39``, ``-49`` (minimum not stated), ``0-`` (no maximum), or ``not stated``."""
+    if not data.get("age_stated"):
+        return "not stated"
+    low, high = data.get("age_min"), data.get("age_max")
+    return f"{'' if low is None else low}-{'' if high is None else high}"
+
+
+
+def cohort_range(cohort, as_of):
+    """(youngest, oldest) age of a cohort on the date ``as_of``.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> cohort_range("ice-age", dt.date(2020, 4, 1))
+    (34, 49)
+    >>> cohort_range("ice-age", dt.date(2026, 3, 31)), cohort_range("ice-age", dt.date(2026, 4, 1))
+    ((39, 54), (40, 55))
+    """
+    spec = COHORTS[cohort]
+    reference = spec["reference"]
+    years = as_of.year - reference.year - ((as_of.month, as_of.day) < (reference.month, reference.day))
+    low, high = spec["ages"]
+    return low + years, high + years
+
+
+def age_range(candidate, as_of):
+    """The age range that applies to a candidate on ``as_of``: ``{"min", "max", "basis", ...}``.
+
+    ``basis`` is ``stated`` (its own), ``inherited`` (the scheme defining its
+    type, named in ``scheme``), ``cohort`` (a cohort's ages that year) or
+    ``unstated``.
+    """
+    if candidate.get("cohort"):
+        low, high = cohort_range(candidate["cohort"], as_of)
+        return {"min": low, "max": high, "basis": "cohort", "cohort": candidate["cohort"], "year": as_of.year}
+    if candidate["age_stated"]:
+        return {"min": candidate["age_min"], "max": candidate["age_max"], "basis": "stated"}
+    for scheme in candidate.get("defining", ()):
+        return {"min": scheme["age_min"], "max": scheme["age_max"], "basis": "inherited",
+                "scheme": scheme["name"], "scheme_id": scheme["id"]}
+    return {"min": None, "max": None, "basis": "unstated"}
+
+
+def _entry(graph, node):
+    return None if node is None else {"id": node, "name": graph.nodes[node].get("name"), "kind": graph.nodes[node].get("kind")}
+
+
+def _organisation_of(graph, reached):
+    """Whom to contact for a reached program: its entrustee, else the organisation on the path."""
+    node = reached.node
+    entrusted = sorted(t for _, t, k in graph.out_edges(node, keys=True) if k == "entrustedTo")
+    if entrusted:
+        return entrusted[0]
+    for hop in reversed(reached.path[:-1]):
+        if set(graph.nodes[hop.id]["types"]) & ({"Organisation", "Prefecture", "Municipality"} | _PROVIDER_TYPES):
+            return hop.id
+    runners = sorted(s for s, _, k in graph.in_edges(node, keys=True) if k == "runs")
+    return runners[0] if runners else None
+
+
+def cohort_of(node, data):
+    return data.get("cohort") or _COHORT_PROGRAMS.get(node)
+
+
+def _schemes_of(graph, organisation):
+    """(covered needs, defining schemes) of an organisation from the programs it runs.
+
+    A scheme *defines* the organisation when the scheme is delivered by the
+    organisation's own type (サポステ and the サポステ programme); its stated
+    ages then apply to the organisation. A cohort scheme lends neither.
+    """
+    if organisation is None:
+        return frozenset(), []
+    data = graph.nodes[organisation]
+    broader = graph.graph["domain_broader"]
+    types = set(data.get("types", ()))
+    covers, defining = set(), []
+    for _, program, key in graph.out_edges(organisation, keys=True):
+        if key != "runs" or "Program" not in graph.nodes[program].get("types", ()):
+            continue
+        scheme = graph.nodes[program]
+        if cohort_of(program, scheme):
+            continue
+        covers.update(a for d in scheme.get("domains") or () for a in broader.get(d, (d,)))
+        if scheme.get("deliveredByType") in types and scheme.get("age_stated"):
+            defining.append({"id": program, "name": scheme.get("name"), "age_min": scheme.get("age_min"),
+                             "age_max": scheme.get("age_max")})
+    for kind, needs in _PURPOSE.items():
+        if kind in types:
+            covers.update(a for d in needs for a in broader.get(d, (d,)))
+    defining.sort(key=lambda s: s["id"])
+    return frozenset(covers), defining
+
+
+def referral_candidates(graph, municipality):
+    """What a referral from ``municipality`` chooses among, with everything that does not
+    depend on the person: route, organisation, role, domains (with their broader
+    concepts), scheme and purpose, age range and the area check. Precomputed at build time."""
+    cached = graph.graph.get("candidate_cache", {}).get(municipality)
+    if cached is not None and (not cached or "scheme_covers" in cached[0]):
+        return cached
+    broader = graph.graph["domain_broader"]
+    areas_ok = {municipality} | {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
+    areas_ok |= set(nation_nodes(graph))
+    place = graph.nodes[municipality]["name"]
+    candidates = []
+    for reached in reach(graph, municipality):
+        data = graph.nodes[reached.node]
+        if not set(data["types"]) & (_PROVIDER_TYPES | {"Program"}):
+            continue
+        is_program = "Program" in data["types"]
+        organisation = _organisation_of(graph, reached) if is_program else reached.node
+        org_data = graph.nodes[organisation] if organisation else {}
+        explicit = data.get("domains") or []
+        domains, how = (explicit, "stated") if explicit else (data.get("type_domains") or [], "typical of " + data["kind"])
+        served = {t for _, t, k in graph.out_edges(reached.node, keys=True) if k == "servesArea"}
+        area_excluded = area_reason = None
+        served_names = sorted(graph.nodes[a].get("name", a) for a in served)
+        if served and not served & areas_ok:
+            area_excluded = f"does not serve {place} (serves {', '.join(served_names)})"
+        elif served:
+            area_reason = "serves " + ", ".join(sorted(graph.nodes[a].get("name", a) for a in served & areas_ok))
+        else:
+            via = reached.path[1] if len(reached.path) > 1 else reached.path[0]
+            area_reason = f"reached through {via.name} ({reached.level} level)"
+        scheme_covers, defining = _schemes_of(graph, None if is_program else organisation)
+        candidates.append({
+            "node": reached.node,
+            "organisation": _entry(graph, organisation),
+            "program": {"id": reached.node, "name": data.get("name")} if is_program else None,
+            "role": data.get("role") if not is_program else org_data.get("role"),
+            "types": sorted(org_data.get("types", ())) if organisation else [],
+            "level": reached.level, "hops": reached.hops, "path": [hop.as_dict() for hop in reached.path],
+            "domains": domains, "how": how, "covers": frozenset(a for d in domains for a in broader.get(d, (d,))),
+            "stated_covers": frozenset(a for d in explicit for a in broader.get(d, (d,))),
+            "scheme_covers": scheme_covers, "defining": defining,
+            "cohort": cohort_of(reached.node, data) if is_program else None,
+            "age": age_text(data), "age_stated": bool(data.get("age_stated")),
+            "age_min": data.get("age_min"), "age_max": data.get("age_max"),
+            "area_reason": area_reason, "area_excluded": area_excluded,
+            "served": sorted(served & areas_ok), "served_names": served_names,
+            "rank_key": (reached.hops, LEVELS.index(reached.level)),
+        })
+    return candidates
+
+
+_BASIS_ORDER = {"stated": 0, "scheme": 1, "typical": 2}
+
+
+def domain_pair(graph, notation):
+    """(Japanese, English) name of a support domain."""
+    node = f"domain:{notation}"
+    data = graph.nodes[node] if node in graph else {}
+    return (data.get("name") or notation, data.get("name_en") or notation)
+
+
+def kind_pair(graph, kind):
+    """(Japanese, English) label of an organisation type."""
+    labels = graph.graph.get("class_labels", {}).get(kind)
+    return tuple(labels) if labels else (kind, kind)
+
+
+def judge(graph, candidate, age, needs, as_of):
+    """(tier, matched, reasons, flags, excluded, age range) of one candidate for one person."""
+    kind = (candidate["organisation"] or {}).get("kind") or ""
+    excluded, reasons, flags = [], [], []
+    if not supports_person(candidate):
+        excluded.append(Reason("coordinating", {"type": kind_pair(graph, kind)}))
+    bases = {}
+    for need in needs:
+        if need in candidate["stated_covers"]:
+            bases[need] = "stated"
+        elif need in candidate["scheme_covers"]:
+            bases[need] = "scheme"
+        elif need in candidate["covers"]:
+            bases[need] = "typical"
+    if "employment" in bases and age < WORKING_AGE:
+        del bases["employment"]
+        (flags if bases else excluded).append(Reason("below-working-age", {"age": age}))
+    rng = age_range(candidate, as_of)
+    if bases:
+        best = min(bases.values(), key=_BASIS_ORDER.get)
+        names = [domain_pair(graph, n) for n in needs if bases.get(n) == best]
+        code = {"stated": "domain-stated", "scheme": "domain-purpose", "typical": "domain-typical"}[best]
+        reasons.append(Reason(code, {"needs": names, "type": kind_pair(graph, kind)}))
+        if best == "typical":
+            flags.append(Reason("domain-typical", {"needs": names, "type": kind_pair(graph, kind)}))
+    elif not excluded or excluded[-1].code != "below-working-age":
+        best = None
+        excluded.append(Reason("domain-not-covered", {"domains": [domain_pair(graph, d) for d in candidate["domains"]]}))
+    else:
+        best = None
+    low, high = rng["min"], rng["max"]
+    fits = (low is None or age >= low) and (high is None or age <= high)
+    params = {"age": age, "min": low, "max": high}
+    if rng["basis"] == "cohort":
+        params.update(cohort=COHORTS[rng["cohort"]]["name"], year=rng["year"])
+        (reasons if fits else excluded).append(Reason("age-cohort" if fits else "age-outside-cohort", params))
+    elif rng["basis"] == "inherited":
+        params.update(scheme=rng["scheme"])
+        (reasons if fits else excluded).append(Reason("age-inherited" if fits else "age-outside-inherited", params))
+    elif rng["basis"] == "stated":
+        (reasons if fits else excluded).append(Reason("age-stated" if fits else "age-outside", params))
+        if fits and low is None:
+            flags.append(Reason("age-lower-unstated", {}))
+    else:
+        flags.append(Reason("age-unstated", {}))
+    if candidate["area_excluded"]:
+        excluded.append(Reason("area-not-served", {"municipality": graph.nodes[candidate["path"][0]["id"]].get("name"),
+                                                   "areas": candidate["served_names"]}))
+    elif candidate["served"] and not set(candidate["served"]) <= set(nation_nodes(graph)):
+        reasons.append(Reason("area-serves", {"areas": [graph.nodes[a].get("name", a) for a in candidate["served"]]}))
+    else:
+        via = candidate["path"][1] if len(candidate["path"]) > 1 else candidate["path"][0]
+        reasons.append(Reason("area-through", {"via": via["name"], "level": candidate["level"]}))
+    if best is None:
+        tier = "c"
+    elif best == "stated":
+        tier = "a" if rng["basis"] != "unstated" else "b"
+    else:
+        tier = "b" if best == "scheme" else "c"
+    return tier, sorted(bases), reasons, flags, excluded, rng
