@@ -1,0 +1,290 @@
+"""The web app's pages: each a view over the library facade, rendered from a Jinja2 template.
+
+:class:`Views` holds the facade the app answers from and the little every
+page shares (the form's needs, the places for suggestions); each method is
+one route's handler. No query logic lives here: a view resolves what the
+request names through the facade, asks it one question and renders the
+dataclasses it returns. :mod:`tsunagu.web.app` wires the routes and the
+middleware.
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import quote, urlencode
+
+from starlette.requests import ClientDisconnect
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from tsunagu.exceptions import TsunaguError
+
+__all__ = ["Views", "CSP", "DIAGRAM_CSP"]
+
+_MAX_FORM_BYTES = 16 * 1024  # the referral form is a municipality, an age and a few needs: well under 1 KB
+_MAX_MUNICIPALITY_CHARS = 100  # the longest municipality name with its prefecture is under 20 characters
+
+# Pages: only this origin, no inline script. Diagram pages inline vis-network
+# and their data (names stay JSON data, never markup: see diagrams.render).
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
+DIAGRAM_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+               "base-uri 'none'; frame-ancestors 'self'")
+_NEEDS = ("consultation", "employment", "safe-place", "family-support", "health", "welfare", "education",
+          "outreach", "correction")
+_DUTIES = ("window-clarified", "window-publicised", "needs-survey", "platform")
+_DUTY_LABELS = {"window-clarified": "相談窓口の明確化", "window-publicised": "窓口の周知", "needs-survey": "実態把握",
+                "platform": "プラットフォーム"}
+_KINDS = {"designated": "指定都市", "core": "中核市", "city": "市", "ward": "特別区", "town": "町", "village": "村"}
+_STATUS = {"yes": "済", "no": "未", "unknown": "不明"}
+
+
+@functools.lru_cache(maxsize=1)
+def _templates():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    environment = Environment(loader=PackageLoader("tsunagu.web", "templates"), autoescape=select_autoescape(["html"]))
+    from tsunagu.queries.answers import directory_notes, level_label, render_reason
+
+    environment.filters["reason"] = lambda reason, lang="ja": render_reason(reason, lang)
+    environment.filters["directory_notes"] = directory_notes
+    environment.filters["level"] = lambda level: level_label(level, "ja")
+    environment.globals.update(duty_labels=_DUTY_LABELS, kinds=_KINDS, status_labels=_STATUS, duties=_DUTIES)
+    return environment
+
+
+def _page(name, status_code=200, **context):
+    html = _templates().get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers={"Content-Security-Policy": CSP})
+
+
+def _error_page(error, status_code=400, **context):
+    """A Japanese message for a user's mistake (unknown name, bad age...): never a stack trace.
+
+    Not stored by the browser: the page repeats what was typed (and refills
+    the referral form with an age and needs).
+    """
+    response = _page("error.html", status_code=status_code, message=str(error),
+                     suggestions=getattr(error, "suggestions", []) or [],
+                     candidates=getattr(error, "candidates", []) or [], **context)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _need_labels():
+    """(notation, Japanese name) of the needs the form offers, from the ontology."""
+    from tsunagu.ontology import load_ontology
+
+    ontology = load_ontology()
+    return [(n, ontology.label(ontology.domains[n], "ja") or n) for n in _NEEDS if n in ontology.domains]
+
+
+class Views:
+    """The pages of one app, answering from ``library`` (a :class:`tsunagu.api.Tsunagu`).
+
+    Made once when the app starts: it reads the places for suggestions then,
+    so a build that cannot be read stops the server before it answers anyone.
+    """
+
+    def __init__(self, library):
+        self.library = library
+        self.static = _static_files()
+        self.places = self._places_bytes()  # read (or first build) the data before the server answers anyone
+        self.needs = _need_labels()  # the form's choices, the same for every page
+
+    def _places_bytes(self):
+        """The suggestions of the municipality field as JSON, made once. Pages load them from
+        /places.json (cached by the browser) instead of carrying some 1,900 <option>s, 90 KB, each."""
+        import json
+
+        # a Bolt backend keeps no list of places: no suggestions, the form still works; an embedded build
+        # that cannot be read (an unusable home) stops the server here, before it answers anyone
+        found = [] if self.library.backend else self.library.places()
+        return json.dumps([[p.name, f"{p.prefecture or ''} {p.code or ''}".strip()] for p in found],
+                          ensure_ascii=False).encode("utf-8")
+
+
+    def page(self, name, status_code=200, **context):
+        """A page, saying so when the last build answers because a newer input failed to build."""
+        return _page(name, status_code, stale=self.library.stale_summary(), **context)
+
+    def error_page(self, error, status_code=400, **context):
+        return _error_page(error, status_code, stale=self.library.stale_summary(), **context)
+
+    def sources_page(self, request):
+        return self.page("sources.html", title="出典", sources=self.library.sources(), lists=self.library.lists_used())
+
+    def places_json(self, request):
+        return Response(self.places, media_type="application/json; charset=utf-8",
+                        headers={"Cache-Control": "max-age=3600"})
+
+    def home_page(self, request):
+        return self.page("home.html", title="tsunagu つなぐ", needs=self.needs)
+
+    async def refer_page(self, request):
+        if request.method == "GET":  # an empty form (a municipality from a link at most): nothing about a person
+            return self.page("refer.html", title="相談（つなぎ先を探す）", needs=self.needs,
+                             answer=None, form={"municipality": request.query_params.get("municipality", "")})
+        title = "相談（つなぎ先を探す）"
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > _MAX_FORM_BYTES:  # read no body of unknown or absurd size
+            status = 411 if not length.isdigit() else 413
+            return self.error_page(TsunaguError("送信された内容を受け取れません（大きすぎるか、長さが分かりません）。"
+                                                "フォームから送り直してください。"), status_code=status, title=title)
+        try:
+            form = await request.form()
+        except ClientDisconnect:
+            return Response(status_code=400)  # the client went away mid-form; nobody reads this
+        chosen = form.getlist("need")
+        fields = {"municipality": str(form.get("municipality") or "").strip(), "age": str(form.get("age") or "").strip(),
+                  "needs": chosen, "explain": form.get("explain") == "1"}
+        typed = fields["municipality"]
+        try:
+            if len(typed) > _MAX_MUNICIPALITY_CHARS:  # nor matched against every name, letter by letter
+                fields["municipality"] = ""
+                raise TsunaguError(f"「市区町村」が長すぎます（{len(typed):,} 文字）。"
+                                   f"{_MAX_MUNICIPALITY_CHARS} 文字までの市区町村名かコードを入力してください。")
+            answer = self.library.refer(typed, fields["age"], chosen, explain=fields["explain"])
+        except TsunaguError as error:
+            return self.error_page(error, form=fields, needs=self.needs, title=title)
+        if form.get("sheet") == "1":
+            from tsunagu.sheet import sheet_html
+
+            return Response(sheet_html(answer), media_type="text/html; charset=utf-8",
+                            headers={"Content-Security-Policy": DIAGRAM_CSP.replace("script-src 'unsafe-inline'; ", ""),
+                                     "Cache-Control": "no-store"})
+        response = self.page("refer.html", title=f"相談: {answer.municipality['name']}",
+                             needs=self.needs, answer=answer, form=fields)
+        response.headers["Cache-Control"] = "no-store"  # the answer shows what was typed about a person
+        return response
+
+    def municipality_page(self, request):
+        try:
+            place = self.library.resolve(request.path_params["name"], "municipality")
+            duties = self.library.gaps(municipality=place.id)
+            coverage = self.library.coverage(place.id)
+            contacts = self.library.first_contact(place.id)
+        except TsunaguError as error:
+            return self.error_page(error, status_code=404, title="市区町村")
+        try:
+            entity = self.library.entity(place.id)
+        except TsunaguError:  # a Bolt backend answers the questions above, not entity rows: no source list then
+            entity = None
+        return self.page("municipality.html", title=f"{place.name}（{place.prefecture or ''}）", place=place,
+                     duty=duties[0] if duties else None, coverage=coverage, entity=entity, contacts=contacts)
+
+    def diagram_page(self, request):
+        from tsunagu.diagrams import municipality_view, prefecture_view
+        from tsunagu.diagrams.render import diagram_html
+
+        try:
+            place = self.library.resolve(request.path_params["name"], "area")
+        except TsunaguError as error:
+            return self.error_page(error, status_code=404, title="ネットワーク図")
+        graph = self.library.graph()
+        view = (municipality_view if "Municipality" in place.types else prefecture_view)(graph, place.id)
+        return HTMLResponse(diagram_html(graph, view), headers={"Content-Security-Policy": DIAGRAM_CSP})
+
+    def analyst_page(self, request):
+        params = request.query_params
+        prefecture, kind, missing = params.get("prefecture") or None, params.get("kind") or None, \
+            params.get("missing") or None
+        sort, fmt = params.get("sort") or "code", params.get("format")
+        try:
+            if kind and kind not in _KINDS:
+                raise TsunaguError(f"種別「{kind}」はありません。{'、'.join(_KINDS)} のいずれかです。")
+            if missing and missing not in (*_DUTIES, "any"):
+                raise TsunaguError(f"取組「{missing}」はありません。{'、'.join(_DUTIES)} のいずれかです。")
+            rows = self.library.gaps(prefecture=prefecture, kind=kind, missing=missing)
+            tally = self.library.tally(prefecture=prefecture)
+        except TsunaguError as error:
+            return self.error_page(error, status_code=400, title="都道府県・全国")
+        from tsunagu.text import tally_rows
+
+        rows = _sorted(rows, sort)
+        if fmt in ("csv", "xlsx"):
+            if params.get("table") == "tally":
+                return _download(tally_rows(tally), fmt, f"tally-{prefecture or 'japan'}")
+            return _download(_duty_table(rows), fmt, f"gaps-{prefecture or 'japan'}")
+        query = {k: v for k, v in (("prefecture", prefecture), ("kind", kind), ("missing", missing),
+                                   ("sort", sort)) if v}
+
+        return self.page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_rows(tally),
+                     query=query, prefecture=prefecture or "", kind=kind or "", missing=missing or "", sort=sort,
+                     csv_href="?" + urlencode({**query, "format": "csv"}),
+                     xlsx_href="?" + urlencode({**query, "format": "xlsx"}),
+                     tally_csv_href="?" + urlencode({**query, "format": "csv", "table": "tally"}),
+                     tally_xlsx_href="?" + urlencode({**query, "format": "xlsx", "table": "tally"}),
+                     map_href="/map" + ("?" + urlencode({"prefecture": prefecture}) if prefecture else ""))
+
+    def map_page(self, request):
+        from tsunagu.diagrams.dotmap import dot_map_html
+
+        prefecture = request.query_params.get("prefecture") or None
+        try:
+            key = self.library.resolve(prefecture, "prefecture").id if prefecture else None
+        except TsunaguError as error:
+            return self.error_page(error, status_code=404, title="地図")
+        return HTMLResponse(dot_map_html(self.library.graph(), key), headers={"Content-Security-Policy": DIAGRAM_CSP})
+
+    def entity_page(self, request):
+        try:
+            entity = self.library.entity(request.path_params["name"])
+        except TsunaguError as error:
+            return self.error_page(error, status_code=404, title="機関")
+        return self.page("entity.html", title=str(entity.attributes.get("name") or entity.id), entity=entity)
+
+    def static_file(self, request):
+        path = self.static.get(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("見つかりません", status_code=404)
+        return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+
+    def not_found(self, request, exc):
+        return self.page("error.html", status_code=404, title="見つかりません", message="このページはありません。",
+                     suggestions=[], candidates=[])
+
+
+def _static_files():
+    """name -> path of every file the pages load: the app's own style and script."""
+    from importlib import resources
+
+    root = resources.files("tsunagu.web") / "static"
+    return {entry.name: str(entry) for entry in root.iterdir() if entry.is_file()}
+
+
+def _sorted(rows, sort):
+    if sort == "name":
+        return sorted(rows, key=lambda r: (r.name or "", r.code or ""))
+    if sort in _DUTIES:  # missing first: what an analyst looks for
+        order = {"no": 0, "unknown": 1, "yes": 2}
+        return sorted(rows, key=lambda r: (order.get(r.duties[sort].status, 3), r.code or ""))
+    return sorted(rows, key=lambda r: r.code or "")
+
+
+def _duty_table(rows):
+    table = []
+    for row in rows:
+        line = {"コード": row.code, "市区町村": row.name, "都道府県": row.prefecture, "種別": _KINDS.get(row.kind, row.kind)}
+        for duty in _DUTIES:
+            fact = row.duties[duty]
+            line[_DUTY_LABELS[duty]] = _STATUS.get(fact.status, fact.status)
+            line[f"{_DUTY_LABELS[duty]} 時点"] = fact.as_of or ""
+            line[f"{_DUTY_LABELS[duty]} 出典"] = fact.source or ""
+        table.append(line)
+    return table
+
+
+def _download(rows, fmt, stem):
+    """A table as CSV that Excel on Japanese Windows opens (UTF-8 with BOM) or as XLSX."""
+    from tsunagu.output import render, workbook_bytes
+
+    filename = f"{stem}.{fmt}"
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem) + f".{fmt}"
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    if fmt == "xlsx":
+        return Response(workbook_bytes({"取組状況": rows}),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": disposition})
+    text = render(rows, "csv")
+    return Response(("\ufeff" + text + "\r\n").encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": disposition})
