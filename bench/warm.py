@@ -93,7 +93,8 @@ def _questions_before(home):
     """The calls the CLI made before the facade (one graph or reach graph read per question, as the CLI did)."""
     from tsunagu.compile import current_graph, current_reach_graph
     from tsunagu.rules.names import resolve
-    from tsunagu.queries.coverage import coverage_matrix, duty_statuses
+    from tsunagu.queries.coverage import coverage_matrix
+    from tsunagu.queries.duties import duty_statuses
     from tsunagu.queries.entities import entity_details
     from tsunagu.queries.referral import referrals, resolve_needs
     from tsunagu.queries.tally import survey_table

@@ -12,7 +12,8 @@ from tsunagu.bolt import BoltBackend, bolt_errors, connect, push_graph
 from tsunagu.bolt.push import FORMAT, MARKER, REACH
 from tsunagu.cli import cli
 from tsunagu.exceptions import BoltError, NameNotFound
-from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
+from tsunagu.queries.coverage import coverage_matrix
+from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.referral import referrals
 

@@ -5,7 +5,8 @@ import json
 import pytest
 
 from tsunagu.cli import cli
-from tsunagu.queries.coverage import coverage_matrix, duty_rollup, duty_statuses
+from tsunagu.queries.coverage import coverage_matrix
+from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.rules.reach import municipality_nodes
 from tsunagu.queries.sparql import builtin_query, parse_binding, sparql_rows
 
@@ -105,7 +106,7 @@ def test_duty_filters(graph):
 
 
 def test_rollup_by_kind_sits_beside_the_national_survey(graph):
-    from tsunagu.queries.coverage import Count
+    from tsunagu.queries.duties import Count
 
     rows = {row.group: row for row in duty_rollup(graph, by="kind")}
     assert rows["all"].municipalities == 7

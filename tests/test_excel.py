@@ -178,7 +178,7 @@ def test_survey_in_utf8_with_or_without_bom(tmp_path, encoding):
 def test_survey_saved_by_excel_loads(tmp_path):
     """cp932 as Excel saves "CSV", dates as Excel shows them, a code that lost its zero, a row by name only."""
     from tsunagu.compile import compile_graph
-    from tsunagu.queries.coverage import duty_statuses
+    from tsunagu.queries.duties import duty_statuses
 
     survey = tmp_path / "survey.csv"
     survey.write_bytes(_survey_text(_EXCEL_SURVEY).encode("cp932"))

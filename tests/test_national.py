@@ -13,7 +13,7 @@ from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.compile import compile_graph
 from tsunagu.loaders.municipalities import read_localgovjp, read_mic_codes, read_population
 from tsunagu.loaders.formats.survey import SURVEY_COLUMNS, read_survey
-from tsunagu.queries.coverage import duty_statuses
+from tsunagu.queries.duties import duty_statuses
 from tsunagu.queries.tally import survey_table
 
 FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"

@@ -21,7 +21,7 @@ from tsunagu.rules.names import resolve
 from tsunagu.compile.current import current_duties_graph, current_entity, current_index, current_resolve, fresh_stored
 from tsunagu.compile.inputs import fingerprint
 from tsunagu.store.cache import build_lock, load_stored, rebuild_command, save
-from tsunagu.queries.coverage import duty_rollup, duty_statuses
+from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.queries.entities import entity_details
 from tsunagu.queries.tally import survey_table
 

@@ -143,16 +143,16 @@ class Stats:
 
 
 if TYPE_CHECKING:  # re-exported below, imported on first use
-    from tsunagu.queries.coverage import Count, RollupRow
+    from tsunagu.queries.duties import Count, RollupRow
     from tsunagu.queries.tally import TallyRow
 
 
 def __getattr__(name):
     # re-exported result types, imported on first use: a refer process need not load coverage and tally
     if name in ("Count", "RollupRow"):
-        from tsunagu.queries import coverage
+        from tsunagu.queries import duties
 
-        return getattr(coverage, name)
+        return getattr(duties, name)
     if name == "TallyRow":
         from tsunagu.queries.tally import TallyRow
 
@@ -542,7 +542,7 @@ class Tsunagu:
         >>> [row.name for row in tsunagu.open().gaps(missing="platform")]
         ['三原市']
         """
-        from tsunagu.queries.coverage import DUTIES, duty_statuses
+        from tsunagu.queries.duties import DUTIES, duty_statuses
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         muni = self.resolve(municipality, "municipality").id if municipality else None
@@ -565,7 +565,7 @@ class Tsunagu:
         >>> [(row.group, row.counts["platform"].yes) for row in tsunagu.open().rollup(by="prefecture")]
         [('大阪府', 1), ('広島県', 0), ('愛知県', 4), ('高知県', 1), ('all', 6)]
         """
-        from tsunagu.queries.coverage import duty_rollup
+        from tsunagu.queries.duties import duty_rollup
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         return duty_rollup(self._duties_graph(), by=by, prefecture=pref)
@@ -585,7 +585,7 @@ class Tsunagu:
         >>> rows[0].duty, rows[0].counts["合計"]
         ('window-clarified', Count(yes=1, no=0, unknown=6))
         """
-        from tsunagu.queries.coverage import duty_statuses
+        from tsunagu.queries.duties import duty_statuses
         from tsunagu.queries.tally import duty_tally, survey_figures
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None

@@ -81,7 +81,7 @@ def tally_rows(rows, lang="ja"):
 
 
 def rollup_rows(rows, by="kind", lang="ja"):
-    """Table rows for :func:`tsunagu.queries.coverage.duty_rollup`: each duty's cell, the survey's beside it."""
+    """Table rows for :func:`tsunagu.queries.duties.duty_rollup`: each duty's cell, the survey's beside it."""
     out = []
     for row in rows:
         flat = {by: row.group, "municipalities": row.municipalities}

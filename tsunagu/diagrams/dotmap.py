@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from tsunagu.queries.coverage import DUTIES, duty_statuses
+from tsunagu.queries.duties import DUTIES, duty_statuses
 
 __all__ = ["dot_map_points", "dot_map_html"]
 

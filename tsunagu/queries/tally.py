@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tsunagu.queries.coverage import DUTIES, Count, count_of, duty_statuses
+from tsunagu.queries.duties import DUTIES, Count, count_of, duty_statuses
 
 __all__ = ["TALLY_GROUPS", "SURVEY_AS_OF", "Count", "TallyRow", "survey_figures", "duty_tally", "survey_table"]
 
@@ -60,7 +60,7 @@ def duty_tally(statuses, figures=None):
     Parameters
     ----------
     statuses : list of dict
-        Rows of :func:`tsunagu.queries.coverage.duty_statuses`.
+        Rows of :func:`tsunagu.queries.duties.duty_statuses`.
     figures : dict, optional
         :func:`survey_figures`; give them only for the whole country (the
         survey counted the nation).
