@@ -109,6 +109,31 @@ def runner():
     return CliRunner()
 
 
+def answer_of(graph, municipality, age, needs):
+    """The referral answer users get, as JSON-ready data (on a fixed day: a cohort's ages move with it)."""
+    import datetime as dt
+
+    from tsunagu.queries.answers import answer_dict
+    from tsunagu.queries.referral import referral_answer
+
+    answer = referral_answer(graph, municipality, age, list(needs), as_of=dt.date(2026, 11, 25), explain=True)
+    return answer_dict(answer)
+
+
+def answer_key(graph, municipality, age, needs):
+    """What an answer offers, without its contacts and sources: first contact, each option and near miss
+    (organisation, program, tier, level and why), comparable across two graphs that cite different rows."""
+    data = answer_of(graph, municipality, age, needs)
+
+    def option(o):
+        return ((o["organisation"] or {}).get("id"), (o["program"] or {}).get("id"), o["tier"], o["level"],
+                tuple(r["code"] for r in o["reasons"]), tuple(r["code"] for r in o["excluded"]))
+
+    first = data["first_contact"]
+    return ((first or {}).get("place", {}).get("id"), [option(o) for o in data["options"] + data["fallback"]],
+            [option(o) for o in data["near_misses"] or []], [r["code"] for r in data["notes"] + data["next_steps"]])
+
+
 def seed_text(name):
     path = SEEDS / name
     if not path.exists():

@@ -15,7 +15,7 @@ from tsunagu.exceptions import BoltError, NameNotFound
 from tsunagu.queries.coverage import coverage_matrix
 from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.rules.reach import municipality_nodes
-from tsunagu.queries.referral import referrals
+from conftest import answer_of
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +129,7 @@ def test_interrupted_push_run_again_ends_as_one_clean_push(seeds_cache, pushed, 
     half = _dump(pushed)
     assert graph.number_of_nodes() < len(half[0]) < 2 * graph.number_of_nodes() and half[1] == clean[1]
     with _open(pushed) as server:
-        assert referrals(server.reach_graph("ino"), "ino", 45, ["employment"]) == \
-            referrals(graph, "ino", 45, ["employment"])
+        assert answer_of(server.reach_graph("ino"), "ino", 45, ["employment"]) == answer_of(graph, "ino", 45, ["employment"])
     push_graph(graph, pushed["uri"], user=pushed["user"], password=pushed["password"], database=pushed["database"])
     assert _dump(pushed) == clean
 
@@ -192,8 +191,8 @@ def test_referral_parity(backend, graph):
     for municipality in municipality_nodes(graph):
         server_graph = backend.reach_graph(municipality)
         for age, needs in itertools.product(AGES, NEEDS):
-            assert referrals(server_graph, municipality, age, needs, explain=True) == \
-                referrals(graph, municipality, age, needs, explain=True), (municipality, age, needs)
+            assert answer_of(server_graph, municipality, age, needs) == answer_of(graph, municipality, age, needs), \
+                (municipality, age, needs)
 
 
 def test_the_reach_graphs_fetched_last_are_kept(pushed, graph, monkeypatch):

@@ -10,7 +10,7 @@ from tsunagu.store.cache import load_stored
 from tsunagu.queries.coverage import coverage_matrix
 from tsunagu.compile.precompute import reach_subgraph
 from tsunagu.rules.reach import municipality_nodes
-from tsunagu.queries.referral import referrals
+from conftest import answer_of
 
 NEEDS = [["employment"], ["safe-place"], ["welfare", "health"], ["family-support"], ["outreach"], ["education"]]
 
@@ -29,8 +29,7 @@ def test_stored_reach_graphs_answer_like_the_whole_graph(graph, tmp_path):
         small = stored.reach_graph(municipality)
         for age in (3, 20, 45, 55):
             for needs in NEEDS:
-                assert referrals(small, municipality, age, needs, explain=True) == \
-                    referrals(graph, municipality, age, needs, explain=True)
+                assert answer_of(small, municipality, age, needs) == answer_of(graph, municipality, age, needs)
         assert coverage_matrix(small, municipality, bands="policy") == coverage_matrix(graph, municipality, bands="policy")
 
 
@@ -48,6 +47,5 @@ def test_synthetic_country_precompute_parity():
         small = reach_subgraph(graph, municipality)
         for _ in range(4):
             age, needs = rng.randint(0, 80), rng.choice(NEEDS)
-            assert referrals(small, municipality, age, needs, explain=True) == \
-                referrals(whole, municipality, age, needs, explain=True)
+            assert answer_of(small, municipality, age, needs) == answer_of(whole, municipality, age, needs)
         assert coverage_matrix(small, municipality) == coverage_matrix(whole, municipality)

@@ -396,20 +396,20 @@ def test_recent_reach_graphs_stay_in_memory_and_the_oldest_is_freed_at_once(buil
     import weakref
 
     from tsunagu.store import cache as store
+    from conftest import answer_of
     from tsunagu.rules.reach import municipality_nodes
-    from tsunagu.queries.referral import referrals
 
     monkeypatch.setattr(store, "REACH_KEPT", 2)
     stored = load_stored(built)
     towns = municipality_nodes(stored.duties_graph())
     assert len(towns) >= 3
     first = stored.reach_graph(towns[0])
-    answer = referrals(first, towns[0], 45, ["employment"], explain=True)
+    answer = answer_of(first, towns[0], 45, ["employment"])
     assert stored.reach_graph(towns[0]) is first
     for town in towns[1:3]:
         stored.reach_graph(town)
     again = stored.reach_graph(towns[0])
-    assert again is not first and referrals(again, towns[0], 45, ["employment"], explain=True) == answer
+    assert again is not first and answer_of(again, towns[0], 45, ["employment"]) == answer
     gone = weakref.ref(first)
     enabled = gc.isenabled()
     gc.disable()

@@ -32,6 +32,7 @@ _WORDS = {
         "no-data": "データなし（この市区町村の資源は未収録：空白かどうか不明）",
         "municipality": "市区町村", "platform": "プラットフォーム", "wide-area": "広域", "prefecture": "都道府県",
         "national": "国", "stated": "記載", "not stated": "記載なし", "typical": "種別からの推定（{kind}）",
+        "scheme": "制度・機関の目的",
     },
     "en": {
         "unknown": "unknown", "unknown_n": "{n} unknown", "no rows": "0/0",
@@ -40,6 +41,7 @@ _WORDS = {
         "no-data": "no data (this municipality's resources are not in the data: gap or not unknown)",
         "municipality": "municipality", "platform": "platform", "wide-area": "wide-area", "prefecture": "prefecture",
         "national": "national", "stated": "stated", "not stated": "not stated", "typical": "typical of {kind}",
+        "scheme": "by scheme or purpose",
     },
 }
 

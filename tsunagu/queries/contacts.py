@@ -18,6 +18,7 @@ order the seeds give (000, 002, 003):
 from __future__ import annotations
 
 from tsunagu.queries.answers import Contact, FirstContact, Place, Reason, Through
+from tsunagu.rules.judge import domains_of
 
 __all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of"]
 
@@ -65,7 +66,7 @@ def place_of(graph, node):
     data = graph.nodes[node]
     kind = data.get("kind") or ""
     labels = graph.graph.get("class_labels", {}).get(kind, (None, None))
-    domains = list(data.get("domains") or data.get("type_domains") or ())
+    domains, _ = domains_of(data)
     names = {}
     for notation in domains:
         domain = graph.nodes[f"domain:{notation}"] if f"domain:{notation}" in graph else {}

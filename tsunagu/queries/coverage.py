@@ -8,31 +8,20 @@ are in :mod:`tsunagu.queries.duties`.
 
 from __future__ import annotations
 
+import datetime as dt
+from itertools import pairwise
 
 from tsunagu.exceptions import TsunaguError
+from tsunagu.rules.judge import MAX_AGE, age_window, offered, referral_candidates
 from tsunagu.rules.reach import LEVELS, reach
-from tsunagu.rules.judge import age_text
 
 __all__ = [
     "CELL_STATES",
     "coverage_matrix",
-    "covering_domains",
     "has_local_data",
 ]
 
 CELL_STATES = ("full", "partial", "unknown", "none")
-_PROVIDER_TYPES = {"Organisation", "ConsultationWindow", "Program"}
-
-
-def covering_domains(graph, node):
-    """(domains, how): stated domains (``"stated"``), else the organisation
-    type's typical ones (``"typical"``: a guess from the kind, not a fact)."""
-    data = graph.nodes[node]
-    if data.get("domains"):
-        return data["domains"], "stated"
-    if "Program" not in data["types"] and data.get("type_domains"):
-        return data["type_domains"], "typical"
-    return [], None
 
 
 def has_local_data(graph, reached):
@@ -53,46 +42,55 @@ def has_local_data(graph, reached):
     return False
 
 
-def _union_covers(intervals, low, high):
-    """Whether closed integer intervals (max None = open) cover [low, high]."""
-    point = low
-    for start, end in sorted(intervals, key=lambda i: i[0]):
-        if start > point:
-            return False
-        if end is None:
-            return True
-        point = max(point, end + 1)
-        if high is not None and point > high:
-            return True
-    return False
+def _segments(windows, bands):
+    """The ages where what is offered can change: every window's edges and every band's, from 0 to past
+    :data:`MAX_AGE`. Between two of them every candidate is either offered at every age or at none."""
+    edges = {0, MAX_AGE + 1}
+    for window in windows:
+        edges.update((window.low, window.high + 1))
+    for band in bands:
+        edges.add(band["min"])
+        edges.add((MAX_AGE if band["max"] is None else band["max"]) + 1)
+    edges = sorted(e for e in edges if 0 <= e <= MAX_AGE + 1)
+    return list(pairwise(edges))
 
 
-def _overlaps(start, end, low, high):
-    return (end is None or end >= low) and (high is None or start <= high)
+def _band_cells(candidates, column, rows, as_of):
+    """band notation -> ``{"state", "providers", "windows"}`` for one domain ``column``: the candidates
+    offered at some age of the band (most local first) and the state, from one judgement per segment
+    of ages over which nothing offered changes."""
+    windows = {id(c): age_window(c, column, as_of) for c in candidates}
+    offers = [(start, end, offered(candidates, start, [column], as_of))
+              for start, end in _segments([w for w in windows.values() if w is not None], rows)]
+    cells = {}
+    for band in rows:
+        low, high = band["min"], MAX_AGE if band["max"] is None else band["max"]
+        inside = [kept for start, end, kept in offers if start <= high and end - 1 >= low]
+        providers = {}
+        for kept in inside:
+            for candidate in kept:
+                providers.setdefault(_provider_id(candidate), candidate)
+        known = [any(windows[id(c)].basis != "unstated" for c in kept) for kept in inside]
+        if not providers:
+            state = "none"
+        elif all(known):
+            state = "full"
+        elif any(known) or not all(inside):
+            state = "partial"
+        else:
+            state = "unknown"
+        ordered = sorted(providers.values(), key=lambda c: (LEVELS.index(c["level"]), _provider_id(c)))
+        cells[band["notation"]] = {"state": state, "providers": ordered, "windows": windows}
+    return cells
 
 
-def _cell_state(contributors, low, high):
-    """Full, partial, unknown or none for one band from its contributors' age ranges.
+def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=None):
+    """The age x domain matrix for one municipality (a node id), as the referral judges it.
 
-    A stated range counts fully; a range with only a maximum stated (Saposute:
-    up to 49) is possible coverage below it; no stated range is unknown.
-    """
-    known = [(d["age_min"], d["age_max"]) for d in contributors if d["age_stated"] and d["age_min"] is not None]
-    possible = known + [(0, d["age_max"]) for d in contributors if d["age_stated"] and d["age_min"] is None]
-    known = [i for i in known if _overlaps(*i, low, high)]
-    possible = [i for i in possible if _overlaps(*i, low, high)]
-    unstated = [d for d in contributors if not d["age_stated"]]
-    if known and _union_covers(known, low, high):
-        return "full"
-    if known or (possible and not _union_covers(possible, low, high)):
-        return "partial"
-    if possible or unstated:
-        return "unknown"
-    return "none"
-
-
-def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
-    """The age x domain matrix for one municipality (a node id).
+    A cell's providers are exactly what a referral offers for that domain at
+    some age inside the band (:func:`tsunagu.rules.judge.offered`, the very
+    rule :func:`tsunagu.queries.referral.referral_answer` keeps and collapses
+    by); a test holds the two together, age by age.
 
     Parameters
     ----------
@@ -106,16 +104,21 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
         chart) or ``policy`` (15-39, 40-64).
     reached : list of Reached, optional
         What the walk reaches from ``municipality``; walked here when not given.
+    as_of : datetime.date, optional
+        The day asked (default today): a cohort's ages move with it.
 
     Returns
     -------
     dict
         ``municipality`` (id, name), ``bands``, ``columns`` (domain, name),
-        ``cells``: one per (band, domain) with its ``state`` (full, partial,
-        unknown, none), the most local ``level`` that fills it and the
-        ``providers``; ``local_data``: False when nothing curated is known of
-        the municipality's own resources, so that a ``none`` cell means no
-        data rather than a gap.
+        ``cells``: one per (band, domain) with its ``state``, the most local
+        ``level`` that fills it and the ``providers``; ``local_data``: False
+        when nothing curated is known of the municipality's own resources,
+        so that a ``none`` cell means no data rather than a gap. A cell is
+        ``full`` when every age of the band gets an offer whose ages are
+        known, ``partial`` when some ages do, ``unknown`` when every age
+        gets an offer but only with its ages unstated, ``none`` when no age
+        gets one.
 
     Raises
     ------
@@ -124,7 +127,7 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
 
     Examples
     --------
-    >>> from tsunagu.compile import current_reach_graph
+    >>> from tsunagu.compile.current import current_reach_graph
     >>> key, small = current_reach_graph("三原市")
     >>> matrix = coverage_matrix(small, key)
     >>> len(matrix["cells"]), matrix["local_data"]
@@ -133,41 +136,38 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None):
     schemes = graph.graph["age_bands"]
     if bands not in schemes:
         raise TsunaguError(f"年齢区分「{bands}」はありません。次のどれか: {', '.join(schemes)} (unknown age-band scheme)")
+    as_of = as_of or dt.date.today()
     columns = graph.graph["chart_columns"]
-    broader = graph.graph["domain_broader"]
     if reached is None:
         reached = reach(graph, municipality)
-    providers = []
-    for reached_node in reached:
-        data = graph.nodes[reached_node.node]
-        if not set(data["types"]) & _PROVIDER_TYPES:
-            continue
-        domains, how = covering_domains(graph, reached_node.node)
-        if domains:
-            providers.append({
-                "id": reached_node.node, "name": data.get("name"), "kind": data["kind"], "level": reached_node.level,
-                "domains": domains, "how": how, "age": age_text(data), "age_stated": data.get("age_stated", False),
-                "age_min": data.get("age_min"), "age_max": data.get("age_max"),
-            })
-    cells = []
-    for band in schemes[bands]:
-        for column in columns:
-            in_column = [p for p in providers if any(column in broader.get(d, (d,)) for d in p["domains"])]
-            state = _cell_state(in_column, band["min"], band["max"])
-            contributing = [p for p in in_column
-                            if not p["age_stated"] or _overlaps(p["age_min"] or 0, p["age_max"], band["min"], band["max"])]
-            levels = sorted({p["level"] for p in contributing}, key=LEVELS.index)
-            cells.append({
-                "band": band["notation"], "domain": column, "state": state,
-                "level": levels[0] if levels and state != "none" else None,
-                "providers": [{"id": p["id"], "name": p["name"], "kind": p["kind"], "level": p["level"], "age": p["age"],
-                               "how": p["how"]}
-                              for p in sorted(contributing, key=lambda p: (LEVELS.index(p["level"]), p["id"]))],
-            })
+    candidates = referral_candidates(graph, municipality)
+    rows = schemes[bands]
+    cells_by = {}
+    for column in columns:
+        for notation, cell in _band_cells(candidates, column, rows, as_of).items():
+            ordered = cell["providers"]
+            cells_by[(notation, column)] = {
+                "band": notation, "domain": column, "state": cell["state"],
+                "level": ordered[0]["level"] if ordered else None,
+                "providers": [_provider(c, cell["windows"][id(c)], graph) for c in ordered],
+            }
     return {
         "municipality": {"id": municipality, "name": graph.nodes[municipality].get("name")},
-        "bands": [b["notation"] for b in schemes[bands]],
+        "bands": [b["notation"] for b in rows],
         "columns": [{"domain": c, "name": graph.nodes[f"domain:{c}"].get("name")} for c in columns],
-        "cells": cells,
+        "cells": [cells_by[(band["notation"], column)] for band in rows for column in columns],
         "local_data": has_local_data(graph, reached),
     }
+
+
+def _provider_id(candidate):
+    """What a referral option names: the program, else the organisation."""
+    return (candidate["program"] or candidate["organisation"])["id"]
+
+
+def _provider(candidate, window, graph):
+    node = _provider_id(candidate)
+    data = graph.nodes[node]
+    age = "not stated" if window.basis == "unstated" else f"{window.low}-{'' if window.high == MAX_AGE else window.high}"
+    return {"id": node, "name": data.get("name"), "kind": data.get("kind"), "level": candidate["level"], "age": age,
+            "how": window.how}

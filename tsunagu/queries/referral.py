@@ -20,7 +20,7 @@ import datetime as dt
 
 from tsunagu.exceptions import InvalidAge, NotAMunicipality, TsunaguError, UnknownNeed
 from tsunagu.rules.names import normalise_name, resolve
-from tsunagu.rules.judge import (WORKING_AGE, age_range, age_text, cohort_of, domain_pair, judge,
+from tsunagu.rules.judge import (collapsed, WORKING_AGE, age_range, age_text, cohort_of, domain_pair, judge,
                                  kind_pair, referral_candidates, supports_person)
 from tsunagu.rules.reach import LEVELS
 
@@ -328,11 +328,9 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     from tsunagu.queries.sources import directory_date
 
     judged = [(c, judge(graph, c, age, needs, as_of)) for c in candidates]
-    kept = [(c, j) for c, j in judged if not j[4]]
+    verdicts = {id(c): j for c, j in judged}
+    kept = [(c, verdicts[id(c)]) for c in collapsed([c for c, j in judged if not j[4]])]
     missed = [(c, j) for c, j in judged if j[4]]
-    # An organisation listed with a program of its own says the same thing twice.
-    via_program = {(c["organisation"] or {}).get("id") for c, _ in kept if c["program"]}
-    kept = [(c, j) for c, j in kept if c["program"] or c["organisation"]["id"] not in via_program]
 
     def key(item):
         c, j = item

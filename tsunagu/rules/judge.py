@@ -27,13 +27,15 @@ Bolt backend all ask this module; none restates a rule.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from tsunagu.rules.reach import LEVELS, nation_nodes, reach
 from tsunagu.rules.reasons import Reason
 
 __all__ = [
     "WORKING_AGE", "COHORTS", "supports_person", "age_text", "cohort_range", "age_range", "referral_candidates",
-    "judge", "cohort_of", "kind_pair", "domain_pair",
+    "judge", "cohort_of", "kind_pair", "domain_pair", "MAX_AGE", "need_bases", "AgeWindow", "age_window", "serves",
+    "collapsed", "offered", "domains_of",
 ]
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
@@ -41,6 +43,8 @@ _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
 # Employment support starts when compulsory schooling ends (労働基準法 56条: not before
 # the March after the 15th birthday); a 12-year-old is not sent to Hello Work or サポステ.
 WORKING_AGE = 15
+# The oldest age a person is asked about: ages run from 0 to this, and a range with no maximum ends here.
+MAX_AGE = 130
 
 # Cohort schemes: their target is people who left school in given years, so the ages move with
 # the date asked. 002: 概ね1993年～2004年に学校卒業期を迎えた世代（2020年4月現在、大卒で概ね38～49歳、
@@ -184,6 +188,23 @@ def _schemes_of(graph, organisation):
     return frozenset(covers), defining
 
 
+def domains_of(data):
+    """(domains, how) of a node: the domains it states (``"stated"``), else, for an organisation,
+    its type's typical domains (``"typical of <kind>"``: a guess from the kind, not a fact).
+
+    Examples
+    --------
+    >>> domains_of({"kind": "HelloWork", "types": ["Organisation"], "domains": [], "type_domains": ["employment"]})
+    (['employment'], 'typical of HelloWork')
+    """
+    explicit = list(data.get("domains") or [])
+    if explicit:
+        return explicit, "stated"
+    if "Program" in data.get("types", ()):
+        return [], "stated"
+    return list(data.get("type_domains") or []), f"typical of {data.get('kind')}"
+
+
 def referral_candidates(graph, municipality):
     """What a referral from ``municipality`` chooses among, with everything that does not
     depend on the person: route, organisation, role, domains (with their broader
@@ -204,7 +225,7 @@ def referral_candidates(graph, municipality):
         organisation = _organisation_of(graph, reached) if is_program else reached.node
         org_data = graph.nodes[organisation] if organisation else {}
         explicit = data.get("domains") or []
-        domains, how = (explicit, "stated") if explicit else (data.get("type_domains") or [], "typical of " + data["kind"])
+        domains, how = domains_of(data)
         served = {t for _, t, k in graph.out_edges(reached.node, keys=True) if k == "servesArea"}
         area_excluded = area_reason = None
         served_names = sorted(graph.nodes[a].get("name", a) for a in served)
@@ -252,12 +273,10 @@ def kind_pair(graph, kind):
     return tuple(labels) if labels else (kind, kind)
 
 
-def judge(graph, candidate, age, needs, as_of):
-    """(tier, matched, reasons, flags, excluded, age range) of one candidate for one person."""
-    kind = (candidate["organisation"] or {}).get("kind") or ""
-    excluded, reasons, flags = [], [], []
-    if not supports_person(candidate):
-        excluded.append(Reason("coordinating", {"type": kind_pair(graph, kind)}))
+def need_bases(candidate, needs):
+    """need -> how ``candidate`` covers it: ``stated`` (its own domains), ``scheme`` (a scheme it runs,
+    or its type's purpose) or ``typical`` (its type's typical domains: a guess); needs it does not
+    cover are left out. Person-free."""
     bases = {}
     for need in needs:
         if need in candidate["stated_covers"]:
@@ -266,6 +285,80 @@ def judge(graph, candidate, age, needs, as_of):
             bases[need] = "scheme"
         elif need in candidate["covers"]:
             bases[need] = "typical"
+    return bases
+
+
+@dataclass(frozen=True)
+class AgeWindow:
+    """The ages (``low`` to ``high``, both included) at which a candidate is offered for one need,
+    and on what its range rests: ``stated``, ``inherited``, ``cohort`` or ``unstated`` (any age)."""
+
+    low: int
+    high: int
+    basis: str
+    how: str  # how it covers the need: stated, scheme or typical
+
+
+def age_window(candidate, need, as_of):
+    """The :class:`AgeWindow` in which ``candidate`` is offered for ``need`` on ``as_of``, or None
+    when it never is (a coordinating body, an area it does not serve, a need it does not cover).
+
+    The rule :func:`judge` applies to one age, over every age at once: the
+    coverage matrix reads it. Employment starts at :data:`WORKING_AGE`; a
+    range with no minimum starts at 0, one with no maximum ends at
+    :data:`MAX_AGE`.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> candidate = {"role": "direct", "area_excluded": None, "stated_covers": frozenset({"employment"}),
+    ...              "scheme_covers": frozenset(), "covers": frozenset({"employment"}), "age_stated": True,
+    ...              "age_min": None, "age_max": 49}
+    >>> age_window(candidate, "employment", dt.date(2026, 11, 25))
+    AgeWindow(low=15, high=49, basis='stated', how='stated')
+    >>> age_window(candidate, "welfare", dt.date(2026, 11, 25)) is None
+    True
+    """
+    bases = need_bases(candidate, [need])
+    if not bases or not supports_person(candidate) or candidate["area_excluded"]:
+        return None
+    rng = age_range(candidate, as_of)
+    low = 0 if rng["min"] is None else rng["min"]
+    high = MAX_AGE if rng["max"] is None else rng["max"]
+    if need == "employment":
+        low = max(low, WORKING_AGE)
+    return AgeWindow(low, high, rng["basis"], bases[need]) if low <= high else None
+
+
+def serves(candidate, age, needs, as_of):
+    """Whether ``candidate`` is offered to a person of ``age`` with any of ``needs``: what
+    :func:`judge` keeps (a test holds the two together)."""
+    for need in needs:
+        window = age_window(candidate, need, as_of)
+        if window is not None and window.low <= age <= window.high:
+            return True
+    return False
+
+
+def collapsed(kept):
+    """``kept`` candidates without an organisation's own row where a program of it is kept: listing
+    both would say the same thing twice. The order is kept."""
+    via_program = {(c["organisation"] or {}).get("id") for c in kept if c["program"]}
+    return [c for c in kept if c["program"] or c["organisation"]["id"] not in via_program]
+
+
+def offered(candidates, age, needs, as_of):
+    """The candidates a referral offers a person of ``age`` with ``needs``, before ranking."""
+    return collapsed([c for c in candidates if serves(c, age, needs, as_of)])
+
+
+def judge(graph, candidate, age, needs, as_of):
+    """(tier, matched, reasons, flags, excluded, age range) of one candidate for one person."""
+    kind = (candidate["organisation"] or {}).get("kind") or ""
+    excluded, reasons, flags = [], [], []
+    if not supports_person(candidate):
+        excluded.append(Reason("coordinating", {"type": kind_pair(graph, kind)}))
+    bases = need_bases(candidate, needs)
     if "employment" in bases and age < WORKING_AGE:
         del bases["employment"]
         (flags if bases else excluded).append(Reason("below-working-age", {"age": age}))
