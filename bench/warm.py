@@ -92,16 +92,16 @@ def _questions_facade(home, backend):
 def _questions_before(home):
     """The calls the CLI made before the facade (one graph or reach graph read per question, as the CLI did)."""
     from tsunagu.compile import current_graph, current_reach_graph
-    from tsunagu.rules.names import resolve
+    from tsunagu.resolver import resolve
     from tsunagu.queries.coverage import coverage_matrix
     from tsunagu.queries.duties import duty_statuses
     from tsunagu.queries.entities import entity_details
-    from tsunagu.queries.referral import referrals, resolve_needs
+    from tsunagu.queries.referral import referral_answer
     from tsunagu.queries.tally import survey_table
 
     def refer(m):
         key, graph = current_reach_graph(m, directory=home)
-        return referrals(graph, key, AGE, resolve_needs(graph, [NEED]))
+        return referral_answer(graph, key, AGE, [NEED])
 
     def coverage(m):
         key, graph = current_reach_graph(m, directory=home)

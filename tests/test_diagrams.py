@@ -206,7 +206,7 @@ def test_all_pages_share_one_vis_network_and_draw_offline_with_a_stable_layout(s
 
 def test_prefecture_map_is_zoomed_and_titled_to_the_prefecture(national_graph):
     from tsunagu.diagrams.dotmap import dot_map_html, dot_map_points
-    from tsunagu.rules.names import resolve
+    from tsunagu.resolver import resolve
 
     kochi = resolve(national_graph, "高知県", types={"Prefecture"})
     points = dot_map_points(national_graph, kochi)

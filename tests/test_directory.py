@@ -10,7 +10,8 @@ from conftest import LISTS, SEEDS, need_shared
 from tsunagu.cli import cli
 from tsunagu.exceptions import AmbiguousName, DataError, TsunaguError, WrongCheckDigit
 from tsunagu.compile import compile_graph
-from tsunagu.rules.names import name_table, resolve
+from tsunagu.resolver import resolve
+from tsunagu.rules.names import name_table
 from tsunagu.loaders.sources import parse_source_option, source_loader, source_names
 from tsunagu.queries.directory import conflict_rows, directory_coverage
 

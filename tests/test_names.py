@@ -5,7 +5,7 @@ import pytest
 from tsunagu.cli import cli
 from tsunagu.exceptions import AmbiguousName, NameNotFound
 from tsunagu.compile import compile_graph
-from tsunagu.rules.names import resolve
+from tsunagu.resolver import resolve
 
 TWO_FUCHU = """\
 sources:

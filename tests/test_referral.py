@@ -10,7 +10,8 @@ from tsunagu.cli import cli
 from tsunagu.exceptions import NameNotFound, UnknownNeed
 from tsunagu.ontology import load_ontology
 from tsunagu.rules.reach import municipality_nodes
-from tsunagu.queries.referral import referral_answer, resolve_municipality, resolve_needs
+from tsunagu.queries.referral import referral_answer
+from tsunagu.resolver import need_notations, resolve_municipality
 from tsunagu.queries.sparql import builtin_query, parse_binding, sparql_rows
 
 
@@ -18,7 +19,7 @@ AS_OF = dt.date(2026, 11, 25)
 
 
 def _answer(graph, municipality, age, *needs, explain=False):
-    return referral_answer(graph, municipality, age, resolve_needs(graph, needs), as_of=AS_OF, explain=explain)
+    return referral_answer(graph, municipality, age, list(needs), as_of=AS_OF, explain=explain)
 
 
 def _find(options, program=None, organisation=None):
@@ -94,14 +95,14 @@ def test_mihara_20_safe_place_gets_the_youth_program_first(graph):
 
 
 def test_outreach_need_is_met_by_narrower_supporter_dispatch(graph):
-    assert resolve_needs(graph, ["訪問支援", "home visits and outreach", "outreach"]) == ["outreach"]
+    assert need_notations(graph.graph["domain_labels"], ["訪問支援", "home visits and outreach", "outreach"]) == ("outreach",)
     broader = graph.graph["domain_broader"]
     assert "outreach" in broader["supporter-dispatch"]
 
 
 def test_unknown_need_and_municipality(graph):
     with pytest.raises(UnknownNeed, match="astrology"):
-        resolve_needs(graph, ["astrology"])
+        need_notations(graph.graph["domain_labels"], ["astrology"])
     with pytest.raises(NameNotFound) as caught:
         resolve_municipality(graph, "三原")
     assert caught.value.suggestions and "三原市" in caught.value.suggestions[0]

@@ -17,7 +17,7 @@ import pytest
 from tsunagu.cli import cli
 from tsunagu.exceptions import BuildBusy, CacheOutdated, CacheUnsafe, NameNotFound, TsunaguError
 from tsunagu.compile import build
-from tsunagu.rules.names import resolve
+from tsunagu.resolver import resolve
 from tsunagu.compile.current import current_duties_graph, current_entity, current_index, current_resolve, fresh_stored
 from tsunagu.compile.inputs import fingerprint
 from tsunagu.store.cache import build_lock, load_stored, rebuild_command, save

@@ -18,13 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tsunagu.exceptions import (
-    AmbiguousName,
-    InvalidAge,
-    NameNotFound,
-    NotAMunicipality,
-    TsunaguError,
-)
+from tsunagu.exceptions import NameNotFound, TsunaguError, UnknownCell
 
 __all__ = [
     "open",
@@ -45,7 +39,6 @@ __all__ = [
 
 # resolve(kind=...) -> the node types it accepts
 KINDS = {"municipality": {"Municipality"}, "prefecture": {"Prefecture"}, "area": {"Municipality", "Prefecture"}}
-_MAX_AGE = 130
 _BOLT_ANSWERS = ("Bolt サーバーからは refer・coverage・gaps・tally に答えます。これは前回のビルドから答えます: "
                  "--backend を付けずに実行してください (a Bolt backend answers refer, coverage, gaps and tally only)")
 
@@ -97,7 +90,11 @@ class Coverage:
 
     def cell(self, band, domain):
         """The :class:`Cell` at ``band`` and ``domain``."""
-        return next(c for c in self.cells if c.band == band and c.domain == domain)
+        for cell in self.cells:
+            if cell.band == band and cell.domain == domain:
+                return cell
+        raise UnknownCell(band, domain, list(dict.fromkeys(c.band for c in self.cells)),
+                          list(dict.fromkeys(c.domain for c in self.cells)))
 
 
 @dataclass(frozen=True)
@@ -337,40 +334,31 @@ class Tsunagu:
         """
         if kind not in KINDS:
             raise TsunaguError(f"種類「{kind}」は使えません。次のどれか: {', '.join(KINDS)} (unknown kind)")
-        wanted = KINDS[kind]
-        try:
-            return self._place(self._resolve_key(text, wanted))
-        except NameNotFound as missing:
-            if kind != "municipality":
-                raise
-            try:
-                other = self._resolve_any(text)
-            except (NameNotFound, AmbiguousName):
-                raise missing from None
-            place = self._place(other)
-            city = self._city_of_ward(other) if "AdministrativeWard" in place.types else None
-            if city is not None:  # a designated city's ward answers for its city
-                return self._place(city)
-            raise NotAMunicipality(text, other, _kind_of(place.types), place.name) from None
+        if kind != "municipality":
+            if self._server is not None:
+                return self._place(self._server.resolve(text, types=KINDS[kind]))
+            from tsunagu.resolver import resolve
+
+            return self._place(resolve(self._names(), text, types=KINDS[kind]))
+        if self._server is not None:
+            return self._place(self._server.resolve_municipality(text))
+        from tsunagu.resolver import resolve_municipality
+        from tsunagu.rules.names import NameTable, normalise_name
+
+        def everything():
+            """Every entity called ``text`` (an organisation, a ward the place table lacks): index rows only."""
+            return NameTable(*self._stored_build().entity_entries(normalise_name(text)))
+
+        return self._place(resolve_municipality(self._names(), text, everything=everything, city_of=self._city_of_ward))
 
     def _city_of_ward(self, ward):
-        if self._server is not None:
-            return self._server.city_of_ward(ward)
         graph = self._entity_graph(ward)
         return next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
 
-    def _resolve_key(self, text, types):
-        if self._server is not None:
-            return self._server.resolve(text, types=types)
-        from tsunagu.rules.names import resolve
-
-        return resolve(self._names(), text, types=types)
-
     def _resolve_any(self, text):
         """The node ``text`` names among every entity (a ward, an organisation...)."""
-        if self._server is not None:
-            return self._server.resolve(text)
-        from tsunagu.rules.names import NameTable, normalise_name, resolve
+        from tsunagu.resolver import resolve
+        from tsunagu.rules.names import NameTable, normalise_name
 
         stored = self._stored_build()
         try:  # an index look-up; every name only to suggest close ones
@@ -454,11 +442,12 @@ class Tsunagu:
         ...
         tsunagu.exceptions.UnknownNeed: ニーズ「flying」は支援分野にありません。...
         """
-        age = _checked_age(age)
-        place, graph = self._municipality_graph(municipality)
-        notations = _checked_needs(graph.graph["domain_labels"], needs)
         from tsunagu.queries.referral import referral_answer
+        from tsunagu.resolver import checked_age, checked_date, need_notations
 
+        age, as_of = checked_age(age), checked_date(as_of)
+        place, graph = self._municipality_graph(municipality)
+        notations = need_notations(graph.graph["domain_labels"], needs)
         return referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
 
     def first_contact(self, municipality):
@@ -664,30 +653,3 @@ class Tsunagu:
         counted = graph_stats(graph, inputs=graph.graph.get("inputs", []))
         return Stats({r["kind"]: r["count"] for r in counted["nodes"]}, {r["relation"]: r["count"] for r in counted["edges"]},
                      graph.number_of_nodes(), graph.number_of_edges(), list(graph.graph.get("inputs", [])))
-
-
-def _kind_of(types):
-    for kind in ("Prefecture", "Municipality", "AdministrativeWard", "Organisation", "Program"):
-        if kind in types:
-            return kind
-    return sorted(types)[0] if types else "?"
-
-
-def _checked_age(age):
-    """``age`` as an int from 0 to 130 (a form's "45" too), else :class:`InvalidAge`."""
-    if isinstance(age, bool):
-        raise InvalidAge(age)
-    try:
-        value = int(str(age).strip()) if not isinstance(age, int) else age
-    except ValueError:
-        raise InvalidAge(age) from None
-    if not 0 <= value <= _MAX_AGE:
-        raise InvalidAge(age)
-    return value
-
-
-def _checked_needs(labels, needs):
-    """Domain notations for ``needs`` (keys, Japanese or English labels), else :class:`UnknownNeed`."""
-    from tsunagu.queries.referral import need_notations
-
-    return need_notations(labels, needs)

@@ -150,7 +150,7 @@ def directory(prefecture, skipped):
     """The national directory's coverage: how many municipalities have a named
     self-reliance window with a phone, a town-hall contact, a 保健所 and a named
     regional centre; every municipality without a window, with the reason."""
-    from tsunagu.rules.names import resolve
+    from tsunagu.resolver import resolve
     from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
 
     graph = _open().graph()

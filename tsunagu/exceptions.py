@@ -23,6 +23,8 @@ __all__ = [
     "NotAMunicipality",
     "UnknownNeed",
     "InvalidAge",
+    "InvalidDate",
+    "UnknownCell",
     "DiagramAssetsMissing",
     "OutputError",
     "WorkbookError",
@@ -143,6 +145,23 @@ class InvalidAge(TsunaguError):
     def __init__(self, age):
         self.age = age
         super().__init__(f"年齢「{age}」は 0 から 130 までの整数で指定してください。")
+
+
+class InvalidDate(TsunaguError):
+    """A day asked about that is not a date (``YYYY-MM-DD``)."""
+
+    def __init__(self, day):
+        self.day = day
+        super().__init__(f"日付「{day}」は YYYY-MM-DD（例: 2026-04-01）で指定してください。")
+
+
+class UnknownCell(TsunaguError):
+    """A coverage chart has no cell at that age band and domain."""
+
+    def __init__(self, band, domain, bands=(), domains=()):
+        self.band, self.domain = band, domain
+        super().__init__(f"年齢帯「{band}」・分野「{domain}」の欄は表にありません。"
+                         f"年齢帯: {', '.join(bands)}／分野: {', '.join(domains)}")
 
 
 class BuildBusy(TsunaguError):

@@ -38,7 +38,8 @@ import networkx as nx
 from tsunagu.bolt.connection import bolt_errors, connect
 from tsunagu.bolt.push import FORMAT, MARKER, PUSHING, REACH, SERVER_ONLY, decode_node
 from tsunagu.exceptions import BoltError, NameNotFound
-from tsunagu.rules.names import NameTable, normalise_name, resolve
+from tsunagu.resolver import resolve, resolve_municipality
+from tsunagu.rules.names import NameTable, normalise_name
 from tsunagu.store.cache import RecentGraphs
 from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.compile.precompute import reach_subgraph
@@ -300,6 +301,16 @@ class BoltBackend:
             except NameNotFound:
                 pass
             return resolve(self._name_table(self._read(session, "all_names")), text, types=types)  # raises, with suggestions
+
+    def resolve_municipality(self, text):
+        """The municipality ``text`` names on the server: :func:`tsunagu.resolver.resolve_municipality`
+        on the name rows of ``text``, else on every name (a name with its prefecture, suggestions)."""
+        with self._session() as session:
+            try:
+                return resolve_municipality(self._name_table(self._named(session, normalise_name(text))), text)
+            except NameNotFound:
+                pass
+            return resolve_municipality(self._name_table(self._read(session, "all_names")), text)
 
     def _named(self, session, name):
         """The name rows of ``name``; each place's row is kept, so that :meth:`place` needs no round trip."""

@@ -167,7 +167,8 @@ def current_reach_graph(text, directory=None, rebuild_notice=None):
     Reads the small name graph and one row of the reach store, not the
     national graph: what makes a cold ``refer`` fast.
     """
-    from tsunagu.rules.names import normalise_name, resolve
+    from tsunagu.resolver import resolve
+    from tsunagu.rules.names import normalise_name
 
     stored = fresh_stored(directory, rebuild_notice)
     found = stored.named(normalise_name(text))
@@ -212,7 +213,8 @@ def current_entity(key, directory=None, rebuild_notice=None):
 def current_resolve(text, *, types=None, directory=None, rebuild_notice=None):
     """The node id ``text`` names among every entity of the last build (id, code, name, kana),
     with the errors of :func:`tsunagu.compile.resolve`; reads index rows, not the graph."""
-    from tsunagu.rules.names import NameTable, normalise_name, resolve
+    from tsunagu.resolver import resolve
+    from tsunagu.rules.names import NameTable, normalise_name
 
     stored = fresh_stored(directory, rebuild_notice)
     try:

@@ -17,6 +17,7 @@ order the seeds give (000, 002, 003):
 
 from __future__ import annotations
 
+from tsunagu.resolver import municipality_id
 from tsunagu.queries.answers import Contact, FirstContact, Place, Reason, Through
 from tsunagu.rules.judge import domains_of
 
@@ -118,6 +119,9 @@ def regional_centres(graph, municipality):
 def first_contact(graph, municipality):
     """最初の相談先 for ``municipality``, or None when the graph knows no body to call.
 
+    Raises :class:`~tsunagu.exceptions.NotAMunicipality` for a prefecture or
+    another entity, :class:`~tsunagu.exceptions.NameNotFound` for no entity.
+
     Examples
     --------
     >>> from tsunagu.compile import compile_graph
@@ -127,6 +131,7 @@ def first_contact(graph, municipality):
     >>> first_contact(graph, "mihara").basis.code
     'first-window'
     """
+    municipality = municipality_id(graph, municipality)
     platforms = _platforms_serving(graph, municipality)
     own = [p for p in platforms if "WideAreaPlatform" not in _types(graph, p)]
     through = [platform_through(graph, p) for p in platforms]

@@ -8,9 +8,9 @@ are in :mod:`tsunagu.queries.duties`.
 
 from __future__ import annotations
 
-import datetime as dt
 from itertools import pairwise
 
+from tsunagu.resolver import checked_date, municipality_id
 from tsunagu.exceptions import TsunaguError
 from tsunagu.rules.judge import MAX_AGE, age_window, offered, referral_candidates
 from tsunagu.rules.reach import LEVELS, reach
@@ -124,6 +124,8 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=N
     ------
     TsunaguError
         For an unknown band scheme.
+    NameNotFound, AmbiguousName, NotAMunicipality, InvalidDate
+        For a town that is not one, a day that is not a date.
 
     Examples
     --------
@@ -136,7 +138,8 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=N
     schemes = graph.graph["age_bands"]
     if bands not in schemes:
         raise TsunaguError(f"年齢区分「{bands}」はありません。次のどれか: {', '.join(schemes)} (unknown age-band scheme)")
-    as_of = as_of or dt.date.today()
+    municipality = municipality_id(graph, municipality)
+    as_of = checked_date(as_of)
     columns = graph.graph["chart_columns"]
     if reached is None:
         reached = reach(graph, municipality)

@@ -16,17 +16,13 @@ the prefecture's centre and the nation's networks when nothing local fits.
 
 from __future__ import annotations
 
-import datetime as dt
 
-from tsunagu.exceptions import InvalidAge, NotAMunicipality, TsunaguError, UnknownNeed
-from tsunagu.rules.names import normalise_name, resolve
-from tsunagu.rules.judge import (collapsed, WORKING_AGE, age_range, age_text, cohort_of, domain_pair, judge,
-                                 kind_pair, referral_candidates, supports_person)
+from tsunagu.resolver import checked_age, checked_date, municipality_id, need_notations
+from tsunagu.rules.judge import (collapsed, WORKING_AGE, age_range, cohort_of, domain_pair, judge,
+                                 kind_pair, referral_candidates)
 from tsunagu.rules.reach import LEVELS
 
-__all__ = [
-    "referrals", "referral_answer", "resolve_needs", "need_notations", "resolve_municipality", "age_fit",
-]
+__all__ = ["referral_answer"]
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
 _PLATFORM_TYPES = {"MunicipalPlatform", "WideAreaPlatform", "PrefecturalPlatform"}
@@ -34,166 +30,6 @@ _PLATFORM_TYPES = {"MunicipalPlatform", "WideAreaPlatform", "PrefecturalPlatform
 # Nationwide networks a caseworker can look up when nothing local fits (issue 11: the nation's
 # options): Hello Work and サポステ for employment, KHJ family associations for family support.
 _NATIONWIDE = {"employment": ("HelloWork", "YouthSupportStation"), "family-support": ("FamilyAssociation",)}
-
-
-def resolve_municipality(graph, text):
-    """The municipality node ``text`` names (name, kana, code or id); a ward answers for its city.
-
-    Raises :class:`~tsunagu.exceptions.NameNotFound` (with close matches),
-    :class:`~tsunagu.exceptions.AmbiguousName`, or
-    :class:`~tsunagu.exceptions.NotAMunicipality` for a prefecture or
-    another entity.
-    """
-    if text in graph and "Municipality" in graph.nodes[text].get("types", ()):
-        return text
-    try:
-        return resolve(graph, text, types={"Municipality"})
-    except TsunaguError as error:
-        try:
-            node = resolve(graph, text)
-        except TsunaguError:
-            raise error from None
-        data = graph.nodes[node]
-        city = _city_of_ward(graph, node)
-        if city:
-            return city
-        raise NotAMunicipality(text, node, data.get("kind"), data.get("name")) from None
-
-
-def _city_of_ward(graph, node):
-    if "AdministrativeWard" not in graph.nodes[node].get("types", ()):
-        return None
-    cities = [t for _, t, k in graph.out_edges(node, keys=True) if k == "partOfMunicipality"]
-    return cities[0] if cities else None
-
-
-def resolve_needs(graph, needs):
-    """Domain notations for ``needs`` given as keys, Japanese or English labels.
-
-    Raises :class:`~tsunagu.exceptions.UnknownNeed` for a need that names no
-    support domain, and when no need is given.
-    """
-    return list(need_notations(graph.graph["domain_labels"], needs))
-
-
-def need_notations(labels, needs):
-    """Domain notations, in order and once each, for ``needs`` (a str or several) looked up in
-    ``labels`` (normalised key, Japanese or English label -> notation); :class:`UnknownNeed` otherwise.
-
-    >>> need_notations({"employment": "employment", "雇用": "employment"}, ["雇用", "employment"])
-    ('employment',)
-    """
-    if isinstance(needs, str):
-        needs = [needs]
-    known = sorted(set(labels.values()))
-    resolved = []
-    for need in needs:
-        notation = labels.get(normalise_name(need))
-        if notation is None:
-            raise UnknownNeed(need, known)
-        if notation not in resolved:
-            resolved.append(notation)
-    if not resolved:
-        raise UnknownNeed("", known)
-    return tuple(resolved)
-
-
-def age_fit(data, age):
-    """(fits, reason, flag) for a person of ``age`` against a node's age range.
-
-    A missing maximum is open-ended (windows take anyone); a missing minimum
-    is not stated, so the age is taken as fitting but flagged.
-    """
-    if not data.get("age_stated"):
-        return True, "age range not stated", "age range not stated"
-    low, high = data.get("age_min"), data.get("age_max")
-    text = age_text(data)
-    if high is not None and age > high:
-        return False, f"age {age} outside {text}", None
-    if low is not None and age < low:
-        return False, f"age {age} outside {text}", None
-    if low is None:
-        return True, f"age {age} within up to {high} (lower bound not stated)", "lower age bound not stated"
-    return True, f"age {age} within {text}", None
-
-
-
-def _evaluate(candidate, age, needs):
-    """One answer row (kept, or excluded with why) for one candidate and one person."""
-    matched = [need for need in needs if need in candidate["covers"]]
-    fits_age, age_reason, flag = age_fit(candidate, age)
-    reasons, excluded = [], []
-    if not supports_person(candidate):
-        excluded.append(f"coordinating body ({candidate['organisation']['kind']}): not a referral for a person")
-    if matched:
-        reasons.append(f"covers {', '.join(matched)} ({candidate['how']})")
-    else:
-        excluded.append(f"domain not covered (covers: {', '.join(candidate['domains']) or 'nothing stated'})")
-    (reasons if fits_age else excluded).append(age_reason)
-    if candidate["area_excluded"]:
-        excluded.append(candidate["area_excluded"])
-    else:
-        reasons.append(candidate["area_reason"])
-    score = (2 if candidate["how"] == "stated" else 1) * bool(matched) + (2 if candidate["age_stated"] and flag is None else 1)
-    return {
-        "organisation": candidate["organisation"], "program": candidate["program"], "level": candidate["level"],
-        "hops": candidate["hops"], "path": candidate["path"], "matched": matched, "age": candidate["age"],
-        "flags": [flag] if flag and fits_age else [], "reasons": reasons, "excluded_because": excluded,
-        "_key": candidate["rank_key"] + (-score, candidate["organisation"]["name"] or "",
-                                         (candidate["program"] or {}).get("name") or ""),
-    }
-
-
-def _check_municipality(graph, municipality):
-    if municipality not in graph:
-        return resolve_municipality(graph, municipality)
-    data = graph.nodes[municipality]
-    if "Municipality" not in data.get("types", ()):
-        city = _city_of_ward(graph, municipality)
-        if city:
-            return city
-        raise NotAMunicipality(municipality, municipality, data.get("kind"), data.get("name"))
-    return municipality
-
-
-def _check_age(age):
-    if isinstance(age, bool) or not isinstance(age, int) or not 0 <= age <= 130:
-        raise InvalidAge(age)
-
-
-def referrals(graph, municipality, age, needs, *, explain=False, collapse=True):
-    """Reached organisations and programs that fit a person of ``age`` with ``needs``: the plain listing.
-
-    ``municipality`` is a node id (see :func:`resolve_municipality`), ``needs``
-    domain notations (see :func:`resolve_needs`). Returns ``{"matches": [...]}``
-    and, with ``explain``, ``"near_misses"``: what was reached but excluded, and why.
-    Closer first: fewer hops, then the more local level, then the better fit.
-    Coordinating bodies are never a match. ``collapse=False`` keeps an
-    organisation's own row even when a program of its is listed (the shipped
-    SPARQL query lists both). :func:`referral_answer` is the caseworker's answer.
-    """
-    _check_age(age)
-    municipality = _check_municipality(graph, municipality)
-    needs = resolve_needs(graph, needs)
-    rows = [_evaluate(candidate, age, needs) for candidate in referral_candidates(graph, municipality)]
-    kept = [row for row in rows if not row["excluded_because"]]
-    # An organisation matched through a program of its own is listed with the
-    # program; listing the bare organisation again would say the same thing.
-    if collapse:
-        via_program = {(row["organisation"] or {}).get("id") for row in kept if row["program"]}
-        kept = [row for row in kept if row["program"] or row["organisation"]["id"] not in via_program]
-    missed = [row for row in rows if row["excluded_because"]]
-    kept.sort(key=lambda row: row["_key"])
-    # the nearest misses first: one reason to exclude before several
-    missed.sort(key=lambda row: (len(row["excluded_because"]),) + row["_key"])
-    for group, drop in ((kept, "excluded_because"), (missed, "flags")):
-        for rank, row in enumerate(group, start=1):
-            row["rank"] = rank
-            del row["_key"], row[drop]
-    result = {"matches": kept}
-    if explain:
-        result["near_misses"] = missed
-    return result
 
 
 def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=False):
@@ -221,7 +57,7 @@ def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=Fals
 
     Raises
     ------
-    NameNotFound, AmbiguousName, NotAMunicipality, UnknownNeed, InvalidAge
+    NameNotFound, AmbiguousName, NotAMunicipality, UnknownNeed, InvalidAge, InvalidDate
 
     Examples
     --------
@@ -233,11 +69,10 @@ def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=Fals
     >>> [o.organisation.name for o in answer.options if o.organisation.role == "coordinating"]
     []
     """
-    _check_age(age)
+    age, as_of = checked_age(age), checked_date(as_of)
     asked = municipality
-    municipality = _check_municipality(graph, municipality)
-    needs = resolve_needs(graph, needs)
-    as_of = as_of or dt.date.today()
+    municipality = municipality_id(graph, municipality)
+    needs = list(need_notations(graph.graph["domain_labels"], needs))
     candidates = referral_candidates(graph, municipality)
     return _build_answer(graph, municipality, asked, age, needs, as_of, candidates, explain=explain)
 

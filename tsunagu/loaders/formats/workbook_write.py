@@ -272,7 +272,7 @@ def template_areas(graph, municipality=None, prefecture=None):
     Names, readings and codes are resolved as everywhere else
     (:func:`tsunagu.compile.resolve`); raises its errors for unknown names.
     """
-    from tsunagu.rules.names import resolve
+    from tsunagu.resolver import resolve
 
     if municipality:
         return [resolve(graph, municipality, types={"Municipality"})]
