@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from tsunagu.loaders.sources.carried import credit_lines  # a writer's too: it lives with the lists
+
 __all__ = ["ListSource", "list_sources", "credit_lines", "directory_date"]
 
 
@@ -68,22 +70,6 @@ def list_sources() -> list[ListSource]:
     return [ListSource(item.source, item.title, item.publisher, item.licence, item.licence_url, item.credit, item.page,
                        item.as_of, _rows(_main_file(item)), item.origin, item.fetched, item.notes)
             for item in carried_lists()]
-
-
-def credit_lines(lists) -> list[str]:
-    """The credit each list's licence asks for, one line each, from a build's ``graph.graph["lists"]``
-    (or :class:`ListSource` rows): what a sheet, a workbook or an export carries.
-
-    Examples
-    --------
-    >>> credit_lines([{"credit": "くらし支援ナビ（運営: JUNKBRANDING）", "licence": "CC BY 4.0", "as_of": "2026-07-28"}])
-    ['くらし支援ナビ（運営: JUNKBRANDING）（CC BY 4.0、2026-07-28 時点、tsunagu が加工）']
-    """
-    lines = []
-    for item in lists:
-        get = item.get if isinstance(item, dict) else lambda key, item=item: getattr(item, key, None)
-        lines.append(f"{get('credit')}（{get('licence')}、{get('as_of')} 時点、tsunagu が加工）")
-    return lines
 
 
 def directory_date(lists) -> str | None:

@@ -480,7 +480,7 @@ def write_hsds(graph, directory):
 def _write_credits(directory, lists, tables):
     """The credits the lists' licences ask for, beside the tables: ``出典.txt`` for a reader and a
     Frictionless ``datapackage.json`` (resources, licenses, sources) for a tool."""
-    from tsunagu.queries.sources import credit_lines
+    from tsunagu.loaders.sources.carried import credit_lines
 
     lines = ["このデータは tsunagu（ひきこもり支援資源の知識グラフ）が次の一覧と政府の資料から作ったものです（加工あり）。"]
     lines += [f"- {line}" for line in credit_lines(lists)]

@@ -30,6 +30,7 @@ __all__ = [
     "current_version",
     "stored_versions",
     "LIST_FOLDERS",
+    "credit_lines",
 ]
 
 # The lists in the order their sources load (tsunagu.loaders.sources registry order): folder names.
@@ -173,3 +174,19 @@ def carried_sources(version: Path | None = None) -> dict[str, Path]:
     ['fukushi_portal', 'hokenjo', 'mhlw_jiritsu_2023', 'municipalities', 'population']
     """
     return {item.source: item.load_path for item in carried_lists(version=version)}
+
+
+def credit_lines(lists) -> list[str]:
+    """The credit each list's licence asks for, one line each, from a build's ``graph.graph["lists"]``
+    (or :class:`ListSource` rows): what a sheet, a workbook or an export carries.
+
+    Examples
+    --------
+    >>> credit_lines([{"credit": "くらし支援ナビ（運営: JUNKBRANDING）", "licence": "CC BY 4.0", "as_of": "2026-07-28"}])
+    ['くらし支援ナビ（運営: JUNKBRANDING）（CC BY 4.0、2026-07-28 時点、tsunagu が加工）']
+    """
+    lines = []
+    for item in lists:
+        get = item.get if isinstance(item, dict) else lambda key, item=item: getattr(item, key, None)
+        lines.append(f"{get('credit')}（{get('licence')}、{get('as_of')} 時点、tsunagu が加工）")
+    return lines
