@@ -1,3 +1,6 @@
+"""``python -m tsunagu``: the command line."""
+
 from tsunagu.cli import main
 
-main()
+if __name__ == "__main__":
+    main()
