@@ -181,12 +181,24 @@ def test_a_build_killed_before_its_manifest_leaves_the_previous_build_and_no_loc
     assert not orphans & {p.name for p in cache.iterdir()}
 
 
-def test_the_lock_is_re_entrant_in_one_process_and_released(tmp_path):
+def _other_process_takes_the_lock(directory):
+    """Whether another process can take the build lock of ``directory`` right now."""
+    code = ("import sys\nfrom tsunagu.store.cache import build_lock\nfrom tsunagu.exceptions import BuildBusy\n"
+            "try:\n    with build_lock(sys.argv[1]):\n        print('taken')\n"
+            "except BuildBusy:\n    print('busy')\n")
+    done = subprocess.run([sys.executable, "-c", code, str(directory)], capture_output=True, text=True, timeout=60,
+                          check=True)
+    return done.stdout.strip() == "taken"
+
+
+def test_the_lock_shuts_out_another_build_is_re_entrant_and_released(tmp_path):
+    assert _other_process_takes_the_lock(tmp_path)
     with build_lock(tmp_path):
-        with build_lock(tmp_path):
-            pass
-    with build_lock(tmp_path):  # released: taken again
-        pass
+        assert not _other_process_takes_the_lock(tmp_path)  # a second build in the same folder is refused
+        with build_lock(tmp_path):  # the same process, again: no deadlock
+            assert not _other_process_takes_the_lock(tmp_path)
+        assert not _other_process_takes_the_lock(tmp_path)  # the inner exit did not release the outer hold
+    assert _other_process_takes_the_lock(tmp_path)  # released
 
 
 def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache):
