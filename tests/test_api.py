@@ -41,7 +41,7 @@ def t(home):
 
 @pytest.mark.parametrize("module", ["tsunagu.api", "tsunagu.text", "tsunagu.queries.tally", "tsunagu.queries.coverage", "tsunagu.queries.duties",
                                     "tsunagu.queries.entities", "tsunagu.queries.referral", "tsunagu.queries.answers",
-                                    "tsunagu.loaders.formats.hsds_write", "tsunagu.compile.processes", "tsunagu.web.app"])
+                                    "tsunagu.loaders.formats.hsds", "tsunagu.compile.processes", "tsunagu.web.app"])
 def test_doctests(module, home, monkeypatch):
     import importlib
 

@@ -245,7 +245,7 @@ def test_iso_date_refuses_impossible_dates(text):
 @pytest.fixture(scope="module")
 def mihara_book(tmp_path_factory):
     from tsunagu.compile import compile_graph
-    from tsunagu.loaders.formats.workbook_write import template_workbook_bytes
+    from tsunagu.loaders.formats.workbook import template_workbook_bytes
 
     path = tmp_path_factory.mktemp("book") / "mihara.xlsx"
     path.write_bytes(template_workbook_bytes(compile_graph(lists=False).graph, ["mihara"]))
@@ -299,7 +299,7 @@ def test_round_trip_every_embedded_municipality(compiled, tmp_path):
     """Export every embedded municipality to one workbook, build from it: each municipality's graph is unchanged."""
     from tsunagu.compile import compile_graph
     from tsunagu.rules.reach import municipality_nodes
-    from tsunagu.loaders.formats.workbook_write import template_workbook_bytes
+    from tsunagu.loaders.formats.workbook import template_workbook_bytes
 
     graph = compiled.graph
     municipalities = sorted(municipality_nodes(graph))

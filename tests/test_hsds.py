@@ -29,7 +29,7 @@ def validators():
 
 @pytest.fixture(scope="module")
 def exported(compiled, tmp_path_factory):
-    from tsunagu.loaders.formats.hsds_write import write_hsds
+    from tsunagu.loaders.formats.hsds import write_hsds
 
     directory = tmp_path_factory.mktemp("hsds") / "export"
     counts = write_hsds(compiled.graph, directory)
@@ -41,7 +41,7 @@ def _problems(validator, record):
 
 
 def test_every_record_validates_against_the_official_schemas(compiled, validators):
-    from tsunagu.loaders.formats.hsds_write import SCHEMA_OF_TABLE, hsds_documents, hsds_tables
+    from tsunagu.loaders.formats.hsds import SCHEMA_OF_TABLE, hsds_documents, hsds_tables
 
     tables = hsds_tables(compiled.graph)
     problems = []
@@ -81,7 +81,7 @@ def test_the_youth_place_keeps_its_address_and_schedule(exported):
 
 
 def test_a_second_export_does_not_churn(compiled, exported, tmp_path):
-    from tsunagu.loaders.formats.hsds_write import write_hsds
+    from tsunagu.loaders.formats.hsds import write_hsds
 
     first, _ = exported
     write_hsds(compiled.graph, tmp_path / "again")

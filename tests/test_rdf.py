@@ -7,7 +7,7 @@ from rdflib.namespace import OWL, RDF, SH
 
 from tsunagu.cli import cli
 from tsunagu.compile import compile_graph
-from tsunagu.loaders.formats.rdf_write import export_text
+from tsunagu.loaders.formats.rdf import export_text
 from tsunagu.ontology import load_ontology, shapes_graph
 
 

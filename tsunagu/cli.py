@@ -234,10 +234,10 @@ def export(fmt, output):
     An HSDS folder reads back with 'tsunagu build FOLDER'.
     """
     from tsunagu.compile import current_rdf
-    from tsunagu.loaders.formats.rdf_write import export_text
+    from tsunagu.loaders.formats.rdf import export_text
 
     if fmt == "hsds":
-        from tsunagu.loaders.formats.hsds_write import write_hsds
+        from tsunagu.loaders.formats.hsds import write_hsds
 
         if not output:
             raise click.UsageError("--to hsds writes a folder: give -o FOLDER")
@@ -455,7 +455,7 @@ def template_workbook(municipality, prefecture, output):
     'tsunagu build FILE.xlsx' (its rows replace the shipped records they list).
     """
     from tsunagu.compile import current_graph
-    from tsunagu.loaders.formats.workbook_write import write_template_workbook
+    from tsunagu.loaders.formats.workbook import write_template_workbook
 
     if bool(municipality) == bool(prefecture):
         raise click.UsageError("give exactly one of --municipality or --prefecture")

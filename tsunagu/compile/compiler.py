@@ -21,7 +21,7 @@ from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.store.cache import build_lock, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
-from tsunagu.loaders import CURATED_SUFFIXES, curated_to_rdf, defined_ids, read_curated, read_rdf
+from tsunagu.loaders import curated_to_rdf, defined_ids
 
 __all__ = [
     "Compiled",
@@ -97,8 +97,8 @@ def read_inputs(paths, *, validate=True, notices=None):
     ``(graph, locations, default_file)``; what an input kept as a note rather
     than mapped (HSDS columns tsunagu has no field for) is appended to ``notices``.
     """
-    from tsunagu.loaders.formats.hsds import is_hsds_directory, read_hsds
-    from tsunagu.loaders.formats.workbook import WORKBOOK_SUFFIXES, national_references, read_workbook, replaced_by_workbooks
+    from tsunagu.loaders.formats import format_of
+    from tsunagu.loaders.formats.workbook import national_references, replaced_by_workbooks
 
     curated, rdf_inputs, errors = [], [], []
     for path in paths:
@@ -107,24 +107,18 @@ def read_inputs(paths, *, validate=True, notices=None):
         if too_big is not None:
             errors.append(too_big)
             continue
-        if not path.is_file() and not is_hsds_directory(path):
+        format_ = format_of(path) if path.is_file() or path.is_dir() else None  # never a FIFO or device
+        if format_ is None:
             errors.append(DataError(path, "no such file" if not path.is_dir() else
                                     "a folder is read only as an HSDS tabular export (organizations.csv, services.csv)"))
             continue
         try:
-            if path.is_dir():
-                files, found = read_hsds(path)
-                curated.extend(files)
-                if notices is not None:
-                    notices.extend(found)
-            elif path.suffix.lower() in CURATED_SUFFIXES:
-                curated.append(read_curated(path))
-            elif path.suffix.lower() in WORKBOOK_SUFFIXES:
-                curated.append(read_workbook(path, notices))
+            value = format_.read(path, notices)
+            if format_.produces == "rdf":
+                errors.extend(rdf_input_errors(value, path))  # named by this file, not by the merge
+                rdf_inputs.append((path, value))
             else:
-                graph = read_rdf(path)
-                errors.extend(rdf_input_errors(graph, path))  # named by this file, not by the merge
-                rdf_inputs.append((path, graph))
+                curated.extend(value if isinstance(value, list) else [value])
         except DataErrors as many:
             errors.extend(many.errors)
         except DataError as one:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["CURATED_SUFFIXES", "embedded_data_files"]
+__all__ = ["CURATED_SUFFIXES", "WORKBOOK_SUFFIXES", "embedded_data_files"]
 
 CURATED_SUFFIXES = (".yaml", ".yml")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # here, light, so the format registry needs no openpyxl to choose
 
 
 def embedded_data_files() -> list[Path]:

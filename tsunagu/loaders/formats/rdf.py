@@ -5,10 +5,14 @@ remote or ``file:`` context, or ``@import``, is refused before rdflib could
 fetch it: offices on LGWAN have no internet, and a silent server would hang
 the command), and RDF/XML may declare no DOCTYPE (no entity expansion, no
 external entities).
+
+Writing the compiled graph out: Turtle and JSON-LD from RDF, GraphML from networkx.
 """
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 from rdflib import Graph
@@ -19,7 +23,15 @@ from tsunagu.exceptions import DataError
 from tsunagu.loaders.limits import shortened, size_error
 from tsunagu.ontology import ID, entity_id
 
-__all__ = ["RDF_SUFFIXES", "read_rdf", "defined_ids", "remote_context_error", "xml_doctype_error"]
+__all__ = [
+    "RDF_SUFFIXES",
+    "read_rdf",
+    "defined_ids",
+    "remote_context_error",
+    "xml_doctype_error",
+    "EXPORT_FORMATS",
+    "export_text",
+]
 
 RDF_SUFFIXES = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".nt": "nt", ".rdf": "xml", ".xml": "xml"}
 _READABLE_FORMATS = {"turtle", "json-ld", "nt", "xml", "n3"}  # not TriX, HTML or others that guess_format knows
@@ -139,3 +151,38 @@ def defined_ids(graph):
         if str(subject).startswith(str(ID)) and "/" not in entity_id(subject):
             found.setdefault(entity_id(subject), cls)
     return found
+
+
+# --- writing ---------------------------------------------------------------
+
+EXPORT_FORMATS = ("turtle", "jsonld", "graphml", "nt")
+
+
+def _graphml_safe(graph):
+    """GraphML holds scalars only: lists and dicts become JSON strings."""
+    import networkx as nx
+
+    safe = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        safe.add_node(node, **{k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                               for k, v in data.items() if v is not None})
+    for source, target, key, data in graph.edges(keys=True, data=True):
+        safe.add_edge(source, target, key=key, **{k: json.dumps(v) if isinstance(v, list) else v for k, v in data.items()})
+    return safe
+
+
+def export_text(fmt, rdf=None, graph=None):
+    """The graph serialised as ``fmt`` (RDF formats need ``rdf``, graphml ``graph``)."""
+    if fmt == "graphml":
+        import networkx as nx
+
+        buffer = io.BytesIO()
+        nx.write_graphml(_graphml_safe(graph), buffer, encoding="utf-8")
+        return buffer.getvalue().decode("utf-8")
+    from tsunagu.ontology.namespace import ID, TG, TGA, TGD
+
+    rdf.bind("tg", TG._NS)
+    rdf.bind("tgd", TGD._NS)
+    rdf.bind("tga", TGA._NS)
+    rdf.bind("id", ID)
+    return rdf.serialize(format={"jsonld": "json-ld"}.get(fmt, fmt))
