@@ -15,10 +15,23 @@ load the whole graph.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from tsunagu.exceptions import NameNotFound, TsunaguError, UnknownCell
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from tsunagu.bolt import BoltBackend
+    from tsunagu.compile.current import StaleBuild
+    from tsunagu.queries.answers import FirstContact, ReferralAnswer
+    from tsunagu.queries.entities import EntityDetails, Neighbour
+    from tsunagu.queries.sources import ListSource
+    from tsunagu.rules.names import NameTable
+    from tsunagu.store.cache import Stored
 
 __all__ = [
     "open",
@@ -37,8 +50,13 @@ __all__ = [
     "KINDS",
 ]
 
+Graph = Any  # a networkx MultiDiGraph, or a stored row's graph (networkx has no type hints)
+Notice = Callable[[str], object]  # hears a message (a tsunagu.compile.progress.Progress is a str)
+
 # resolve(kind=...) -> the node types it accepts
-KINDS = {"municipality": {"Municipality"}, "prefecture": {"Prefecture"}, "area": {"Municipality", "Prefecture"}}
+KINDS: dict[str, set[str]] = {
+    "municipality": {"Municipality"}, "prefecture": {"Prefecture"}, "area": {"Municipality", "Prefecture"},
+}
 _BOLT_ANSWERS = ("Bolt サーバーからは refer・coverage・gaps・tally に答えます。これは前回のビルドから答えます: "
                  "--backend を付けずに実行してください (a Bolt backend answers refer, coverage, gaps and tally only)")
 
@@ -51,7 +69,7 @@ class Place:
     name: str | None
     code: str | None = None
     prefecture: str | None = None  # the prefecture's name, for a municipality
-    types: tuple = ()  # the node types, sorted
+    types: tuple[str, ...] = ()  # the node types, sorted
 
 
 @dataclass(frozen=True)
@@ -75,7 +93,7 @@ class Cell:
     domain: str
     state: str
     level: str | None
-    providers: tuple = ()
+    providers: tuple[Provider, ...] = ()
 
 
 @dataclass
@@ -83,12 +101,12 @@ class Coverage:
     """The age x domain matrix of one municipality."""
 
     municipality: Place
-    bands: list
-    columns: list  # (domain notation, Japanese name)
-    cells: list
+    bands: list[str]
+    columns: list[tuple[str, str]]  # (domain notation, Japanese name)
+    cells: list[Cell]
     local_data: bool
 
-    def cell(self, band, domain):
+    def cell(self, band: str, domain: str) -> Cell:
         """The :class:`Cell` at ``band`` and ``domain``."""
         for cell in self.cells:
             if cell.band == band and cell.domain == domain:
@@ -115,7 +133,7 @@ class DutyRow:
     code: str | None
     prefecture: str | None
     kind: str
-    duties: dict  # duty -> DutyFact
+    duties: dict[str, DutyFact]  # duty -> DutyFact
 
 
 @dataclass
@@ -123,20 +141,20 @@ class Entity:
     """One entity: its attributes, its neighbours both ways and its sources."""
 
     id: str
-    attributes: dict
-    neighbours: list
-    sources: list
+    attributes: dict[str, Any]
+    neighbours: list[Neighbour]
+    sources: list[dict[str, Any]]  # document, quote and an imported row's provenance
 
 
 @dataclass
 class Stats:
     """Counts of nodes by kind and edges by relation."""
 
-    nodes: dict
-    edges: dict
+    nodes: dict[str, int]
+    edges: dict[str, int]
     total_nodes: int
     total_edges: int
-    inputs: list
+    inputs: list[str]
 
 
 if TYPE_CHECKING:  # re-exported below, imported on first use
@@ -144,12 +162,13 @@ if TYPE_CHECKING:  # re-exported below, imported on first use
     from tsunagu.queries.tally import TallyRow
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> type:
     # re-exported result types, imported on first use: a refer process need not load coverage and tally
     if name in ("Count", "RollupRow"):
         from tsunagu.queries import duties
 
-        return getattr(duties, name)
+        found: type = getattr(duties, name)
+        return found
     if name == "TallyRow":
         from tsunagu.queries.tally import TallyRow
 
@@ -157,7 +176,8 @@ def __getattr__(name):
     raise AttributeError(f"module 'tsunagu.api' has no attribute '{name}'")
 
 
-def open(home=None, *, backend=None, user=None, password=None, database=None, notice=None):  # noqa: A001
+def open(home: str | os.PathLike[str] | None = None, *, backend: str | None = None, user: str | None = None,  # noqa: A001
+         password: str | None = None, database: str | None = None, notice: Notice | None = None) -> Tsunagu:
     """Open tsunagu's data: the last build in ``home``, or a Bolt server.
 
     Parameters
@@ -202,50 +222,51 @@ class Tsunagu:
     new ``tsunagu build``.
     """
 
-    def __init__(self, home=None, *, backend=None, user=None, password=None, database=None, notice=None):
+    def __init__(self, home: str | os.PathLike[str] | None = None, *, backend: str | None = None,
+                 user: str | None = None, password: str | None = None, database: str | None = None,
+                 notice: Notice | None = None) -> None:
         self.home = home
         self.backend = backend
         self._notice = notice
-        self._server = None
-        self._stored = None
-        self._name_table = None
-        self._duties = None
+        self._server: BoltBackend | None = None
+        self._stored: Stored | None = None
+        self._name_table: NameTable | None = None
+        self._duties: Graph | None = None
         if backend:
-            import os
-
             from tsunagu.bolt import PASSWORD_VARIABLE, BoltBackend
 
             self._server = BoltBackend(backend, user=user or "neo4j",
                                        password=password if password is not None else os.environ.get(PASSWORD_VARIABLE),
                                        database=database)
 
-    def close(self):
+    def close(self) -> None:
         """Close the Bolt connection, if any."""
         if self._server is not None:
             self._server.close()
             self._server = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # --- where the data comes from ---------------------------------------
 
-    def _stored_build(self):
+    def _stored_build(self) -> Stored:
         if self._stored is None:
             from tsunagu.compile.current import fresh_stored
 
-            self._stored = fresh_stored(self.home, self._notice)
+            stored: Stored = fresh_stored(self.home, self._notice)
+            self._stored = stored
         return self._stored
 
-    def _names(self):
+    def _names(self) -> NameTable:
         """The name table of places (municipalities, prefectures, wards), read once."""
         if self._name_table is None:
             from tsunagu.rules.names import NameTable
 
-            table = self._stored_build().names()
+            table: NameTable = self._stored_build().names()
             # Only names whose place has an entry: a store whose index lists wards its entries lack
             # would fail with a KeyError; a ward is then found through the entity rows.
             index = {k: [n for n in nodes if n in table.entries] for k, nodes in table.index.items()}
@@ -253,14 +274,14 @@ class Tsunagu:
                                          getattr(table, "parents", None))
         return self._name_table
 
-    def _entity_graph(self, key):
+    def _entity_graph(self, key: str) -> Graph:
         """A small graph holding entity ``key`` with its edges and its neighbours' names (its stored row)."""
         star = self._stored_build().entity(key)
         if star is None:
             raise NameNotFound(key)
         return star
 
-    def graph(self):
+    def graph(self) -> Graph:
         """The whole compiled graph (embedded only): for diagrams, maps and exports.
 
         Examples
@@ -273,7 +294,7 @@ class Tsunagu:
             raise TsunaguError(_BOLT_ANSWERS)
         return self._stored_build().graph
 
-    def reach_nodes(self):
+    def reach_nodes(self) -> dict[str, list[str]] | None:
         """Municipality id -> the node ids of its reach subgraph, as the last build stored them
         (embedded only; what ``tsunagu push`` writes to a server). None for a build that predates them.
 
@@ -285,9 +306,10 @@ class Tsunagu:
         """
         if self._server is not None:
             raise TsunaguError(_BOLT_ANSWERS)
-        return self._stored_build().reach_nodes()
+        nodes: dict[str, list[str]] | None = self._stored_build().reach_nodes()
+        return nodes
 
-    def _duties_graph(self):
+    def _duties_graph(self) -> Graph:
         if self._server is not None:
             return self._server.duties_graph()
         if self._duties is None:  # read once: a web app asks many times
@@ -296,7 +318,7 @@ class Tsunagu:
 
     # --- names -------------------------------------------------------------
 
-    def resolve(self, text, kind="municipality"):
+    def resolve(self, text: str, kind: str = "municipality") -> Place:
         """The :class:`Place` that ``text`` (name, kana or 6-digit code) names.
 
         Parameters
@@ -345,17 +367,18 @@ class Tsunagu:
         from tsunagu.resolver import resolve_municipality
         from tsunagu.rules.names import NameTable, normalise_name
 
-        def everything():
+        def everything() -> NameTable:
             """Every entity called ``text`` (an organisation, a ward the place table lacks): index rows only."""
             return NameTable(*self._stored_build().entity_entries(normalise_name(text)))
 
         return self._place(resolve_municipality(self._names(), text, everything=everything, city_of=self._city_of_ward))
 
-    def _city_of_ward(self, ward):
+    def _city_of_ward(self, ward: str) -> str | None:
         graph = self._entity_graph(ward)
-        return next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
+        city: str | None = next((t for _, t, k in graph.out_edges(ward, keys=True) if k == "partOfMunicipality"), None)
+        return city
 
-    def _resolve_any(self, text):
+    def _resolve_any(self, text: str) -> str:
         """The node ``text`` names among every entity (a ward, an organisation...)."""
         from tsunagu.resolver import resolve
         from tsunagu.rules.names import NameTable, normalise_name
@@ -366,7 +389,7 @@ class Tsunagu:
         except NameNotFound:
             return resolve(NameTable(*stored.entity_entries()), text)
 
-    def _place(self, key):
+    def _place(self, key: str) -> Place:
         if self._server is not None:
             name, code, prefecture, types = self._server.place(key)
             return Place(key, name, code, prefecture, tuple(sorted(types)))
@@ -377,14 +400,14 @@ class Tsunagu:
         data = self._entity_graph(key).nodes[key]
         return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
 
-    def _municipality_graph(self, text):
+    def _municipality_graph(self, text: str) -> tuple[Place, Graph]:
         """(Place, graph) answering referral and coverage questions for one municipality."""
         place = self.resolve(text, "municipality")
         if self._server is not None:
             return place, self._server.reach_graph(place.id)
         return place, self._stored_build().reach_graph(place.id)
 
-    def places(self):
+    def places(self) -> list[Place]:
         """Every municipality, designated-city ward and prefecture in code order, as :class:`Place`
         (for suggestions as you type).
 
@@ -401,7 +424,8 @@ class Tsunagu:
 
     # --- questions ----------------------------------------------------------
 
-    def refer(self, municipality, age, needs, *, explain=False, as_of=None):
+    def refer(self, municipality: str, age: int | str, needs: str | Iterable[str], *, explain: bool = False,
+              as_of: dt.date | str | None = None) -> ReferralAnswer:
         """Where a person of ``age`` with ``needs`` in ``municipality`` can be connected, and through whom.
 
         Parameters
@@ -448,9 +472,10 @@ class Tsunagu:
         age, as_of = checked_age(age), checked_date(as_of)
         place, graph = self._municipality_graph(municipality)
         notations = need_notations(graph.graph["domain_labels"], needs)
-        return referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
+        answer: ReferralAnswer = referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
+        return answer
 
-    def first_contact(self, municipality):
+    def first_contact(self, municipality: str) -> FirstContact | None:
         """最初の相談先: whom a caseworker in ``municipality`` calls first, whatever the person's need.
 
         Returns
@@ -475,9 +500,10 @@ class Tsunagu:
         from tsunagu.queries.contacts import first_contact
 
         place, graph = self._municipality_graph(municipality)
-        return first_contact(graph, place.id)
+        first: FirstContact | None = first_contact(graph, place.id)
+        return first
 
-    def coverage(self, municipality, bands="chart"):
+    def coverage(self, municipality: str, bands: str = "chart") -> Coverage:
         """The age x domain matrix of ``municipality``, like 三原市's chart in the seeds.
 
         Parameters
@@ -500,8 +526,8 @@ class Tsunagu:
         from tsunagu.queries.coverage import coverage_matrix
 
         place, graph = self._municipality_graph(municipality)
-        matrix = coverage_matrix(graph, place.id, bands=bands)
-        cells = []
+        matrix: dict[str, Any] = coverage_matrix(graph, place.id, bands=bands)
+        cells: list[Cell] = []
         for cell in matrix["cells"]:
             state = "no-data" if cell["state"] == "none" and not matrix["local_data"] else cell["state"]
             providers = tuple(Provider(p["id"], p["name"], p.get("kind"), p["level"], p["age"], p["how"])
@@ -510,7 +536,8 @@ class Tsunagu:
         columns = [(c["domain"], c["name"]) for c in matrix["columns"]]
         return Coverage(place, matrix["bands"], columns, cells, matrix["local_data"])
 
-    def gaps(self, *, prefecture=None, municipality=None, kind=None, missing=None):
+    def gaps(self, *, prefecture: str | None = None, municipality: str | None = None, kind: str | None = None,
+             missing: str | None = None) -> list[DutyRow]:
         """The three duties per municipality, each yes / no / unknown with source and as-of date.
 
         Parameters
@@ -535,12 +562,12 @@ class Tsunagu:
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         muni = self.resolve(municipality, "municipality").id if municipality else None
-        rows = duty_statuses(self._duties_graph(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
+        rows: list[dict[str, Any]] = duty_statuses(self._duties_graph(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
         return [DutyRow(r["id"], r["name"], r["code"], r["prefecture"], r["kind"],
                         {d: DutyFact(r[d], r[f"{d} as of"], r[f"{d} source"] or None) for d in DUTIES})
                 for r in rows]
 
-    def rollup(self, *, by="kind", prefecture=None):
+    def rollup(self, *, by: str = "kind", prefecture: str | None = None) -> list[RollupRow]:
         """Each duty done, not done and not known, by municipality kind or prefecture.
 
         Returns
@@ -557,9 +584,10 @@ class Tsunagu:
         from tsunagu.queries.duties import duty_rollup
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
-        return duty_rollup(self._duties_graph(), by=by, prefecture=pref)
+        rows: list[RollupRow] = duty_rollup(self._duties_graph(), by=by, prefecture=pref)
+        return rows
 
-    def tally(self, prefecture=None):
+    def tally(self, prefecture: str | None = None) -> list[TallyRow]:
         """The national survey's table from the graph; for the whole country the survey's rows follow.
 
         Returns
@@ -579,9 +607,10 @@ class Tsunagu:
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         graph = self._duties_graph()
-        return duty_tally(duty_statuses(graph, prefecture=pref), None if pref else survey_figures(graph))
+        rows: list[TallyRow] = duty_tally(duty_statuses(graph, prefecture=pref), None if pref else survey_figures(graph))
+        return rows
 
-    def entity(self, name):
+    def entity(self, name: str) -> Entity:
         """Any entity by name, kana, code or id: its attributes, neighbours and sources.
 
         Examples
@@ -596,10 +625,10 @@ class Tsunagu:
         if self._server is not None:
             raise TsunaguError(_BOLT_ANSWERS)
         key = self._resolve_any(name)
-        details = entity_details(self._entity_graph(key), key)
+        details: EntityDetails = entity_details(self._entity_graph(key), key)
         return Entity(key, details["entity"], details["neighbours"], details["sources"])
 
-    def stale_summary(self):
+    def stale_summary(self) -> str | None:
         """What a page may say when the last build answers because a newer input failed to build
         (no path, no validation text), or None. The command line shows the full message instead.
 
@@ -611,17 +640,17 @@ class Tsunagu:
         """
         if self._server is not None:
             return None
-        stale = self._stored_build().stale
+        stale = cast("StaleBuild | None", self._stored_build().stale)  # Stored.stale is typed object
         return stale.summary if stale is not None else None
 
-    def lists_used(self):
+    def lists_used(self) -> list[dict[str, Any]]:
         """The carried national lists the last build read (title, credit, licence, date...), as dicts;
         empty for a build of the seeds alone or a Bolt server."""
         if self._server is not None:
             return []
         return list(self._stored_build().lists)
 
-    def sources(self):
+    def sources(self) -> list[ListSource]:
         """The national lists in use, each with its licence, credit line, official page, date and rows.
 
         Returns
@@ -638,7 +667,7 @@ class Tsunagu:
 
         return list_sources()
 
-    def stats(self):
+    def stats(self) -> Stats:
         """Counts of the graph's nodes by kind and edges by relation.
 
         Examples

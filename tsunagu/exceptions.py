@@ -7,6 +7,10 @@ traceback.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
+from typing import Any
+
 __all__ = [
     "TsunaguError",
     "DataError",
@@ -42,7 +46,8 @@ class TsunaguError(Exception):
 class DataError(TsunaguError):
     """One problem in one input file, located as precisely as the input allows."""
 
-    def __init__(self, file, message, *, line=None, record=None, field=None):
+    def __init__(self, file: str | os.PathLike[str], message: str, *, line: int | None = None,
+                 record: str | None = None, field: str | None = None) -> None:
         self.file = str(file)
         self.line = line
         self.record = record
@@ -50,7 +55,7 @@ class DataError(TsunaguError):
         self.message = message
         super().__init__(str(self))
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         parts = [where]
         if self.record is not None:
@@ -59,18 +64,18 @@ class DataError(TsunaguError):
             parts.append(f"field '{self.field}'")
         return ": ".join(parts) + f": {self.message}"
 
-    def __reduce__(self):  # found in a build's second process, raised in the first
+    def __reduce__(self) -> tuple[Any, ...]:  # found in a build's second process, raised in the first
         return (type(self), (self.file, self.message), {"line": self.line, "record": self.record, "field": self.field})
 
 
 class DataErrors(TsunaguError):
     """Several :class:`DataError` found in one pass, reported together."""
 
-    def __init__(self, errors):
+    def __init__(self, errors: Iterable[DataError]) -> None:
         self.errors = list(errors)
         super().__init__(str(self))
 
-    def __str__(self):
+    def __str__(self) -> str:
         head = f"{len(self.errors)} problem(s) in the input; nothing was built:"
         return "\n".join([head] + [f"  {error}" for error in self.errors])
 
@@ -78,7 +83,7 @@ class DataErrors(TsunaguError):
 class NameNotFound(TsunaguError):
     """A name, kana or code matches nothing in the graph."""
 
-    def __init__(self, text, suggestions=()):
+    def __init__(self, text: str, suggestions: Iterable[str] = ()) -> None:
         self.text = text
         self.suggestions = list(suggestions)
         listed = "、".join(self.suggestions)
@@ -91,7 +96,7 @@ class NameNotFound(TsunaguError):
 class AmbiguousName(TsunaguError):
     """A name matches several entities (two municipalities called 府中市)."""
 
-    def __init__(self, text, candidates):
+    def __init__(self, text: str, candidates: Iterable[str]) -> None:
         self.text = text
         self.candidates = list(candidates)
         listed = "\n".join(f"  {c}" for c in self.candidates)
@@ -120,7 +125,7 @@ class OutputError(TsunaguError):
 class NotAMunicipality(TsunaguError):
     """A name resolves, but to a prefecture or another kind where a municipality is asked for."""
 
-    def __init__(self, text, node, kind, name=None):
+    def __init__(self, text: str, node: str, kind: str, name: str | None = None) -> None:
         self.text = text
         self.node = node
         self.kind = kind
@@ -131,7 +136,7 @@ class NotAMunicipality(TsunaguError):
 class UnknownNeed(TsunaguError):
     """A need that names no support domain (employment, 居場所, family-support, ...)."""
 
-    def __init__(self, need, known=()):
+    def __init__(self, need: str, known: Iterable[str] = ()) -> None:
         self.need = need
         self.known = sorted(known)
         listed = f" 使えるもの: {', '.join(self.known)}（または日本語名）" if self.known else ""
@@ -142,7 +147,7 @@ class UnknownNeed(TsunaguError):
 class InvalidAge(TsunaguError):
     """An age that is not a whole number between 0 and 130."""
 
-    def __init__(self, age):
+    def __init__(self, age: object) -> None:
         self.age = age
         super().__init__(f"年齢「{age}」は 0 から 130 までの整数で指定してください。")
 
@@ -150,7 +155,7 @@ class InvalidAge(TsunaguError):
 class InvalidDate(TsunaguError):
     """A day asked about that is not a date (``YYYY-MM-DD``)."""
 
-    def __init__(self, day):
+    def __init__(self, day: object) -> None:
         self.day = day
         super().__init__(f"日付「{day}」は YYYY-MM-DD（例: 2026-04-01）で指定してください。")
 
@@ -158,7 +163,7 @@ class InvalidDate(TsunaguError):
 class UnknownCell(TsunaguError):
     """A coverage chart has no cell at that age band and domain."""
 
-    def __init__(self, band, domain, bands=(), domains=()):
+    def __init__(self, band: str, domain: str, bands: Iterable[str] = (), domains: Iterable[str] = ()) -> None:
         self.band, self.domain = band, domain
         super().__init__(f"年齢帯「{band}」・分野「{domain}」の欄は表にありません。"
                          f"年齢帯: {', '.join(bands)}／分野: {', '.join(domains)}")
@@ -167,7 +172,7 @@ class UnknownCell(TsunaguError):
 class BuildBusy(TsunaguError):
     """Another build holds the cache folder's lock."""
 
-    def __init__(self, directory):
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = str(directory)
         super().__init__(f"{directory} では別のビルドが実行中です。終わってからもう一度実行してください"
                          f" (another build is running in {directory})")
@@ -192,13 +197,15 @@ class CacheWriteError(TsunaguError):
 class WorkbookError(DataError):
     """One problem in an Excel workbook, located by sheet, row and column (shown in Japanese)."""
 
-    def __init__(self, file, message, *, sheet=None, row=None, column=None, header=None, record=None, field=None):
+    def __init__(self, file: str | os.PathLike[str], message: str, *, sheet: str | None = None, row: int | None = None,
+                 column: str | None = None, header: str | None = None, record: str | None = None,
+                 field: str | None = None) -> None:
         self.sheet = sheet
         self.column = column
         self.header = header
         super().__init__(file, message, line=row, record=record, field=field)
 
-    def __str__(self):
+    def __str__(self) -> str:
         where = [f"ブック {self.file}"]
         if self.sheet:
             where.append(f"シート「{self.sheet}」")
@@ -212,7 +219,7 @@ class WorkbookError(DataError):
 class WrongCheckDigit(NameNotFound):
     """A 6-digit code whose check digit is wrong, where the right code names an entity (342042 for 三原市 342041)."""
 
-    def __init__(self, text, right_code, name):
+    def __init__(self, text: str, right_code: str, name: str) -> None:
         self.right_code = right_code
         self.name = name
         TsunaguError.__init__(

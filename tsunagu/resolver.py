@@ -26,7 +26,7 @@ from typing import Any
 from tsunagu.exceptions import (AmbiguousName, InvalidAge, InvalidDate, NameNotFound, NotAMunicipality, UnknownNeed,
                                 WrongCheckDigit)
 from tsunagu.rules.judge import MAX_AGE
-from tsunagu.rules.names import NameTable, city_of_ward, name_index, normalise_name, prefecture_name_of
+from tsunagu.rules.names import Entry, NameTable, city_of_ward, name_index, normalise_name, prefecture_name_of
 
 __all__ = [
     "resolve", "describe", "resolve_municipality", "municipality_id", "need_notations", "checked_age",
@@ -42,14 +42,15 @@ _PREFECTURE_LENGTHS = (3, 4)  # 東京都, 北海道 ... 神奈川県, 和歌山
 def _index(source: Source) -> Mapping[str, list[str]]:
     if isinstance(source, NameTable):
         return source.index
-    return source.graph.get("names") or name_index(source)
+    stored: Mapping[str, list[str]] | None = source.graph.get("names")  # the compiled graph carries its index
+    return stored or name_index(source)
 
 
-def _entry(source: Source, node: str) -> tuple[Any, Any, Any, frozenset[str]]:
+def _entry(source: Source, node: str) -> Entry:
     """(name, code, prefecture name, types) of ``node``."""
     if isinstance(source, NameTable):
         return source.entries[node]
-    data = source.nodes[node]
+    data: Mapping[str, Any] = source.nodes[node]
     return data.get("name"), data.get("code"), prefecture_name_of(source, node), frozenset(data.get("types", ()))
 
 

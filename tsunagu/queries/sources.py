@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tsunagu.loaders.sources.carried import credit_lines  # a writer's too: it lives with the lists
 
 __all__ = ["ListSource", "list_sources", "credit_lines", "directory_date"]
+
+if TYPE_CHECKING:
+    from tsunagu.loaders.sources.carried import CarriedList
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def _rows(path: Path) -> int:
         return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
 
 
-def _main_file(item) -> Path:
+def _main_file(item: CarriedList) -> Path:
     """The file whose rows a list is counted by: the one its loader is given, else its first
     (くらし支援ナビ: offices.csv, the windows)."""
     if item.load != ".":
@@ -72,7 +77,7 @@ def list_sources() -> list[ListSource]:
             for item in carried_lists()]
 
 
-def directory_date(lists) -> str | None:
+def directory_date(lists: Iterable[Mapping[str, Any]] | None) -> str | None:
     """The date of the national directory a build used: the newest date among its window lists
     (くらし支援ナビ and the ministry's lists), or None for a build without them.
 

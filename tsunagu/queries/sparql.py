@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast, overload
+
 from tsunagu.exceptions import QueryLimitReached, QueryRefused, TsunaguError
 from tsunagu.loaders.limits import shortened
 
 __all__ = ["sparql_rows", "builtin_queries", "builtin_query", "parse_binding", "refusal",
            "DEFAULT_TIMEOUT", "DEFAULT_LIMIT"]
 
+if TYPE_CHECKING:
+    from pyparsing import ParseException, ParseResults
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.graph import (_TripleOrTriplePathType, _TriplePathPatternType, _TriplePathType, _TriplePatternType,
+                              _TripleSelectorType, _TripleType)
+    from rdflib.term import Variable
+    from rdflib.term import Identifier
 
-def builtin_queries():
+
+def builtin_queries() -> list[str]:
     """Names of the SPARQL files shipped in ``tsunagu/queries/sparql``."""
     from importlib import resources
 
     return sorted(p.name[:-3] for p in (resources.files(__package__) / "sparql").iterdir() if p.name.endswith(".rq"))
 
 
-def builtin_query(name):
+def builtin_query(name: str) -> str:
     from importlib import resources
 
     if name not in builtin_queries():
@@ -24,7 +35,7 @@ def builtin_query(name):
     return (resources.files(__package__) / "sparql" / f"{name}.rq").read_text(encoding="utf-8")
 
 
-def parse_binding(text):
+def parse_binding(text: str) -> tuple[str, URIRef | Literal]:
     """``name=value`` to (name, rdflib term): ``id:ino``, ``tgd:employment`` and
     ``tg:Town`` are IRIs, ``<...>`` a full IRI, digits an integer, else a string."""
     from rdflib import Literal, URIRef
@@ -55,7 +66,7 @@ _REFUSED = {
 }
 
 
-def refusal(query):
+def refusal(query: str) -> str | None:
     """Why tsunagu will not run ``query`` (an update, SERVICE, FROM), or None; syntax errors raise.
 
     Examples
@@ -70,7 +81,7 @@ def refusal(query):
     return _checked(query)[1]
 
 
-def _checked(query):
+def _checked(query: str) -> tuple[ParseResults | None, str | None]:
     """(parse tree or None, why it is refused or None)."""
     from pyparsing import ParseException, ParseResults
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -84,7 +95,7 @@ def _checked(query):
         except Exception:  # not an update either: report the query's own syntax error
             raise _syntax_error(error) from error
         return None, "updates are not allowed: tsunagu sparql only reads"
-    stack = [parsed]
+    stack: list[object] = [parsed]
     while stack:
         node = stack.pop()
         if isinstance(node, CompValue):
@@ -98,14 +109,14 @@ def _checked(query):
     return parsed, None
 
 
-def _syntax_error(error):
+def _syntax_error(error: ParseException) -> TsunaguError:
     return TsunaguError(f"SPARQL syntax error at line {error.lineno}, column {error.col}: {shortened(error.msg, 200)}")
 
 
 class _Budget:
     """Stops a query past its deadline or memory budget; checked as rdflib reads triples and as rows arrive."""
 
-    def __init__(self, timeout):
+    def __init__(self, timeout: float) -> None:
         import time
 
         self.timeout = timeout
@@ -114,18 +125,19 @@ class _Budget:
         if self.memory_ceiling is not None:
             self.memory_ceiling += MEMORY_BUDGET_MB * 1024
 
-    def check(self):
+    def check(self) -> None:
         import time
 
         if time.monotonic() > self.deadline:
             raise QueryLimitReached(f"SPARQL query stopped after {self.timeout:g} s "
                                     "(--timeout SECONDS to allow more, or narrow the query)")
-        if self.memory_ceiling is not None and _peak_memory_kb() > self.memory_ceiling:
+        # a ceiling is set only where resource measures memory: the peak is then never None
+        if self.memory_ceiling is not None and (_peak_memory_kb() or 0) > self.memory_ceiling:
             raise QueryLimitReached(f"SPARQL query stopped: it needed over {MEMORY_BUDGET_MB} MB of memory "
                                     "(narrow the query)")
 
 
-def _peak_memory_kb():
+def _peak_memory_kb() -> int | None:
     try:
         import resource
     except ImportError:  # Windows: the time budget still holds
@@ -133,13 +145,23 @@ def _peak_memory_kb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
 
 
-def _budgeted_graph(budget):
+def _budgeted_graph(budget: _Budget) -> Graph:
     from rdflib import Graph
 
     class BudgetedGraph(Graph):
         """Every pattern rdflib evaluates reads triples here: the budget is checked every 1,000."""
 
-        def triples(self, triple):
+        # rdflib's overloads, repeated: the triples are rdflib's own, the budget only looks on
+        @overload
+        def triples(self, triple: _TriplePatternType) -> Generator[_TripleType, None, None]: ...
+
+        @overload
+        def triples(self, triple: _TriplePathPatternType) -> Generator[_TriplePathType, None, None]: ...
+
+        @overload
+        def triples(self, triple: _TripleSelectorType) -> Generator[_TripleOrTriplePathType, None, None]: ...
+
+        def triples(self, triple: _TripleSelectorType) -> Generator[_TripleOrTriplePathType, None, None]:
             for count, found in enumerate(super().triples(triple)):
                 if not count % 1000:
                     budget.check()
@@ -148,7 +170,8 @@ def _budgeted_graph(budget):
     return BudgetedGraph()
 
 
-def sparql_rows(rdf, query, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=DEFAULT_LIMIT):
+def sparql_rows(rdf: Graph, query: str, bindings: Mapping[str, Identifier] | None = None, *,
+                timeout: float = DEFAULT_TIMEOUT, limit: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
     """Run ``query``; SELECT gives one dict per solution, ASK one row, CONSTRUCT triples.
 
     Only reading queries over ``rdf`` and the ontology run: updates, SERVICE
@@ -182,20 +205,23 @@ def sparql_rows(rdf, query, bindings=None, *, timeout=DEFAULT_TIMEOUT, limit=DEF
     for prefix, namespace in (("tg", TG._NS), ("tgd", TGD._NS), ("tga", TGA._NS), ("id", ID)):
         graph.bind(prefix, namespace)
 
-    def too_many():
+    def too_many() -> QueryLimitReached:
         return QueryLimitReached(f"more than {limit} rows (--limit ROWS to allow more, or add LIMIT to the query)")
 
     try:
+        parsed = cast("ParseResults", parsed)  # only an update parses to None, and it was refused above
         result = graph.query(translateQuery(parsed, initNs=dict(graph.namespaces())), initBindings=bindings or {})
         if result.type == "ASK":
             return [{"ask": bool(result.askAnswer)}]
         if result.type in ("CONSTRUCT", "DESCRIBE"):
-            if len(result.graph) > limit:
+            constructed = cast("Graph", result.graph)  # rdflib gives these two their graph
+            if len(constructed) > limit:
                 raise too_many()
-            return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in result.graph]
-        names = [str(v) for v in result.vars]
-        rows = []
-        for row in result:
+            return [{"subject": str(s), "predicate": str(p), "object": str(o)} for s, p, o in constructed]
+        names = [str(v) for v in cast("list[Variable]", result.vars)]  # a SELECT names its variables
+        rows: list[dict[str, Any]] = []
+        # a SELECT's solutions: one term per variable, None where it is unbound
+        for row in cast("Iterable[tuple[Any, ...]]", result):
             if len(rows) == limit:
                 raise too_many()
             budget.check()
