@@ -500,19 +500,52 @@ def test_an_hsds_json_file_is_refused_not_passed_as_ok(runner, formula_home, tmp
     assert "JSON-LD の @context のない JSON（HSDS の JSON など）は読めません" in result.output
 
 
-def test_many_hsds_services_with_areas_read_with_summarised_notices(tmp_path):
-    # (how long it takes is bench/'s to measure, not a threshold here)
+def _services_with_areas(folder_root, count):
     import uuid
 
-    from tsunagu.loaders.formats.hsds import read_hsds
-
-    count = 20_000
     services, areas = ["id,organization_id,name,status,fees"], ["id,service_id,name"]
     for i in range(count):
         service = str(uuid.UUID(int=i + 1))
         services.append(f"{service},{ORG},居場所{i},active,無料")
         areas.append(f"{uuid.UUID(int=10**9 + i)},{service},どこか{i}")
-    folder = _hsds_folder(tmp_path, "\n".join(services) + "\n", {"service_areas.csv": "\n".join(areas) + "\n"})
+    folder_root.mkdir()
+    return _hsds_folder(folder_root, "\n".join(services) + "\n", {"service_areas.csv": "\n".join(areas) + "\n"})
+
+
+def _lines_run(function, *args):
+    """How many lines of Python ``function`` runs (loop iterations included): work counted, not timed."""
+    import sys
+
+    count = [0]
+
+    def tracer(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        function(*args)
+    finally:
+        sys.settrace(None)
+    return count[0]
+
+
+def test_hsds_services_with_areas_cost_linear_work(tmp_path):
+    from tsunagu.loaders.formats.hsds import read_hsds
+
+    small_folder = _services_with_areas(tmp_path / "small", 200)
+    read_hsds(small_folder)  # once untraced: what is loaded and cached on first use is not the per-row work
+    small = _lines_run(read_hsds, small_folder)
+    large = _lines_run(read_hsds, _services_with_areas(tmp_path / "large", 800))
+    assert large / small < 6, (small, large)  # 4x the services: about 4x the work; a scan per service, 16x
+
+
+def test_many_hsds_services_with_areas_read_with_summarised_notices(tmp_path):
+    from tsunagu.loaders.formats.hsds import read_hsds
+
+    count = 20_000
+    folder = _services_with_areas(tmp_path / "many", count)
     files, notices = read_hsds(folder)
     assert sum(len(f.records) for f in files) == count + 1
     assert len(notices) < 20, len(notices)
