@@ -16,19 +16,25 @@ from urllib.parse import quote, urlencode
 from starlette.requests import ClientDisconnect
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
+from tsunagu.api import Place
 from tsunagu.exceptions import TsunaguError
 
-__all__ = ["Views", "CSP", "DIAGRAM_CSP"]
+__all__ = ["Views", "CSP", "DIAGRAM_CSP", "NETWORK_CSP"]
 
 _MAX_FORM_BYTES = 16 * 1024  # the referral form is a municipality, an age and a few needs: well under 1 KB
 _MAX_MUNICIPALITY_CHARS = 100  # the longest municipality name with its prefecture is under 20 characters
 
-# Pages: only this origin, no inline script. Diagram pages inline vis-network
-# and their data (names stay JSON data, never markup: see diagrams.render).
+# Pages: only this origin, no inline script. The map inlines its script (DIAGRAM_CSP). A network
+# diagram loads vis-network and its drawing script from /static/ and carries only its data, as JSON
+# that is never run (names stay data, never markup: see diagrams.render); its legend's colours and
+# vis-network's own elements are styled inline.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'")
 DIAGRAM_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
                "base-uri 'none'; frame-ancestors 'self'")
+NETWORK_CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src data:; font-src data:; "
+               "base-uri 'none'; frame-ancestors 'self'")
+_CACHED = "public, max-age=31536000, immutable"  # a file asked for by its content's hash (?v=) never changes
 _NEEDS = ("consultation", "employment", "safe-place", "family-support", "health", "welfare", "education",
           "outreach", "correction")
 _DUTIES = ("window-clarified", "window-publicised", "needs-survey", "platform")
@@ -36,6 +42,15 @@ _DUTY_LABELS = {"window-clarified": "相談窓口の明確化", "window-publicis
                 "platform": "プラットフォーム"}
 _KINDS = {"designated": "指定都市", "core": "中核市", "city": "市", "ward": "特別区", "town": "町", "village": "村"}
 _STATUS = {"yes": "済", "no": "未", "unknown": "不明"}
+# Where a suggested place links, by the page that did not find the name: (what is resolved, href of a value).
+# The referral form is only refilled by the link (GET): the age and needs stay in the page's form, sent by POST.
+_SUGGEST = {
+    "refer": ("municipality", lambda value: "/refer?" + urlencode({"municipality": value})),
+    "municipality": ("municipality", lambda value: "/m/" + quote(value, safe="")),
+    "diagram": ("area", lambda value: "/diagram/" + quote(value, safe="")),
+    "map": ("prefecture", lambda value: "/map?" + urlencode({"prefecture": value})),
+    "entity": (None, lambda value: "/e/" + quote(value, safe="")),  # by the id it was suggested by
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,9 +78,8 @@ def _error_page(error, status_code=400, **context):
     Not stored by the browser: the page repeats what was typed (and refills
     the referral form with an age and needs).
     """
-    response = _page("error.html", status_code=status_code, message=str(error),
-                     suggestions=getattr(error, "suggestions", []) or [],
-                     candidates=getattr(error, "candidates", []) or [], **context)
+    context.setdefault("message", str(error))
+    response = _page("error.html", status_code=status_code, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -88,6 +102,7 @@ class Views:
     def __init__(self, library):
         self.library = library
         self.static = _static_files()
+        self.versions = {name: _digest(path) for name, path in self.static.items()}
         self.places = self._places_bytes()  # read (or first build) the data before the server answers anyone
         self.needs = _need_labels()  # the form's choices, the same for every page
 
@@ -103,12 +118,76 @@ class Views:
                           ensure_ascii=False).encode("utf-8")
 
 
+    def static_href(self, name):
+        """``/static/<name>?v=<hash of its content>``: cached for a year, and a new version is a new address."""
+        return f"/static/{name}?v={self.versions[name]}"
+
     def page(self, name, status_code=200, **context):
         """A page, saying so when the last build answers because a newer input failed to build."""
-        return _page(name, status_code, stale=self.library.stale_summary(), **context)
+        return _page(name, status_code, stale=self.library.stale_summary(), static=self.static_href, **context)
 
-    def error_page(self, error, status_code=400, **context):
-        return _error_page(error, status_code, stale=self.library.stale_summary(), **context)
+    def error_page(self, error, status_code=400, *, suggest=None, **context):
+        """The error page; with ``suggest`` (a key of ``_SUGGEST``) each place it suggests is a link there,
+        and the message no longer lists them as text."""
+        from tsunagu.exceptions import AmbiguousName, NameNotFound
+
+        suggested = self._suggested(getattr(error, "suggestions", None), suggest)
+        choices = self._suggested(getattr(error, "candidates", None), suggest)
+        message = str(error)
+        if type(error) is NameNotFound and any(item["href"] for item in suggested):
+            message = f"「{error.text}」はデータにありません。"
+        elif type(error) is AmbiguousName and any(item["href"] for item in choices):
+            message = f"「{error.text}」に当たるものが複数あります。次のどれかを選んでください。"
+        return _error_page(error, status_code, stale=self.library.stale_summary(), static=self.static_href,
+                           suggested=suggested, choices=choices, message=message, **context)
+
+    def _suggested(self, suggestions, suggest):
+        """Suggested places (close names, or the places an ambiguous name fits) as dicts of the ``text``
+        shown, the ``value`` a link carries and its ``href`` (None: plain text), each place once.
+
+        A suggestion names its place as ``name (prefecture, code, id ...)``: the place is found again
+        through the facade, shown by name and prefecture, and linked by the name when the name alone
+        finds it, else by its code. One that finds nothing, or on a page without ``suggest``, stays text.
+        """
+        import re
+
+        items, seen = [], set()
+        kind, href = _SUGGEST.get(suggest, (None, None))
+        for text in suggestions or []:
+            text = str(text).strip()
+            found = re.fullmatch(r"(?P<name>.+?)\s*\((?P<details>[^()]*)\)", text)
+            name, details = (found["name"], found["details"].split(", ")) if found else (text, [])
+            ident = next((d[3:] for d in details if d.startswith("id ")), None)
+            code = next((d for d in details if re.fullmatch(r"\d{6}", d)), None)
+            if href is None or (kind is None and ident is None):
+                place = None
+            elif kind is None:  # an organisation: the id it was suggested by
+                where = next((d for d in details if d != code and not d.startswith("id ")), None)
+                place = Place(ident, name, code, where)
+            else:
+                place = self._found(ident or code or name, kind)
+            if place is None:
+                if text not in seen:
+                    seen.add(text)
+                    items.append({"text": text, "value": None, "href": None})
+                continue
+            if place.id in seen:
+                continue
+            seen.add(place.id)
+            if kind is None:
+                value = place.id
+            else:
+                by_name = place.name and getattr(self._found(place.name, kind), "id", None) == place.id
+                value = place.name if by_name else place.code or place.id  # two 府中市: the code tells them apart
+            shown = f"{place.name}（{place.prefecture}）" if place.prefecture else str(place.name or place.id)
+            items.append({"text": shown, "value": value, "href": href(value)})
+        return items
+
+    def _found(self, text, kind):
+        try:
+            return self.library.resolve(text, kind)
+        except TsunaguError:
+            return None
 
     def sources_page(self, request):
         return self.page("sources.html", title="出典", sources=self.library.sources(), lists=self.library.lists_used())
@@ -145,7 +224,7 @@ class Views:
                                    f"{_MAX_MUNICIPALITY_CHARS} 文字までの市区町村名かコードを入力してください。")
             answer = self.library.refer(typed, fields["age"], chosen, explain=fields["explain"])
         except TsunaguError as error:
-            return self.error_page(error, form=fields, needs=self.needs, title=title)
+            return self.error_page(error, form=fields, needs=self.needs, title=title, suggest="refer")
         if form.get("sheet") == "1":
             from tsunagu.sheet import sheet_html
 
@@ -164,7 +243,7 @@ class Views:
             coverage = self.library.coverage(place.id)
             contacts = self.library.first_contact(place.id)
         except TsunaguError as error:
-            return self.error_page(error, status_code=404, title="市区町村")
+            return self.error_page(error, status_code=404, title="市区町村", suggest="municipality")
         try:
             entity = self.library.entity(place.id)
         except TsunaguError:  # a Bolt backend answers the questions above, not entity rows: no source list then
@@ -174,15 +253,20 @@ class Views:
 
     def diagram_page(self, request):
         from tsunagu.diagrams import municipality_view, prefecture_view
-        from tsunagu.diagrams.render import diagram_html
+        from tsunagu.diagrams.render import SHARED_ASSETS, diagram_html
 
         try:
             place = self.library.resolve(request.path_params["name"], "area")
         except TsunaguError as error:
-            return self.error_page(error, status_code=404, title="ネットワーク図")
+            return self.error_page(error, status_code=404, title="ネットワーク図", suggest="diagram")
+        if SHARED_ASSETS["js"] not in self.static:
+            return self.error_page(TsunaguError("ネットワーク図を描くには pyvis が要ります"
+                                                "（pip install 'tsunagu[diagram]'）。"), status_code=503, title="ネットワーク図")
         graph = self.library.graph()
         view = (municipality_view if "Municipality" in place.types else prefecture_view)(graph, place.id)
-        return HTMLResponse(diagram_html(graph, view), headers={"Content-Security-Policy": DIAGRAM_CSP})
+        # vis-network (690 kB) and the drawing script from /static/, cached: the page is its data alone
+        assets = {key: self.static_href(name) for key, name in SHARED_ASSETS.items()}
+        return HTMLResponse(diagram_html(graph, view, assets=assets), headers={"Content-Security-Policy": NETWORK_CSP})
 
     def analyst_page(self, request):
         params = request.query_params
@@ -223,33 +307,50 @@ class Views:
         try:
             key = self.library.resolve(prefecture, "prefecture").id if prefecture else None
         except TsunaguError as error:
-            return self.error_page(error, status_code=404, title="地図")
+            return self.error_page(error, status_code=404, title="地図", suggest="map")
         return HTMLResponse(dot_map_html(self.library.graph(), key), headers={"Content-Security-Policy": DIAGRAM_CSP})
 
     def entity_page(self, request):
         try:
             entity = self.library.entity(request.path_params["name"])
         except TsunaguError as error:
-            return self.error_page(error, status_code=404, title="機関")
+            return self.error_page(error, status_code=404, title="機関", suggest="entity")
         return self.page("entity.html", title=str(entity.attributes.get("name") or entity.id), entity=entity)
 
     def static_file(self, request):
-        path = self.static.get(request.path_params["name"])
+        name = request.path_params["name"]
+        path = self.static.get(name)
         if path is None:
             return PlainTextResponse("見つかりません", status_code=404)
-        return FileResponse(path, headers={"Cache-Control": "max-age=3600"})
+        current = request.query_params.get("v") == self.versions[name]
+        return FileResponse(path, headers={"Cache-Control": _CACHED if current else "max-age=3600"})
 
     def not_found(self, request, exc):
         return self.page("error.html", status_code=404, title="見つかりません", message="このページはありません。",
-                     suggestions=[], candidates=[])
+                     suggested=[], choices=[])
 
 
 def _static_files():
-    """name -> path of every file the pages load: the app's own style and script."""
+    """name -> path of every file the pages load: the app's own style and scripts, and the diagrams'
+    shared files (vis-network from the installed pyvis, the drawing script)."""
     from importlib import resources
 
+    from tsunagu.diagrams.render import asset_paths
+
     root = resources.files("tsunagu.web") / "static"
-    return {entry.name: str(entry) for entry in root.iterdir() if entry.is_file()}
+    files = {entry.name: str(entry) for entry in root.iterdir() if entry.is_file()}
+    try:
+        files.update((name, str(path)) for name, path in asset_paths().items())
+    except (ImportError, TsunaguError):  # no pyvis (or one without vis-network): the pages work, a diagram says so
+        pass
+    return files
+
+
+def _digest(path):
+    import hashlib
+
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()[:16]
 
 
 def _sorted(rows, sort):
