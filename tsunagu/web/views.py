@@ -42,6 +42,8 @@ _DUTY_LABELS = {"window-clarified": "相談窓口の明確化", "window-publicis
                 "platform": "プラットフォーム"}
 _KINDS = {"designated": "指定都市", "core": "中核市", "city": "市", "ward": "特別区", "town": "町", "village": "村"}
 _STATUS = {"yes": "済", "no": "未", "unknown": "不明"}
+# What a name found instead of a municipality (NotAMunicipality.kind, a class of the ontology)
+_NOT_A_MUNICIPALITY = {"Prefecture": "都道府県", "AdministrativeWard": "行政区", "Organisation": "機関・団体", "Program": "事業"}
 # Where a suggested place links, by the page that did not find the name: (what is resolved, href of a value).
 # The referral form is only refilled by the link (GET): the age and needs stay in the page's form, sent by POST.
 _SUGGEST = {
@@ -50,6 +52,7 @@ _SUGGEST = {
     "diagram": ("area", lambda value: "/diagram/" + quote(value, safe="")),
     "map": ("prefecture", lambda value: "/map?" + urlencode({"prefecture": value})),
     "entity": (None, lambda value: "/e/" + quote(value, safe="")),  # by the id it was suggested by
+    "analyst": ("prefecture", lambda value: "/analyst?" + urlencode({"prefecture": value})),
 }
 
 
@@ -129,15 +132,23 @@ class Views:
     def error_page(self, error, status_code=400, *, suggest=None, **context):
         """The error page; with ``suggest`` (a key of ``_SUGGEST``) each place it suggests is a link there,
         and the message no longer lists them as text."""
-        from tsunagu.exceptions import AmbiguousName, NameNotFound
+        from tsunagu.exceptions import AmbiguousName, NameNotFound, NotAMunicipality
 
         suggested = self._suggested(getattr(error, "suggestions", None), suggest)
         choices = self._suggested(getattr(error, "candidates", None), suggest)
-        message = str(error)
-        if type(error) is NameNotFound and any(item["href"] for item in suggested):
-            message = f"「{error.text}」はデータにありません。"
-        elif type(error) is AmbiguousName and any(item["href"] for item in choices):
+        # The library's messages add an English line and the ids for the CLI's --lang en and scripts: a
+        # page says it in Japanese alone, and the places are listed below it by name.
+        if isinstance(error, NameNotFound):
+            message = f"「{error.text}」はデータにありません。" + (
+                "" if suggested else "名前（漢字・かな）か6桁のコードを確かめてください。")
+        elif isinstance(error, AmbiguousName):
             message = f"「{error.text}」に当たるものが複数あります。次のどれかを選んでください。"
+        elif isinstance(error, NotAMunicipality):
+            what = _NOT_A_MUNICIPALITY.get(error.kind)
+            message = (f"「{error.text}」は{what}の名前です。" if what else f"「{error.text}」は市区町村ではありません。") + \
+                "市区町村の名前か6桁のコードを入力してください。"
+        else:
+            message = str(error).split("\n(", 1)[0]
         return _error_page(error, status_code, stale=self.library.stale_summary(), static=self.static_href,
                            suggested=suggested, choices=choices, message=message, **context)
 
@@ -166,10 +177,12 @@ class Views:
                 place = Place(ident, name, code, where)
             else:
                 place = self._found(ident or code or name, kind)
-            if place is None:
-                if text not in seen:
-                    seen.add(text)
-                    items.append({"text": text, "value": None, "href": None})
+            if place is None:  # shown by its name and where it is, without the code and id the CLI lists
+                where = next((d for d in details if d != code and not d.startswith("id ")), None)
+                shown = f"{name}（{where}）" if where else name
+                if shown not in seen:
+                    seen.add(shown)
+                    items.append({"text": shown, "value": None, "href": None})
                 continue
             if place.id in seen:
                 continue
@@ -281,7 +294,7 @@ class Views:
             rows = self.library.gaps(prefecture=prefecture, kind=kind, missing=missing)
             tally = self.library.tally(prefecture=prefecture)
         except TsunaguError as error:
-            return self.error_page(error, status_code=400, title="都道府県・全国")
+            return self.error_page(error, status_code=400, title="都道府県・全国", suggest="analyst")
         from tsunagu.text import tally_rows
 
         rows = _sorted(rows, sort)
