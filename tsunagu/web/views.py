@@ -66,7 +66,8 @@ def _templates():
     environment.filters["reason"] = lambda reason, lang="ja": render_reason(reason, lang)
     environment.filters["directory_notes"] = directory_notes
     environment.filters["level"] = lambda level: level_label(level, "ja")
-    environment.globals.update(duty_labels=_DUTY_LABELS, kinds=_KINDS, status_labels=_STATUS, duties=_DUTIES)
+    environment.globals.update(duty_labels=_DUTY_LABELS, kinds=_KINDS, status_labels=_STATUS, duties=_DUTIES,
+                               evidence_labels={"self-reliance": "自立相談", "town-hall": "役場"})
     return environment
 
 
@@ -262,7 +263,10 @@ class Views:
         except TsunaguError:  # a Bolt backend answers the questions above, not entity rows: no source list then
             entity = None
         return self.page("municipality.html", title=f"{place.name}（{place.prefecture or ''}）", place=place,
-                     duty=duties[0] if duties else None, coverage=coverage, entity=entity, contacts=contacts)
+                     duty=duties[0] if duties else None, coverage=coverage, entity=entity, contacts=contacts,
+                     evidence=(self._evidence([place.id]) or {}).get(place.id, []),
+                     fill_in_href="/analyst?" + urlencode({"prefecture": place.prefecture} if place.prefecture else {})
+                     + "#h-fill")
 
     def diagram_page(self, request):
         from tsunagu.diagrams import municipality_view, prefecture_view
@@ -295,23 +299,66 @@ class Views:
             tally = self.library.tally(prefecture=prefecture)
         except TsunaguError as error:
             return self.error_page(error, status_code=400, title="都道府県・全国", suggest="analyst")
-        from tsunagu.text import tally_rows
+        from tsunagu.text import tally_rows, tally_table
 
         rows = _sorted(rows, sort)
+        table = params.get("table")
+        if table in ("survey", "workbook"):  # the forms a prefecture fills in for what is 不明
+            return self._fill_in_download(table, prefecture)
+        evidence = self._evidence([row.id for row in rows])
         if fmt in ("csv", "xlsx"):
-            if params.get("table") == "tally":
+            if table == "tally":
                 return _download(tally_rows(tally), fmt, f"tally-{prefecture or 'japan'}")
-            return _download(_duty_table(rows), fmt, f"gaps-{prefecture or 'japan'}")
+            return _download(_duty_table(rows, evidence), fmt, f"gaps-{prefecture or 'japan'}")
         query = {k: v for k, v in (("prefecture", prefecture), ("kind", kind), ("missing", missing),
                                    ("sort", sort)) if v}
-
-        return self.page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_rows(tally),
+        place = {"prefecture": prefecture} if prefecture else {}
+        unknown = any(f.status == "unknown" for row in rows for f in row.duties.values())
+        return self.page("analyst.html", title=f"取組状況: {prefecture or '全国'}", rows=rows, tally=tally_table(tally, "ja"),
                      query=query, prefecture=prefecture or "", kind=kind or "", missing=missing or "", sort=sort,
+                     evidence=evidence, unknown=unknown,
+                     with_window=sum(1 for items in (evidence or {}).values()
+                                     if any(item["kind"] == "self-reliance" for item in items)),
                      csv_href="?" + urlencode({**query, "format": "csv"}),
                      xlsx_href="?" + urlencode({**query, "format": "xlsx"}),
                      tally_csv_href="?" + urlencode({**query, "format": "csv", "table": "tally"}),
                      tally_xlsx_href="?" + urlencode({**query, "format": "xlsx", "table": "tally"}),
+                     survey_href="?" + urlencode({**place, "format": "csv", "table": "survey"}),
+                     workbook_href="?" + urlencode({**place, "format": "xlsx", "table": "workbook"}) if prefecture else None,
                      map_href="/map" + ("?" + urlencode({"prefecture": prefecture}) if prefecture else ""))
+
+    def _evidence(self, ids):
+        """What the national directory shows of these municipalities (the self-reliance window with a
+        phone, the town hall): shown beside the duties, never counted as one. None when nothing is
+        shown (a build without the directory) or the app answers from a Bolt server (no graph here)."""
+        from tsunagu.queries.duties import duty_evidence
+
+        if self.library.backend:
+            return None
+        found = duty_evidence(self.library.graph(), ids)
+        return found if any(found.values()) else None
+
+    def _fill_in_download(self, table, prefecture):
+        """The survey CSV (one empty row per municipality, code and name filled in, read back by
+        ``tsunagu build --survey``) or, for one prefecture, the input workbook (``tsunagu build FILE.xlsx``):
+        what ``tsunagu template survey`` and ``tsunagu template workbook`` write."""
+        from tsunagu.loaders.formats.survey import survey_template_rows
+        from tsunagu.loaders.formats.workbook_write import template_areas, template_workbook_bytes
+
+        if self.library.backend:
+            return self.error_page(TsunaguError("調査票は、この端末のビルドから答えるときだけ作れます"
+                                                "（tsunagu template survey）。"), status_code=400, title="調査票")
+        graph = self.library.graph()
+        place = self.library.resolve(prefecture, "prefecture") if prefecture else None
+        stem = f"survey-{place.name}" if place else "survey-japan"
+        if table == "survey":
+            return _download(survey_template_rows(graph, place.id if place else None), "csv", stem)
+        if place is None:  # every municipality of Japan in one workbook is not a form anyone fills in
+            return self.error_page(TsunaguError("入力ブックは都道府県を選んでからダウンロードしてください。"),
+                                   status_code=400, title="入力ブック")
+        body = template_workbook_bytes(graph, template_areas(graph, None, place.id), title=f"tsunagu 入力ブック: {place.name}")
+        return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": _disposition(f"workbook-{place.name}.xlsx")})
 
     def map_page(self, request):
         from tsunagu.diagrams.dotmap import dot_map_html
@@ -375,7 +422,10 @@ def _sorted(rows, sort):
     return sorted(rows, key=lambda r: r.code or "")
 
 
-def _duty_table(rows):
+_EVIDENCE_LABELS = {"self-reliance": "自立相談支援窓口", "town-hall": "役所・役場"}
+
+
+def _duty_table(rows, evidence=None):
     table = []
     for row in rows:
         line = {"コード": row.code, "市区町村": row.name, "都道府県": row.prefecture, "種別": _KINDS.get(row.kind, row.kind)}
@@ -384,17 +434,30 @@ def _duty_table(rows):
             line[_DUTY_LABELS[duty]] = _STATUS.get(fact.status, fact.status)
             line[f"{_DUTY_LABELS[duty]} 時点"] = fact.as_of or ""
             line[f"{_DUTY_LABELS[duty]} 出典"] = fact.source or ""
+        if evidence is not None:  # after the duties, in columns of their own: evidence, never a duty
+            items = {item["kind"]: item for item in evidence.get(row.id, ())}
+            for kind, label in _EVIDENCE_LABELS.items():
+                item = items.get(kind, {})
+                line[f"参考: {label}"] = item.get("name") or ""
+                line[f"参考: {label} 電話"] = item.get("telephone") or ""
+                line[f"参考: {label} 出典"] = item.get("source") or ""
+                line[f"参考: {label} 時点"] = item.get("as_of") or ""
         table.append(line)
     return table
+
+
+def _disposition(filename):
+    """An attachment's name: ASCII for old clients, the Japanese name for the rest (RFC 6266)."""
+    stem, _, ext = filename.rpartition(".")
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem) + f".{ext}"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def _download(rows, fmt, stem):
     """A table as CSV that Excel on Japanese Windows opens (UTF-8 with BOM) or as XLSX."""
     from tsunagu.output import render, workbook_bytes
 
-    filename = f"{stem}.{fmt}"
-    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_") else "_" for c in stem) + f".{fmt}"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    disposition = _disposition(f"{stem}.{fmt}")
     if fmt == "xlsx":
         return Response(workbook_bytes({"取組状況": rows}),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
