@@ -368,7 +368,9 @@ class Views:
             key = self.library.resolve(prefecture, "prefecture").id if prefecture else None
         except TsunaguError as error:
             return self.error_page(error, status_code=404, title="地図", suggest="map")
-        return HTMLResponse(dot_map_html(self.library.graph(), key), headers={"Content-Security-Policy": DIAGRAM_CSP})
+        fill_in = "/analyst?" + urlencode({"prefecture": prefecture} if prefecture else {}) + "#h-fill"
+        return HTMLResponse(dot_map_html(self.library.graph(), key, fill_in_href=fill_in),
+                            headers={"Content-Security-Policy": DIAGRAM_CSP})
 
     def entity_page(self, request):
         try:
