@@ -55,6 +55,9 @@ LAYOUT_SEED = 20201027
 SHARED_ASSETS = {"js": "vis-network.min.js", "css": "vis-network.css", "draw": "tsunagu-diagram.js"}
 _STATE_COLOURS = {"full": "#2e7d32", "partial": "#9ccc65", "unknown": "#ffe082", "none": "#eeeeee"}
 _STATE_LABELS = {"full": "充足", "partial": "一部", "unknown": "不明（年齢未記載）", "none": "なし"}
+# the level that fills a cell, as the heatmap's cells and legend name it (the data keeps the keys)
+_LEVEL_LABELS = {"municipality": "市町村", "platform": "プラットフォーム", "wide-area": "広域", "prefecture": "都道府県",
+                 "national": "国"}
 
 
 def group_of(data):
@@ -257,7 +260,7 @@ def heatmap_html(matrix, *, links=()):
             cell = by_key[(band, column["domain"])]
             names = "、".join(p["name"] for p in cell["providers"])
             cells.append({"colour": _STATE_COLOURS[cell["state"]], "state": _STATE_LABELS[cell["state"]],
-                          "level": cell["level"] or "", "providers": names})
+                          "level": _LEVEL_LABELS.get(cell["level"], cell["level"] or ""), "providers": names})
         rows.append({"band": band, "cells": cells})
     return template_environment().get_template("heatmap.html").render(
         title=f"{matrix['municipality']['name']}の支援のカバー状況（年齢×分野）", columns=matrix["columns"], rows=rows,
