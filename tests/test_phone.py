@@ -211,7 +211,7 @@ def test_age_bands_and_statuses_keep_their_line_and_sources_are_readable(driver,
     assert sources and max(driver.execute_script(lines, td) for td in sources) <= 3
 
 
-def test_the_analyst_page_says_what_unknown_means_and_shows_the_evidence_apart(driver, server):
+def test_the_analyst_page_says_what_unknown_means_and_shows_the_evidence_apart(driver, server, tmp_path):
     from selenium.webdriver.common.by import By
 
     driver.set_window_size(1280, 900)
@@ -234,8 +234,30 @@ def test_the_analyst_page_says_what_unknown_means_and_shows_the_evidence_apart(d
     codes = [row.find_element(By.TAG_NAME, "td").text for row in rows]
     assert sorted(r["code"] for r in survey) == sorted(codes) and len(codes) == 41
     assert all(r["platform"] == "" and r["window_clarified"] == "" for r in survey)
+    _filled_survey_reads_back(body, tmp_path)
     status, _, body = _fetch(driver.find_element(By.PARTIAL_LINK_TEXT, "入力ブック").get_attribute("href"))
     assert status == 200 and body[:2] == b"PK"  # an XLSX
+
+
+def _filled_survey_reads_back(body, tmp_path):
+    """The downloaded survey, with 那覇市's platform answered as a prefecture would, is what
+    ``tsunagu build --survey`` reads: one duty fact, as of the date written in."""
+    from rdflib import URIRef
+
+    from tsunagu.loaders.formats.survey import read_survey
+
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    for row in rows:
+        if row["name"] == "那覇市":
+            row.update(platform="yes", source="沖縄県の照会への回答", as_of="2026-10")
+    path = tmp_path / "survey.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # as Excel saves "CSV UTF-8"
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    graph = read_survey(path, {r["code"]: (URIRef(f"urn:test:{r['code']}"), r["name"]) for r in rows})
+    facts = {(str(s).rsplit("/", 1)[-1], str(o)) for s, p, o in graph if str(p).endswith("#asOf")}
+    assert facts == {("survey-472018-platform", "2026-10")}  # the one answer: the empty rows stay 不明
 
 
 def test_the_map_says_what_unknown_means_and_shows_the_windows_on_request(driver, server):
