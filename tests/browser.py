@@ -77,3 +77,20 @@ def open_page(path, wait_for_ready=True, timeout=60):
                 raise AssertionError(f"{path} did not finish drawing in {timeout}s")
             time.sleep(0.2)
     return Page(driver, url), lambda: (driver.quit(), shutil.rmtree(profile, ignore_errors=True))
+
+
+def web_driver(script_timeout=120):
+    """A headless Chromium for pages served over HTTP (the web app): returns (driver, close)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    browser, driver_path = browser_or_skip()
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    profile = tempfile.mkdtemp(prefix="tsunagu-web-")
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_script_timeout(script_timeout)
+    return driver, lambda: (driver.quit(), shutil.rmtree(profile, ignore_errors=True))

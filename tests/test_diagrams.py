@@ -116,6 +116,9 @@ def test_heatmap_in_chromium(graph, tmp_path):
         _assert_offline_and_clean(page)
         assert page.script("return document.querySelectorAll('tbody tr').length") == 9
         assert page.script("return document.querySelectorAll('tbody td').length") == 9 * 11
+        text = page.script("return document.body.innerText")
+        assert re.findall(r"municipality|platform|wide-area|prefecture|national", text) == []  # levels in Japanese
+        assert "都道府県" in page.script("return document.querySelector('tbody').innerText")
         page.driver.save_screenshot(str(tmp_path / "mihara-heatmap.png"))
     finally:
         close()

@@ -47,6 +47,9 @@ __all__ = [
     "output_format",
     "render",
     "sections_of",
+    "terminal_width",
+    "wrap_line",
+    "wrap_lines",
     "workbook_bytes",
     "write_file_bytes",
     "write_output",
@@ -190,14 +193,149 @@ def _headers(rows):
     return list(dict.fromkeys(key for row in rows for key in row))
 
 
-def _table(rows):
+def terminal_width():
+    """The display columns a text table may use: ``$COLUMNS``, else the terminal's, else 100."""
+    import shutil
+
+    return max(shutil.get_terminal_size((100, 24)).columns, 40)
+
+
+def _width(text):
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text) * 2
+
+
+def _natural(column):
+    """The widest line of a column's cells (header included), in display columns."""
+    return max((_width(line) for cell in column for line in (cell.splitlines() or [""])), default=0)
+
+
+_SEPARATOR = 2  # tabulate's "simple" format puts two spaces between columns
+_FLOOR = 6  # no column is wrapped narrower than this (three CJK characters)
+_HEADER_FLOOR = 6 + 2  # a header wraps down to three CJK characters (and tabulate's two)
+_PADDING = 2  # tabulate's MIN_PADDING: a column is at least its header and two more
+
+
+def _caps(naturals, width, cells=None):
+    """Widths to wrap each column at so that the table fits ``width``, or None when it cannot.
+
+    ``naturals`` are the columns' widths with their headers, ``cells`` without: headers wrap
+    first (down to three CJK characters), then the widest columns give way (a cap shared by every
+    column above it); what is left over goes back to the wrapped ones, smallest need first.
+    """
+    room = width - _SEPARATOR * (len(naturals) - 1)
+    if sum(naturals) <= room:
+        return [None] * len(naturals)
+    cells = cells or naturals
+    wanted = naturals
+    naturals = [max(c, min(n, _HEADER_FLOOR)) for c, n in zip(cells, naturals, strict=True)]
+    if sum(min(n, _FLOOR) for n in naturals) > room:
+        return None
+    cap = max(naturals)
+    while cap > _FLOOR and sum(min(n, cap) for n in naturals) > room:
+        cap -= 1
+    caps = [min(n, cap) for n in naturals]
+    spare = room - sum(caps)
+    # give the spare columns back where they make a cell or header whole, smallest need first
+    for index, natural in sorted(enumerate(wanted), key=lambda item: item[1] - caps[item[0]]):
+        extra = max(min(spare, natural - caps[index]), 0)
+        caps[index] += extra
+        spare -= extra
+    return [cap if cap < natural else None for cap, natural in zip(caps, wanted, strict=True)]
+
+
+def _table(rows, width=None):
+    """``rows`` as a plain text table; with ``width``, cells and headers wrap so that it fits.
+
+    A table of more columns than fit even wrapped is cut into several, each repeating the
+    first column (the row's name).
+    """
     from tabulate import tabulate
 
     if not rows:
-        return "(no rows)"
+        return "（該当なし）" if _lang() == "ja" else "(no rows)"
     headers = _headers(rows)
     body = [[_cell(row.get(h)) for h in headers] for row in rows]
+    if width is None:
+        return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+    # tabulate leaves two columns beside a header: a header counts two wider than it is
+    cells = [_natural([r[i] for r in body]) for i in range(len(headers))]
+    naturals = [max(_natural([str(h)]) + _PADDING, c) for h, c in zip(headers, cells, strict=True)]
+    caps = _caps(naturals, width, cells)
+    if caps is None and len(headers) > 2:
+        parts, start = [], 1
+        while start < len(headers):
+            end = start + 1
+            while end < len(headers) and _caps([naturals[0]] + naturals[start:end + 1], width) is not None:
+                end += 1
+            keep = [headers[0]] + headers[start:end]
+            parts.append(_table([{h: row.get(h) for h in keep} for row in rows], width))
+            start = end
+        return "\n\n".join(parts)
+    caps = caps or [min(n, max(width // len(headers), _FLOOR)) for n in naturals]
+    headers = [_wrap_cell(str(h), cap - _PADDING) if cap else str(h) for h, cap in zip(headers, caps, strict=True)]
+    body = [[_wrap_cell(cell, cap) if cap else cell for cell, cap in zip(row, caps, strict=True)] for row in body]
     return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def _lang():
+    from tsunagu.text import language
+
+    return language()
+
+
+def wrap_lines(lines, width):
+    """Text lines cut to ``width`` display columns, at a space where there is one (English) and
+    anywhere in a run of Japanese; a cut line goes on under its own indent, two deeper.
+
+    Examples
+    --------
+    >>> wrap_lines(["  一二三四五六七八"], 12)
+    ['  一二三四五', '    六七八']
+    >>> wrap_lines(["fill in the survey"], 12)
+    ['fill in the', '  survey']
+    """
+    out = []
+    for line in lines:
+        indent = " " * (len(line) - len(line.lstrip(" ")))
+        out.extend(wrap_line(line, width, indent + "  " if len(indent) + 2 <= width // 2 else indent))
+    return out
+
+
+def wrap_line(line, width, hang=""):
+    """One line in pieces of at most ``width`` display columns, each after the first starting with ``hang``."""
+    import re
+
+    if _width(line) <= width:
+        return [line]
+    indent = " " * (len(line) - len(line.lstrip(" ")))
+    out, current = [], indent
+    for token in re.findall(r"[ -~]+?(?: |$)|[^ -~]|[ -~]+", line[len(indent):]):
+        if _width(current + token.rstrip()) <= width:
+            current += token
+            continue
+        if current.strip():
+            out.append(current.rstrip())
+            current = hang
+        while _width(current + token.rstrip()) > width:  # a word longer than the line
+            room = width - _width(current)
+            cut = 0
+            while cut < len(token) and _width(token[:cut + 1]) <= room:
+                cut += 1
+            cut = max(cut, 1)
+            out.append(current + token[:cut])
+            current, token = hang, token[cut:]
+        current += token
+    if current.strip():
+        out.append(current.rstrip())
+    return out
+
+
+def _wrap_cell(text, width):
+    """A table cell's text in lines of at most ``width`` display columns (its own line breaks kept)."""
+    return "\n".join(piece for line in text.split("\n") for piece in wrap_line(line, width))
 
 
 def _csv(rows):
@@ -205,44 +343,67 @@ def _csv(rows):
 
 
 class Shaped:
-    """A result whose JSON is the full structure and whose table is a flatter view."""
+    """A result in its three views: ``full`` for JSON, ``flat`` rows for CSV (machine keys, ids),
+    and ``table``, what a person reads on screen or in Excel (headers and values in their
+    language, notes and legends as sections); without ``table`` the flat rows serve both."""
 
-    def __init__(self, full, flat):
+    def __init__(self, full, flat, table=None):
         self.full = full
         self.flat = flat
+        self.table = table
 
 
-def sections_of(data):
+def _view(data, fmt):
+    if not isinstance(data, Shaped):
+        return data
+    if fmt == "json":
+        return data.full
+    if fmt == "csv" or data.table is None:
+        return data.flat
+    return data.table
+
+
+def sections_of(data, fmt="table"):
     """``[(title, rows)]`` of a command's result, as tables show it.
 
     Parameters
     ----------
     data : list of dict, dict of sections, or Shaped
-        What a command returns. A section that is a dict becomes
-        ``field``/``value`` rows.
+        What a command returns. A section that is a dict becomes two-column
+        rows (項目, 内容; field, value in English); a section that is a list of
+        strings is text, one row per line.
+    fmt : str
+        The format asked for: which view of a :class:`Shaped` is meant.
 
     Returns
     -------
-    list of (str or None, list of dict)
+    list of (str or None, list of dict or list of str)
         One entry per section; the title is None for a plain list of rows.
 
     Examples
     --------
     >>> sections_of({"a": [{"x": 1}], "b": {"k": "v"}})
-    [('a', [{'x': 1}]), ('b', [{'field': 'k', 'value': 'v'}])]
+    [('a', [{'x': 1}]), ('b', [{'項目': 'k', '内容': 'v'}])]
     >>> sections_of([{"x": 1}])
     [(None, [{'x': 1}])]
     """
-    if isinstance(data, Shaped):
-        data = data.flat
+    data = _view(data, fmt)
     if isinstance(data, dict):
-        return [(title, section if isinstance(section, list) else [{"field": k, "value": v} for k, v in section.items()])
+        field, value = ("項目", "内容") if _lang() == "ja" else ("field", "value")
+        return [(title, section if isinstance(section, list) else [{field: k, value: v} for k, v in section.items()])
                 for title, section in data.items()]
     return [(None, list(data))]
 
 
-def render(data, fmt):
-    """Render rows (list of dicts) or sections (dict of title -> rows or dict) as text.
+def _is_text(section):
+    return bool(section) and all(isinstance(line, str) for line in section)
+
+
+def render(data, fmt, width=None):
+    """Render rows (list of dicts) or sections (dict of title -> rows, dict or text lines) as text.
+
+    ``width``: a text table fits this many display columns (CJK counted 2),
+    its cells wrapped; None leaves them whole.
 
     Examples
     --------
@@ -252,16 +413,21 @@ def render(data, fmt):
     """
     if fmt == "xlsx":
         raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
-    if isinstance(data, Shaped):
-        data = data.full if fmt == "json" else data.flat
+    data = _view(data, fmt)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
     if isinstance(data, dict):
         parts = []
-        for title, rows in sections_of(data):
-            parts.append(f"# {title}\n{_csv(rows)}" if fmt == "csv" else f"{title}\n{_table(rows)}")
+        for title, rows in sections_of(data, fmt):
+            if fmt == "csv":
+                body = "\n".join(rows) if _is_text(rows) else _csv(rows)
+                parts.append(f"# {title}\n{body}")
+                continue
+            body = "\n".join(wrap_lines(rows, width) if width else rows) if _is_text(rows) else _table(rows, width)
+            heading = "\n".join(wrap_lines([str(title)], width) if width else [str(title)])
+            parts.append(f"{heading}\n{body}")
         return "\n\n".join(parts)
-    return _csv(data) if fmt == "csv" else _table(data)
+    return _csv(data) if fmt == "csv" else _table(data, width)
 
 
 def encodable_text(text, encoding):
@@ -371,7 +537,9 @@ def workbook_bytes(data, credits=None):
     book = Workbook()
     book.remove(book.active)
     used = set()
-    for title, rows in sections_of(data):
+    for title, rows in sections_of(data, "xlsx"):
+        if _is_text(rows):
+            rows = [{title or "": line} for line in rows]
         write_sheet(book.create_sheet(_sheet_title(title, used)), rows)
     if not book.sheetnames:
         book.create_sheet("結果")
@@ -415,7 +583,7 @@ def write_output(data, fmt, output=None, encoding=None, credits=None):
             raise OutputError("--format xlsx はファイルに書き出します: -o FILE.xlsx を指定してください")
         payload = workbook_bytes(data, credits)
     else:
-        text = render(data, fmt) + "\n"
+        text = render(data, fmt, terminal_width() if fmt == "table" else None) + "\n"
         to_file = output is not None or _stdout_is_file()
         chosen = encoding or ("utf-8-sig" if fmt == "csv" and to_file else None)
         if output is None:
@@ -466,13 +634,20 @@ def _build_credits():
 def output_format(command):
     """Add ``--format``, ``-o/--output`` and ``--encoding`` to a command; write what it returns."""
 
+    from tsunagu.text import bilingual
+
     @click.option("--encoding", type=click.Choice(ENCODINGS), default=None,
-                  help="Text encoding. Default: utf-8-sig (with BOM, for Excel) for CSV written to a file, "
-                       "utf-8 for other files, the console's own on screen. cp932 replaces marks it lacks.")
+                  help=bilingual("文字コード。既定: ファイルに書く CSV は utf-8-sig（Excel 用の BOM つき）、ほかのファイルは "
+                                 "utf-8、画面はその端末のもの。cp932 はない記号を似た記号に置き換えます。",
+                                 "Text encoding. Default: utf-8-sig (with BOM, for Excel) for CSV written to a file, "
+                                 "utf-8 for other files, the console's own on screen. cp932 replaces marks it lacks."))
     @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
-                  help="Write to this file instead of the screen; .csv/.json/.xlsx choose the format.")
+                  help=bilingual("画面の代わりにこのファイルに書きます。.csv・.json・.xlsx で形式が決まります。",
+                                 "Write to this file instead of the screen; .csv/.json/.xlsx choose the format."))
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-                  help="Output format [default: table, or the -o file's suffix]. xlsx: one sheet per section, needs -o.")
+                  help=bilingual("出力の形式（既定: table、または -o のファイルの拡張子）。xlsx は区分ごとに1シートで、-o が要ります。",
+                                 "Output format [default: table, or the -o file's suffix]. xlsx: one sheet per "
+                                 "section, needs -o."))
     @functools.wraps(command)
     def wrapper(*args, fmt, output_path, encoding, **kwargs):
         if fmt == "xlsx" and output_path is None:
@@ -482,6 +657,8 @@ def output_format(command):
             written = write_output(result, fmt, output_path, encoding, credits=_build_credits() if (
                 fmt == "xlsx" or (output_path is not None and output_path.suffix.lower() == ".xlsx")) else None)
             if written is not None:
-                click.echo(f"wrote {written}", err=True)
+                from tsunagu.text import say
+
+                click.echo(say(f"書き出しました: {written}", f"wrote {written}"), err=True)
 
     return wrapper

@@ -25,7 +25,8 @@ def heatmap_path(diagram_path):
 def write_municipality_diagram(graph, municipality, path, *, index_href=None, assets=None):
     """Write the platform diagram of ``municipality`` to ``path`` and its coverage heatmap beside it.
 
-    ``assets``: hrefs of a shared vis-network copy (see ``render.write_shared_assets``); None inlines it.
+    ``assets``: hrefs of a shared vis-network copy (see ``render.write_shared_assets``); None inlines it
+    (the default: one file that opens offline alone).
     Returns the two paths written.
     """
     from tsunagu.diagrams.render import diagram_html, heatmap_html, write_text
@@ -50,15 +51,15 @@ def write_prefecture_diagram(graph, prefecture, path, *, index_href=None, assets
 def write_all_diagrams(graph, directory, *, progress=None):
     """A diagram for every municipality and prefecture in the graph, and ``index.html``.
 
-    The pages share one copy of vis-network written beside them (``vis-network.min.js`` and its style
-    sheet) instead of each inlining it. ``progress`` is called with each entity id as it is written
+    The pages share one copy of vis-network written beside them (``vis-network.min.js``, its style
+    sheet and the drawing script ``tsunagu-diagram.js``) instead of each inlining it. ``progress`` is called with each entity id as it is written
     (for a progress bar). Returns the paths written.
     """
     from tsunagu.diagrams.render import SHARED_ASSETS, template_environment, write_shared_assets, write_text
 
     directory = Path(directory)
     assets = write_shared_assets(directory)
-    written, entries = [directory / SHARED_ASSETS["js"], directory / SHARED_ASSETS["css"]], []
+    written, entries = [directory / name for name in SHARED_ASSETS.values()], []
     targets = sorted((data.get("code") or "", node, data) for node, data in graph.nodes(data=True)
                      if set(data.get("types", ())) & {"Municipality", "Prefecture"})
     for code, node, data in targets:

@@ -2,14 +2,16 @@
 
 Self-contained HTML with an inline SVG (no map tiles, no script from
 anywhere else): each dot carries its four duty statuses, and a selector
-recolours the map by one duty.
+recolours the map by one duty. What the national directory shows of a
+municipality (a self-reliance window with a phone) is a layer of its own,
+shown on request: evidence, never a duty's colour.
 """
 
 from __future__ import annotations
 
 import math
 
-from tsunagu.queries.duties import DUTIES, duty_statuses
+from tsunagu.queries.duties import DUTIES, duty_evidence, duty_statuses
 
 __all__ = ["dot_map_points", "dot_map_html"]
 
@@ -53,28 +55,77 @@ def dot_map_points(graph, prefecture=None):
             continue
         rows.append((row, float(data["latitude"]), float(data["longitude"])))
     project = _frame(_LAT, _LNG) if prefecture is None or not rows else _prefecture_frame([(lat, lng) for _, lat, lng in rows])
+    evidence = duty_evidence(graph, [row["id"] for row, _, _ in rows])
     points = []
     for row, lat, lng in rows:
         x, y = project(lat, lng)
+        window = next((item for item in evidence.get(row["id"], ()) if item["kind"] == "self-reliance"), None)
         points.append({"id": row["id"], "name": row["name"], "prefecture": row["prefecture"], "code": row["code"],
-                       "x": x, "y": y, "duties": {duty: row[duty] for duty in DUTIES}})
+                       "x": x, "y": y, "duties": {duty: row[duty] for duty in DUTIES}, "window": window})
     return points
 
 
-def _title(graph, prefecture):
-    place = graph.nodes[prefecture].get("name", prefecture) if prefecture in graph else "全国"
-    return f"ひきこもり支援体制の取組状況（{place}の市区町村）"
+def _title(graph, prefecture, lang=None):
+    from tsunagu.text import say
+
+    place = graph.nodes[prefecture].get("name", prefecture) if prefecture in graph else say("全国", "Japan", lang)
+    return say(f"ひきこもり支援体制の取組状況（{place}の市区町村）",
+               f"Hikikomori support: the municipalities' duties ({place})", lang)
 
 
-def dot_map_html(graph, prefecture=None):
-    """The dot map page: Japan, or the ``prefecture`` (a node id) zoomed to its municipalities and titled with its name."""
+def _words(lang, prefecture, fill_in_href):
+    """The page's text in the reader's language (Japanese unless ``lang`` is ``"en"``)."""
+    from tsunagu.text import say
+
+    survey = "tsunagu template survey" + (f" --prefecture {prefecture}" if prefecture else "")
+    return {
+        "lang": "en" if say("ja", "en", lang) == "en" else "ja",
+        "duty": say("取組", "Duty", lang),
+        "labels": {"window-clarified": say("相談窓口の明確化", "window clarified", lang),
+                   "window-publicised": say("相談窓口の周知", "window publicised", lang),
+                   "needs-survey": say("実態・ニーズの把握", "needs survey", lang),
+                   "platform": say("市町村プラットフォーム", "municipal platform", lang)},
+        "statuses": {"yes": say("実施", "done", lang), "no": say("未実施", "not done", lang),
+                     "unknown": say("不明", "not known", lang)},
+        "municipalities": say("市区町村", "municipalities", lang),
+        "layer": say("全国の窓口一覧にある自立相談支援窓口（電話あり）を重ねる",
+                     "Show the self-reliance windows with a phone in the national directory", lang),
+        "with_window": say("窓口あり", "with a window", lang),
+        "not_a_duty": say("参考。取組には数えません", "evidence, never counted as a duty", lang),
+        "reference": say("参考", "evidence", lang),
+        "telephone": say("電話", "phone", lang),
+        "unknown_means": say(
+            "不明（灰色）= このデータに実施とも未実施とも記録がないこと。未実施ではありません。全国の窓口一覧は窓口の名前と"
+            "電話を載せていますが、取組を実施したかどうかは載せていないため、取組の資料がある市区町村のほかは不明です。",
+            "Not known (grey): the data records neither done nor not done; it is not \"not done\". The national "
+            "directory lists windows and their phones, not whether a duty was done, so only the municipalities "
+            "whose documents were read are known.", lang),
+        "fill_in": say("埋めるには: 都道府県が市区町村の回答を調査票に記入して取り込みます。",
+                       "To fill it in, a prefecture enters its municipalities' answers in the survey and imports it.",
+                       lang),
+        "fill_in_link": say("調査票のダウンロードと取り込み方", "download the survey and how to import it", lang),
+        "fill_in_commands": say(f"調査票は {survey} -o 調査票.csv で作り、記入して tsunagu build --survey 調査票.csv で"
+                                "取り込みます。",
+                                f"Write the survey with {survey} -o survey.csv, fill it in and import it with "
+                                "tsunagu build --survey survey.csv.", lang),
+        "fill_in_href": fill_in_href,
+    }
+
+
+def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None):
+    """The dot map page: Japan, or the ``prefecture`` (a node id) zoomed to its municipalities and titled with its name.
+
+    ``fill_in_href``: where the page links for how a prefecture fills in what is not known (the web
+    app's analyst page); None (a file that opens alone) names the commands instead. ``lang``: ``"en"``
+    for English, else Japanese (the process's language when None).
+    """
     from tsunagu.diagrams.render import template_environment
 
     points = dot_map_points(graph, prefecture)
     counts = {duty: {s: sum(p["duties"][duty] == s for p in points) for s in ("yes", "no", "unknown")} for duty in DUTIES}
-    labels = {"window-clarified": "相談窓口の明確化", "window-publicised": "相談窓口の周知",
-              "needs-survey": "実態・ニーズの把握", "platform": "市町村プラットフォーム"}
+    place = graph.nodes[prefecture].get("name", prefecture) if prefecture in graph else None
     return template_environment().get_template("dotmap.html").render(
-        points=points, duties=DUTIES, labels=labels, counts=counts, width=_WIDTH, height=_HEIGHT,
-        title=_title(graph, prefecture),
+        points=points, duties=DUTIES, counts=counts, width=_WIDTH, height=_HEIGHT,
+        title=_title(graph, prefecture, lang), windows=sum(1 for p in points if p["window"]),
+        w=_words(lang, place, fill_in_href),
     )

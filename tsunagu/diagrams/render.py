@@ -1,11 +1,14 @@
-"""Self-contained HTML: a pyvis network with vis-network inlined, and coverage heatmaps.
+"""Diagram pages (a pyvis network drawn by vis-network) and coverage heatmaps, as offline HTML.
 
 Municipal offices work on networks cut off from the internet (LGWAN), so a
-page must open from disk with zero network requests. pyvis 0.3.2's own
-template loads Bootstrap from a CDN even with ``cdn_resources="in_line"``,
-so pyvis builds the nodes, edges and options and this module writes the page
-from its own template, with vis-network's script and style read from the
-pyvis package and inlined.
+page must open with zero requests outside its own server or folder. pyvis
+0.3.2's own template loads Bootstrap from a CDN even with
+``cdn_resources="in_line"``, so pyvis builds the nodes, edges and options and
+this module writes the page from its own template. vis-network's script and
+style (read from the pyvis package) and the drawing script
+(``templates/tsunagu-diagram.js``) are either inlined, for one file that opens
+alone (``diagram -o``), or loaded from one shared copy: beside the pages
+(``diagram --all``) or from the web app's ``/static/`` (:func:`asset_paths`).
 
 Every name and tooltip is data, never markup: node data travels as JSON in a
 ``<script type="application/json">`` block with ``<``, ``>`` and ``&``
@@ -25,7 +28,7 @@ from tsunagu.exceptions import DiagramAssetsMissing
 from tsunagu.rules.judge import age_text
 
 __all__ = ["GROUPS", "group_of", "network_data", "diagram_html", "heatmap_html", "vis_assets", "vis_asset_paths", "template_environment",
-           "write_text", "write_shared_assets", "LAYOUT_SEED", "SHARED_ASSETS"]
+           "write_text", "write_shared_assets", "asset_paths", "draw_script", "LAYOUT_SEED", "SHARED_ASSETS"]
 
 # Colour and shape groups, first match wins: (key, Japanese label, classes, colour, shape)
 GROUPS = (
@@ -48,10 +51,13 @@ GROUPS = (
 )
 _SECRETARIAT_BORDER = "#b71c1c"
 LAYOUT_SEED = 20201027
-# the file names of the one shared copy ``diagram --all`` writes beside its pages
-SHARED_ASSETS = {"js": "vis-network.min.js", "css": "vis-network.css"}
+# the file names of the one shared copy ``diagram --all`` writes beside its pages (and the web serves)
+SHARED_ASSETS = {"js": "vis-network.min.js", "css": "vis-network.css", "draw": "tsunagu-diagram.js"}
 _STATE_COLOURS = {"full": "#2e7d32", "partial": "#9ccc65", "unknown": "#ffe082", "none": "#eeeeee"}
 _STATE_LABELS = {"full": "充足", "partial": "一部", "unknown": "不明（年齢未記載）", "none": "なし"}
+# the level that fills a cell, as the heatmap's cells and legend name it (the data keeps the keys)
+_LEVEL_LABELS = {"municipality": "市町村", "platform": "プラットフォーム", "wide-area": "広域", "prefecture": "都道府県",
+                 "national": "国"}
 
 
 def group_of(data):
@@ -104,6 +110,29 @@ def vis_assets():
     """
     script, style = vis_asset_paths()
     return script.read_text(encoding="utf-8"), style.read_text(encoding="utf-8")
+
+
+def _draw_script_path():
+    return Path(str(resources.files("tsunagu.diagrams"))) / "templates" / SHARED_ASSETS["draw"]
+
+
+@functools.lru_cache(maxsize=1)
+def draw_script():
+    """The script that draws a page's network from its JSON data (``templates/tsunagu-diagram.js``)."""
+    return _draw_script_path().read_text(encoding="utf-8")
+
+
+def asset_paths():
+    """File name -> path of every shared file a diagram page loads: vis-network's script and style
+    from the installed pyvis, and the drawing script.
+
+    Examples
+    --------
+    >>> sorted(asset_paths())
+    ['tsunagu-diagram.js', 'vis-network.css', 'vis-network.min.js']
+    """
+    script, style = vis_asset_paths()
+    return {SHARED_ASSETS["js"]: script, SHARED_ASSETS["css"]: style, SHARED_ASSETS["draw"]: _draw_script_path()}
 
 
 def _tooltip(graph, node):
@@ -203,16 +232,18 @@ def template_environment():
 def diagram_html(graph, view, *, links=(), assets=None):
     """The diagram page. ``links``: (text, href) pairs shown in the header.
 
-    ``assets``: None to inline vis-network (one page that opens alone), or ``{"js": href, "css": href}``
-    naming one copy beside the pages (see :func:`write_shared_assets`), as ``diagram --all`` does so that
-    hundreds of pages do not each carry the 500 kB script.
+    ``assets``: None to inline vis-network and the drawing script (one page that opens alone), or
+    ``{"js": href, "css": href, "draw": href}`` naming one shared copy of each (see :func:`write_shared_assets`
+    and :func:`asset_paths`), as ``diagram --all`` and the web app do so that pages do not each carry
+    vis-network's 690 kB; the page then runs no inline script.
     """
     nodes, edges, options = network_data(graph, view)
     script, style = (None, None) if assets else vis_assets()
     shown = {group_of(graph.nodes[node])[0] for node in view.nodes}
     legend = [{"label": label, "colour": colour, "shape": shape} for key, label, _, colour, shape in GROUPS if key in shown]
     return template_environment().get_template("diagram.html").render(
-        title=view.title, vis_js=script, vis_css=style, assets=assets, links=links, legend=legend,
+        title=view.title, vis_js=script, vis_css=style, draw_js=None if assets else draw_script(), assets=assets,
+        links=links, legend=legend,
         secretariat_colour=_SECRETARIAT_BORDER,
         data_json=_json_for_script({"nodes": nodes, "edges": edges, "options": options}),
         counts={"nodes": len(nodes), "edges": len(edges)},
@@ -229,7 +260,7 @@ def heatmap_html(matrix, *, links=()):
             cell = by_key[(band, column["domain"])]
             names = "、".join(p["name"] for p in cell["providers"])
             cells.append({"colour": _STATE_COLOURS[cell["state"]], "state": _STATE_LABELS[cell["state"]],
-                          "level": cell["level"] or "", "providers": names})
+                          "level": _LEVEL_LABELS.get(cell["level"], cell["level"] or ""), "providers": names})
         rows.append({"band": band, "cells": cells})
     return template_environment().get_template("heatmap.html").render(
         title=f"{matrix['municipality']['name']}の支援のカバー状況（年齢×分野）", columns=matrix["columns"], rows=rows,
@@ -238,11 +269,13 @@ def heatmap_html(matrix, *, links=()):
 
 
 def write_shared_assets(directory):
-    """Write vis-network's script and style sheet once into ``directory``; returns the ``assets`` hrefs for the pages."""
+    """Write vis-network's script and style sheet and the drawing script once into ``directory``;
+    returns the ``assets`` hrefs for the pages."""
     script, style = vis_assets()
     directory = Path(directory)
     write_text(directory / SHARED_ASSETS["js"], script)
     write_text(directory / SHARED_ASSETS["css"], style)
+    write_text(directory / SHARED_ASSETS["draw"], draw_script())
     return dict(SHARED_ASSETS)
 
 

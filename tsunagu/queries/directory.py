@@ -123,13 +123,36 @@ def conflict_rows(graph):
     return rows
 
 
-def conflicts_text(rows):
-    """Lines for ``tsunagu conflicts``: each entity, field and every source's value with its date."""
-    lines = [f"出典間の不一致: {len(rows)} 件"]
-    for node, name, field_name, values in rows:
-        lines.append(f"{name} ({node}) {field_name}:")
+_FIELD_LABELS = {"name": ("名称", "name"), "telephone": ("電話番号", "phone"), "faxNumber": ("FAX", "fax"),
+                 "address": ("住所", "address"), "email": ("メール", "email"), "servesArea": ("担当地域", "served towns")}
+
+
+def _list_titles():
+    """A list's key (fukushi_portal) -> its title, as ``tsunagu sources`` names it."""
+    from tsunagu.queries.sources import list_sources
+
+    try:
+        return {row.source: row.title for row in list_sources()}
+    except (OSError, ValueError):  # a damaged lists folder: the keys still say which list
+        return {}
+
+
+def conflicts_text(rows, lang="ja"):
+    """Lines for ``tsunagu conflicts``: each entity, field and every source's value with its date.
+
+    Examples
+    --------
+    >>> conflicts_text([("x", "三原市役所", "telephone", [("0848-64-2111", "someone", None)])])
+    ['出典間の不一致: 1 件', '三原市役所（電話番号）:', '    0848-64-2111  [someone, 日付不明]']
+    """
+    ja = lang != "en"
+    titles = _list_titles() if rows else {}
+    lines = [f"出典間の不一致: {len(rows)} 件" if ja else f"sources disagree: {len(rows)}"]
+    for _node, name, field_name, values in rows:
+        label = _FIELD_LABELS.get(field_name, (field_name, field_name))[0 if ja else 1]
+        lines.append(f"{name}（{label}）:" if ja else f"{name} ({label}):")
         for value, source, as_of in values:
-            lines.append(f"    {value}  [{source}, {as_of or '日付不明'}]")
+            lines.append(f"    {value}  [{titles.get(source, source)}, {as_of or ('日付不明' if ja else 'undated')}]")
     return lines
 
 

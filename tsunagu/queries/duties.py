@@ -13,12 +13,19 @@ from dataclasses import dataclass, field
 from tsunagu.exceptions import TsunaguError
 from tsunagu.rules.reach import municipality_nodes
 
-__all__ = ["DUTIES", "KINDS", "duty_statuses", "duty_rollup", "Count", "RollupRow", "count_of"]
+__all__ = ["DUTIES", "KINDS", "EVIDENCE_KINDS", "duty_statuses", "duty_evidence", "duty_rollup", "Count", "RollupRow",
+           "count_of"]
 
 DUTIES = ("window-clarified", "window-publicised", "needs-survey", "platform")
 # --kind values and the ontology classes they select
 KINDS = {"designated": "DesignatedCity", "core": "CoreCity", "city": "City", "ward": "SpecialWard",
          "town": "Town", "village": "Village"}
+
+# What the national directory can show of a municipality (evidence kind -> node type): a
+# self-reliance window with a phone (every municipality with a welfare office must have one, and
+# it must take hikikomori consultations: 002) and the town hall. Evidence, never a duty.
+EVIDENCE_KINDS = {"self-reliance": "SelfRelianceSupportAgency", "town-hall": "MunicipalOffice"}
+
 
 def _incoming(graph, municipality):
     """relation -> sources of the edges into ``municipality``: read once for all four duties."""
@@ -116,6 +123,55 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
         rows.append(row)
     rows.sort(key=lambda r: (r["code"] or "", r["id"]))
     return rows
+
+
+def _first_source(data):
+    sources = data.get("sources") or [{}]
+    listed = [s for s in sources if s.get("dataset")] or sources
+    return listed[0]
+
+
+def duty_evidence(graph, municipalities=None):
+    """What the national directory shows of each municipality, apart from the duties.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        A graph that holds the directory's windows with their ``servesArea``
+        edges: the compiled graph (the build's duties graph keeps only platforms).
+    municipalities : iterable of str, optional
+        Node ids; default every municipality.
+
+    Returns
+    -------
+    dict
+        Municipality id -> list of ``{"kind", "name", "telephone", "source", "as_of"}``,
+        one per kind of :data:`EVIDENCE_KINDS` found: a self-reliance window that
+        has a phone, the town hall. ``source`` is the list's title.
+
+    Examples
+    --------
+    >>> from tsunagu.compile.compiler import compile_graph
+    >>> duty_evidence(compile_graph(lists=False).graph, ["mihara"])
+    {'mihara': []}
+    """
+    nodes = graph.nodes
+    wanted = municipality_nodes(graph) if municipalities is None else [m for m in municipalities if m in graph]
+    found = {}
+    for municipality in wanted:
+        items = []
+        for kind, node_type in EVIDENCE_KINDS.items():
+            candidates = sorted(source for source, keys in graph.pred[municipality].items()
+                                if "servesArea" in keys and node_type in nodes[source].get("types", ())
+                                and (kind != "self-reliance" or nodes[source].get("telephone")))
+            if candidates:
+                data = nodes[candidates[0]]
+                source = _first_source(data)
+                items.append({"kind": kind, "name": data.get("name"), "telephone": data.get("telephone"),
+                              "source": source.get("title") or source.get("document"),
+                              "as_of": source.get("as_of") or data.get("lastChecked")})
+        found[municipality] = items
+    return found
 
 
 @dataclass(frozen=True)
