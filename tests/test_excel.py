@@ -123,7 +123,10 @@ def test_json_to_file_is_plain_utf8(runner, home, tmp_path):
     assert runner.invoke(cli, ["stats", "-o", str(target)]).exit_code == 0
     raw = target.read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
-    assert json.loads(raw.decode("utf-8"))
+    stats = json.loads(raw.decode("utf-8"))
+    kinds = {row["kind"]: row["count"] for row in stats["nodes"]}
+    assert sum(kinds.values()) == stats["total"]["nodes"] > 100 and stats["total"]["edges"] > stats["total"]["nodes"]
+    assert kinds["SupportDomain"] >= 10 and "City" in kinds and "Town" in kinds, kinds
 
 
 def test_encodable_text_never_raises():
