@@ -206,13 +206,15 @@ def _hosts(graph, node):
 
 
 def _callable_windows(graph, municipality, skip):
-    """Bodies serving ``municipality`` (or its prefecture) that have a phone, in :data:`_NEXT_KINDS` order."""
+    """Bodies serving ``municipality``, then its prefecture, that have a phone, each in :data:`_NEXT_KINDS` order."""
     areas = [municipality] + ([prefecture_of(graph, municipality)] if prefecture_of(graph, municipality) else [])
-    serving = [n for area in areas for n in _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "locatedIn")]
     found = []
-    for kind in _NEXT_KINDS:
-        nodes = [n for n in serving if kind in _types(graph, n) and n not in skip and n not in found and _phone(graph, n)]
-        found.extend(sorted(nodes, key=lambda n: (bool(graph.nodes[n].get("unverified")), n)))
+    for area in areas:  # the town's own bodies before the prefecture's
+        serving = _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "locatedIn")
+        for kind in _NEXT_KINDS:
+            nodes = [n for n in serving if kind in _types(graph, n) and n not in skip and n not in found
+                     and _phone(graph, n)]
+            found.extend(sorted(nodes, key=lambda n: (bool(graph.nodes[n].get("unverified")), n)))
     return found
 
 
@@ -243,9 +245,8 @@ def reachable(graph, municipality, first):
     used = {first.call.place.id} if first.call else set()
     dialled = {_digits(first.call.telephone)} if first.call else set()
     windows = [n for n in windows if n not in used and _digits(_phone(graph, n)) not in dialled]
-    rest = [n for n in windows if "MunicipalOffice" not in _types(graph, n)] or windows
-    if rest:
-        first.next_window = place_of(graph, rest[0])
+    if windows:
+        first.next_window = place_of(graph, windows[0])
     if not (first.call.hours if first.call else first.place.contact.hours):
         first.hours_note = Reason("hours-unrecorded", {})
     return first

@@ -92,24 +92,22 @@ def operating_city(short, areas, directory):
     """The municipality (IRI) that runs the 保健所 called ``short`` serving ``areas`` (Area objects), or
     None when the prefecture runs it.
 
-    A centre is a city's when every area it serves is that city (or a ward of it) and the
-    list names it after the city (「広島市」, 「市立函館」, 「松江市・島根県共同設置松江（市）」), or
-    when it serves one of Tokyo's special wards alone (each runs its own: 「みなと」 is 港区's).
-    「市原」 (千葉県's centre for 市原市) and 「東部」 are the prefecture's.
+    A centre is a city's when the list names it after a city it serves (「広島市」, 「市立函館」,
+    「松江市・島根県共同設置松江（市）」; 「茅ヶ崎市」 also serves 寒川町, 「鳥取市」 its neighbouring towns, by
+    agreement), or when it serves one of Tokyo's special wards alone (each runs its own: 「みなと」 is
+    港区's). 「市原」 (千葉県's centre for 市原市) and 「東部」 are the prefecture's.
     """
     cities = {area.city or area.iri for area in areas}
-    if len(cities) != 1:
-        return None
-    city = next(iter(cities))
-    found = [a for a in directory.areas.values() if a.iri == city]
-    if not found:
-        return None
-    name = normalise_label(found[0].name)
+    found = {a.iri: a for a in directory.areas.values() if a.iri in cities}
     text = normalise_label(short)
-    if text in (name, "市立" + name.removesuffix("市")) or (text.startswith(name) and "(市)" in text):
-        return city
-    if found[0].code[:2] == "13" and name.endswith("区") and found[0].kind == "Municipality":
-        return city  # a Tokyo special ward
+    for iri in sorted(found, key=str):
+        name = normalise_label(found[iri].name)
+        if text in (name, "市立" + name.removesuffix("市")) or (text.startswith(name) and "(市)" in text):
+            return iri
+    if len(found) == 1:
+        only = next(iter(found.values()))
+        if only.code[:2] == "13" and only.name.endswith("区") and only.kind == "Municipality":
+            return only.iri  # a Tokyo special ward
     return None
 
 
