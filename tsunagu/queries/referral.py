@@ -117,13 +117,30 @@ def _with_where(graph, option):
     return option
 
 
-def _fallback(graph, municipality, age, needs, as_of, listed):
-    """The prefecture's regional support centre(s) and the nation's schemes fitting the need."""
+def _nationwide_options(graph, municipality, age, needs, as_of, options):
+    """Where something local fits: the nation's networks for the need (ハローワーク, サポステ, 家族会) that no
+    option is already of, each with where to find the one serving the town (never a second "unknown")."""
+    present = set()
+    for option in options:
+        for place in (option.organisation, option.program):
+            if place is not None:
+                present.add(place.kind)
+                present.add((graph.nodes[place.id] if place.id in graph else {}).get("deliveredByType"))
+    wanted = {kind for need in needs for kind in _NATIONWIDE.get(need, ())} - present
+    if not wanted:
+        return []
+    listed = {(o.program or o.organisation).id for o in options}
+    found = _fallback(graph, municipality, age, needs, as_of, listed, centres=False)
+    return [o for o in found if o.program and graph.nodes[o.program.id].get("deliveredByType") in wanted]
+
+
+def _fallback(graph, municipality, age, needs, as_of, listed, centres=True):
+    """The prefecture's regional support centre(s) (with ``centres``) and the nation's schemes fitting the need."""
     from tsunagu.queries.answers import Option, Reason
     from tsunagu.queries.contacts import place_of, regional_centres
 
     options = []
-    for centre in regional_centres(graph, municipality):
+    for centre in regional_centres(graph, municipality) if centres else ():
         if centre in listed:
             continue
         kind = graph.nodes[centre].get("kind")
@@ -228,6 +245,8 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
         notes.append(Reason("nothing-local", {"municipality": data.get("name")}))
         listed = {o.organisation.id for o in options if o.organisation} | {o.program.id for o in options if o.program}
         fallback = _fallback(graph, municipality, age, needs, as_of, listed)
+    else:
+        fallback = _nationwide_options(graph, municipality, age, needs, as_of, options)
     if not options and not fallback:
         notes.append(Reason("no-fit-at-all", {}))
     coordinating = sorted({c["organisation"]["name"] for c, j in missed
