@@ -38,6 +38,7 @@ def place_summary(place, program=None, lang="ja"):
     if ja:
         names = [_PLAIN.get(d, source.domain_names.get(d, (d, d))[0]) for d in source.domains]
         names = list(dict.fromkeys(n for n in names if n))
+        kind = "全国にある窓口" if place is not None and place.kind == "NationalScheme" else kind
         text = f"{kind}。" if kind and kind not in ("機関・団体",) else ""
         if program is not None:
             text += f"「{program.name}」を行っています。"
