@@ -237,9 +237,9 @@ _TEMPLATES = {
     "call-next-window": ("☎{telephone}（{name}の番号）", "tel {telephone} ({name})"),
     "next-window": ("つながらないときは {name}（☎{telephone}）", "if that fails: {name} (tel {telephone})"),
     "hours-unrecorded": ("受付時間は未収録（電話で確認を）", "opening hours not recorded (ask by phone)"),
-    "where-to-look": ("管轄の{kind}は{publisher}「{title}」（{url}）で確認できます",
+    "where-to-look": ("管轄の{kind}は{publisher}「{title}」で確認できます（{url}）",
                       "find the {kind} serving the town in {publisher}'s \"{title}\" ({url})"),
-    "where-to-look-unconfirmed": ("管轄の{kind}は{publisher}「{title}」（{url}・アドレス要確認）で確認できます",
+    "where-to-look-unconfirmed": ("管轄の{kind}は{publisher}「{title}」で確認できます（アドレス要確認：{url}）",
                                   "find the {kind} serving the town in {publisher}'s \"{title}\" ({url}; address to be confirmed)"),
     # notes and next steps
     "answered-for-city": ("{ward}は{city}の行政区：{city}として回答", "{ward} is a ward of {city}: answered for {city}"),
@@ -448,7 +448,7 @@ def where_reason(where):
     --------
     >>> render_reason(where_reason({"kind_ja": "ハローワーク", "publisher": "厚生労働省", "title": "全国ハローワークの所在案内",
     ...                             "url": "https://www.mhlw.go.jp/kyujin/hwmap.html", "confirmed": False}))
-    '管轄のハローワークは厚生労働省「全国ハローワークの所在案内」（https://www.mhlw.go.jp/kyujin/hwmap.html・アドレス要確認）で確認できます'
+    '管轄のハローワークは厚生労働省「全国ハローワークの所在案内」で確認できます（アドレス要確認：https://www.mhlw.go.jp/kyujin/hwmap.html）'
     """
     code = "where-to-look" if where.get("confirmed") else "where-to-look-unconfirmed"
     return Reason(code, {"kind": where["kind_ja"], "publisher": where["publisher"], "title": where["title"],
@@ -464,7 +464,7 @@ def option_contact_text(option, lang="ja", full=False):
     >>> option = Option(1, "b", None, None, "national", 0, [], {}, [], [],
     ...                 where={"kind_ja": "ハローワーク", "publisher": "厚生労働省", "title": "所在案内", "url": "https://x", "confirmed": True})
     >>> option_contact_text(option)
-    '管轄のハローワークは厚生労働省「所在案内」（https://x）で確認できます'
+    '管轄のハローワークは厚生労働省「所在案内」で確認できます（https://x）'
     """
     contact = _option_contact(option)
     if option.where and not contact.telephone:
