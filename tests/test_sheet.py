@@ -19,7 +19,7 @@ def sheet(tmp_path_factory, seeds_home):
                                       "--sheet", "-o", str(path), "--as-of", "2026-11-25"],
                                 env={"TSUNAGU_HOME": str(home)})
     assert result.exit_code == 0, result.output
-    assert "17" not in result.output  # the person's age stays in the sheet
+    assert "17歳" not in result.output  # the person's age stays in the sheet
     return path
 
 
@@ -32,7 +32,9 @@ def test_sheet_is_self_contained_and_scriptless(sheet):
     assert "最初の相談先" in html and "こころの健康相談・ひきこもり相談" in html
     assert "三原市若者居場所づくり事業" in html and "毎月第2・4金曜日 午後" in html and "港町一丁目2番26号" in html
     assert "17歳" in html  # the one place the person's age is written, because it was asked for
-    assert "出典" in html and "003_751a8db948000d3d.txt" in html
+    # documents by title and date, never by file name; no system shorthand
+    assert "出典" in html and "三原市「ひきこもり支援の枠組み」" in html
+    assert ".txt" not in html and "PF" not in html
 
 
 def test_sheet_prints_on_one_a4_page(sheet, graph, tmp_path):

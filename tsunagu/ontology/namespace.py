@@ -72,6 +72,11 @@ class TG(DefinedNamespace):
     ReviewCommittee: URIRef
     MunicipalOffice: URIRef
     WelfareWindow: URIRef
+    WelfareOffice: URIRef
+    ChildGuidanceCentre: URIRef
+    LegalAidCentre: URIRef
+    ConsumerAffairsCentre: URIRef
+    WomensConsultationCentre: URIRef
 
     # --- programs, ages, facts, provenance ----------------------------------
     Program: URIRef
@@ -108,6 +113,9 @@ class TG(DefinedNamespace):
     underScheme: URIRef
     deliveredByType: URIRef
     typicalDomain: URIRef
+    typicalMinAge: URIRef
+    typicalMaxAge: URIRef
+    operatedBy: URIRef
     ofMunicipality: URIRef
     ofProgram: URIRef
     duty: URIRef

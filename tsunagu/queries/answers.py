@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass, field
 from tsunagu.rules.reasons import Reason
 
 __all__ = [
-    "Reason", "Contact", "Place", "Through", "FirstContact", "Option", "Person", "ReferralAnswer",
+    "Reason", "Contact", "Place", "Through", "Call", "FirstContact", "Option", "Person", "ReferralAnswer",
     "LEVEL_LABELS", "TIER_LABELS", "TIER_MARKS", "render_reason", "level_label", "path_text", "answer_dict",
-    "answer_sections", "checked_text", "directory_notes",
+    "answer_sections", "checked_text", "directory_notes", "where_reason", "option_contact_text", "call_reason",
+    "first_contact_text",
     "text_width", "clip",
 ]
 
@@ -75,12 +76,31 @@ class Through:
 
 
 @dataclass
+class Call:
+    """The number to call for a place: its own, or (marked by ``whose``) its host department's, the town
+    hall's, or the next window's when the data hold no number of the place itself."""
+
+    telephone: str
+    whose: str  # "own", "host" (the department running it), "town-hall", "next-window"
+    place: Place  # whose number it is
+    hours: str | None = None  # that place's 受付時間, when recorded
+
+
+@dataclass
 class FirstContact:
-    """最初の相談先: where the caseworker or the family starts."""
+    """最初の相談先: where the caseworker or the family starts.
+
+    ``call`` is the number to ring (None only when the data hold no phone of the place, its host, the town
+    hall or any window serving the town); ``next_window`` the next window with a phone, to try when the
+    first is not the right one; ``hours_note`` says that the hours are not recorded (never "closed").
+    """
 
     place: Place
     basis: Reason  # window, self-reliance agency, platform secretariat, department, town hall...
     through: list = field(default_factory=list)  # of Through
+    call: Call | None = None
+    next_window: Place | None = None
+    hours_note: Reason | None = None
 
 
 @dataclass
@@ -100,6 +120,9 @@ class Option:
     flags: list = field(default_factory=list)  # of Reason: what is guessed or unstated
     excluded: list = field(default_factory=list)  # of Reason (near misses only)
     through: list = field(default_factory=list)  # of Through
+    # where to find the one serving the town, when the data name no body with a phone (data/where_to_look.csv):
+    # {"kind", "kind_ja", "publisher", "title", "url", "confirmed", "evidence"}
+    where: dict | None = None
 
 
 @dataclass
@@ -208,10 +231,20 @@ _TEMPLATES = {
     "first-department": ("町の担当部局", "the municipal department in charge"),
     "first-town-hall": ("役所・役場の代表窓口（担当が分からない場合）", "town hall switchboard (when the window is unknown)"),
     "first-regional-centre": ("都道府県のひきこもり地域支援センター", "the prefecture's hikikomori regional support centre"),
+    "call-own": ("☎{telephone}", "tel {telephone}"),
+    "call-host": ("☎{telephone}（担当課 {name} の番号）", "tel {telephone} (its department, {name})"),
+    "call-town-hall": ("☎{telephone}（{name}の代表番号）", "tel {telephone} ({name}, main number)"),
+    "call-next-window": ("☎{telephone}（{name}の番号）", "tel {telephone} ({name})"),
+    "next-window": ("つながらないときは {name}（☎{telephone}）", "if that fails: {name} (tel {telephone})"),
+    "hours-unrecorded": ("受付時間は未収録（電話で確認を）", "opening hours not recorded (ask by phone)"),
+    "where-to-look": ("管轄の{kind}は{publisher}「{title}」で確認できます（{url}）",
+                      "find the {kind} serving the town in {publisher}'s \"{title}\" ({url})"),
+    "where-to-look-unconfirmed": ("管轄の{kind}は{publisher}「{title}」で確認できます（アドレス要確認：{url}）",
+                                  "find the {kind} serving the town in {publisher}'s \"{title}\" ({url}; address to be confirmed)"),
     # notes and next steps
     "answered-for-city": ("{ward}は{city}の行政区：{city}として回答", "{ward} is a ward of {city}: answered for {city}"),
     "no-first-contact": ("{municipality}の相談窓口はデータにない", "no consultation window of {municipality} in the data"),
-    "nothing-local": ("{municipality}・その市町村PFに合う支援はデータにない。都道府県と国の選択肢を示す",
+    "nothing-local": ("{municipality}とその連携の場には、合う支援がデータにありません。県と国の窓口を示します",
                       "nothing in {municipality} or its platform fits: the prefecture's and the nation's options follow"),
     "no-fit-at-all": ("条件に合う機関はデータにない", "no organisation in the data fits"),
     "coordinating-left-out": ("連携・調整の機関（{names}）は紹介先から除外", "coordinating bodies left out: {names}"),
@@ -220,11 +253,16 @@ _TEMPLATES = {
     "next-regional-centre": ("専門的な相談・訪問支援は{name}へ", "specialist consultation and outreach: {name}"),
     "next-regional-centre-unknown": ("{prefecture}のひきこもり地域支援センター（名称・連絡先は未収録）に相談する",
                                      "ask {prefecture}'s hikikomori regional support centre (not in the data)"),
+    "next-regional-centre-where": ("専門的な相談・訪問支援は{prefecture}のひきこもり地域支援センターへ（{publisher}「{title}」で確認できます）",
+                                   "specialist consultation and outreach: {prefecture}'s hikikomori regional support centre "
+                                   "(find it in {publisher}'s \"{title}\")"),
     "next-national": ("全国にある窓口：{names}（最寄りの所在地は未収録：各機関の案内で確認）",
                       "nationwide: {names} (nearest office not in the data: look it up)"),
     "next-age-limit": ("{names}は年齢で対象外：年齢を問わない窓口に相談する",
                        "{names}: outside the age range; ask a window that takes any age"),
     "next-under-working-age": ("就労は15歳から：教育・相談の窓口へ", "work starts at 15: ask an education or consultation window"),
+    "next-under-working-age-named": ("就労は15歳から：教育・相談の窓口（{name}、☎{telephone}）へ",
+                                     "work starts at 15: ask an education or consultation window ({name}, tel {telephone})"),
     "directory-date": ("全国の名簿は{date}時点（{names}。tsunagu sources で出典）",
                        "national directory as of {date} ({names}; see tsunagu sources)"),
 }
@@ -250,13 +288,16 @@ def render_reason(reason, lang="ja"):
     'age 52 outside up to 49'
     """
     template = _TEMPLATES.get(reason.code)
+    if reason.params.get("name") and f"{reason.code}-named" in _TEMPLATES:  # the same step, with a window named
+        template = _TEMPLATES[f"{reason.code}-named"]
     if template is None:
         return reason.code
     params = reason.params
     values = {key: _names(params, key, lang) for key in ("needs", "domains", "areas", "names")}
     if "domains" in params and not values["domains"]:
         values["domains"] = "記載なし" if lang == "ja" else "none stated"
-    for key in ("scheme", "type", "cohort", "platform", "via", "municipality", "ward", "city", "name", "prefecture"):
+    for key in ("scheme", "type", "cohort", "platform", "via", "municipality", "ward", "city", "name", "prefecture",
+                "telephone", "publisher", "title", "kind", "url"):
         value = params.get(key)
         if isinstance(value, (list, tuple)):
             value = value[0] if lang == "ja" else value[1]
@@ -372,6 +413,65 @@ def _contact_text(contact, lang, full=False):
     return " ".join(parts)
 
 
+def call_reason(call):
+    """The number to ring for a first contact, marked when it is not the place's own."""
+    return Reason(f"call-{call.whose}", {"telephone": call.telephone, "name": call.place.name})
+
+
+def first_contact_text(first, lang="ja"):
+    """The first contact's number (its own, or marked as its host's, the town hall's or the next window's),
+    its hours or 「受付時間は未収録（電話で確認を）」, and its address.
+
+    Examples
+    --------
+    >>> place = Place("w", "こころの健康相談", "ConsultationWindow")
+    >>> hall = Place("t", "三原市役所", "MunicipalOffice", contact=Contact(telephone="0848-64-2111"))
+    >>> first_contact_text(FirstContact(place, Reason("first-window"), call=Call("0848-64-2111", "town-hall", hall),
+    ...                                 hours_note=Reason("hours-unrecorded")))
+    '☎0848-64-2111（三原市役所の代表番号） 受付時間は未収録（電話で確認を）'
+    """
+    contact = first.place.contact
+    parts = [render_reason(call_reason(first.call), lang)] if first.call else []
+    if first.call and first.call.whose == "own" and checked_text(contact, lang):
+        parts.append(checked_text(contact, lang))
+    hours = (first.call.hours if first.call else None) or contact.hours
+    parts.append(hours if hours else render_reason(first.hours_note or Reason("hours-unrecorded"), lang))
+    if contact.address:
+        parts.append(contact.address)
+    return " ".join(parts)
+
+
+def where_reason(where):
+    """The one line that says where to find an unnamed body: a :class:`Reason` for ``Option.where``.
+
+    Examples
+    --------
+    >>> render_reason(where_reason({"kind_ja": "ハローワーク", "publisher": "厚生労働省", "title": "全国ハローワークの所在案内",
+    ...                             "url": "https://www.mhlw.go.jp/kyujin/hwmap.html", "confirmed": False}))
+    '管轄のハローワークは厚生労働省「全国ハローワークの所在案内」で確認できます（アドレス要確認：https://www.mhlw.go.jp/kyujin/hwmap.html）'
+    """
+    code = "where-to-look" if where.get("confirmed") else "where-to-look-unconfirmed"
+    return Reason(code, {"kind": where["kind_ja"], "publisher": where["publisher"], "title": where["title"],
+                         "url": where["url"]})
+
+
+def option_contact_text(option, lang="ja", full=False):
+    """What to show as an option's contact: its phone, hours and address, else the one line saying where to
+    look for it (never both "no contact" and "where to look").
+
+    Examples
+    --------
+    >>> option = Option(1, "b", None, None, "national", 0, [], {}, [], [],
+    ...                 where={"kind_ja": "ハローワーク", "publisher": "厚生労働省", "title": "所在案内", "url": "https://x", "confirmed": True})
+    >>> option_contact_text(option)
+    '管轄のハローワークは厚生労働省「所在案内」で確認できます（https://x）'
+    """
+    contact = _option_contact(option)
+    if option.where and not contact.telephone:
+        return render_reason(where_reason(option.where), lang)
+    return _contact_text(contact, lang, full)
+
+
 def _option_contact(option):
     contact = Contact()
     for place in (option.program, option.organisation):
@@ -456,8 +556,13 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     if answer.first_contact:
         first = answer.first_contact
         head.append({rank_h: "最初" if ja else "first", name_h: cell(first.place.name, organisation_w),
-                     contact_h: cell(_contact_text(first.place.contact, lang, full=True), contact_w),
+                     contact_h: cell(first_contact_text(first, lang), contact_w, 3),
                      why_h: cell(render_reason(first.basis, lang), why_w)})
+        if first.next_window is not None:
+            window = first.next_window
+            head.append({rank_h: "次" if ja else "next", name_h: cell(window.name, organisation_w),
+                         contact_h: cell(_contact_text(window.contact, lang, full=True), contact_w),
+                         why_h: cell("つながらないときの窓口" if ja else "if the first cannot help", why_w)})
         for item in first.through:
             for secretariat in item.secretariats:
                 if secretariat.id != first.place.id:
@@ -467,9 +572,12 @@ def answer_sections(answer, lang="ja", width=100, table=True):
                                                            lang), why_w)})
     sections[title] = head
     rows = []
+    # a secretariat the first contact's rows already name is not repeated under every option (経由 once)
+    named = {s.id for t in (answer.first_contact.through if answer.first_contact else ()) for s in t.secretariats}
     for option in answer.options + answer.fallback:
         why = [render_reason(r, lang) for r in option.reasons[:2]]
-        through = _through_text(option.through, lang)
+        through = _through_text([Through(t.platform, [s for s in t.secretariats if s.id not in named], t.prefectural)
+                                 for t in option.through], lang)
         if through:
             why.append(through)
         mark = TIER_MARKS[option.tier]
@@ -477,7 +585,7 @@ def answer_sections(answer, lang="ja", width=100, table=True):
         rows.append({rank_h: rank, name_h: cell(f"{_place_name(option, lang)}［{level_label(option.level, lang)}］"
                                                  if ja else f"{_place_name(option, lang)} [{level_label(option.level, lang)}]",
                                                  organisation_w),
-                     contact_h: cell(_contact_text(_option_contact(option), lang), contact_w),
+                     contact_h: cell(option_contact_text(option, lang), contact_w, 3),
                      why_h: cell(("、" if ja else "; ").join(why), why_w, 3)})
     sections["選択肢" if ja else "options"] = rows
     legend = ("◎ 分野・年齢とも明記　○ 制度・機関の目的で対象　△ 種別からの推定" if ja

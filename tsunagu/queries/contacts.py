@@ -18,10 +18,11 @@ order the seeds give (000, 002, 003):
 from __future__ import annotations
 
 from tsunagu.resolver import municipality_id
-from tsunagu.queries.answers import Contact, FirstContact, Place, Reason, Through
+from tsunagu.queries.answers import Call, Contact, FirstContact, Place, Reason, Through
 from tsunagu.rules.judge import domains_of
 
-__all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of"]
+__all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of",
+           "reachable"]
 
 def _edges_in(graph, node, relation):
     return sorted({s for s, _, d in graph.in_edges(node, data=True)
@@ -72,7 +73,10 @@ def place_of(graph, node):
     for notation in domains:
         domain = graph.nodes[f"domain:{notation}"] if f"domain:{notation}" in graph else {}
         names[notation] = (domain.get("name") or notation, domain.get("name_en") or notation)
-    return Place(id=node, name=data.get("name") or node, kind=kind, kind_ja=labels[0], kind_en=labels[1],
+    name = data.get("name") or node
+    if data.get("placeholder"):  # the flag says it: the name need not say 「（名称・連絡先は未収録）」 as well
+        name = name.replace("（名称・連絡先は未収録）", "")
+    return Place(id=node, name=name, kind=kind, kind_ja=labels[0], kind_en=labels[1],
                  role=data.get("role"), domains=domains, domain_names=names,
                  placeholder=bool(data.get("placeholder")), contact=contact_of(data))
 
@@ -137,7 +141,8 @@ def first_contact(graph, municipality):
     through = [platform_through(graph, p) for p in platforms]
 
     def answer(node, code, **params):
-        return FirstContact(place=place_of(graph, node), basis=Reason(code, params), through=through)
+        return reachable(graph, municipality,
+                         FirstContact(place=place_of(graph, node), basis=Reason(code, params), through=through))
 
     windows = [w for w in _edges_in(graph, municipality, "windowOf") if "ConsultationWindow" in _types(graph, w)]
     if windows:
@@ -177,3 +182,71 @@ def _best(graph, nodes):
 
     return sorted(nodes, key=key)[0]
 
+
+
+# Who else may pick up for the town, in order: its self-reliance agency, its 福祉事務所 and welfare
+# windows, the town hall, then the prefecture's bodies serving every town (社会福祉協議会 first).
+_NEXT_KINDS = ("SelfRelianceSupportAgency", "PrefecturalWelfareConsultationCentre", "WelfareOffice", "WelfareWindow",
+               "MunicipalOffice", "SocialWelfareCouncil")
+
+
+def _digits(phone):
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def _phone(graph, node):
+    return graph.nodes[node].get("telephone") if node in graph else None
+
+
+def _hosts(graph, node):
+    """The departments or bodies that run or host ``node`` (its 担当課), nearest first."""
+    hosts = [s for s in _edges_in(graph, node, "runs") if not _types(graph, s) & {"Area", "Platform"}]
+    hosts += [h for h in _edges_out(graph, node, "hostedBy") if h not in hosts]
+    return hosts
+
+
+def _callable_windows(graph, municipality, skip):
+    """Bodies serving ``municipality``, then its prefecture, that have a phone, each in :data:`_NEXT_KINDS` order."""
+    areas = [municipality] + ([prefecture_of(graph, municipality)] if prefecture_of(graph, municipality) else [])
+    found = []
+    for area in areas:  # the town's own bodies before the prefecture's
+        serving = _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "locatedIn")
+        for kind in _NEXT_KINDS:
+            nodes = [n for n in serving if kind in _types(graph, n) and n not in skip and n not in found
+                     and _phone(graph, n)]
+            found.extend(sorted(nodes, key=lambda n: (bool(graph.nodes[n].get("unverified")), n)))
+    return found
+
+
+def reachable(graph, municipality, first):
+    """``first`` with a number to call, the next callable window and a note when the hours are not recorded.
+
+    The number is the place's own; else (marked) its host department's, the town hall's, or the next
+    callable window's. The next window is another body serving the town that has a phone.
+    """
+    node = first.place.id
+    if first.place.contact.telephone:
+        first.call = Call(first.place.contact.telephone, "own", first.place, first.place.contact.hours)
+    else:
+        for host in _hosts(graph, node):
+            if _phone(graph, host):
+                place = place_of(graph, host)
+                first.call = Call(place.contact.telephone, "host", place, place.contact.hours)
+                break
+    windows = _callable_windows(graph, municipality, {node})
+    if first.call is None:
+        halls = [n for n in windows if "MunicipalOffice" in _types(graph, n)]
+        if halls:
+            place = place_of(graph, halls[0])
+            first.call = Call(place.contact.telephone, "town-hall", place, place.contact.hours)
+        elif windows:
+            place = place_of(graph, windows[0])
+            first.call = Call(place.contact.telephone, "next-window", place, place.contact.hours)
+    used = {first.call.place.id} if first.call else set()
+    dialled = {_digits(first.call.telephone)} if first.call else set()
+    windows = [n for n in windows if n not in used and _digits(_phone(graph, n)) not in dialled]
+    if windows:
+        first.next_window = place_of(graph, windows[0])
+    if not (first.call.hours if first.call else first.place.contact.hours):
+        first.hours_note = Reason("hours-unrecorded", {})
+    return first

@@ -88,30 +88,68 @@ def _option(graph, candidate, judged, rank=0):
     labels = graph.graph.get("relation_labels", {})
     path = [dict(hop, label=list(labels.get(hop["relation"], (hop["relation"], hop["relation"]))))
             if hop["relation"] else dict(hop) for hop in candidate["path"]]
-    return Option(
+    return _with_where(graph, Option(
         rank=rank, tier=tier,
         organisation=place_of(graph, organisation["id"]) if organisation else None,
         program=place_of(graph, candidate["program"]["id"]) if candidate["program"] else None,
         level=candidate["level"], hops=candidate["hops"], path=path,
-        age=dict(rng), needs=matched, reasons=reasons, flags=flags, excluded=excluded, through=through)
+        age=dict(rng), needs=matched, reasons=reasons, flags=flags, excluded=excluded, through=through))
 
 
-def _fallback(graph, municipality, age, needs, as_of, listed):
-    """The prefecture's regional support centre(s) and the nation's schemes fitting the need."""
+def _with_where(graph, option):
+    """``option`` with where to find the body serving the town when the data give it no phone
+    (``data/where_to_look.csv``): said once, in place of the "not in the data" flag."""
+    from dataclasses import asdict
+
+    from tsunagu.loaders.sources.where_to_look import where_to_look
+
+    places = [p for p in (option.organisation, option.program) if p is not None]
+    if any(p.contact.telephone for p in places):
+        return option
+    kinds = []
+    for place in places:
+        data = graph.nodes[place.id] if place.id in graph else {}
+        kinds += [place.kind] + [data.get("deliveredByType")] + sorted(data.get("types", ()))
+    found = where_to_look([k for k in kinds if k])
+    if found is not None:
+        option.where = asdict(found)
+        option.flags = [f for f in option.flags if f.code != "placeholder"]
+    return option
+
+
+def _nationwide_options(graph, municipality, age, needs, as_of, options):
+    """Where something local fits: the nation's networks for the need (ハローワーク, サポステ, 家族会) that no
+    option is already of, each with where to find the one serving the town (never a second "unknown")."""
+    present = set()
+    for option in options:
+        for place in (option.organisation, option.program):
+            if place is not None:
+                present.add(place.kind)
+                present.add((graph.nodes[place.id] if place.id in graph else {}).get("deliveredByType"))
+    wanted = {kind for need in needs for kind in _NATIONWIDE.get(need, ())} - present
+    if not wanted:
+        return []
+    listed = {(o.program or o.organisation).id for o in options}
+    found = _fallback(graph, municipality, age, needs, as_of, listed, centres=False)
+    return [o for o in found if o.program and graph.nodes[o.program.id].get("deliveredByType") in wanted]
+
+
+def _fallback(graph, municipality, age, needs, as_of, listed, centres=True):
+    """The prefecture's regional support centre(s) (with ``centres``) and the nation's schemes fitting the need."""
     from tsunagu.queries.answers import Option, Reason
     from tsunagu.queries.contacts import place_of, regional_centres
 
     options = []
-    for centre in regional_centres(graph, municipality):
+    for centre in regional_centres(graph, municipality) if centres else ():
         if centre in listed:
             continue
         kind = graph.nodes[centre].get("kind")
-        options.append(Option(
+        options.append(_with_where(graph, Option(
             rank=0, tier="b", organisation=place_of(graph, centre), program=None, level="prefecture", hops=0,
             path=[], age={"min": None, "max": None, "basis": "unstated"}, needs=[],
             reasons=[Reason("domain-purpose", {"needs": [domain_pair(graph, "consultation"), domain_pair(graph, "outreach")],
                                                "type": kind_pair(graph, kind)})],
-            flags=[Reason("placeholder", {})] if graph.nodes[centre].get("placeholder") else []))
+            flags=[Reason("placeholder", {})] if graph.nodes[centre].get("placeholder") else [])))
     broader = graph.graph["domain_broader"]
     for node, data in sorted(graph.nodes(data=True)):
         if data.get("kind") != "NationalScheme" or not data.get("deliveredByType") or node in listed:
@@ -125,13 +163,27 @@ def _fallback(graph, municipality, age, needs, as_of, listed):
         rng = age_range(candidate, as_of)
         if (rng["min"] is not None and age < rng["min"]) or (rng["max"] is not None and age > rng["max"]):
             continue
-        options.append(Option(
+        options.append(_with_where(graph, Option(
             rank=0, tier="b", organisation=None, program=place_of(graph, node), level="national", hops=0, path=[],
             age=rng, needs=matched,
             reasons=[Reason("domain-purpose", {"needs": [domain_pair(graph, n) for n in matched],
                                                "type": kind_pair(graph, data["deliveredByType"])})],
-            flags=[Reason("placeholder", {})]))
+            flags=[Reason("placeholder", {})])))
     return options
+
+
+def _instead_of_work(graph, candidates, age, as_of, listed, first=None, most=2):
+    """Below working age: the education and consultation windows the judge offers at ``age`` that have a
+    phone (the next step the answer suggests, with a number to call), at most ``most``, neither already
+    listed nor the first contact."""
+    seen = {(o.program or o.organisation).id for o in listed if o.program or o.organisation} | {first}
+    judged = [(c, judge(graph, c, age, ["education", "consultation"], as_of)) for c in candidates]
+    kept = [(c, j) for c, j in judged if not j[4] and not c["program"] and c["organisation"]
+            and graph.nodes[c["organisation"]["id"]].get("telephone") and c["organisation"]["id"] not in seen]
+    # a body whose ages are known to include the child's (児童相談所: under 18) before one taking any age
+    kept.sort(key=lambda item: (item[1][5]["basis"] == "unstated", item[1][0], LEVELS.index(item[0]["level"]),
+                                item[0]["hops"], item[0]["organisation"]["id"]))
+    return [_option(graph, c, j) for c, j in kept[:most]]
 
 
 def _nationwide(graph, age, needs, as_of, fallback):
@@ -193,6 +245,8 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
         notes.append(Reason("nothing-local", {"municipality": data.get("name")}))
         listed = {o.organisation.id for o in options if o.organisation} | {o.program.id for o in options if o.program}
         fallback = _fallback(graph, municipality, age, needs, as_of, listed)
+    else:
+        fallback = _nationwide_options(graph, municipality, age, needs, as_of, options)
     if not options and not fallback:
         notes.append(Reason("no-fit-at-all", {}))
     coordinating = sorted({c["organisation"]["name"] for c, j in missed
@@ -208,7 +262,13 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     if real:
         steps.append(Reason("next-regional-centre", {"name": graph.nodes[real[0]].get("name")}))
     elif prefecture:
-        steps.append(Reason("next-regional-centre-unknown", {"prefecture": graph.nodes[prefecture].get("name")}))
+        from tsunagu.loaders.sources.where_to_look import where_to_look
+
+        where = where_to_look(["RegionalSupportCentre"])
+        name = graph.nodes[prefecture].get("name")
+        steps.append(Reason("next-regional-centre-where", {"prefecture": name, "publisher": where.publisher,
+                                                           "title": where.title, "url": where.url})
+                     if where else Reason("next-regional-centre-unknown", {"prefecture": name}))
     too_old = sorted({(c["program"] or c["organisation"])["name"] for c, j in missed
                       if len(j[4]) == 1 and j[4][0].code.startswith("age-outside")})
     if too_old:
@@ -218,7 +278,13 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
         if nationwide:
             steps.append(Reason("next-national", {"names": nationwide}))
     if "employment" in needs and age < WORKING_AGE:
-        steps.append(Reason("next-under-working-age", {}))
+        instead = _instead_of_work(graph, candidates, age, as_of, options + fallback,
+                                   first.place.id if first is not None else None)
+        fallback.extend(instead)
+        first_window = instead[0].organisation if instead else None
+        steps.append(Reason("next-under-working-age", {"name": first_window.name,
+                                                       "telephone": first_window.contact.telephone}
+                            if first_window else {}))
     near = None
     if explain:
         missed.sort(key=lambda item: (len(item[1][4]),) + key(item))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tsunagu.rules.reach import LEVELS, nation_nodes, reach
 from tsunagu.rules.reasons import Reason
@@ -35,7 +36,7 @@ from tsunagu.rules.reasons import Reason
 __all__ = [
     "WORKING_AGE", "COHORTS", "supports_person", "age_text", "cohort_range", "age_range", "referral_candidates",
     "judge", "cohort_of", "kind_pair", "domain_pair", "MAX_AGE", "need_bases", "AgeWindow", "age_window", "serves",
-    "collapsed", "offered", "domains_of",
+    "collapsed", "offered", "domains_of", "type_ages",
 ]
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
@@ -70,7 +71,9 @@ _PURPOSE = {
     "RegionalSupportCentre": ("consultation", "outreach"),
     "HelloWork": ("employment",),
     "YouthSupportStation": ("employment",),
-    "SelfRelianceSupportAgency": ("consultation", "welfare", "outreach"),
+    # 就労支援 is part of 自立相談支援事業: its outreach workers give 「本人に同行した、関係機関への相談、
+    # 就労支援といった、自立までの一貫した支援」 (002, 自立相談支援の機能強化の概要).
+    "SelfRelianceSupportAgency": ("consultation", "welfare", "outreach", "employment"),
     "EmploymentReadinessSupportAgency": ("employment",),
     "ConsultationWindow": ("consultation",),
 }
@@ -185,7 +188,36 @@ def _schemes_of(graph, organisation):
         if kind in types:
             covers.update(a for d in needs for a in broader.get(d, (d,)))
     defining.sort(key=lambda s: s["id"])
+    if not defining:
+        defining = [dict(ages) for kind, ages in type_ages().items() if kind in types][:1]
     return frozenset(covers), defining
+
+
+def type_ages():
+    """Organisation type -> the ages the law defining it sets (``tg:typicalMinAge``/``tg:typicalMaxAge`` in the
+    ontology), as a scheme entry ``{"id", "name", "age_min", "age_max"}``: 児童相談所 serves 児童, under 18.
+
+    Examples
+    --------
+    >>> type_ages()["ChildGuidanceCentre"]["age_max"]
+    17
+    """
+    return dict(_type_ages())
+
+
+@lru_cache(maxsize=1)
+def _type_ages():
+    from tsunagu.ontology import TG, load_ontology
+
+    ontology = load_ontology()
+    graph = ontology.graph
+    found = {}
+    for cls in sorted(set(graph.subjects(TG.typicalMinAge, None)) | set(graph.subjects(TG.typicalMaxAge, None))):
+        low, high = graph.value(cls, TG.typicalMinAge), graph.value(cls, TG.typicalMaxAge)
+        name = str(cls).rsplit("#", 1)[-1]
+        found[name] = {"id": f"type:{name}", "name": ontology.label(cls, "ja") or name,
+                       "age_min": None if low is None else int(low), "age_max": None if high is None else int(high)}
+    return found
 
 
 def domains_of(data):

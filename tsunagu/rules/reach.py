@@ -130,7 +130,9 @@ def _providers(adj, anchors):
     for anchor, level, path in anchors:
         for relation in rules.PROVIDER_RELATIONS:
             for node in adj.into(anchor, relation, without=rules.NOT_PROVIDER_TYPES):
-                yield node, level, path + (adj.hop(node, relation, True),)
+                operators = set().union(*(adj.types(o) for o in adj.out_of(node, rules.OPERATOR_RELATION))) \
+                    if relation == rules.PLATFORM_RELATION else set()
+                yield node, rules.operated_level(level, operators), path + (adj.hop(node, relation, True),)
         for node in adj.out_of(anchor, rules.RUNS):
             yield node, level, path + (adj.hop(node, rules.RUNS),)
         for adviser in adj.into(anchor, rules.ADVISES):

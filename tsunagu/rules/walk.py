@@ -37,9 +37,9 @@ from __future__ import annotations
 
 __all__ = [
     "LEVELS", "ROUTE_TYPES", "NOT_PROVIDER_TYPES", "PLATFORM_RELATION", "PREFECTURE_RELATION",
-    "PROVIDER_RELATIONS", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
+    "PROVIDER_RELATIONS", "OPERATOR_RELATION", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
     "KEEP_INTO_MUNICIPALITY", "KEEP_FOR_PREFECTURE", "CIRCLE_IN", "CIRCLE_OUT",
-    "platform_level", "is_prefectural_platform", "is_route", "onward_steps", "is_constant",
+    "platform_level", "operated_level", "is_prefectural_platform", "is_route", "onward_steps", "is_constant",
 ]
 
 LEVELS = ("municipality", "platform", "wide-area", "prefecture", "national")
@@ -59,6 +59,9 @@ RUNS = "runs"  # anchor -> what it runs
 ADVISES = "advises"  # adviser -> anchor; walked inverse, then the adviser's members
 ADVISER_MEMBER = "memberOf"
 ADVISER_AREA = "servesArea"  # an adviser serving a prefecture is reached at the prefecture level
+# Who runs a provider that serves named areas (a 保健所): one run by a prefecture is reached at the
+# prefecture level even from a town it serves directly (東部保健所 is 広島県's, not 三原市's).
+OPERATOR_RELATION = "operatedBy"
 # Edges from a provider onwards: (relation, walked against the edge?)
 ONWARD = (("runs", False), ("entrustedTo", False), ("satelliteOf", True))
 # Only a centre has satellites: a national program's in-edges run to every office in the country.
@@ -95,6 +98,18 @@ def platform_level(types):
     if "MunicipalPlatform" not in types:
         return None
     return "wide-area" if "WideAreaPlatform" in types else "platform"
+
+
+def operated_level(level, operator_types):
+    """The level a provider reached at ``level`` is offered at, given the types of whoever operates it:
+    the prefecture's level when a prefecture runs it, else ``level``.
+
+    >>> operated_level("municipality", {"Area", "Prefecture"}), operated_level("municipality", {"Municipality"})
+    ('prefecture', 'municipality')
+    """
+    if "Prefecture" in operator_types and LEVELS.index(level) < LEVELS.index("prefecture"):
+        return "prefecture"
+    return level
 
 
 def is_prefectural_platform(types):

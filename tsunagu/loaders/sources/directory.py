@@ -122,6 +122,7 @@ class Entry:
     fields: dict = field(default_factory=dict)  # field -> [(value, Row)]
     serves: set = field(default_factory=set)  # area IRIs
     located_in: object = None  # an area IRI
+    operated_by: object = None  # who runs it (a prefecture or municipality IRI), when it serves named areas
     methods: set = field(default_factory=set)
     domains: set = field(default_factory=set)
     rows: list = field(default_factory=list)
@@ -358,6 +359,8 @@ class Directory:
                 add((subject, TG.servesArea, area))
             if entry.located_in is not None:
                 add((subject, TG.locatedIn, entry.located_in))
+            if entry.operated_by is not None:
+                add((subject, TG.operatedBy, entry.operated_by))
             for method in sorted(entry.methods):
                 add((subject, TG.accessMethod, Literal(method)))
             for domain in sorted(entry.domains):

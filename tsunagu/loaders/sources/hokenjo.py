@@ -1,8 +1,11 @@
 """保健所 jurisdictions (MHLW 都道府県別市区町村符号及び保健所符号一覧, as a crosswalk CSV).
 
-One ``PublicHealthOffice`` per (prefecture, 保健所 name), serving every
-municipality of its jurisdiction; a designated-city ward's office serves the
-ward and its city. The list gives short names (「倶知安」, city-run ones as
+One ``PublicHealthOffice`` per (prefecture, 保健所 name), serving exactly the
+municipalities and wards the list assigns to it (a designated-city ward's
+office serves the ward and its city), run (``operatedBy``) by whoever set it
+up: a city-run centre (「広島市」) is that city's and located in it; any other is
+the prefecture's, reached at the prefecture level from the towns it serves and
+from no other town. The list gives short names (「倶知安」, city-run ones as
 「札幌市」), so the entity is called 「倶知安保健所」, 「札幌市保健所」.
 """
 
@@ -13,9 +16,9 @@ import hashlib
 import unicodedata
 
 from tsunagu.exceptions import DataError
-from tsunagu.loaders.sources.directory import Row
+from tsunagu.loaders.sources.directory import Row, normalise_label
 
-__all__ = ["load", "DATASET", "office_name"]
+__all__ = ["load", "DATASET", "office_name", "operating_city"]
 
 DATASET = {
     "dataset": "hokenjo",
@@ -50,6 +53,7 @@ def load(path, directory):
             rows = list(reader)
     except OSError as error:
         raise DataError(path, f"読めません: {error.strerror}") from error
+    served = {}  # entry id -> (short name, prefecture code, [Area])
     for number, cell in enumerate(rows, start=1):
         short, code5 = (cell.get("hokenjo") or "").strip(), (cell.get("muni_code") or "").strip()
         if not short:
@@ -71,10 +75,40 @@ def load(path, directory):
         entry.serves.add(area.iri)
         if area.city is not None:
             entry.serves.add(area.city)
-        pref = directory.prefecture(prefecture)
-        if pref is not None:
-            entry.located_in = pref.iri
+        served.setdefault(entry.id, (short, prefecture, []))[2].append(area)
         report.loaded += 1
+    for entry_id, (short, prefecture, areas) in served.items():
+        entry = directory.entry(entry_id, "PublicHealthOffice")
+        city = operating_city(short, areas, directory)
+        if city is not None:  # a city-run centre is that city's: located in it, run by it
+            entry.located_in = entry.operated_by = city
+        else:  # run by the prefecture, serving only the towns the list assigns to it
+            pref = directory.prefecture(prefecture)
+            if pref is not None:
+                entry.operated_by = pref.iri
+
+
+def operating_city(short, areas, directory):
+    """The municipality (IRI) that runs the 保健所 called ``short`` serving ``areas`` (Area objects), or
+    None when the prefecture runs it.
+
+    A centre is a city's when the list names it after a city it serves (「広島市」, 「市立函館」,
+    「松江市・島根県共同設置松江（市）」; 「茅ヶ崎市」 also serves 寒川町, 「鳥取市」 its neighbouring towns, by
+    agreement), or when it serves one of Tokyo's special wards alone (each runs its own: 「みなと」 is
+    港区's). 「市原」 (千葉県's centre for 市原市) and 「東部」 are the prefecture's.
+    """
+    cities = {area.city or area.iri for area in areas}
+    found = {a.iri: a for a in directory.areas.values() if a.iri in cities}
+    text = normalise_label(short)
+    for iri in sorted(found, key=str):
+        name = normalise_label(found[iri].name)
+        if text in (name, "市立" + name.removesuffix("市")) or (text.startswith(name) and "(市)" in text):
+            return iri
+    if len(found) == 1:
+        only = next(iter(found.values()))
+        if only.code[:2] == "13" and only.name.endswith("区") and only.kind == "Municipality":
+            return only.iri  # a Tokyo special ward
+    return None
 
 
 def _city_of_unknown_ward(directory, code5):
