@@ -198,9 +198,12 @@ def test_naha_on_the_national_directory(national_graph):
     assert first.place.contact.telephone == "098-917-5348"
     source = first.place.contact.sources[0]
     assert source["dataset"] == "fukushi_portal" and source["as_of"] and source["url"].startswith("https://")
-    # nothing local fits employment: said plainly, with the prefecture's centre and the nation's Hello Work
-    assert "nothing-local" in {r.code for r in answer.notes}
-    assert any(o.organisation and "沖縄県" in o.organisation.name for o in answer.fallback)
+    # the first contact, a self-reliance agency, is itself offered for employment (就労支援 is its work: 002);
+    # the nation's Hello Work and サポステ follow as 参考, each saying where to find the office
+    assert "nothing-local" not in {r.code for r in answer.notes}
+    assert first.place.id in {o.organisation.id for o in answer.options if o.organisation}
+    assert answer.fallback and all(o.where for o in answer.fallback if not (o.organisation and o.organisation.contact
+                                                                          and o.organisation.contact.telephone))
     offered = [o.program.name for o in answer.fallback if o.program and not o.organisation]
     offered += [n[0] for r in answer.next_steps if r.code == "next-national" for n in r.params["names"]]
     assert any("ハローワーク" in name for name in offered), offered

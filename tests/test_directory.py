@@ -113,9 +113,8 @@ def test_older_source_fills_a_town_without_a_window_and_splits_multi_town_rows(s
 def test_every_bad_row_is_reported_with_file_row_field_and_why(small):
     portal = _report(small, "fukushi_portal")
     skipped = {(s["file"], s["row"], s["field"]): s["why"] for s in portal["skipped"]}
-    assert portal["loaded"] == 7 and len(skipped) == 3
+    assert portal["loaded"] == 8 and len(skipped) == 2  # a prefecture-wide row (9) is a body of its prefecture
     assert "市区町村一覧にない" in skipped[("fukushi_portal/offices.csv", 8, "municipalityId")]
-    assert "都道府県単位の窓口" in skipped[("fukushi_portal/offices.csv", 9, "scope")]
     assert skipped[("fukushi_portal/offices.csv", 10, "name")] == "窓口名が空"
     dropped = portal["fields_dropped"]
     assert dropped == [{"file": "fukushi_portal/offices.csv", "row": 4, "field": "email",
@@ -170,7 +169,7 @@ def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
     args = ["build", "--seeds-only", "--municipalities", str(MIC)] + [f"--source={n}={p}" for n, p in SOURCES.items()]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
-    assert "fukushi_portal: 読み込み 7 行、読み飛ばし 3 行、除いた項目 1" in result.output
+    assert "fukushi_portal: 読み込み 8 行、読み飛ばし 2 行、除いた項目 1" in result.output
     assert "自立相談支援機関（名称・電話あり）:" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")
