@@ -93,8 +93,9 @@ _CLICK_JA = {
     "Takes {nargs} values but 1 was given.": "値を {nargs} 個とりますが 1 個でした。",
     "Takes {nargs} values but {len} were given.": "値を {nargs} 個とりますが {len} 個でした。",
     "Repeat for confirmation": "確認のためもう一度",
-    "Error: The two entered values do not match.": "Error: 二度の入力が違います。",
-    "Error: invalid input": "Error: 入力が正しくありません",
+    "Error: The two entered values do not match.": "エラー: 二度の入力が違います。",
+    "Error: invalid input": "エラー: 入力が正しくありません",
+    "Error: {message}": "エラー: {message}",
 }
 
 
@@ -221,20 +222,41 @@ class _Context(click.Context):
     formatter_class = _Formatter
 
 
-class _Command(click.Command):
-    """A command that also takes ``--lang`` (read by :class:`_Group` before parsing)."""
+def _take_lang(command):
+    """Give ``command`` a ``--lang`` option (read by :class:`_Group` before parsing) if it has none."""
+    if not any(param.name == "lang" for param in command.params):
+        command.params.append(click.Option(["--lang"], type=click.Choice(["ja", "en"]), default="ja",
+                                           show_default=True, expose_value=False, help=_LANG_HELP))
+
+
+class _AsksInJapanese:
+    """A missing option or argument asked for as a Japanese sentence: click's own message is
+    built around English word order (``Missing option '--age'.``), which no translation of its
+    pieces can turn into Japanese."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter as error:
+            if language() != "ja" or error.param is None:
+                raise
+            extra = error.param.type.get_missing_message(param=error.param, ctx=ctx)
+            message = f"{error.param.get_error_hint(ctx)} を指定してください。" + (f"\n{extra}" if extra else "")
+            raise click.UsageError(message, ctx) from error
+
+
+class _Command(_AsksInJapanese, click.Command):
+    """A command that also takes ``--lang``."""
 
     context_class = _Context
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _short_help(self)
-        if not any(param.name == "lang" for param in self.params):
-            self.params.append(click.Option(["--lang"], type=click.Choice(["ja", "en"]), default="ja",
-                                            show_default=True, expose_value=False, help=_LANG_HELP))
+        _take_lang(self)
 
 
-class _Group(click.Group):
+class _Group(_AsksInJapanese, click.Group):
     """Sets the language before click parses; turns every :class:`TsunaguError` into a one-message exit."""
 
     command_class = _Command
@@ -244,6 +266,7 @@ class _Group(click.Group):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _short_help(self)
+        _take_lang(self)  # tsunagu template --help --lang en, like every command
 
     def main(self, args=None, prog_name=None, **kwargs):
         if args is None:
@@ -262,7 +285,50 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TsunaguError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(_error_text(error)) from error
+
+
+def _without_id(described):
+    """``那覇市 (沖縄県, 472018, id m-472018)`` -> ``那覇市 (沖縄県, 472018)``: the code names it; an
+    entity without a code keeps its id, the only other way to name it."""
+    import re
+
+    return re.sub(r"(\d{6}), id [^,)]+\)$", r"\1)", described)
+
+
+def _error_text(error):
+    """A library error in the reader's language: the exceptions carry what was typed and what
+    would fit, and their own text holds both languages and the ids that scripts match on."""
+    from tsunagu.exceptions import AmbiguousName, NameNotFound, UnknownNeed, WrongCheckDigit
+    from tsunagu.text import domain_label
+
+    if isinstance(error, WrongCheckDigit):
+        return say(f"コード {error.text} は検査数字（6桁目）が違います: {error.name} のコードは {error.right_code} です",
+                   f"wrong check digit in {error.text}: {error.name} is {error.right_code}")
+    if isinstance(error, NameNotFound):
+        listed = [_without_id(s) for s in error.suggestions]
+        if listed:
+            return say(f"「{error.text}」はデータにありません。もしかして: {'、'.join(listed)}",
+                       f"No entity called '{error.text}' in the graph. Did you mean: {', '.join(listed)}?")
+        return say(f"「{error.text}」はデータにありません。名前（漢字・かな）か6桁コードを確かめてください。",
+                   f"No entity called '{error.text}' in the graph: check the name (kanji or kana) or the 6-digit code.")
+    if isinstance(error, AmbiguousName):
+        import re
+
+        listed = "\n".join(f"  {_without_id(c)}" for c in error.candidates)
+        # a town shared by two prefectures is also named with its prefecture (広島県府中市)
+        town = re.match(r"(.+?) \((.+?), \d{6}", error.candidates[0]) if error.candidates else None
+        ja_example = f"か、都道府県名を付けた名前（{town.group(2)}{town.group(1)}）" if town else ""
+        en_example = f" or the name with its prefecture ({town.group(2)}{town.group(1)})" if town else ""
+        return say(f"「{error.text}」に当たるものが複数あります。次のどれかのコード{ja_example}で指定してください:\n{listed}",
+                   f"'{error.text}' is ambiguous; give the code{en_example} of one of:\n{listed}")
+    if isinstance(error, UnknownNeed):
+        if not error.need:
+            return say("ニーズを1つ以上指定してください（--need 相談 など）。", "give at least one need (--need consultation, ...).")
+        names = [domain_label(notation) for notation in error.known]
+        return say(f"ニーズ「{error.need}」は支援分野にありません。使えるもの: {'、'.join(names)}",
+                   f"'{error.need}' is not a support domain. Known: {', '.join(names)}")
+    return str(error)
 
 
 class _Ages(click.IntRange):
