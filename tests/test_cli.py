@@ -114,7 +114,7 @@ def test_click_errors_and_help_are_japanese_english_with_lang_en(runner, seeds_c
     """click's own messages (usage, a value out of range, a missing option) read in the user's language."""
     result = runner.invoke(cli, ["refer", "三原市", "--age", "200", "--need", "相談"])
     assert result.exit_code == 2
-    assert result.output.splitlines()[0] == "使い方: cli refer [OPTIONS] MUNICIPALITY"
+    assert result.output.splitlines()[0] == "使い方: cli refer [オプション] MUNICIPALITY"
     assert "エラー: '--age' の値が正しくありません: 200 は 0〜130歳 の範囲にありません。" in result.output
     assert not {"Usage", "Error", "Invalid value", "range", "Try"} & set(result.output.replace(":", " ").split())
     english = runner.invoke(cli, ["refer", "三原市", "--age", "200", "--need", "相談", "--lang", "en"])

@@ -244,6 +244,23 @@ class _AsksInJapanese:
             message = f"{error.param.get_error_hint(ctx)} を指定してください。" + (f"\n{extra}" if extra else "")
             raise click.UsageError(message, ctx) from error
 
+    # the usage line's placeholders, in the reader's language (click takes them as fixed text)
+    @property
+    def options_metavar(self):
+        return say("[オプション]", "[OPTIONS]")
+
+    @options_metavar.setter
+    def options_metavar(self, value):
+        pass
+
+    @property
+    def subcommand_metavar(self):
+        return say("コマンド [引数]...", "COMMAND [ARGS]...")
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, value):
+        pass
+
 
 class _Command(_AsksInJapanese, click.Command):
     """A command that also takes ``--lang``."""
@@ -669,7 +686,10 @@ def sparql(query, query_file, builtin, list_builtin, bindings, timeout, limit):
     from tsunagu.queries.sparql import builtin_queries, builtin_query, parse_binding, sparql_rows
 
     if list_builtin:
-        return [{"query": name} for name in builtin_queries()]
+        from tsunagu.output import Shaped
+
+        machine = [{"query": name} for name in builtin_queries()]
+        return Shaped(machine, machine, [{say("同梱の問い合わせ", "query"): name} for name in builtin_queries()])
     if sum(map(bool, (query, query_file, builtin))) != 1:
         raise click.UsageError(say("QUERY、--file、--builtin のどれか1つを指定してください",
                                    "give exactly one of QUERY, --file or --builtin"))
@@ -970,8 +990,14 @@ def push(uri, user, database, replace, batch_size):
     with click.progressbar(length=total, label=say("書き込み中", "pushing"), file=sys.stderr) as bar:
         counts = push_graph(graph, uri, user=user, password=password, database=database, replace=replace,
                             batch_size=batch_size, progress=bar.update, reach=library.reach_nodes())
-    return [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
-             "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
+    from tsunagu.output import Shaped
+
+    machine = [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
+                "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
+    return Shaped(machine, machine, [{say("サーバー", "server"): uri, say("書いたノード", "nodes"): counts["nodes"],
+                                      say("書いたエッジ", "edges"): counts["edges"],
+                                      say("グラフのノード", "graph nodes"): graph.number_of_nodes(),
+                                      say("グラフのエッジ", "graph edges"): graph.number_of_edges()}])
 
 
 @cli.command(help=_h(

@@ -334,7 +334,7 @@ def _kinsoku(line, token):
         # a closing mark takes the word before it along (a whole English word, one Japanese character)
         word = re.search(r"[!-~]+$", stays) if (moves or token)[:1] in _NO_START else None
         cut = word.start() if word and word.start() > len(stays) - len(stays.lstrip()) else len(stays) - 1
-        stays, moves = stays[:cut], stays[cut:] + moves
+        stays, moves = stays[:cut].rstrip(" ") or stays[:cut], stays[cut:] + moves
     return stays, moves
 
 
