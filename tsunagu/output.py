@@ -229,14 +229,14 @@ def _fill(naturals, floors, room):
     return [min(n, max(f, cap)) for n, f in zip(naturals, floors, strict=True)]
 
 
-def _caps(naturals, width, cells=None, heads=None):
+def _caps(naturals, width, cells=None, heads=None, words=None):
     """Widths to wrap each column at so that the table fits ``width``, or None when it cannot.
 
     ``naturals`` are the columns' widths with their headers, ``cells`` without them and ``heads``
-    the headers' own (with tabulate's two). Long cells wrap
+    the headers' own (with tabulate's two), ``words`` their longest English word. Long cells wrap
     first, every header kept whole (a two-character header over a sentence stays one line);
-    when that cannot fit, headers wrap too, down to three CJK characters, before any cell does
-    (a table of short marks under long headers keeps one line a row). What is left over goes
+    when that cannot fit, headers wrap into two lines, or three, before any cell does (a table of
+    short marks under long headers keeps one line a row), then down to three CJK characters. What is left over goes
     back to the wrapped columns, smallest need first.
     """
     room = width - _SEPARATOR * (len(naturals) - 1)
@@ -245,16 +245,29 @@ def _caps(naturals, width, cells=None, heads=None):
     cells = cells or naturals
     wanted = naturals
     heads = heads or [0] * len(naturals)
+    words = words or [0] * len(naturals)
     caps = _fill(naturals, [min(n, max(h, _FLOOR)) for n, h in zip(naturals, heads, strict=True)], room)
+    for lines in (2, 3):
+        if caps is not None:
+            break
+        # every header in at most this many lines (a CJK header wraps at an even width), no cell cut
+        shorter = [max(c, min(n, _PADDING + max(2 * -(-(h - _PADDING) // (2 * lines)), _FLOOR, w)))
+                   for c, n, h, w in zip(cells, naturals, heads, words, strict=True)]
+        caps = shorter if sum(shorter) <= room else None
     if caps is None:
         naturals = [max(c, min(n, _HEADER_FLOOR)) for c, n in zip(cells, naturals, strict=True)]
         caps = _fill(naturals, [min(n, _FLOOR) for n in naturals], room)
     if caps is None:
         return None
     spare = room - sum(caps)
-    # give the spare columns back where they make a cell or header whole, smallest need first
+    # give the spare columns back where they make a column whole, smallest need first; then to
+    # wrapped cells, fewer lines each (a header made one character wider only splits unevenly)
     for index, natural in sorted(enumerate(wanted), key=lambda item: item[1] - caps[item[0]]):
-        extra = max(min(spare, natural - caps[index]), 0)
+        if 0 < natural - caps[index] <= spare:
+            spare -= natural - caps[index]
+            caps[index] = natural
+    for index, cell in enumerate(cells):
+        extra = max(min(spare, cell - caps[index]), 0)
         caps[index] += extra
         spare -= extra
     return [cap if cap < natural else None for cap, natural in zip(caps, wanted, strict=True)]
@@ -266,6 +279,8 @@ def _table(rows, width=None):
     A table of more columns than fit even wrapped is cut into several, each repeating the
     first column (the row's name).
     """
+    import re
+
     from tabulate import tabulate
 
     if not rows:
@@ -277,8 +292,9 @@ def _table(rows, width=None):
     # tabulate leaves two columns beside a header: a header counts two wider than it is
     cells = [_natural([r[i] for r in body]) for i in range(len(headers))]
     heads = [_natural([str(h)]) + _PADDING for h in headers]
+    words = [max((len(word) for word in re.findall(r"[!-~]+", str(h))), default=0) for h in headers]
     naturals = [max(h, c) for h, c in zip(heads, cells, strict=True)]
-    caps = _caps(naturals, width, cells, heads)
+    caps = _caps(naturals, width, cells, heads, words)
     if caps is None and len(headers) > 2:
         parts, start = [], 1
         while start < len(headers):
