@@ -509,10 +509,14 @@ def gaps_table(rows, evidence=None, prefecture=None, lang=None):
     notes = {}
     table = []
     has_evidence = bool(evidence) and any(evidence.values())
+    # one prefecture's towns (--prefecture, or one town): the prefecture goes in the title, not a column
+    prefectures = {row.prefecture for row in rows}
+    one_prefecture = prefectures.pop() if len(prefectures) == 1 else None
     for row in rows:
-        flat = {say("コード", "code", lang): row.code, say("市区町村", "municipality", lang): row.name,
-                say("都道府県", "prefecture", lang): row.prefecture, say("種別", "kind", lang): label(KIND_SHORT, row.kind, lang) if row.kind in KIND_SHORT
-                else label(KIND_LABELS, row.kind, lang)}
+        flat = {say("コード", "code", lang): row.code, say("市区町村", "municipality", lang): row.name}
+        if not one_prefecture:
+            flat[say("都道府県", "prefecture", lang)] = row.prefecture
+        flat[say("種別", "kind", lang)] = label(KIND_SHORT if row.kind in KIND_SHORT else KIND_LABELS, row.kind, lang)
         for duty, fact in row.duties.items():
             cell = label(STATUS_LABELS, fact.status, lang)
             if fact.status != "unknown" and (fact.source or fact.as_of):
@@ -523,7 +527,10 @@ def gaps_table(rows, evidence=None, prefecture=None, lang=None):
         if has_evidence:
             flat[say("一覧の窓口", "directory", lang)] = evidence_text(evidence.get(row.id), lang)
         table.append(flat)
-    sections = {say("3つの取組（市区町村ごと）", "the three duties, by municipality", lang): table}
+    title = say("3つの取組（市区町村ごと）", "the three duties, by municipality", lang)
+    if one_prefecture:
+        title = say(f"3つの取組（{one_prefecture}の市区町村）", f"the three duties, municipalities of {one_prefecture}", lang)
+    sections = {title: table}
     if notes:
         sections[say("出典", "sources", lang)] = [
             {say("注", "note", lang): f"[{number}]", say("時点", "as of", lang): as_of or say("日付なし", "undated", lang),
@@ -535,15 +542,20 @@ def gaps_table(rows, evidence=None, prefecture=None, lang=None):
               say("種別: 指定 = 指定都市、中核 = 中核市、区 = 特別区。", "kind: desig. = designated city, "
                   "core = core city, vill. = village.", lang)]
     if has_evidence:
-        lists = sorted({(item["source"], item["as_of"] or "") for items in evidence.values() for item in items})
+        # each list once, with the span of its rows' dates (a list is gathered over some days)
+        lists = {}
+        for item in (item for items in evidence.values() for item in items):
+            lists.setdefault(item["source"], set()).add(item["as_of"] or "")
         legend.append(say("一覧の窓口 = 全国の一覧にある窓口（参考）。3つの取組の実施には数えません。",
                           "directory = windows the national lists show (for reference); never counted as a duty.", lang))
         legend.append(say("  自立☎ = 電話番号のある自立相談支援機関（ひきこもりの相談も受け止める窓口）",
                           "  SR☎ = a self-reliance support agency with a phone (takes hikikomori "
                           "consultations too)", lang))
         legend.append(say("  役場☎ = 役所・役場の代表電話", "  TH☎ = the town hall's main phone", lang))
-        legend.extend("  " + say(f"出典: {title}（{as_of} 時点）", f"source: {title} (as of {as_of})", lang)
-                      for title, as_of in lists)
+        for title, days in sorted(lists.items(), key=lambda item: str(item[0])):
+            days = sorted(day for day in days if day)
+            span = days[0] if len(days) == 1 else f"{days[0]}〜{days[-1]}" if days else say("日付なし", "undated", lang)
+            legend.append("  " + say(f"出典: {title}（{span} 時点）", f"source: {title} (as of {span})", lang))
     sections[say("凡例", "legend", lang)] = legend
     if any(fact.status == "unknown" for row in rows for fact in row.duties.values()):
         sections[say("不明を埋めるには", "filling in what is not known", lang)] = fill_in_lines(prefecture, lang)
