@@ -781,6 +781,7 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
     from dataclasses import asdict
 
     from tsunagu.output import Shaped
+    from tsunagu.queries.tally import SURVEY_AS_OF
     from tsunagu.text import duty_rows, gaps_table, rollup_rows, rollup_table
 
     municipality = _one_municipality(municipality, municipality_option, required=False)
@@ -791,7 +792,7 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
         if by:
             rows = tsunagu.rollup(by=by, prefecture=prefecture)
             return Shaped([asdict(row) for row in rows], rollup_rows(rows, by=by, lang=lang),
-                          rollup_table(rows, by=by, lang=lang))
+                          rollup_table(rows, by=by, lang=lang, survey_as_of=SURVEY_AS_OF))
         found = tsunagu.gaps(prefecture=prefecture, municipality=municipality, kind=kind, missing=missing)
         evidence = _evidence(tsunagu, [row.id for row in found]) if not backend else None
         place = tsunagu.resolve(prefecture, "prefecture").name if prefecture else None

@@ -279,7 +279,8 @@ _COLUMN_LABELS = {"指定都市": "designated", "中核市": "core", "市・区"
 
 def _survey_name(as_of, lang):
     year, _, month = (as_of or "").partition("-")
-    return say(f"国の調査 {year}年{int(month)}月" if month else "国の調査", f"national survey {as_of}", lang)
+    return say(f"国の調査 {year}年{int(month)}月" if month else "国の調査",
+               f"national survey {as_of}" if as_of else "national survey", lang)
 
 
 def tally_table(rows, lang=None):
@@ -316,10 +317,12 @@ def rollup_rows(rows, by="kind", lang="ja"):
     return out
 
 
-def rollup_table(rows, by="kind", lang=None):
-    """The roll-up as a person reads it: one section per duty, a row per group, the survey beside."""
-    from tsunagu.queries.tally import SURVEY_AS_OF
+def rollup_table(rows, by="kind", lang=None, survey_as_of=None):
+    """The roll-up as a person reads it: one section per duty, a row per group, the survey beside.
 
+    ``survey_as_of`` (``2020-05``) dates the survey's column; the caller passes it, as this module
+    imports no query (the tally query reads :func:`tally_rows` from here).
+    """
     group_header = say("種別", "kind", lang) if by == "kind" else say("都道府県", "prefecture", lang)
     sections = {}
     duties = list(rows[0].counts) if rows else []
@@ -330,7 +333,7 @@ def rollup_table(rows, by="kind", lang=None):
             flat = {group_header: group, say("市区町村数", "municipalities", lang): row.municipalities,
                     say("このデータ（実施/総数）", "this data (done/all)", lang): count_text(row.counts[duty], lang)}
             if any(duty in r.survey for r in rows):
-                flat[_survey_name(SURVEY_AS_OF, lang)] = count_text(row.survey[duty], lang) if duty in row.survey else ""
+                flat[_survey_name(survey_as_of, lang)] = count_text(row.survey[duty], lang) if duty in row.survey else ""
             table.append(flat)
         sections[label(DUTY_LABELS, duty, lang)] = table
     sections[say("凡例", "legend", lang)] = tally_legend(lang)
