@@ -43,6 +43,8 @@ def test_every_table_fits_and_speaks_japanese(runner, data, args, width):
     wide = [(display_width(line), line) for line in output.splitlines() if display_width(line) > width]
     assert not wide, f"{' '.join(args)} at {width}: {wide[:3]}"
     assert not [word for word in INTERNAL if word in output], output
+    # wrapped as Japanese is set: no piece of a cell or a sentence starts with a closing mark
+    assert not [line for line in output.splitlines() if line.strip()[:1] in ("）", "」", "、", "。")], output
     # the table is all there, not cut: what each command is for is on screen
     expected = {"coverage": ["40-49", "●", "凡例"], "gaps": ["凡例"], "tally": ["①明確化", "国の調査"]}[args[0]]
     if args == ("gaps",):
