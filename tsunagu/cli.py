@@ -860,7 +860,7 @@ def tally(prefecture, lang):
     rows = tsunagu.tally(prefecture)
     place = tsunagu.resolve(prefecture, "prefecture").name if prefecture else None
     title = say(f"3つの取組の集計（{place or '全国'}）", f"the three duties counted ({place or 'Japan'})", lang)
-    view = {title: tally_table(rows, lang), say("凡例", "legend", lang): tally_legend(lang)}
+    view = {title: tally_table(rows, lang, short=True), say("凡例", "legend", lang): tally_legend(lang)}
     if any(count.unknown for row in rows for count in row.counts.values()):
         view[say("不明を埋めるには", "filling in what is not known", lang)] = fill_in_lines(place, lang)
     return Shaped([asdict(row) for row in rows], tally_rows(rows, lang=lang), view)

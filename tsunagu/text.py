@@ -283,12 +283,17 @@ def _survey_name(as_of, lang):
                f"national survey {as_of}" if as_of else "national survey", lang)
 
 
-def tally_table(rows, lang=None):
-    """The tally as a person reads it: duty and source in words, each cell two short lines."""
+def tally_table(rows, lang=None, short=False):
+    """The tally as a person reads it: duty and source in words, each cell two short lines.
+
+    ``short``: the duties by their short names (①明確化), for a terminal; :func:`tally_legend`
+    says them in full. A web page has the room for the full names (①窓口の明確化).
+    """
     out = []
     for row in rows:
         source = say("このデータ", "this data", lang) if row.source == "graph" else _survey_name(row.as_of, lang)
-        flat = {say("取組", "duty", lang): label(DUTY_SHORT, row.duty, lang), say("出典", "source", lang): source}
+        flat = {say("取組", "duty", lang): label(DUTY_SHORT if short else DUTY_LABELS, row.duty, lang),
+                say("出典", "source", lang): source}
         for column, count in row.counts.items():
             flat[say(column, _COLUMN_LABELS.get(column, column), lang)] = count_cell(count, lang)
         out.append(flat)
