@@ -131,4 +131,4 @@ def test_a_damaged_snapshot_is_a_message_and_installs_nothing(tmp_path, national
 
 @pytest.mark.parametrize("args", [["build", "--help"], ["sources", "--help"]])
 def test_build_and_sources_have_help(runner, args):
-    assert "--seeds-only" in _answer(runner, *args) or "licence" in _answer(runner, *args)
+    assert "--seeds-only" in _answer(runner, *args) or "ライセンス" in _answer(runner, *args)

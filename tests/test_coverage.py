@@ -67,13 +67,18 @@ def test_saposute_is_partial_over_the_middle_aged_band(graph):
 
 
 def test_coverage_command(seeds_cache, runner):
-    result = runner.invoke(cli, ["coverage", "--municipality", "三原市"])
+    result = runner.invoke(cli, ["coverage", "三原市"])
     assert result.exit_code == 0, result.output
+    assert runner.invoke(cli, ["coverage", "--municipality", "三原市"]).output == result.output  # the older way
     lines = result.output.splitlines()
-    header = next(line for line in lines if line.startswith("age"))
-    assert "居場所づくり" in header and "教育" in header
-    row = next(line for line in lines if line.startswith("40-49"))
-    assert "●M" in row and "?M" in row
+    # two tables, as 三原市's own chart: the support project's functions, then the five domains
+    headers = [line for line in lines if line.startswith("年齢 ")]
+    assert len(headers) == 2 and "居場所づくり" in headers[0] and "教育" in headers[1]
+    rows = [line for line in lines if line.startswith("40-49")]
+    assert "●M" in rows[0] and "?M" in rows[1]  # 相談 filled by the town; 福祉 by it, ages not stated
+    english = runner.invoke(cli, ["coverage", "三原市", "--lang", "en"]).output
+    header = next(line for line in english.splitlines() if line.startswith("ages "))
+    assert "safe place" in header and "年齢" not in english
     as_json = json.loads(runner.invoke(cli, ["coverage", "--municipality", "いの町", "--format", "json"]).output)
     assert as_json["municipality"]["name"] == "いの町" and len(as_json["cells"]) == 99
 

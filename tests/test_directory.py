@@ -176,7 +176,7 @@ def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
     result = runner.invoke(cli, ["build", "--seeds-only", "--municipalities", str(MIC), f"--source=mhlw_jiritsu_2023={broken}"])
     assert result.exit_code != 0 and "JSON として読めません" in result.output
     result = runner.invoke(cli, ["conflicts"])
-    assert result.exit_code == 0 and "0848-67-0000  [mhlw_jiritsu_2023, 2023-04-01]" in result.output
+    assert result.exit_code == 0 and "0848-67-0000  [自立相談支援機関 相談窓口一覧（令和5年4月1日現在）, 2023-04-01]" in result.output
     result = runner.invoke(cli, ["directory", "--skipped"])
     assert result.exit_code == 0 and "函館市 (012025): 窓口はあるが電話番号が一覧にない" in result.output
     assert "fukushi_portal/offices.csv 行 8 [municipalityId]: 消えた町 (999990) が市区町村一覧にない" in result.output

@@ -86,7 +86,7 @@ def test_xlsx_one_sheet_per_section_codes_as_text(runner, home, tmp_path):
     assert runner.invoke(cli, ["gaps", "--format", "xlsx", "-o", str(gaps)]).exit_code == 0
     sheet = load_workbook(gaps).active
     header = [cell.value for cell in sheet[1]]
-    codes = [row[header.index("code")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    codes = [row[header.index("コード")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert codes and all(isinstance(c, str) and len(c) == 6 for c in codes if c), "codes must stay text with their zeros"
 
 

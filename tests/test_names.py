@@ -49,6 +49,11 @@ def test_ambiguous_name_on_the_command_line(runner, two_fuchu):
     assert runner.invoke(cli, ["build", "--seeds-only", str(two_fuchu)]).exit_code == 0
     result = runner.invoke(cli, ["show", "ふちゅうし"])
     assert result.exit_code == 1
-    assert "ambiguous" in result.output and "東京都, 132063" in result.output and "広島県, 342084" in result.output
-    ok = runner.invoke(cli, ["show", "132063", "--format", "json"])
-    assert ok.exit_code == 0 and '"fuchu-tokyo"' in ok.output
+    assert "「ふちゅうし」に当たるものが複数あります" in result.output
+    assert "府中市 (東京都, 132063)" in result.output and "府中市 (広島県, 342084)" in result.output
+    assert "id fuchu" not in result.output  # the code names each one; ids are for JSON
+    english = runner.invoke(cli, ["show", "ふちゅうし", "--lang", "en"])
+    assert english.exit_code == 1 and "ambiguous" in english.output and "広島県, 342084" in english.output
+    for named in ("132063", "東京都府中市"):  # the two ways the message offers
+        ok = runner.invoke(cli, ["show", named, "--format", "json"])
+        assert ok.exit_code == 0 and '"fuchu-tokyo"' in ok.output, ok.output

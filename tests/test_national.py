@@ -174,6 +174,34 @@ def test_tally_and_template_commands(runner, tmp_path, national_cache):
     assert len(rows) == 34 and rows[0]["code"] == "392014" and tuple(rows[0]) == SURVEY_COLUMNS
 
 
+def test_gaps_shows_what_the_directory_holds_beside_the_duties_never_as_one(runner, national_cache, national):
+    """The national picture says what it knows: 1,642 towns have a self-reliance window with a phone
+    in the carried lists. That is shown in a column of its own and never turns a duty into 実施."""
+    import json
+
+    from tsunagu.queries.duties import duty_evidence
+
+    evidence = duty_evidence(national.graph)
+    assert sum(any(i["kind"] == "self-reliance" and i["telephone"] for i in items) for items in evidence.values()) == 1642
+    result = runner.invoke(cli, ["gaps", "那覇市", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    naha = json.loads(result.output)[0]
+    shown = {item["kind"]: item for item in naha["evidence"]}
+    assert shown["self-reliance"]["telephone"] == "098-917-5348" and shown["town-hall"]["telephone"]
+    assert shown["self-reliance"]["source"] and shown["self-reliance"]["as_of"]
+    assert {fact["status"] for fact in naha["duties"].values()} == {"unknown"}  # evidence, not a duty done
+    table = runner.invoke(cli, ["gaps", "--prefecture", "沖縄県"], env={"COLUMNS": "100"}).output
+    row = next(line for line in table.splitlines() if line.startswith("472018"))
+    assert "自立☎ 役場☎" in row and "実施" not in row
+    assert "一覧の窓口 = 全国の一覧にある窓口（参考）。3つの取組の実施には数えません。" in table
+    # how the prefecture fills in 不明: the workbook or survey it downloads, fills in and builds from
+    assert "tsunagu template workbook --prefecture 沖縄県 -o 沖縄県.xlsx" in table
+    assert "tsunagu template survey --prefecture 沖縄県 -o 沖縄県.csv" in table
+    as_csv = runner.invoke(cli, ["gaps", "那覇市", "--format", "csv"]).output
+    header, values = list(csv.reader(as_csv.splitlines()))[:2]
+    assert dict(zip(header, values, strict=True))["evidence self-reliance telephone"] == "098-917-5348"
+
+
 def test_dot_map_in_chromium(national, tmp_path):
     from browser import open_page
     from tsunagu.diagrams.dotmap import dot_map_html

@@ -93,8 +93,9 @@ _CLICK_JA = {
     "Takes {nargs} values but 1 was given.": "値を {nargs} 個とりますが 1 個でした。",
     "Takes {nargs} values but {len} were given.": "値を {nargs} 個とりますが {len} 個でした。",
     "Repeat for confirmation": "確認のためもう一度",
-    "Error: The two entered values do not match.": "Error: 二度の入力が違います。",
-    "Error: invalid input": "Error: 入力が正しくありません",
+    "Error: The two entered values do not match.": "エラー: 二度の入力が違います。",
+    "Error: invalid input": "エラー: 入力が正しくありません",
+    "Error: {message}": "エラー: {message}",
 }
 
 
@@ -221,20 +222,58 @@ class _Context(click.Context):
     formatter_class = _Formatter
 
 
-class _Command(click.Command):
-    """A command that also takes ``--lang`` (read by :class:`_Group` before parsing)."""
+def _take_lang(command):
+    """Give ``command`` a ``--lang`` option (read by :class:`_Group` before parsing) if it has none."""
+    if not any(param.name == "lang" for param in command.params):
+        command.params.append(click.Option(["--lang"], type=click.Choice(["ja", "en"]), default="ja",
+                                           show_default=True, expose_value=False, help=_LANG_HELP))
+
+
+class _AsksInJapanese:
+    """A missing option or argument asked for as a Japanese sentence: click's own message is
+    built around English word order (``Missing option '--age'.``), which no translation of its
+    pieces can turn into Japanese."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except click.MissingParameter as error:
+            if language() != "ja" or error.param is None:
+                raise
+            extra = error.param.type.get_missing_message(param=error.param, ctx=ctx)
+            message = f"{error.param.get_error_hint(ctx)} を指定してください。" + (f"\n{extra}" if extra else "")
+            raise click.UsageError(message, ctx) from error
+
+    # the usage line's placeholders, in the reader's language (click takes them as fixed text)
+    @property
+    def options_metavar(self):
+        return say("[オプション]", "[OPTIONS]")
+
+    @options_metavar.setter
+    def options_metavar(self, value):
+        pass
+
+    @property
+    def subcommand_metavar(self):
+        return say("コマンド [引数]...", "COMMAND [ARGS]...")
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, value):
+        pass
+
+
+class _Command(_AsksInJapanese, click.Command):
+    """A command that also takes ``--lang``."""
 
     context_class = _Context
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _short_help(self)
-        if not any(param.name == "lang" for param in self.params):
-            self.params.append(click.Option(["--lang"], type=click.Choice(["ja", "en"]), default="ja",
-                                            show_default=True, expose_value=False, help=_LANG_HELP))
+        _take_lang(self)
 
 
-class _Group(click.Group):
+class _Group(_AsksInJapanese, click.Group):
     """Sets the language before click parses; turns every :class:`TsunaguError` into a one-message exit."""
 
     command_class = _Command
@@ -244,6 +283,7 @@ class _Group(click.Group):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _short_help(self)
+        _take_lang(self)  # tsunagu template --help --lang en, like every command
 
     def main(self, args=None, prog_name=None, **kwargs):
         if args is None:
@@ -262,7 +302,50 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TsunaguError as error:
-            raise click.ClickException(str(error)) from error
+            raise click.ClickException(_error_text(error)) from error
+
+
+def _without_id(described):
+    """``那覇市 (沖縄県, 472018, id m-472018)`` -> ``那覇市 (沖縄県, 472018)``: the code names it; an
+    entity without a code keeps its id, the only other way to name it."""
+    import re
+
+    return re.sub(r"(\d{6}), id [^,)]+\)$", r"\1)", described)
+
+
+def _error_text(error):
+    """A library error in the reader's language: the exceptions carry what was typed and what
+    would fit, and their own text holds both languages and the ids that scripts match on."""
+    from tsunagu.exceptions import AmbiguousName, NameNotFound, UnknownNeed, WrongCheckDigit
+    from tsunagu.text import domain_label
+
+    if isinstance(error, WrongCheckDigit):
+        return say(f"コード {error.text} は検査数字（6桁目）が違います: {error.name} のコードは {error.right_code} です",
+                   f"wrong check digit in {error.text}: {error.name} is {error.right_code}")
+    if isinstance(error, NameNotFound):
+        listed = [_without_id(s) for s in error.suggestions]
+        if listed:
+            return say(f"「{error.text}」はデータにありません。もしかして: {'、'.join(listed)}",
+                       f"No entity called '{error.text}' in the graph. Did you mean: {', '.join(listed)}?")
+        return say(f"「{error.text}」はデータにありません。名前（漢字・かな）か6桁コードを確かめてください。",
+                   f"No entity called '{error.text}' in the graph: check the name (kanji or kana) or the 6-digit code.")
+    if isinstance(error, AmbiguousName):
+        import re
+
+        listed = "\n".join(f"  {_without_id(c)}" for c in error.candidates)
+        # a town shared by two prefectures is also named with its prefecture (広島県府中市)
+        town = re.match(r"(.+?) \((.+?), \d{6}", error.candidates[0]) if error.candidates else None
+        ja_example = f"か、都道府県名を付けた名前（{town.group(2)}{town.group(1)}）" if town else ""
+        en_example = f" or the name with its prefecture ({town.group(2)}{town.group(1)})" if town else ""
+        return say(f"「{error.text}」に当たるものが複数あります。次のどれかのコード{ja_example}で指定してください:\n{listed}",
+                   f"'{error.text}' is ambiguous; give the code{en_example} of one of:\n{listed}")
+    if isinstance(error, UnknownNeed):
+        if not error.need:
+            return say("ニーズを1つ以上指定してください（--need 相談 など）。", "give at least one need (--need consultation, ...).")
+        names = [domain_label(notation) for notation in error.known]
+        return say(f"ニーズ「{error.need}」は支援分野にありません。使えるもの: {'、'.join(names)}",
+                   f"'{error.need}' is not a support domain. Known: {', '.join(names)}")
+    return str(error)
 
 
 class _Ages(click.IntRange):
@@ -603,7 +686,10 @@ def sparql(query, query_file, builtin, list_builtin, bindings, timeout, limit):
     from tsunagu.queries.sparql import builtin_queries, builtin_query, parse_binding, sparql_rows
 
     if list_builtin:
-        return [{"query": name} for name in builtin_queries()]
+        from tsunagu.output import Shaped
+
+        machine = [{"query": name} for name in builtin_queries()]
+        return Shaped(machine, machine, [{say("同梱の問い合わせ", "query"): name} for name in builtin_queries()])
     if sum(map(bool, (query, query_file, builtin))) != 1:
         raise click.UsageError(say("QUERY、--file、--builtin のどれか1つを指定してください",
                                    "give exactly one of QUERY, --file or --builtin"))
@@ -695,6 +781,7 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
     from dataclasses import asdict
 
     from tsunagu.output import Shaped
+    from tsunagu.queries.tally import SURVEY_AS_OF
     from tsunagu.text import duty_rows, gaps_table, rollup_rows, rollup_table
 
     municipality = _one_municipality(municipality, municipality_option, required=False)
@@ -705,7 +792,7 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
         if by:
             rows = tsunagu.rollup(by=by, prefecture=prefecture)
             return Shaped([asdict(row) for row in rows], rollup_rows(rows, by=by, lang=lang),
-                          rollup_table(rows, by=by, lang=lang))
+                          rollup_table(rows, by=by, lang=lang, survey_as_of=SURVEY_AS_OF))
         found = tsunagu.gaps(prefecture=prefecture, municipality=municipality, kind=kind, missing=missing)
         evidence = _evidence(tsunagu, [row.id for row in found]) if not backend else None
         place = tsunagu.resolve(prefecture, "prefecture").name if prefecture else None
@@ -773,7 +860,7 @@ def tally(prefecture, lang):
     rows = tsunagu.tally(prefecture)
     place = tsunagu.resolve(prefecture, "prefecture").name if prefecture else None
     title = say(f"3つの取組の集計（{place or '全国'}）", f"the three duties counted ({place or 'Japan'})", lang)
-    view = {title: tally_table(rows, lang), say("凡例", "legend", lang): tally_legend(lang)}
+    view = {title: tally_table(rows, lang, short=True), say("凡例", "legend", lang): tally_legend(lang)}
     if any(count.unknown for row in rows for count in row.counts.values()):
         view[say("不明を埋めるには", "filling in what is not known", lang)] = fill_in_lines(place, lang)
     return Shaped([asdict(row) for row in rows], tally_rows(rows, lang=lang), view)
@@ -904,8 +991,14 @@ def push(uri, user, database, replace, batch_size):
     with click.progressbar(length=total, label=say("書き込み中", "pushing"), file=sys.stderr) as bar:
         counts = push_graph(graph, uri, user=user, password=password, database=database, replace=replace,
                             batch_size=batch_size, progress=bar.update, reach=library.reach_nodes())
-    return [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
-             "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
+    from tsunagu.output import Shaped
+
+    machine = [{"server": uri, "nodes": counts["nodes"], "edges": counts["edges"],
+                "graph nodes": graph.number_of_nodes(), "graph edges": graph.number_of_edges()}]
+    return Shaped(machine, machine, [{say("サーバー", "server"): uri, say("書いたノード", "nodes"): counts["nodes"],
+                                      say("書いたエッジ", "edges"): counts["edges"],
+                                      say("グラフのノード", "graph nodes"): graph.number_of_nodes(),
+                                      say("グラフのエッジ", "graph edges"): graph.number_of_edges()}])
 
 
 @cli.command(help=_h(

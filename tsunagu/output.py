@@ -218,29 +218,56 @@ _HEADER_FLOOR = 6 + 2  # a header wraps down to three CJK characters (and tabula
 _PADDING = 2  # tabulate's MIN_PADDING: a column is at least its header and two more
 
 
-def _caps(naturals, width, cells=None):
+def _fill(naturals, floors, room):
+    """Each column at ``min(natural, max(floor, cap))`` for the widest common cap that fits ``room``
+    (the widest columns give way first), or None when the floors alone do not fit."""
+    if sum(floors) > room:
+        return None
+    cap = max(naturals)
+    while cap > 0 and sum(min(n, max(f, cap)) for n, f in zip(naturals, floors, strict=True)) > room:
+        cap -= 1
+    return [min(n, max(f, cap)) for n, f in zip(naturals, floors, strict=True)]
+
+
+def _caps(naturals, width, cells=None, heads=None, words=None):
     """Widths to wrap each column at so that the table fits ``width``, or None when it cannot.
 
-    ``naturals`` are the columns' widths with their headers, ``cells`` without: headers wrap
-    first (down to three CJK characters), then the widest columns give way (a cap shared by every
-    column above it); what is left over goes back to the wrapped ones, smallest need first.
+    ``naturals`` are the columns' widths with their headers, ``cells`` without them and ``heads``
+    the headers' own (with tabulate's two), ``words`` their longest English word. Long cells wrap
+    first, every header kept whole (a two-character header over a sentence stays one line);
+    when that cannot fit, headers wrap into two lines, or three, before any cell does (a table of
+    short marks under long headers keeps one line a row), then down to three CJK characters. What is left over goes
+    back to the wrapped columns, smallest need first.
     """
     room = width - _SEPARATOR * (len(naturals) - 1)
     if sum(naturals) <= room:
         return [None] * len(naturals)
     cells = cells or naturals
     wanted = naturals
-    naturals = [max(c, min(n, _HEADER_FLOOR)) for c, n in zip(cells, naturals, strict=True)]
-    if sum(min(n, _FLOOR) for n in naturals) > room:
+    heads = heads or [0] * len(naturals)
+    words = words or [0] * len(naturals)
+    caps = _fill(naturals, [min(n, max(h, _FLOOR)) for n, h in zip(naturals, heads, strict=True)], room)
+    for lines in (2, 3):
+        if caps is not None:
+            break
+        # every header in at most this many lines (a CJK header wraps at an even width), no cell cut
+        shorter = [max(c, min(n, _PADDING + max(2 * -(-(h - _PADDING) // (2 * lines)), _FLOOR, w)))
+                   for c, n, h, w in zip(cells, naturals, heads, words, strict=True)]
+        caps = shorter if sum(shorter) <= room else None
+    if caps is None:
+        naturals = [max(c, min(n, _HEADER_FLOOR)) for c, n in zip(cells, naturals, strict=True)]
+        caps = _fill(naturals, [min(n, _FLOOR) for n in naturals], room)
+    if caps is None:
         return None
-    cap = max(naturals)
-    while cap > _FLOOR and sum(min(n, cap) for n in naturals) > room:
-        cap -= 1
-    caps = [min(n, cap) for n in naturals]
     spare = room - sum(caps)
-    # give the spare columns back where they make a cell or header whole, smallest need first
+    # give the spare columns back where they make a column whole, smallest need first; then to
+    # wrapped cells, fewer lines each (a header made one character wider only splits unevenly)
     for index, natural in sorted(enumerate(wanted), key=lambda item: item[1] - caps[item[0]]):
-        extra = max(min(spare, natural - caps[index]), 0)
+        if 0 < natural - caps[index] <= spare:
+            spare -= natural - caps[index]
+            caps[index] = natural
+    for index, cell in enumerate(cells):
+        extra = max(min(spare, cell - caps[index]), 0)
         caps[index] += extra
         spare -= extra
     return [cap if cap < natural else None for cap, natural in zip(caps, wanted, strict=True)]
@@ -252,6 +279,8 @@ def _table(rows, width=None):
     A table of more columns than fit even wrapped is cut into several, each repeating the
     first column (the row's name).
     """
+    import re
+
     from tabulate import tabulate
 
     if not rows:
@@ -262,8 +291,10 @@ def _table(rows, width=None):
         return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
     # tabulate leaves two columns beside a header: a header counts two wider than it is
     cells = [_natural([r[i] for r in body]) for i in range(len(headers))]
-    naturals = [max(_natural([str(h)]) + _PADDING, c) for h, c in zip(headers, cells, strict=True)]
-    caps = _caps(naturals, width, cells)
+    heads = [_natural([str(h)]) + _PADDING for h in headers]
+    words = [max((len(word) for word in re.findall(r"[!-~]+", str(h))), default=0) for h in headers]
+    naturals = [max(h, c) for h, c in zip(heads, cells, strict=True)]
+    caps = _caps(naturals, width, cells, heads, words)
     if caps is None and len(headers) > 2:
         parts, start = [], 1
         while start < len(headers):
@@ -304,8 +335,35 @@ def wrap_lines(lines, width):
     return out
 
 
+# Japanese line breaking (kinsoku): no line starts with a closing mark or a small kana, none ends
+# with an opening bracket
+_NO_START = set("、。，．,.)）]］」』】〕〉》〙〗ー‐〜～ッャュョァィゥェォっゃゅょぁぃぅぇぉ・：；？！ゝゞ々")
+_NO_END = set("(（[［「『【〔〈《〘〖")
+
+
+def _kinsoku(line, token):
+    """``line`` cut where ``token`` is to start the next line: (what stays, what moves down)."""
+    import re
+
+    stays, moves = line.rstrip(), ""
+    while len(stays.strip()) > 1 and ((moves or token)[:1] in _NO_START or stays[-1] in _NO_END):
+        # a closing mark takes the word before it along (a whole English word, one Japanese character)
+        word = re.search(r"[!-~]+$", stays) if (moves or token)[:1] in _NO_START else None
+        cut = word.start() if word and word.start() > len(stays) - len(stays.lstrip()) else len(stays) - 1
+        stays, moves = stays[:cut].rstrip(" ") or stays[:cut], stays[cut:] + moves
+    return stays, moves
+
+
 def wrap_line(line, width, hang=""):
-    """One line in pieces of at most ``width`` display columns, each after the first starting with ``hang``."""
+    """One line in pieces of at most ``width`` display columns, each after the first starting with ``hang``.
+
+    Examples
+    --------
+    >>> wrap_line("家族支援（family-support）、居場所", 24)
+    ['家族支援', '（family-support）、居場', '所']
+    >>> wrap_line("確かめます。", 10)
+    ['確かめま', 'す。']
+    """
     import re
 
     if _width(line) <= width:
@@ -317,8 +375,11 @@ def wrap_line(line, width, hang=""):
             current += token
             continue
         if current.strip():
-            out.append(current.rstrip())
-            current = hang
+            stays, moves = _kinsoku(current, token)
+            out.append(stays)
+            current = hang + moves
+            if not moves:
+                token = token.lstrip(" ")  # the space a line was broken at is not carried over
         while _width(current + token.rstrip()) > width:  # a word longer than the line
             room = width - _width(current)
             cut = 0

@@ -12,6 +12,7 @@ __all__ = [
     "STATE_MARKS",
     "LEVEL_MARKS",
     "DUTY_LABELS",
+    "DUTY_SHORT",
     "STATUS_LABELS",
     "KIND_LABELS",
     "KIND_SHORT",
@@ -38,6 +39,7 @@ __all__ = [
     "duty_rows",
     "gaps_table",
     "evidence_text",
+    "duty_legend",
     "fill_in_lines",
 ]
 
@@ -51,6 +53,13 @@ DUTY_LABELS = {
     "window-publicised": ("①窓口の周知", "① window publicised"),
     "needs-survey": ("②実態把握", "② needs survey"),
     "platform": ("③プラットフォーム", "③ platform"),
+}
+# The same, short, for the columns of the gaps table (its legend says them in full)
+DUTY_SHORT = {
+    "window-clarified": ("①明確化", "①clarified"),
+    "window-publicised": ("①周知", "①publicised"),
+    "needs-survey": ("②実態把握", "②survey"),
+    "platform": ("③PF", "③platform"),
 }
 STATUS_LABELS = {"yes": ("実施", "done"), "no": ("未実施", "not done"), "unknown": ("不明", "not known")}
 KIND_LABELS = {"designated": ("指定都市", "designated city"), "core": ("中核市", "core city"), "city": ("市", "city"),
@@ -236,7 +245,7 @@ def count_text(count, lang="ja"):
 
 
 def count_cell(count, lang=None):
-    """A tally cell for a screen: the count on one line, the share or the unknowns under it.
+    r"""A tally cell for a screen: the count on one line, the share or the unknowns under it.
 
     Examples
     --------
@@ -270,15 +279,21 @@ _COLUMN_LABELS = {"指定都市": "designated", "中核市": "core", "市・区"
 
 def _survey_name(as_of, lang):
     year, _, month = (as_of or "").partition("-")
-    return say(f"国の調査 {year}年{int(month)}月" if month else "国の調査", f"national survey {as_of}", lang)
+    return say(f"国の調査 {year}年{int(month)}月" if month else "国の調査",
+               f"national survey {as_of}" if as_of else "national survey", lang)
 
 
-def tally_table(rows, lang=None):
-    """The tally as a person reads it: duty and source in words, each cell two short lines."""
+def tally_table(rows, lang=None, short=False):
+    """The tally as a person reads it: duty and source in words, each cell two short lines.
+
+    ``short``: the duties by their short names (①明確化), for a terminal; :func:`tally_legend`
+    says them in full. A web page has the room for the full names (①窓口の明確化).
+    """
     out = []
     for row in rows:
         source = say("このデータ", "this data", lang) if row.source == "graph" else _survey_name(row.as_of, lang)
-        flat = {say("取組", "duty", lang): label(DUTY_LABELS, row.duty, lang), say("出典", "source", lang): source}
+        flat = {say("取組", "duty", lang): label(DUTY_SHORT if short else DUTY_LABELS, row.duty, lang),
+                say("出典", "source", lang): source}
         for column, count in row.counts.items():
             flat[say(column, _COLUMN_LABELS.get(column, column), lang)] = count_cell(count, lang)
         out.append(flat)
@@ -287,7 +302,8 @@ def tally_table(rows, lang=None):
 
 def tally_legend(lang=None):
     """What a tally cell says, and that an unknown is never a "not done"."""
-    return [say("a/b = 実施が分かっている市区町村 / その種別の市区町村（周知は明確化した窓口のうち）。",
+    return [duty_legend(lang),
+            say("a/b = 実施が分かっている市区町村 / その種別の市区町村（周知は明確化した窓口のうち）。",
                 "a/b = municipalities known to have done it / all of that kind (publicised: of the clarified).", lang),
             say("不明 = 実施とも未実施とも分からない数。未実施には数えず、割合も出しません。",
                 "not known = neither done nor not done is known; never counted as not done, no share given.", lang)]
@@ -306,10 +322,12 @@ def rollup_rows(rows, by="kind", lang="ja"):
     return out
 
 
-def rollup_table(rows, by="kind", lang=None):
-    """The roll-up as a person reads it: one section per duty, a row per group, the survey beside."""
-    from tsunagu.queries.tally import SURVEY_AS_OF
+def rollup_table(rows, by="kind", lang=None, survey_as_of=None):
+    """The roll-up as a person reads it: one section per duty, a row per group, the survey beside.
 
+    ``survey_as_of`` (``2020-05``) dates the survey's column; the caller passes it, as this module
+    imports no query (the tally query reads :func:`tally_rows` from here).
+    """
     group_header = say("種別", "kind", lang) if by == "kind" else say("都道府県", "prefecture", lang)
     sections = {}
     duties = list(rows[0].counts) if rows else []
@@ -320,7 +338,7 @@ def rollup_table(rows, by="kind", lang=None):
             flat = {group_header: group, say("市区町村数", "municipalities", lang): row.municipalities,
                     say("このデータ（実施/総数）", "this data (done/all)", lang): count_text(row.counts[duty], lang)}
             if any(duty in r.survey for r in rows):
-                flat[_survey_name(SURVEY_AS_OF, lang)] = count_text(row.survey[duty], lang) if duty in row.survey else ""
+                flat[_survey_name(survey_as_of, lang)] = count_text(row.survey[duty], lang) if duty in row.survey else ""
             table.append(flat)
         sections[label(DUTY_LABELS, duty, lang)] = table
     sections[say("凡例", "legend", lang)] = tally_legend(lang)
@@ -438,6 +456,21 @@ def evidence_text(items, lang=None):
     return " ".join(label(EVIDENCE_LABELS, kind, lang) for kind in EVIDENCE_LABELS if kind in kinds) or "－"
 
 
+# What the short duty headers stand for, in the legend under the gaps table
+_DUTY_WORDS = {
+    "window-clarified": ("相談窓口の明確化", "consultation window clarified"),
+    "window-publicised": ("相談窓口の周知", "window publicised"),
+    "needs-survey": ("実態・ニーズの把握", "needs survey"),
+    "platform": ("プラットフォームの設置", "platform set up"),
+}
+
+
+def duty_legend(lang=None):
+    """The line that says what the short duty headers (:data:`DUTY_SHORT`) stand for."""
+    return say("取組: ", "duties: ", lang) + say("、", "; ", lang).join(
+        f"{label(DUTY_SHORT, duty, lang)} = {say(*_DUTY_WORDS[duty], lang=lang)}" for duty in DUTY_SHORT)
+
+
 def _split_source(text):
     """A DutyFact's source text ``document: quote`` as (document, quote)."""
     document, sep, quote = (text or "").partition(": ")
@@ -484,40 +517,53 @@ def gaps_table(rows, evidence=None, prefecture=None, lang=None):
     notes = {}
     table = []
     has_evidence = bool(evidence) and any(evidence.values())
+    # one prefecture's towns (--prefecture, or one town): the prefecture goes in the title, not a column
+    prefectures = {row.prefecture for row in rows}
+    one_prefecture = prefectures.pop() if len(prefectures) == 1 else None
     for row in rows:
-        flat = {say("コード", "code", lang): row.code, say("市区町村", "municipality", lang): row.name,
-                say("都道府県", "prefecture", lang): row.prefecture, say("種別", "kind", lang): label(KIND_SHORT, row.kind, lang) if row.kind in KIND_SHORT
-                else label(KIND_LABELS, row.kind, lang)}
+        flat = {say("コード", "code", lang): row.code, say("市区町村", "municipality", lang): row.name}
+        if not one_prefecture:
+            flat[say("都道府県", "prefecture", lang)] = row.prefecture
+        flat[say("種別", "kind", lang)] = label(KIND_SHORT if row.kind in KIND_SHORT else KIND_LABELS, row.kind, lang)
         for duty, fact in row.duties.items():
             cell = label(STATUS_LABELS, fact.status, lang)
             if fact.status != "unknown" and (fact.source or fact.as_of):
                 document, quote = _split_source(fact.source)
                 key = (document_label(document, lang), fact.as_of or "", quote)
                 cell += f"[{notes.setdefault(key, len(notes) + 1)}]"
-            flat[label(DUTY_LABELS, duty, lang)] = cell
+            flat[label(DUTY_SHORT, duty, lang)] = cell
         if has_evidence:
-            flat[say("一覧の窓口(参考)", "directory (not a duty)", lang)] = evidence_text(evidence.get(row.id), lang)
+            flat[say("一覧の窓口", "directory", lang)] = evidence_text(evidence.get(row.id), lang)
         table.append(flat)
-    sections = {say("3つの取組（市区町村ごと）", "the three duties, by municipality", lang): table}
+    title = say("3つの取組（市区町村ごと）", "the three duties, by municipality", lang)
+    if one_prefecture:
+        title = say(f"3つの取組（{one_prefecture}の市区町村）", f"the three duties, municipalities of {one_prefecture}", lang)
+    sections = {title: table}
     if notes:
         sections[say("出典", "sources", lang)] = [
             {say("注", "note", lang): f"[{number}]", say("時点", "as of", lang): as_of or say("日付なし", "undated", lang),
              say("資料", "document", lang): document, say("引用", "quote", lang): quote}
             for (document, as_of, quote), number in notes.items()]
-    legend = [say("実施[n]・未実施[n] = 出典のある事実（[n] は出典の注）。不明 = 記録なし。",
+    legend = [duty_legend(lang),
+              say("実施[n]・未実施[n] = 出典のある事実（[n] は出典の注）。不明 = 記録なし。",
                   "done[n], not done[n] = a fact with a source (note [n]). not known = nothing recorded.", lang),
               say("種別: 指定 = 指定都市、中核 = 中核市、区 = 特別区。", "kind: desig. = designated city, "
                   "core = core city, vill. = village.", lang)]
     if has_evidence:
-        lists = sorted({(item["source"], item["as_of"] or "") for items in evidence.values() for item in items})
-        legend.append(say("一覧の窓口(参考): 全国の一覧にある窓口で、3つの取組の実施には数えません。",
-                          "directory (not a duty): windows the national lists show; never counted as a duty.", lang))
+        # each list once, with the span of its rows' dates (a list is gathered over some days)
+        lists = {}
+        for item in (item for items in evidence.values() for item in items):
+            lists.setdefault(item["source"], set()).add(item["as_of"] or "")
+        legend.append(say("一覧の窓口 = 全国の一覧にある窓口（参考）。3つの取組の実施には数えません。",
+                          "directory = windows the national lists show (for reference); never counted as a duty.", lang))
         legend.append(say("  自立☎ = 電話番号のある自立相談支援機関（ひきこもりの相談も受け止める窓口）",
                           "  SR☎ = a self-reliance support agency with a phone (takes hikikomori "
                           "consultations too)", lang))
         legend.append(say("  役場☎ = 役所・役場の代表電話", "  TH☎ = the town hall's main phone", lang))
-        legend.extend("  " + say(f"出典: {title}（{as_of} 時点）", f"source: {title} (as of {as_of})", lang)
-                      for title, as_of in lists)
+        for title, days in sorted(lists.items(), key=lambda item: str(item[0])):
+            days = sorted(day for day in days if day)
+            span = days[0] if len(days) == 1 else f"{days[0]}〜{days[-1]}" if days else say("日付なし", "undated", lang)
+            legend.append("  " + say(f"出典: {title}（{span} 時点）", f"source: {title} (as of {span})", lang))
     sections[say("凡例", "legend", lang)] = legend
     if any(fact.status == "unknown" for row in rows for fact in row.duties.values()):
         sections[say("不明を埋めるには", "filling in what is not known", lang)] = fill_in_lines(prefecture, lang)
