@@ -121,7 +121,7 @@ def test_refer_command_table_and_explain(seeds_cache, runner):
 
 def test_refer_command_errors(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "みはら", "--age", "45", "--need", "employment"])
-    assert result.exit_code == 1 and "Did you mean" in result.output and "三原市" in result.output
+    assert result.exit_code == 1 and "もしかして" in result.output and "三原市" in result.output
     result = runner.invoke(cli, ["refer", "三原市", "--age", "200", "--need", "employment"])
     assert result.exit_code == 2
 

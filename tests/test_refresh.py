@@ -324,7 +324,7 @@ def test_a_broken_list_is_one_message_and_changes_nothing(breaking, story, tmp_p
         expected = breaking(served, server)
         result = runner.invoke(cli, ["data", "update", "--mirror", server.url, "--timeout", "10"])
     assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output and result.output.count("Error:") == 1
+    assert "Traceback" not in result.output and result.output.count("エラー:") == 1
     assert "何も変えていません" in result.output
     for text in expected:
         assert text in result.output
