@@ -6,8 +6,6 @@ assertions need; every failure starts from a copy of that updated state, so "not
 is checked where there is a CURRENT and a cache to break.
 """
 
-import doctest
-import importlib
 import json
 import os
 import shutil
@@ -425,7 +423,3 @@ def test_the_same_files_again_change_nothing(tmp_path, runner):
     assert [c.status for c in report.lists if c.folder == "hokenjo"] == ["unchanged"]
     assert not (Path(os.environ["TSUNAGU_HOME"]) / "data" / "lists" / "CURRENT").exists()
 
-
-def test_doctests():
-    result = doctest.testmod(importlib.import_module("tsunagu.compile.refresh"), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
