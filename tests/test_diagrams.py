@@ -223,3 +223,16 @@ def test_prefecture_map_is_zoomed_and_titled_to_the_prefecture(national_graph):
     html = dot_map_html(national_graph, kochi)
     assert "<h1>ひきこもり支援体制の取組状況（高知県の市区町村）</h1>" in html
     assert "（全国の市区町村）" in dot_map_html(national_graph)
+
+
+def test_a_prefecture_draws_the_health_centres_it_runs_and_a_town_only_its_own(national_graph):
+    """The MHLW jurisdiction list: 東部保健所 is run by 広島県 and serves 三原市; 広島市保健所 is 広島市's."""
+    def named(view):
+        return {national_graph.nodes[n].get("name") for n in view.nodes}
+
+    hiroshima = prefecture_view(national_graph, "hiroshima")
+    assert "東部保健所" in named(hiroshima) and "広島市保健所" not in named(hiroshima)
+    east = next(n for n in hiroshima.nodes if national_graph.nodes[n].get("name") == "東部保健所")
+    assert (east, "hiroshima", "operatedBy") in hiroshima.edges
+    mihara = named(municipality_view(national_graph, "mihara"))
+    assert "東部保健所" in mihara and not mihara & {"広島市保健所", "呉市保健所", "福山市保健所"}

@@ -8,7 +8,7 @@ and the areas it serves (a wide-area platform with every municipality it
 serves), with what those run (:mod:`tsunagu.rules.walk` holds both
 sets of relations). A prefecture's view is its prefectural platform and
 members, the bodies serving the prefecture (its regional support centre and
-satellites, committees), and its municipalities with their platforms.
+satellites, committees), the 保健所 it runs, and its municipalities with their platforms.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ __all__ = ["View", "municipality_view", "prefecture_view", "platform_context"]
 
 _FACT_KINDS = {"DutyStatus", "AnnualFigure", "SurveyFigure", "SupportDomain"}
 _SHOWN_RELATIONS = {"memberOf", "secretariatOf", "advises", "runs", "entrustedTo", "servesArea", "locatedIn",
-                    "hostedBy", "satelliteOf", "builtOn", "windowOf", "partOfPrefecture"}
+                    "hostedBy", "satelliteOf", "builtOn", "windowOf", "partOfPrefecture", "operatedBy"}
 
 
 class View:
@@ -93,7 +93,8 @@ def municipality_view(graph, municipality):
 
 def prefecture_view(graph, prefecture):
     nodes = {prefecture}
-    for node in _in(graph, prefecture, "servesArea", "locatedIn", "partOfPrefecture"):
+    # operatedBy: the 保健所 the prefecture runs (a city-run one is its city's, drawn with that city)
+    for node in _in(graph, prefecture, "servesArea", "locatedIn", "partOfPrefecture", "operatedBy"):
         types = _types(graph, node)
         if "NationalScheme" in types:
             continue
