@@ -98,17 +98,6 @@ def _split_url(text, url):
     return text, None, ""
 
 
-def _first_card(answer):
-    """What the first contact's card shows beside the place: the secretariats to reach on the way (never
-    the place itself nor the next window, which have cards of their own)."""
-    first = answer.first_contact
-    if first is None:
-        return None
-    shown = {first.place.id} | ({first.next_window.id} if first.next_window is not None else set())
-    through = [(t.platform, s) for t in first.through for s in t.secretariats if s.id not in shown]
-    return {"through": through}
-
-
 def _option_cards(answer, explain=False):
     """Each option (and fallback) as the page shows it, saying each thing once (as the CLI's table does).
 
@@ -308,7 +297,7 @@ class Views:
                             headers={"Content-Security-Policy": DIAGRAM_CSP.replace("script-src 'unsafe-inline'; ", ""),
                                      "Cache-Control": "no-store"})
         response = self.page("refer.html", title=f"相談: {answer.municipality['name']}",
-                             needs=self.needs, answer=answer, form=fields, first_card=_first_card(answer),
+                             needs=self.needs, answer=answer, form=fields,
                              cards=_option_cards(answer, fields["explain"]))
         response.headers["Cache-Control"] = "no-store"  # the answer shows what was typed about a person
         return response
