@@ -375,6 +375,19 @@ def test_the_municipality_page_shows_first_contact_duties_diagram_and_sources(na
     assert "002_551d311390b905b2.txt" in page or "出典" in page
 
 
+
+def test_the_municipality_page_gives_the_first_contacts_number_and_next_window(national_server, national_home):
+    import tsunagu
+
+    from tsunagu.queries.answers import call_reason, render_reason
+
+    first = tsunagu.open(national_home).first_contact("三原市")
+    with urllib.request.urlopen(national_server.url + "/m/" + urllib.parse.quote("三原市"), timeout=60) as response:
+        page = response.read().decode("utf-8")
+    assert first.call is not None and first.call.whose != "own"  # the window has no number of its own
+    assert render_reason(call_reason(first.call)) in page and f'href="tel:{first.call.telephone}"' in page
+    assert "つながらないときの窓口" in page and first.next_window.name in page
+
 def test_the_tally_downloads_beside_the_survey_figures(national_server):
     query = urllib.parse.urlencode({"format": "csv", "table": "tally"})
     with urllib.request.urlopen(f"{national_server.url}/analyst?{query}", timeout=60) as response:
