@@ -145,6 +145,106 @@ def test_the_referral_form_finds_hello_work_with_its_reason(chromium, national_s
     assert "45" not in url.path + url.query  # the person's age never travels in a URL (the port may hold 45)
 
 
+# --- issue 22: the referral page says what the CLI says: a number to call, the next window, the hours or that
+# they are not recorded, each option with a phone or where to look, and each thing once ---
+
+
+def _answer(national_home, municipality, age, needs):
+    """The library's answer to the same question (the page must show what it holds)."""
+    import tsunagu
+
+    return tsunagu.open(national_home).refer(municipality, age, needs)
+
+
+def _sections(driver):
+    """The first contact's section and the text of each option, as a person sees them."""
+    from selenium.webdriver.common.by import By
+
+    first = driver.find_element(By.CSS_SELECTOR, "section.first").text
+    return first, [li.text for li in driver.find_elements(By.CSS_SELECTOR, "ol.options > li")]
+
+
+def test_naha_employment_gives_a_number_the_next_window_and_a_phone_or_where_to_look_for_each_option(
+        chromium, national_server, national_home):
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    from tsunagu.queries.answers import call_reason, render_reason, where_reason
+
+    answer = _answer(national_home, "那覇市", 45, ["employment"])
+    _refer(chromium, national_server, "那覇市", 45, ["employment"])
+    first, options = _sections(chromium)
+    # the first contact: the self-reliance agency, offered for employment too, with its own number to ring
+    assert "那覇市就職・生活支援パーソナルサポートセンター" in first
+    assert answer.first_contact.call is not None
+    assert render_reason(call_reason(answer.first_contact.call)) in first
+    assert chromium.find_elements(By.CSS_SELECTOR, f"section.first a[href='tel:{answer.first_contact.call.telephone}']")
+    # the next window with its phone, through the same card as any place
+    window = answer.first_contact.next_window
+    assert window is not None and window.contact.telephone
+    assert "つながらないときの窓口" in first and window.name in first and window.contact.telephone in first
+    # the hours are not in the directory: it says so, and how to find out
+    assert answer.first_contact.hours_note is not None
+    assert "受付時間は未収録（電話で確認を）" in first
+    # every option: a phone, or the one line saying where to look; 「未収録」 at most once
+    assert len(options) == len(answer.options + answer.fallback) >= 3
+    assert any("那覇市就職・生活支援パーソナルサポートセンター" in o for o in options)  # offered for employment
+    for text, option in zip(options, answer.options + answer.fallback, strict=True):
+        phone = re.search(r"\d{2,5}-\d{1,4}-\d{3,4}", text)
+        assert phone or "で確認できます" in text, text
+        assert text.count("未収録") <= 1, text
+        if option.where and not phone:
+            assert text.count(render_reason(where_reason(option.where))) == 1, text
+            assert "連絡先はデータにありません。" not in text and "名称・連絡先は未収録" not in text, text
+    hello_work = next(o for o in options if "ハローワーク" in o)
+    assert "管轄のハローワークは厚生労働省「全国ハローワークの所在案内」で確認できます" in hello_work
+    assert chromium.find_elements(By.CSS_SELECTOR, "ol.options p.where a[href^='https://www.mhlw.go.jp/']")
+
+
+def test_mihara_health_offers_the_eastern_health_centre_and_no_other_citys(chromium, national_server, national_home):
+    from tsunagu.queries.answers import call_reason, render_reason
+
+    answer = _answer(national_home, "三原市", 45, ["health"])
+    text = _refer(chromium, national_server, "三原市", 45, ["health"])
+    first, options = _sections(chromium)
+    assert "東部保健所" in text
+    for other in ("広島市保健所", "呉市保健所", "福山市保健所"):
+        assert other not in text
+    centre = next(o for o in options if "東部保健所" in o)
+    assert "・都道府県" in centre.split("\n")[0]  # the prefecture's centre, not labelled a town's
+    assert "管轄の保健所は" in centre or "☎" in centre or "電話" in centre  # a phone or where to look
+    # the window has no number of its own: the one to ring is marked as whose it is, with that place's hours
+    call = answer.first_contact.call
+    assert call is not None and call.whose != "own"
+    assert render_reason(call_reason(call)) in first
+    assert (call.hours or "受付時間は未収録（電話で確認を）") in first
+    assert "連絡先はデータにありません。" not in first.split("つながらないときの窓口")[0]
+    assert answer.first_contact.next_window.name in first
+
+
+def test_ino_education_names_the_childrens_guidance_centre_and_says_each_step_once(
+        chromium, national_server, national_home):
+    from selenium.webdriver.common.by import By
+
+    answer = _answer(national_home, "いの町", 12, ["education"])
+    text = _refer(chromium, national_server, "いの町", 12, ["education"])
+    first, options = _sections(chromium)
+    centre = next(o for o in options if "高知県中央児童相談所" in o)
+    assert "088-821-6700" in centre
+    assert chromium.find_elements(By.CSS_SELECTOR, "ol.options a[href='tel:088-821-6700']")
+    # the platform's secretariat is named under the first contact, not again under each option it leads to
+    secretariats = {s.name for t in answer.first_contact.through for s in t.secretariats}
+    assert secretariats and all(name in first for name in secretariats)
+    for name in secretariats:
+        assert text.count(name) == 1, name
+    assert not any("経由:" in o for o in options)
+    # no 経路 fold repeating what the option's 経由 reason already says
+    assert chromium.find_elements(By.CSS_SELECTOR, "ol.options details") == []
+    for option in options:
+        assert option.count("未収録") <= 1, option
+
+
 def test_an_unknown_municipality_is_a_japanese_message_with_suggestions(chromium, national_server):
     from selenium.webdriver.common.by import By
 
@@ -274,6 +374,19 @@ def test_the_municipality_page_shows_first_contact_duties_diagram_and_sources(na
     assert 'src="/diagram/tobishima"' in page and "凡例" in page
     assert "002_551d311390b905b2.txt" in page or "出典" in page
 
+
+
+def test_the_municipality_page_gives_the_first_contacts_number_and_next_window(national_server, national_home):
+    import tsunagu
+
+    from tsunagu.queries.answers import call_reason, render_reason
+
+    first = tsunagu.open(national_home).first_contact("三原市")
+    with urllib.request.urlopen(national_server.url + "/m/" + urllib.parse.quote("三原市"), timeout=60) as response:
+        page = response.read().decode("utf-8")
+    assert first.call is not None and first.call.whose != "own"  # the window has no number of its own
+    assert render_reason(call_reason(first.call)) in page and f'href="tel:{first.call.telephone}"' in page
+    assert "つながらないときの窓口" in page and first.next_window.name in page
 
 def test_the_tally_downloads_beside_the_survey_figures(national_server):
     query = urllib.parse.urlencode({"format": "csv", "table": "tally"})

@@ -61,13 +61,15 @@ def _templates():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     environment = Environment(loader=PackageLoader("tsunagu.web", "templates"), autoescape=select_autoescape(["html"]))
-    from tsunagu.queries.answers import directory_notes, level_label, render_reason
+    from tsunagu.queries.answers import Reason, call_reason, directory_notes, level_label, render_reason
 
     environment.filters["reason"] = lambda reason, lang="ja": render_reason(reason, lang)
+    environment.filters["call_text"] = lambda call: render_reason(call_reason(call))
     environment.filters["directory_notes"] = directory_notes
     environment.filters["level"] = lambda level: level_label(level, "ja")
     environment.globals.update(duty_labels=_DUTY_LABELS, kinds=_KINDS, status_labels=_STATUS, duties=_DUTIES,
-                               evidence_labels={"self-reliance": "自立相談", "town-hall": "役場"})
+                               evidence_labels={"self-reliance": "自立相談", "town-hall": "役場"},
+                               hours_unrecorded=Reason("hours-unrecorded"))
     return environment
 
 
@@ -86,6 +88,55 @@ def _error_page(error, status_code=400, **context):
     response = _page("error.html", status_code=status_code, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _split_url(text, url):
+    """``text`` around the first ``url`` in it: (before, url, after), or (text, None, "") without one."""
+    if url and url in text:
+        before, _, after = text.partition(url)
+        return before, url, after
+    return text, None, ""
+
+
+def _option_cards(answer, explain=False):
+    """Each option (and fallback) as the page shows it, saying each thing once (as the CLI's table does).
+
+    A dict per option: ``option``; ``ranked`` (an option, not a fallback); ``where`` (the line saying where
+    to find the body serving the town, as (before, url, after), when the data give it no phone; then
+    neither a "not in the data" badge nor hint); ``flags`` (the option's flags that its reasons do not
+    already say, and the placeholder flag only where no badge says it); ``through`` (the secretariats on
+    the way that the first contact's card does not already name); ``path`` (the path in words, only where
+    it names a step that the card does not, or when the caseworker asked why).
+    """
+    from tsunagu.queries.answers import path_text, render_reason, where_reason
+
+    first = answer.first_contact
+    named = set()
+    if first is not None:
+        named = {first.place.id} | {s.id for t in first.through for s in t.secretariats}
+        if first.next_window is not None:
+            named.add(first.next_window.id)
+    cards = []
+    for option in answer.options + answer.fallback:
+        places = [p for p in (option.organisation, option.program) if p is not None]
+        where = None
+        if option.where and not any(p.contact.telephone for p in places):
+            text = render_reason(where_reason(option.where))
+            where = _split_url(text, option.where.get("url"))
+        # the badge 「名称・連絡先は未収録」 is on the organisation's card, or on the program's when it has one
+        badge = where is None and any(p.placeholder for p in places if p is option.organisation
+                                      or p.contact.reachable() or p.contact.schedule)
+        flags = [f for f in option.flags if f not in option.reasons and not (f.code == "placeholder" and
+                                                                              (badge or where))]
+        through = [(t.platform, s) for t in option.through for s in t.secretariats if s.id not in named]
+        said = {p.name for p in places} | {t.platform.name for t in option.through} | \
+            {render_reason(r) for r in option.reasons}
+        steps = [hop["name"] for hop in option.path[1:-1]]
+        unsaid = [name for name in steps if not any(name in text for text in said)]
+        path = path_text(option.path) if option.path and (explain or unsaid) else None
+        cards.append({"option": option, "ranked": option in answer.options, "where": where, "flags": flags,
+                      "through": through, "path": path})
+    return cards
 
 
 def _need_labels():
@@ -246,7 +297,8 @@ class Views:
                             headers={"Content-Security-Policy": DIAGRAM_CSP.replace("script-src 'unsafe-inline'; ", ""),
                                      "Cache-Control": "no-store"})
         response = self.page("refer.html", title=f"相談: {answer.municipality['name']}",
-                             needs=self.needs, answer=answer, form=fields)
+                             needs=self.needs, answer=answer, form=fields,
+                             cards=_option_cards(answer, fields["explain"]))
         response.headers["Cache-Control"] = "no-store"  # the answer shows what was typed about a person
         return response
 
