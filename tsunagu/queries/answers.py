@@ -12,16 +12,21 @@ neither :func:`answer_dict` nor :func:`answer_sections` writes out: only the
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
 from tsunagu.rules.reasons import Reason
+
+if TYPE_CHECKING:
+    from tsunagu.rules.judge import AgeRange
 
 __all__ = [
     "Reason", "Contact", "Place", "Through", "Call", "FirstContact", "Option", "Person", "ReferralAnswer",
     "LEVEL_LABELS", "TIER_LABELS", "TIER_MARKS", "render_reason", "level_label", "path_text", "answer_dict",
     "answer_sections", "checked_text", "directory_notes", "where_reason", "option_contact_text", "call_reason",
     "first_contact_text",
-    "text_width", "clip",
+    "text_width", "clip", "AnsweredMunicipality", "AskedFor", "Directory",
 ]
 
 
@@ -38,14 +43,14 @@ class Contact:
     hours: str | None = None
     closed_days: str | None = None
     schedule: str | None = None
-    methods: list = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
     checked: str | None = None  # ISO date the directory last checked the row
-    sources: list = field(default_factory=list)  # [{"document", "quote", "url", "as_of", "credit"...}]
+    sources: list[dict[str, Any]] = field(default_factory=list)  # [{"document", "quote", "url", "as_of", "credit"...}]
     unverified: bool = False
     older_source: bool = False
-    conflicts: list = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # [{"field", ...}]: where the lists disagree
 
-    def reachable(self):
+    def reachable(self) -> bool:
         """True when the contact holds a phone, e-mail, web page or address."""
         return bool(self.telephone or self.email or self.url or self.address)
 
@@ -60,8 +65,8 @@ class Place:
     kind_ja: str | None = None
     kind_en: str | None = None
     role: str | None = None
-    domains: list = field(default_factory=list)  # domain notations it states or its type typically serves
-    domain_names: dict = field(default_factory=dict)  # notation -> (ja, en)
+    domains: list[str] = field(default_factory=list)  # domain notations it states or its type typically serves
+    domain_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # notation -> (ja, en)
     placeholder: bool = False
     contact: Contact = field(default_factory=Contact)
 
@@ -71,7 +76,7 @@ class Through:
     """A platform on the path and who runs it: its secretariat (事務局) and how to reach it."""
 
     platform: Place
-    secretariats: list  # of Place
+    secretariats: list[Place]
     prefectural: bool = False  # the secretariat is a prefectural body (a wide-area platform's)
 
 
@@ -97,7 +102,7 @@ class FirstContact:
 
     place: Place
     basis: Reason  # window, self-reliance agency, platform secretariat, department, town hall...
-    through: list = field(default_factory=list)  # of Through
+    through: list[Through] = field(default_factory=list)
     call: Call | None = None
     next_window: Place | None = None
     hours_note: Reason | None = None
@@ -113,16 +118,16 @@ class Option:
     program: Place | None
     level: str
     hops: int
-    path: list  # of {"id", "name", "relation", "inverse"}
-    age: dict  # {"min", "max", "basis": stated|inherited|cohort|unstated, ...}
-    needs: list  # matched need notations
-    reasons: list  # of Reason
-    flags: list = field(default_factory=list)  # of Reason: what is guessed or unstated
-    excluded: list = field(default_factory=list)  # of Reason (near misses only)
-    through: list = field(default_factory=list)  # of Through
+    path: list[dict[str, Any]]  # of {"id", "name", "relation", "inverse"} and the relation's "label" (ja, en)
+    age: AgeRange  # {"min", "max", "basis": stated|inherited|cohort|unstated, ...}
+    needs: list[str]  # matched need notations
+    reasons: list[Reason]
+    flags: list[Reason] = field(default_factory=list)  # what is guessed or unstated
+    excluded: list[Reason] = field(default_factory=list)  # near misses only
+    through: list[Through] = field(default_factory=list)
     # where to find the one serving the town, when the data name no body with a phone (data/where_to_look.csv):
     # {"kind", "kind_ja", "publisher", "title", "url", "confirmed", "evidence"}
-    where: dict | None = None
+    where: dict[str, Any] | None = None
 
 
 @dataclass
@@ -130,51 +135,76 @@ class Person:
     """What the caseworker typed: kept out of JSON, tables and logs."""
 
     age: int
-    needs: list
+    needs: list[str]
+
+
+class AskedFor(TypedDict):
+    """The ward asked for, when the answer is its city's."""
+
+    id: str
+    name: str | None
+    code: str | None
+
+
+class AnsweredMunicipality(TypedDict):
+    """The municipality an answer is for: ``ReferralAnswer.municipality``."""
+
+    id: str
+    name: str | None
+    code: str | None
+    prefecture: str | None  # its prefecture's name
+    asked_for: NotRequired[AskedFor]
+
+
+class Directory(TypedDict):
+    """The national directory an answer used: ``ReferralAnswer.directory``."""
+
+    as_of: str | None  # the newest list date
+    lists: list[dict[str, Any]]  # [{title, credit, licence, as_of, origin, fetched}]
 
 
 @dataclass
 class ReferralAnswer:
     """The whole answer for one person in one municipality."""
 
-    municipality: dict  # {"id", "name", "prefecture", "code", "asked_for"}
+    municipality: AnsweredMunicipality
     as_of: str
     first_contact: FirstContact | None
-    options: list  # of Option
-    fallback: list  # of Option: the prefecture's and the nation's, when nothing local fits
-    notes: list  # of Reason
-    next_steps: list  # of Reason
-    near_misses: list | None = None  # of Option, with explain
+    options: list[Option]
+    fallback: list[Option]  # the prefecture's and the nation's, when nothing local fits
+    notes: list[Reason]
+    next_steps: list[Reason]
+    near_misses: list[Option] | None = None  # with explain
     person: Person | None = field(default=None, repr=False)
     # the national directory the answer used: {"as_of": newest list date, "lists": [{title, credit, licence,
     # as_of, origin, fetched}]}; None for a build without the national lists
-    directory: dict | None = None
+    directory: Directory | None = None
 
 
 
-LEVEL_LABELS = {
+LEVEL_LABELS: dict[str, tuple[str, str]] = {
     "municipality": ("市町村", "municipality"),
     "platform": ("市町村PF", "platform"),
     "wide-area": ("広域PF", "wide-area"),
     "prefecture": ("都道府県", "prefecture"),
     "national": ("国", "national"),
 }
-TIER_LABELS = {"a": ("適合", "fits"), "b": ("制度上の対象", "by scheme"), "c": ("推定", "guess")}
-TIER_MARKS = {"a": "◎", "b": "○", "c": "△"}
+TIER_LABELS: dict[str, tuple[str, str]] = {"a": ("適合", "fits"), "b": ("制度上の対象", "by scheme"), "c": ("推定", "guess")}
+TIER_MARKS: dict[str, str] = {"a": "◎", "b": "○", "c": "△"}
 
 
-def level_label(level, lang="ja"):
+def level_label(level: str, lang: str = "ja") -> str:
     """``市町村``/``municipality`` for a level key."""
     pair = LEVEL_LABELS.get(level, (level, level))
     return pair[0] if lang == "ja" else pair[1]
 
 
-def _join(items, lang):
-    items = [str(i) for i in items if i]
-    return ("、" if lang == "ja" else ", ").join(items)
+def _join(items: Iterable[object], lang: str) -> str:
+    texts = [str(i) for i in items if i]
+    return ("、" if lang == "ja" else ", ").join(texts)
 
 
-def _names(params, key, lang):
+def _names(params: Mapping[str, Any], key: str, lang: str) -> str:
     value = params.get(key)
     if isinstance(value, (list, tuple)):
         return _join([v[0] if lang == "ja" else v[1] for v in value] if value and isinstance(value[0], (list, tuple))
@@ -184,7 +214,7 @@ def _names(params, key, lang):
     return str(value)
 
 
-def _range(params, lang):
+def _range(params: Mapping[str, Any], lang: str) -> str:
     """``15〜39歳``, ``49歳まで``, ``0歳以上`` (``15-39``, ``up to 49``, ``0 and over``)."""
     low, high = params.get("min"), params.get("max")
     if lang == "ja":
@@ -197,7 +227,7 @@ def _range(params, lang):
 
 
 # code -> (Japanese, English); {name} fields come from the reason's params.
-_TEMPLATES = {
+_TEMPLATES: dict[str, tuple[str, str]] = {
     # fit
     "domain-stated": ("{needs}（明記）", "{needs} (stated)"),
     "domain-scheme": ("{needs}：{scheme}を実施", "{needs}: runs {scheme}"),
@@ -268,7 +298,7 @@ _TEMPLATES = {
 }
 
 
-def render_reason(reason, lang="ja"):
+def render_reason(reason: Reason, lang: str = "ja") -> str:
     """A reason in a few words of Japanese (``lang="ja"``, the default) or English.
 
     Parameters
@@ -302,7 +332,8 @@ def render_reason(reason, lang="ja"):
         if isinstance(value, (list, tuple)):
             value = value[0] if lang == "ja" else value[1]
         values[key] = "" if value is None else value
-    values["level"] = level_label(params.get("level"), lang) if params.get("level") else ""
+    level = params.get("level")
+    values["level"] = level_label(level, lang) if level else ""
     values["age"] = params.get("age", "")
     values["year"] = params.get("year", "")
     values["date"] = params.get("date", "")
@@ -310,7 +341,7 @@ def render_reason(reason, lang="ja"):
     return template[0 if lang == "ja" else 1].format(**values)
 
 
-def text_width(text):
+def text_width(text: str) -> int:
     """Columns ``text`` takes in a terminal (wide characters count two)."""
     from wcwidth import wcswidth
 
@@ -318,7 +349,7 @@ def text_width(text):
     return width if width >= 0 else len(text) * 2
 
 
-def clip(text, width):
+def clip(text: str, width: int) -> str:
     """``text`` cut to ``width`` terminal columns, with … when cut."""
     from wcwidth import wcwidth
 
@@ -334,7 +365,7 @@ def clip(text, width):
     return "".join(out) + "…"
 
 
-def _wrap(text, width, lines=2):
+def _wrap(text: str, width: int, lines: int = 2) -> str:
     """``text`` in at most ``lines`` lines of ``width`` columns, the last one clipped with ….
 
     Latin words stay whole where they fit; Japanese breaks between any two characters.
@@ -370,7 +401,7 @@ def _wrap(text, width, lines=2):
     return "\n".join(rows)
 
 
-def _place_name(option, lang):
+def _place_name(option: Option, lang: str) -> str:
     org = option.organisation
     name = org.name if org else ""  # names stay as the sources write them, in either language
     if option.program:
@@ -378,7 +409,7 @@ def _place_name(option, lang):
     return name
 
 
-def checked_text(contact, lang="ja"):
+def checked_text(contact: Contact, lang: str = "ja") -> str | None:
     """When the directory last checked a contact, to the month: ``2026-07確認`` (``checked 2026-07``).
 
     Examples
@@ -394,12 +425,13 @@ def checked_text(contact, lang="ja"):
     return f"{month}確認" if lang == "ja" else f"checked {month}"
 
 
-def _contact_text(contact, lang, full=False):
+def _contact_text(contact: Contact, lang: str, full: bool = False) -> str:
     parts = []
     if contact.telephone:
         parts.append(("☎" if lang == "ja" else "tel ") + contact.telephone)
-        if checked_text(contact, lang):
-            parts.append(checked_text(contact, lang))
+        checked = checked_text(contact, lang)
+        if checked:
+            parts.append(checked)
     if contact.hours and full:
         parts.append(contact.hours)
     if contact.schedule:
@@ -413,12 +445,12 @@ def _contact_text(contact, lang, full=False):
     return " ".join(parts)
 
 
-def call_reason(call):
+def call_reason(call: Call) -> Reason:
     """The number to ring for a first contact, marked when it is not the place's own."""
     return Reason(f"call-{call.whose}", {"telephone": call.telephone, "name": call.place.name})
 
 
-def first_contact_text(first, lang="ja"):
+def first_contact_text(first: FirstContact, lang: str = "ja") -> str:
     """The first contact's number (its own, or marked as its host's, the town hall's or the next window's),
     its hours or 「受付時間は未収録（電話で確認を）」, and its address.
 
@@ -432,8 +464,9 @@ def first_contact_text(first, lang="ja"):
     """
     contact = first.place.contact
     parts = [render_reason(call_reason(first.call), lang)] if first.call else []
-    if first.call and first.call.whose == "own" and checked_text(contact, lang):
-        parts.append(checked_text(contact, lang))
+    checked = checked_text(contact, lang)
+    if first.call and first.call.whose == "own" and checked:
+        parts.append(checked)
     hours = (first.call.hours if first.call else None) or contact.hours
     parts.append(hours if hours else render_reason(first.hours_note or Reason("hours-unrecorded"), lang))
     if contact.address:
@@ -441,7 +474,7 @@ def first_contact_text(first, lang="ja"):
     return " ".join(parts)
 
 
-def where_reason(where):
+def where_reason(where: Mapping[str, Any]) -> Reason:
     """The one line that says where to find an unnamed body: a :class:`Reason` for ``Option.where``.
 
     Examples
@@ -455,7 +488,7 @@ def where_reason(where):
                          "url": where["url"]})
 
 
-def option_contact_text(option, lang="ja", full=False):
+def option_contact_text(option: Option, lang: str = "ja", full: bool = False) -> str:
     """What to show as an option's contact: its phone, hours and address, else the one line saying where to
     look for it (never both "no contact" and "where to look").
 
@@ -472,7 +505,7 @@ def option_contact_text(option, lang="ja", full=False):
     return _contact_text(contact, lang, full)
 
 
-def _option_contact(option):
+def _option_contact(option: Option) -> Contact:
     contact = Contact()
     for place in (option.program, option.organisation):
         if place is None:
@@ -483,7 +516,7 @@ def _option_contact(option):
     return contact
 
 
-def _through_text(through, lang):
+def _through_text(through: Iterable[Through], lang: str) -> str:
     parts = []
     for item in through:
         for secretariat in item.secretariats:
@@ -496,7 +529,7 @@ def _through_text(through, lang):
     return _join(parts, lang)
 
 
-def path_text(path, lang="ja"):
+def path_text(path: Sequence[Mapping[str, Any]], lang: str = "ja") -> str:
     """A path in words: ``三原市 ← 対象地域 ← 三原市若者居場所づくり事業 → 委託先 → ちゃんくす``.
 
     An arrow points the way the edge does; the relation is named in ``lang``.
@@ -516,10 +549,10 @@ def path_text(path, lang="ja"):
 
 
 # Column budget of the default table: 順位 and 段階 are narrow, the rest shares what is left.
-_HEADERS = {"ja": ("順位", "機関・事業", "連絡先", "理由"), "en": ("rank", "organisation / program", "contact", "why")}
+_HEADERS: dict[str, tuple[str, str, str, str]] = {"ja": ("順位", "機関・事業", "連絡先", "理由"), "en": ("rank", "organisation / program", "contact", "why")}
 
 
-def _budget(width):
+def _budget(width: int) -> tuple[int, int, int]:
     """Widths of the organisation, contact and reason columns for a table ``width`` columns wide."""
     width = max(width, 60)
     rest = width - 6 - 2 * 3 - 1  # rank column (順位, 参考○), the three gaps tabulate puts between columns, a margin
@@ -528,7 +561,8 @@ def _budget(width):
     return organisation, contact, rest - organisation - contact
 
 
-def answer_sections(answer, lang="ja", width=100, table=True):
+def answer_sections(answer: ReferralAnswer, lang: str = "ja", width: int = 100,
+                    table: bool = True) -> dict[str, list[dict[str, str]]]:
     """The answer as titled sections of rows: what ``--format table`` (and csv, xlsx) shows.
 
     With ``table`` each cell is wrapped to fit a terminal ``width`` columns
@@ -545,7 +579,7 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     rank_h, name_h, contact_h, why_h = _HEADERS["ja" if ja else "en"]
     organisation_w, contact_w, why_w = _budget(width)
 
-    def cell(text, w, lines=2):
+    def cell(text: str, w: int, lines: int = 2) -> str:
         return _wrap(text, w, lines) if table else text
 
     m = answer.municipality
@@ -607,7 +641,7 @@ def answer_sections(answer, lang="ja", width=100, table=True):
     return sections
 
 
-def directory_notes(answer):
+def directory_notes(answer: ReferralAnswer) -> list[Reason]:
     """The reason that says how old the national directory behind ``answer`` is (none without one).
 
     Examples
@@ -628,7 +662,7 @@ def directory_notes(answer):
     return [Reason("directory-date", {"date": directory["as_of"], "names": short})]
 
 
-def answer_dict(answer, lang="ja"):
+def answer_dict(answer: ReferralAnswer, lang: str = "ja") -> dict[str, Any]:
     """The full answer as JSON-ready data, each reason with its ``text`` in ``lang``; no age, no needs.
 
     Examples
@@ -641,7 +675,7 @@ def answer_dict(answer, lang="ja"):
     data = asdict(answer)
     data.pop("person", None)  # what the caseworker typed about the person stays out of every output
 
-    def with_text(value):
+    def with_text(value: Any) -> Any:
         if isinstance(value, dict):
             if set(value) == {"code", "params"} and isinstance(value["code"], str):
                 return dict(value, text=render_reason(Reason(value["code"], value["params"]), lang))

@@ -17,6 +17,9 @@ order the seeds give (000, 002, 003):
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
 from tsunagu.resolver import municipality_id
 from tsunagu.queries.answers import Call, Contact, FirstContact, Place, Reason, Through
 from tsunagu.rules.judge import domains_of
@@ -24,21 +27,25 @@ from tsunagu.rules.judge import domains_of
 __all__ = ["contact_of", "place_of", "platform_through", "first_contact", "regional_centres", "prefecture_of",
            "reachable"]
 
-def _edges_in(graph, node, relation):
-    return sorted({s for s, _, d in graph.in_edges(node, data=True)
-                   if relation in d.get("relations", (d.get("relation"),))})
+Graph = Any  # a networkx MultiDiGraph, or a municipality's reach subgraph (networkx has no type hints)
+
+def _edges_in(graph: Graph, node: str, relation: str) -> list[str]:
+    found: list[str] = sorted({s for s, _, d in graph.in_edges(node, data=True)
+                               if relation in d.get("relations", (d.get("relation"),))})
+    return found
 
 
-def _edges_out(graph, node, relation):
-    return sorted({t for _, t, d in graph.out_edges(node, data=True)
-                   if relation in d.get("relations", (d.get("relation"),))})
+def _edges_out(graph: Graph, node: str, relation: str) -> list[str]:
+    found: list[str] = sorted({t for _, t, d in graph.out_edges(node, data=True)
+                               if relation in d.get("relations", (d.get("relation"),))})
+    return found
 
 
-def _types(graph, node):
+def _types(graph: Graph, node: str) -> set[str]:
     return set(graph.nodes[node].get("types", ()))
 
 
-def contact_of(data):
+def contact_of(data: Mapping[str, Any]) -> Contact:
     """A :class:`Contact` from a node's contract attributes (absent ones stay None)."""
     sources = []
     for source in data.get("sources") or ():
@@ -55,7 +62,7 @@ def contact_of(data):
     )
 
 
-def place_of(graph, node):
+def place_of(graph: Graph, node: str) -> Place:
     """The :class:`Place` of ``node``: name, kind (ja/en), role, domains and contact.
 
     Examples
@@ -81,12 +88,12 @@ def place_of(graph, node):
                  placeholder=bool(data.get("placeholder")), contact=contact_of(data))
 
 
-def prefecture_of(graph, municipality):
+def prefecture_of(graph: Graph, municipality: str) -> str | None:
     found = _edges_out(graph, municipality, "partOfPrefecture")
     return found[0] if found else None
 
 
-def platform_through(graph, platform):
+def platform_through(graph: Graph, platform: str) -> Through:
     """A :class:`Through` for ``platform``: its secretariat(s), and whether they are prefectural bodies."""
     secretariats = _edges_in(graph, platform, "secretariatOf")
     if not secretariats:  # a body that runs the platform, when no secretariat is recorded
@@ -98,13 +105,14 @@ def platform_through(graph, platform):
                    prefectural=prefectural)
 
 
-def _platforms_serving(graph, municipality):
+def _platforms_serving(graph: Graph, municipality: str) -> list[str]:
     return [p for p in _edges_in(graph, municipality, "servesArea") if _types(graph, p) & {"MunicipalPlatform"}]
 
 
-def regional_centres(graph, municipality):
+def regional_centres(graph: Graph, municipality: str) -> list[str]:
     """The prefecture's (and a designated city's) ひきこもり地域支援センター, satellites excluded."""
-    areas = [municipality] + ([prefecture_of(graph, municipality)] if prefecture_of(graph, municipality) else [])
+    prefecture = prefecture_of(graph, municipality)
+    areas = [municipality] + ([prefecture] if prefecture else [])
     found = []
     for area in areas:
         for node in _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "memberOf"):
@@ -120,7 +128,7 @@ def regional_centres(graph, municipality):
     return found
 
 
-def first_contact(graph, municipality):
+def first_contact(graph: Graph, municipality: str) -> FirstContact | None:
     """最初の相談先 for ``municipality``, or None when the graph knows no body to call.
 
     Raises :class:`~tsunagu.exceptions.NotAMunicipality` for a prefecture or
@@ -140,7 +148,7 @@ def first_contact(graph, municipality):
     own = [p for p in platforms if "WideAreaPlatform" not in _types(graph, p)]
     through = [platform_through(graph, p) for p in platforms]
 
-    def answer(node, code, **params):
+    def answer(node: str, code: str, **params: Any) -> FirstContact:
         return reachable(graph, municipality,
                          FirstContact(place=place_of(graph, node), basis=Reason(code, params), through=through))
 
@@ -174,9 +182,9 @@ def first_contact(graph, municipality):
     return None
 
 
-def _best(graph, nodes):
+def _best(graph: Graph, nodes: Iterable[str]) -> str:
     """Of several candidates: verified before unverified, one with a phone first, then by id."""
-    def key(node):
+    def key(node: str) -> tuple[bool, bool, bool, str]:
         data = graph.nodes[node]
         return (bool(data.get("unverified")), bool(data.get("older_source")), not data.get("telephone"), node)
 
@@ -190,25 +198,27 @@ _NEXT_KINDS = ("SelfRelianceSupportAgency", "PrefecturalWelfareConsultationCentr
                "MunicipalOffice", "SocialWelfareCouncil")
 
 
-def _digits(phone):
+def _digits(phone: str | None) -> str:
     return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
-def _phone(graph, node):
-    return graph.nodes[node].get("telephone") if node in graph else None
+def _phone(graph: Graph, node: str) -> str | None:
+    phone: str | None = graph.nodes[node].get("telephone") if node in graph else None
+    return phone
 
 
-def _hosts(graph, node):
+def _hosts(graph: Graph, node: str) -> list[str]:
     """The departments or bodies that run or host ``node`` (its 担当課), nearest first."""
     hosts = [s for s in _edges_in(graph, node, "runs") if not _types(graph, s) & {"Area", "Platform"}]
     hosts += [h for h in _edges_out(graph, node, "hostedBy") if h not in hosts]
     return hosts
 
 
-def _callable_windows(graph, municipality, skip):
+def _callable_windows(graph: Graph, municipality: str, skip: Collection[str]) -> list[str]:
     """Bodies serving ``municipality``, then its prefecture, that have a phone, each in :data:`_NEXT_KINDS` order."""
-    areas = [municipality] + ([prefecture_of(graph, municipality)] if prefecture_of(graph, municipality) else [])
-    found = []
+    prefecture = prefecture_of(graph, municipality)
+    areas = [municipality] + ([prefecture] if prefecture else [])
+    found: list[str] = []
     for area in areas:  # the town's own bodies before the prefecture's
         serving = _edges_in(graph, area, "servesArea") + _edges_in(graph, area, "locatedIn")
         for kind in _NEXT_KINDS:
@@ -218,7 +228,15 @@ def _callable_windows(graph, municipality, skip):
     return found
 
 
-def reachable(graph, municipality, first):
+def _call(graph: Graph, node: str, whose: str) -> Call:
+    """The :class:`Call` to ``node``, a body with a phone."""
+    place = place_of(graph, node)
+    telephone = place.contact.telephone
+    assert telephone is not None  # only a body with a phone is called (_hosts, _callable_windows)
+    return Call(telephone, whose, place, place.contact.hours)
+
+
+def reachable(graph: Graph, municipality: str, first: FirstContact) -> FirstContact:
     """``first`` with a number to call, the next callable window and a note when the hours are not recorded.
 
     The number is the place's own; else (marked) its host department's, the town hall's, or the next
@@ -230,18 +248,15 @@ def reachable(graph, municipality, first):
     else:
         for host in _hosts(graph, node):
             if _phone(graph, host):
-                place = place_of(graph, host)
-                first.call = Call(place.contact.telephone, "host", place, place.contact.hours)
+                first.call = _call(graph, host, "host")
                 break
     windows = _callable_windows(graph, municipality, {node})
     if first.call is None:
         halls = [n for n in windows if "MunicipalOffice" in _types(graph, n)]
         if halls:
-            place = place_of(graph, halls[0])
-            first.call = Call(place.contact.telephone, "town-hall", place, place.contact.hours)
+            first.call = _call(graph, halls[0], "town-hall")
         elif windows:
-            place = place_of(graph, windows[0])
-            first.call = Call(place.contact.telephone, "next-window", place, place.contact.hours)
+            first.call = _call(graph, windows[0], "next-window")
     used = {first.call.place.id} if first.call else set()
     dialled = {_digits(first.call.telephone)} if first.call else set()
     windows = [n for n in windows if n not in used and _digits(_phone(graph, n)) not in dialled]

@@ -8,23 +8,67 @@ are in :mod:`tsunagu.queries.duties`.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from itertools import pairwise
+from typing import Any, TypedDict
 
 from tsunagu.resolver import checked_date, municipality_id
 from tsunagu.exceptions import TsunaguError
-from tsunagu.rules.judge import MAX_AGE, age_window, offered, referral_candidates
-from tsunagu.rules.reach import LEVELS, reach
+from tsunagu.rules.judge import MAX_AGE, AgeWindow, Candidate, age_window, offered, referral_candidates
+from tsunagu.rules.reach import LEVELS, Reached, reach
 
 __all__ = [
     "CELL_STATES",
     "coverage_matrix",
     "has_local_data",
+    "AgeBand",
+    "CoverageCell",
+    "CoverageProvider",
 ]
+
+Graph = Any  # a networkx MultiDiGraph, or a municipality's reach subgraph (networkx has no type hints)
+
+
+class AgeBand(TypedDict):
+    """One row of an age-band scheme, as the graph's vocabulary holds it (``graph.graph["age_bands"]``)."""
+
+    notation: str
+    name: str | None
+    min: int
+    max: int | None  # None: no upper bound
+
+
+class CoverageProvider(TypedDict):
+    """One provider of a cell: what a referral offers for the domain at some age of the band."""
+
+    id: str
+    name: str | None
+    kind: str | None
+    level: str
+    age: str  # "15-39", "15-" (no maximum) or "not stated"
+    how: str  # stated, scheme or typical
+
+
+class CoverageCell(TypedDict):
+    """One (band, domain) cell of :func:`coverage_matrix`."""
+
+    band: str
+    domain: str
+    state: str  # one of CELL_STATES
+    level: str | None  # the most local level filling it
+    providers: list[CoverageProvider]
+
+
+class _BandCell(TypedDict):
+    state: str
+    providers: list[Candidate]  # most local first
+    windows: dict[int, AgeWindow]  # id(candidate) -> its window for the domain, for those it has one
 
 CELL_STATES = ("full", "partial", "unknown", "none")
 
 
-def has_local_data(graph, reached):
+def has_local_data(graph: Graph, reached: Iterable[Reached]) -> bool:
     """Whether anything curated is known about the municipality's own resources.
 
     True when a provider reached at the municipality, platform or wide-area
@@ -42,7 +86,7 @@ def has_local_data(graph, reached):
     return False
 
 
-def _segments(windows, bands):
+def _segments(windows: Iterable[AgeWindow], bands: Iterable[AgeBand]) -> list[tuple[int, int]]:
     """The ages where what is offered can change: every window's edges and every band's, from 0 to past
     :data:`MAX_AGE`. Between two of them every candidate is either offered at every age or at none."""
     edges = {0, MAX_AGE + 1}
@@ -51,22 +95,23 @@ def _segments(windows, bands):
     for band in bands:
         edges.add(band["min"])
         edges.add((MAX_AGE if band["max"] is None else band["max"]) + 1)
-    edges = sorted(e for e in edges if 0 <= e <= MAX_AGE + 1)
-    return list(pairwise(edges))
+    return list(pairwise(sorted(e for e in edges if 0 <= e <= MAX_AGE + 1)))
 
 
-def _band_cells(candidates, column, rows, as_of):
+def _band_cells(candidates: Sequence[Candidate], column: str, rows: Sequence[AgeBand],
+                as_of: dt.date) -> dict[str, _BandCell]:
     """band notation -> ``{"state", "providers", "windows"}`` for one domain ``column``: the candidates
     offered at some age of the band (most local first) and the state, from one judgement per segment
     of ages over which nothing offered changes."""
-    windows = {id(c): age_window(c, column, as_of) for c in candidates}
+    every = {id(c): age_window(c, column, as_of) for c in candidates}
+    windows = {key: w for key, w in every.items() if w is not None}  # every candidate offered at some age has one
     offers = [(start, end, offered(candidates, start, [column], as_of))
-              for start, end in _segments([w for w in windows.values() if w is not None], rows)]
-    cells = {}
+              for start, end in _segments(list(windows.values()), rows)]
+    cells: dict[str, _BandCell] = {}
     for band in rows:
         low, high = band["min"], MAX_AGE if band["max"] is None else band["max"]
         inside = [kept for start, end, kept in offers if start <= high and end - 1 >= low]
-        providers = {}
+        providers: dict[str, Candidate] = {}
         for kept in inside:
             for candidate in kept:
                 providers.setdefault(_provider_id(candidate), candidate)
@@ -84,7 +129,8 @@ def _band_cells(candidates, column, rows, as_of):
     return cells
 
 
-def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=None):
+def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", reached: list[Reached] | None = None,
+                    as_of: dt.date | str | None = None) -> dict[str, Any]:
     """The age x domain matrix for one municipality (a node id), as the referral judges it.
 
     A cell's providers are exactly what a referral offers for that domain at
@@ -135,17 +181,17 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=N
     >>> len(matrix["cells"]), matrix["local_data"]
     (99, True)
     """
-    schemes = graph.graph["age_bands"]
+    schemes: dict[str, list[AgeBand]] = graph.graph["age_bands"]
     if bands not in schemes:
         raise TsunaguError(f"年齢区分「{bands}」はありません。次のどれか: {', '.join(schemes)} (unknown age-band scheme)")
     municipality = municipality_id(graph, municipality)
     as_of = checked_date(as_of)
-    columns = graph.graph["chart_columns"]
+    columns: list[str] = graph.graph["chart_columns"]
     if reached is None:
         reached = reach(graph, municipality)
     candidates = referral_candidates(graph, municipality)
     rows = schemes[bands]
-    cells_by = {}
+    cells_by: dict[tuple[str, str], CoverageCell] = {}
     for column in columns:
         for notation, cell in _band_cells(candidates, column, rows, as_of).items():
             ordered = cell["providers"]
@@ -163,12 +209,17 @@ def coverage_matrix(graph, municipality, *, bands="chart", reached=None, as_of=N
     }
 
 
-def _provider_id(candidate):
+def _provider_id(candidate: Candidate) -> str:
     """What a referral option names: the program, else the organisation."""
-    return (candidate["program"] or candidate["organisation"])["id"]
+    program = candidate["program"]
+    if program:
+        return program["id"]
+    organisation = candidate["organisation"]
+    assert organisation is not None  # a candidate that is no program is an organisation's own row
+    return organisation["id"]
 
 
-def _provider(candidate, window, graph):
+def _provider(candidate: Candidate, window: AgeWindow, graph: Graph) -> CoverageProvider:
     node = _provider_id(candidate)
     data = graph.nodes[node]
     age = "not stated" if window.basis == "unstated" else f"{window.low}-{'' if window.high == MAX_AGE else window.high}"

@@ -16,23 +16,36 @@ the prefecture's centre and the nation's networks when nothing local fits.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from tsunagu.resolver import checked_age, checked_date, municipality_id, need_notations
 from tsunagu.rules.judge import (collapsed, WORKING_AGE, age_range, cohort_of, domain_pair, judge,
                                  kind_pair, referral_candidates)
 from tsunagu.rules.reach import LEVELS
 
+if TYPE_CHECKING:
+    from tsunagu.loaders.sources.where_to_look import WhereToLook
+    from tsunagu.queries.answers import AnsweredMunicipality, Directory, Option, Place, ReferralAnswer
+    from tsunagu.rules.judge import AgeFacts, Candidate, Judgement, OrganisationRef
+
 __all__ = ["referral_answer"]
+
+Graph = Any  # a networkx MultiDiGraph, or a municipality's reach subgraph (networkx has no type hints)
+Judged = tuple["Candidate", "Judgement"]  # a candidate and what the judge says of it
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
 _PLATFORM_TYPES = {"MunicipalPlatform", "WideAreaPlatform", "PrefecturalPlatform"}
 
 # Nationwide networks a caseworker can look up when nothing local fits (issue 11: the nation's
 # options): Hello Work and サポステ for employment, KHJ family associations for family support.
-_NATIONWIDE = {"employment": ("HelloWork", "YouthSupportStation"), "family-support": ("FamilyAssociation",)}
+_NATIONWIDE: dict[str, tuple[str, ...]] = {"employment": ("HelloWork", "YouthSupportStation"),
+                                           "family-support": ("FamilyAssociation",)}
 
 
-def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=False):
+def referral_answer(graph: Graph, municipality: str, age: int | str, needs: str | Iterable[str], *,
+                    as_of: dt.date | str | None = None, explain: bool = False) -> ReferralAnswer:
     """The caseworker's answer: first contact, ranked options with contacts and secretariats.
 
     Parameters
@@ -77,7 +90,7 @@ def referral_answer(graph, municipality, age, needs, *, as_of=None, explain=Fals
     return _build_answer(graph, municipality, asked, age, needs, as_of, candidates, explain=explain)
 
 
-def _option(graph, candidate, judged, rank=0):
+def _option(graph: Graph, candidate: Candidate, judged: Judgement, rank: int = 0) -> Option:
     from tsunagu.queries.answers import Option
     from tsunagu.queries.contacts import place_of, platform_through
 
@@ -93,10 +106,10 @@ def _option(graph, candidate, judged, rank=0):
         organisation=place_of(graph, organisation["id"]) if organisation else None,
         program=place_of(graph, candidate["program"]["id"]) if candidate["program"] else None,
         level=candidate["level"], hops=candidate["hops"], path=path,
-        age=dict(rng), needs=matched, reasons=reasons, flags=flags, excluded=excluded, through=through))
+        age=rng.copy(), needs=matched, reasons=reasons, flags=flags, excluded=excluded, through=through))
 
 
-def _with_where(graph, option):
+def _with_where(graph: Graph, option: Option) -> Option:
     """``option`` with where to find the body serving the town when the data give it no phone
     (``data/where_to_look.csv``): said once, in place of the "not in the data" flag."""
     from dataclasses import asdict
@@ -106,21 +119,22 @@ def _with_where(graph, option):
     places = [p for p in (option.organisation, option.program) if p is not None]
     if any(p.contact.telephone for p in places):
         return option
-    kinds = []
+    kinds: list[str | None] = []
     for place in places:
         data = graph.nodes[place.id] if place.id in graph else {}
         kinds += [place.kind] + [data.get("deliveredByType")] + sorted(data.get("types", ()))
-    found = where_to_look([k for k in kinds if k])
+    found: WhereToLook | None = where_to_look([k for k in kinds if k])
     if found is not None:
         option.where = asdict(found)
         option.flags = [f for f in option.flags if f.code != "placeholder"]
     return option
 
 
-def _nationwide_options(graph, municipality, age, needs, as_of, options):
+def _nationwide_options(graph: Graph, municipality: str, age: int, needs: Sequence[str], as_of: dt.date,
+                        options: Sequence[Option]) -> list[Option]:
     """Where something local fits: the nation's networks for the need (ハローワーク, サポステ, 家族会) that no
     option is already of, each with where to find the one serving the town (never a second "unknown")."""
-    present = set()
+    present: set[str | None] = set()
     for option in options:
         for place in (option.organisation, option.program):
             if place is not None:
@@ -129,17 +143,18 @@ def _nationwide_options(graph, municipality, age, needs, as_of, options):
     wanted = {kind for need in needs for kind in _NATIONWIDE.get(need, ())} - present
     if not wanted:
         return []
-    listed = {(o.program or o.organisation).id for o in options}
+    listed = {_named(o).id for o in options}
     found = _fallback(graph, municipality, age, needs, as_of, listed, centres=False)
     return [o for o in found if o.program and graph.nodes[o.program.id].get("deliveredByType") in wanted]
 
 
-def _fallback(graph, municipality, age, needs, as_of, listed, centres=True):
+def _fallback(graph: Graph, municipality: str, age: int, needs: Sequence[str], as_of: dt.date, listed: Collection[str],
+              centres: bool = True) -> list[Option]:
     """The prefecture's regional support centre(s) (with ``centres``) and the nation's schemes fitting the need."""
     from tsunagu.queries.answers import Option, Reason
     from tsunagu.queries.contacts import place_of, regional_centres
 
-    options = []
+    options: list[Option] = []
     for centre in regional_centres(graph, municipality) if centres else ():
         if centre in listed:
             continue
@@ -158,7 +173,7 @@ def _fallback(graph, municipality, age, needs, as_of, listed, centres=True):
         matched = [n for n in needs if n in covers and not (n == "employment" and age < WORKING_AGE)]
         if not matched:
             continue
-        candidate = {"cohort": cohort_of(node, data), "age_stated": bool(data.get("age_stated")),
+        candidate: AgeFacts = {"cohort": cohort_of(node, data), "age_stated": bool(data.get("age_stated")),
                      "age_min": data.get("age_min"), "age_max": data.get("age_max")}
         rng = age_range(candidate, as_of)
         if (rng["min"] is not None and age < rng["min"]) or (rng["max"] is not None and age > rng["max"]):
@@ -172,21 +187,23 @@ def _fallback(graph, municipality, age, needs, as_of, listed, centres=True):
     return options
 
 
-def _instead_of_work(graph, candidates, age, as_of, listed, first=None, most=2):
+def _instead_of_work(graph: Graph, candidates: Sequence[Candidate], age: int, as_of: dt.date, listed: Sequence[Option],
+                     first: str | None = None, most: int = 2) -> list[Option]:
     """Below working age: the education and consultation windows the judge offers at ``age`` that have a
     phone (the next step the answer suggests, with a number to call), at most ``most``, neither already
     listed nor the first contact."""
-    seen = {(o.program or o.organisation).id for o in listed if o.program or o.organisation} | {first}
+    seen = {_named(o).id for o in listed if o.program or o.organisation} | {first}
     judged = [(c, judge(graph, c, age, ["education", "consultation"], as_of)) for c in candidates]
     kept = [(c, j) for c, j in judged if not j[4] and not c["program"] and c["organisation"]
             and graph.nodes[c["organisation"]["id"]].get("telephone") and c["organisation"]["id"] not in seen]
     # a body whose ages are known to include the child's (児童相談所: under 18) before one taking any age
     kept.sort(key=lambda item: (item[1][5]["basis"] == "unstated", item[1][0], LEVELS.index(item[0]["level"]),
-                                item[0]["hops"], item[0]["organisation"]["id"]))
+                                item[0]["hops"], _organisation(item[0])["id"]))
     return [_option(graph, c, j) for c, j in kept[:most]]
 
 
-def _nationwide(graph, age, needs, as_of, fallback):
+def _nationwide(graph: Graph, age: int, needs: Sequence[str], as_of: dt.date,
+               fallback: Sequence[Option]) -> list[tuple[str, str]]:
     """Names of the nationwide networks fitting the need and age that the fallback did not list."""
     named = {option.program.id for option in fallback if option.program}
     schemes = {d.get("deliveredByType"): (n, d) for n, d in graph.nodes(data=True)
@@ -209,7 +226,8 @@ def _nationwide(graph, age, needs, as_of, fallback):
     return names
 
 
-def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, explain=False):
+def _build_answer(graph: Graph, municipality: str, asked: str, age: int, needs: list[str], as_of: dt.date,
+                  candidates: Sequence[Candidate], *, explain: bool = False) -> ReferralAnswer:
     from tsunagu.queries.answers import Person, Reason, ReferralAnswer
     from tsunagu.queries.contacts import first_contact, prefecture_of, regional_centres
     from tsunagu.queries.sources import directory_date
@@ -219,18 +237,20 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     kept = [(c, verdicts[id(c)]) for c in collapsed([c for c, j in judged if not j[4]])]
     missed = [(c, j) for c, j in judged if j[4]]
 
-    def key(item):
+    def key(item: Judged) -> tuple[str, int, int, str, str]:
         c, j = item
-        return (j[0], LEVELS.index(c["level"]), c["hops"], c["organisation"]["name"] or "",
-                (c["program"] or {}).get("name") or "")
+        program = c["program"]
+        return (j[0], LEVELS.index(c["level"]), c["hops"], _organisation(c)["name"] or "",
+                (program.get("name") if program else None) or "")
 
     kept.sort(key=key)
     options = [_option(graph, c, j, rank) for rank, (c, j) in enumerate(kept, start=1)]
     data = graph.nodes[municipality]
     prefecture = prefecture_of(graph, municipality)
-    place = {"id": municipality, "name": data.get("name"), "code": data.get("code"),
+    place: AnsweredMunicipality = {"id": municipality, "name": data.get("name"), "code": data.get("code"),
              "prefecture": graph.nodes[prefecture].get("name") if prefecture else None}
-    notes, steps = [], []
+    notes: list[Reason] = []
+    steps: list[Reason] = []
     if asked not in (municipality, data.get("name"), data.get("code")) and asked in graph:
         ward = graph.nodes[asked]
         if "AdministrativeWard" in ward.get("types", ()):
@@ -240,7 +260,7 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     if first is None:
         notes.append(Reason("no-first-contact", {"municipality": data.get("name")}))
     local = [o for o in options if o.tier in ("a", "b") and o.level in ("municipality", "platform", "wide-area")]
-    fallback = []
+    fallback: list[Option] = []
     if not local:
         notes.append(Reason("nothing-local", {"municipality": data.get("name")}))
         listed = {o.organisation.id for o in options if o.organisation} | {o.program.id for o in options if o.program}
@@ -249,8 +269,9 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
         fallback = _nationwide_options(graph, municipality, age, needs, as_of, options)
     if not options and not fallback:
         notes.append(Reason("no-fit-at-all", {}))
-    coordinating = sorted({c["organisation"]["name"] for c, j in missed
-                           if j[4][0].code == "coordinating" and set(needs) & c["covers"]})
+    # every body and program is named (a curated record requires a name; a list row has one)
+    coordinating = sorted(cast("set[str]", {_organisation(c)["name"] for c, j in missed
+                                            if j[4][0].code == "coordinating" and set(needs) & c["covers"]}))
     if coordinating:
         notes.append(Reason("coordinating-left-out", {"names": coordinating}))
     if any(o.tier == "c" for o in options):
@@ -264,13 +285,13 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
     elif prefecture:
         from tsunagu.loaders.sources.where_to_look import where_to_look
 
-        where = where_to_look(["RegionalSupportCentre"])
+        where: WhereToLook | None = where_to_look(["RegionalSupportCentre"])
         name = graph.nodes[prefecture].get("name")
         steps.append(Reason("next-regional-centre-where", {"prefecture": name, "publisher": where.publisher,
                                                            "title": where.title, "url": where.url})
                      if where else Reason("next-regional-centre-unknown", {"prefecture": name}))
-    too_old = sorted({(c["program"] or c["organisation"])["name"] for c, j in missed
-                      if len(j[4]) == 1 and j[4][0].code.startswith("age-outside")})
+    too_old = sorted(cast("set[str]", {(c["program"] or _organisation(c))["name"] for c, j in missed
+                                       if len(j[4]) == 1 and j[4][0].code.startswith("age-outside")}))
     if too_old:
         steps.append(Reason("next-age-limit", {"names": too_old}))
     if fallback or not local:
@@ -290,7 +311,21 @@ def _build_answer(graph, municipality, asked, age, needs, as_of, candidates, *, 
         missed.sort(key=lambda item: (len(item[1][4]),) + key(item))
         near = [_option(graph, c, j, rank) for rank, (c, j) in enumerate(missed, start=1)]
     lists = graph.graph.get("lists") or []
-    directory = {"as_of": directory_date(lists), "lists": list(lists)} if lists else None
+    directory: Directory | None = {"as_of": directory_date(lists), "lists": list(lists)} if lists else None
     return ReferralAnswer(municipality=place, as_of=as_of.isoformat(), first_contact=first, options=options,
                           fallback=fallback, notes=notes, next_steps=steps, near_misses=near,
                           person=Person(age=age, needs=list(needs)), directory=directory)
+
+
+def _named(option: Option) -> Place:
+    """What an option names: its program, else its organisation (every option names one or the other)."""
+    place = option.program or option.organisation
+    assert place is not None
+    return place
+
+
+def _organisation(candidate: Candidate) -> OrganisationRef:
+    """A candidate's organisation: every reached one has one (at worst the municipality on its path)."""
+    organisation = candidate["organisation"]
+    assert organisation is not None
+    return organisation

@@ -27,17 +27,110 @@ Bolt backend all ask this module; none restates a rule.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, cast
 
-from tsunagu.rules.reach import LEVELS, nation_nodes, reach
+from tsunagu.rules.reach import LEVELS, HopDict, Reached, nation_nodes, reach
 from tsunagu.rules.reasons import Reason
+
+if TYPE_CHECKING:
+    from rdflib import Literal, URIRef
 
 __all__ = [
     "WORKING_AGE", "COHORTS", "supports_person", "age_text", "cohort_range", "age_range", "referral_candidates",
     "judge", "cohort_of", "kind_pair", "domain_pair", "MAX_AGE", "need_bases", "AgeWindow", "age_window", "serves",
-    "collapsed", "offered", "domains_of", "type_ages",
+    "collapsed", "offered", "domains_of", "type_ages", "Candidate", "AgeFacts", "AgeRange", "Scheme", "Judgement",
+    "OrganisationRef", "ProgramRef", "Cohort",
 ]
+
+Graph = Any  # a networkx MultiDiGraph, or a municipality's reach subgraph (networkx has no type hints)
+NodeData = Mapping[str, Any]  # a node's attributes
+
+
+class Cohort(TypedDict):
+    """A cohort scheme's target: who left school in given years (:data:`COHORTS`)."""
+
+    name: tuple[str, str]  # (Japanese, English)
+    left_school: tuple[int, int]
+    reference: dt.date
+    ages: tuple[int, int]  # (youngest, oldest) on the reference date
+    source: str
+
+
+class Scheme(TypedDict):
+    """A scheme (or an organisation type's law) whose stated ages an organisation inherits."""
+
+    id: str
+    name: str | None
+    age_min: int | None
+    age_max: int | None
+
+
+class AgeFacts(TypedDict):
+    """What :func:`age_range` reads: a candidate's own ages, its cohort and the schemes defining it."""
+
+    cohort: NotRequired[str | None]  # a cohort scheme's key (:data:`COHORTS`)
+    age_stated: bool
+    age_min: int | None
+    age_max: int | None
+    defining: NotRequired[list[Scheme]]
+
+
+class AgeRange(TypedDict):
+    """What :func:`age_range` returns: ``min``, ``max`` and ``basis``, with the cohort or scheme it rests on."""
+
+    min: int | None
+    max: int | None
+    basis: str  # stated, inherited, cohort or unstated
+    cohort: NotRequired[str]  # with basis cohort
+    year: NotRequired[int]
+    scheme: NotRequired[str | None]  # with basis inherited
+    scheme_id: NotRequired[str]
+
+
+class OrganisationRef(TypedDict):
+    """The organisation a candidate names: whom to contact."""
+
+    id: str
+    name: str | None
+    kind: str | None
+
+
+class ProgramRef(TypedDict):
+    """The program a candidate is, when it is one."""
+
+    id: str
+    name: str | None
+
+
+class Candidate(AgeFacts):
+    """One row of :func:`referral_candidates`: what a referral chooses among, person-free."""
+
+    node: str
+    organisation: OrganisationRef | None
+    program: ProgramRef | None
+    role: str | None
+    types: list[str]  # the organisation's
+    level: str
+    hops: int
+    path: list[HopDict]
+    domains: list[str]
+    how: str  # "stated" or "typical of <kind>"
+    covers: frozenset[str]
+    stated_covers: frozenset[str]
+    scheme_covers: frozenset[str]
+    age: str
+    area_reason: str | None
+    area_excluded: str | None
+    served: list[str]
+    served_names: list[str]
+    rank_key: tuple[int, int]
+
+
+# (tier, matched needs, reasons, flags, excluded, age range): what :func:`judge` says of one candidate
+Judgement = tuple[str, list[str], list[Reason], list[Reason], list[Reason], AgeRange]
 
 _PROVIDER_TYPES = {"Organisation", "ConsultationWindow"}
 
@@ -50,7 +143,7 @@ MAX_AGE = 130
 # Cohort schemes: their target is people who left school in given years, so the ages move with
 # the date asked. 002: 概ね1993年～2004年に学校卒業期を迎えた世代（2020年4月現在、大卒で概ね38～49歳、
 # 高卒で概ね34歳～45歳）.
-COHORTS = {
+COHORTS: dict[str, Cohort] = {
     "ice-age": {
         "name": ("就職氷河期世代", "employment ice-age generation"),
         "left_school": (1993, 2004),
@@ -60,13 +153,13 @@ COHORTS = {
     },
 }
 # Programs targeting a cohort, by curated id (a node may also say ``cohort`` itself).
-_COHORT_PROGRAMS = {"jp-hello-work-ice-age-window": "ice-age"}
+_COHORT_PROGRAMS: dict[str, str] = {"jp-hello-work-ice-age-window": "ice-age"}
 
 # Types that exist for a need without a scheme record in the data (tier b, not a guess):
 # 家族会 for family support (003, 講習会・家族会), the regional support centre's outreach
 # and consultation (002/003: specialised window, multi-professional team), Hello Work and
 # サポステ for employment, the self-reliance agency for consultation, welfare, outreach (002).
-_PURPOSE = {
+_PURPOSE: dict[str, tuple[str, ...]] = {
     "FamilyAssociation": ("family-support",),
     "RegionalSupportCentre": ("consultation", "outreach"),
     "HelloWork": ("employment",),
@@ -78,7 +171,7 @@ _PURPOSE = {
     "ConsultationWindow": ("consultation",),
 }
 
-def supports_person(data):
+def supports_person(data: NodeData) -> bool:
     """Whether a node can be a match for a person: not a coordinating body.
 
     The one rule for "who is a match" (referral answers and coverage both
@@ -95,7 +188,7 @@ def supports_person(data):
     return data.get("role") != "coordinating"
 
 
-def age_text(data):
+def age_text(data: NodeData) -> str:
     """``15-39``, ``-49`` (minimum not stated), ``0-`` (no maximum), or ``not stated``."""
     if not data.get("age_stated"):
         return "not stated"
@@ -104,7 +197,7 @@ def age_text(data):
 
 
 
-def cohort_range(cohort, as_of):
+def cohort_range(cohort: str, as_of: dt.date) -> tuple[int, int]:
     """(youngest, oldest) age of a cohort on the date ``as_of``.
 
     Examples
@@ -122,16 +215,17 @@ def cohort_range(cohort, as_of):
     return low + years, high + years
 
 
-def age_range(candidate, as_of):
+def age_range(candidate: AgeFacts, as_of: dt.date) -> AgeRange:
     """The age range that applies to a candidate on ``as_of``: ``{"min", "max", "basis", ...}``.
 
     ``basis`` is ``stated`` (its own), ``inherited`` (the scheme defining its
     type, named in ``scheme``), ``cohort`` (a cohort's ages that year) or
     ``unstated``.
     """
-    if candidate.get("cohort"):
-        low, high = cohort_range(candidate["cohort"], as_of)
-        return {"min": low, "max": high, "basis": "cohort", "cohort": candidate["cohort"], "year": as_of.year}
+    cohort = candidate.get("cohort")
+    if cohort:
+        low, high = cohort_range(cohort, as_of)
+        return {"min": low, "max": high, "basis": "cohort", "cohort": cohort, "year": as_of.year}
     if candidate["age_stated"]:
         return {"min": candidate["age_min"], "max": candidate["age_max"], "basis": "stated"}
     for scheme in candidate.get("defining", ()):
@@ -140,28 +234,29 @@ def age_range(candidate, as_of):
     return {"min": None, "max": None, "basis": "unstated"}
 
 
-def _entry(graph, node):
+def _entry(graph: Graph, node: str | None) -> OrganisationRef | None:
     return None if node is None else {"id": node, "name": graph.nodes[node].get("name"), "kind": graph.nodes[node].get("kind")}
 
 
-def _organisation_of(graph, reached):
+def _organisation_of(graph: Graph, reached: Reached) -> str | None:
     """Whom to contact for a reached program: its entrustee, else the organisation on the path."""
     node = reached.node
-    entrusted = sorted(t for _, t, k in graph.out_edges(node, keys=True) if k == "entrustedTo")
+    entrusted: list[str] = sorted(t for _, t, k in graph.out_edges(node, keys=True) if k == "entrustedTo")
     if entrusted:
         return entrusted[0]
     for hop in reversed(reached.path[:-1]):
         if set(graph.nodes[hop.id]["types"]) & ({"Organisation", "Prefecture", "Municipality"} | _PROVIDER_TYPES):
             return hop.id
-    runners = sorted(s for s, _, k in graph.in_edges(node, keys=True) if k == "runs")
+    runners: list[str] = sorted(s for s, _, k in graph.in_edges(node, keys=True) if k == "runs")
     return runners[0] if runners else None
 
 
-def cohort_of(node, data):
-    return data.get("cohort") or _COHORT_PROGRAMS.get(node)
+def cohort_of(node: str, data: NodeData) -> str | None:
+    cohort: str | None = data.get("cohort") or _COHORT_PROGRAMS.get(node)
+    return cohort
 
 
-def _schemes_of(graph, organisation):
+def _schemes_of(graph: Graph, organisation: str | None) -> tuple[frozenset[str], list[Scheme]]:
     """(covered needs, defining schemes) of an organisation from the programs it runs.
 
     A scheme *defines* the organisation when the scheme is delivered by the
@@ -173,7 +268,8 @@ def _schemes_of(graph, organisation):
     data = graph.nodes[organisation]
     broader = graph.graph["domain_broader"]
     types = set(data.get("types", ()))
-    covers, defining = set(), []
+    covers: set[str] = set()
+    defining: list[Scheme] = []
     for _, program, key in graph.out_edges(organisation, keys=True):
         if key != "runs" or "Program" not in graph.nodes[program].get("types", ()):
             continue
@@ -189,11 +285,11 @@ def _schemes_of(graph, organisation):
             covers.update(a for d in needs for a in broader.get(d, (d,)))
     defining.sort(key=lambda s: s["id"])
     if not defining:
-        defining = [dict(ages) for kind, ages in type_ages().items() if kind in types][:1]
+        defining = [ages.copy() for kind, ages in type_ages().items() if kind in types][:1]
     return frozenset(covers), defining
 
 
-def type_ages():
+def type_ages() -> dict[str, Scheme]:
     """Organisation type -> the ages the law defining it sets (``tg:typicalMinAge``/``tg:typicalMaxAge`` in the
     ontology), as a scheme entry ``{"id", "name", "age_min", "age_max"}``: 児童相談所 serves 児童, under 18.
 
@@ -206,21 +302,25 @@ def type_ages():
 
 
 @lru_cache(maxsize=1)
-def _type_ages():
+def _type_ages() -> dict[str, Scheme]:
     from tsunagu.ontology import TG, load_ontology
 
     ontology = load_ontology()
     graph = ontology.graph
-    found = {}
-    for cls in sorted(set(graph.subjects(TG.typicalMinAge, None)) | set(graph.subjects(TG.typicalMaxAge, None))):
-        low, high = graph.value(cls, TG.typicalMinAge), graph.value(cls, TG.typicalMaxAge)
+    found: dict[str, Scheme] = {}
+    # the ontology's classes are IRIs and its ages integer literals (rdflib types them as any node)
+    classes = cast("set[URIRef]", set(graph.subjects(TG.typicalMinAge, None)) | set(graph.subjects(TG.typicalMaxAge, None)))
+    for cls in sorted(classes):
+        low = cast("Literal | None", graph.value(cls, TG.typicalMinAge))
+        high = cast("Literal | None", graph.value(cls, TG.typicalMaxAge))
         name = str(cls).rsplit("#", 1)[-1]
-        found[name] = {"id": f"type:{name}", "name": ontology.label(cls, "ja") or name,
+        label: str | None = ontology.label(cls, "ja")
+        found[name] = {"id": f"type:{name}", "name": label or name,
                        "age_min": None if low is None else int(low), "age_max": None if high is None else int(high)}
     return found
 
 
-def domains_of(data):
+def domains_of(data: NodeData) -> tuple[list[str], str]:
     """(domains, how) of a node: the domains it states (``"stated"``), else, for an organisation,
     its type's typical domains (``"typical of <kind>"``: a guess from the kind, not a fact).
 
@@ -237,18 +337,18 @@ def domains_of(data):
     return list(data.get("type_domains") or []), f"typical of {data.get('kind')}"
 
 
-def referral_candidates(graph, municipality):
+def referral_candidates(graph: Graph, municipality: str) -> list[Candidate]:
     """What a referral from ``municipality`` chooses among, with everything that does not
     depend on the person: route, organisation, role, domains (with their broader
     concepts), scheme and purpose, age range and the area check. Precomputed at build time."""
-    cached = graph.graph.get("candidate_cache", {}).get(municipality)
+    cached: list[Candidate] | None = graph.graph.get("candidate_cache", {}).get(municipality)
     if cached is not None and (not cached or "scheme_covers" in cached[0]):
         return cached
     broader = graph.graph["domain_broader"]
     areas_ok = {municipality} | {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
     areas_ok |= set(nation_nodes(graph))
     place = graph.nodes[municipality]["name"]
-    candidates = []
+    candidates: list[Candidate] = []
     for reached in reach(graph, municipality):
         data = graph.nodes[reached.node]
         if not set(data["types"]) & (_PROVIDER_TYPES | {"Program"}):
@@ -289,23 +389,23 @@ def referral_candidates(graph, municipality):
     return candidates
 
 
-_BASIS_ORDER = {"stated": 0, "scheme": 1, "typical": 2}
+_BASIS_ORDER: dict[str, int] = {"stated": 0, "scheme": 1, "typical": 2}
 
 
-def domain_pair(graph, notation):
+def domain_pair(graph: Graph, notation: str) -> tuple[str, str]:
     """(Japanese, English) name of a support domain."""
     node = f"domain:{notation}"
     data = graph.nodes[node] if node in graph else {}
     return (data.get("name") or notation, data.get("name_en") or notation)
 
 
-def kind_pair(graph, kind):
+def kind_pair(graph: Graph, kind: str) -> tuple[str, str]:
     """(Japanese, English) label of an organisation type."""
     labels = graph.graph.get("class_labels", {}).get(kind)
     return tuple(labels) if labels else (kind, kind)
 
 
-def need_bases(candidate, needs):
+def need_bases(candidate: Candidate, needs: Iterable[str]) -> dict[str, str]:
     """need -> how ``candidate`` covers it: ``stated`` (its own domains), ``scheme`` (a scheme it runs,
     or its type's purpose) or ``typical`` (its type's typical domains: a guess); needs it does not
     cover are left out. Person-free."""
@@ -331,7 +431,7 @@ class AgeWindow:
     how: str  # how it covers the need: stated, scheme or typical
 
 
-def age_window(candidate, need, as_of):
+def age_window(candidate: Candidate, need: str, as_of: dt.date) -> AgeWindow | None:
     """The :class:`AgeWindow` in which ``candidate`` is offered for ``need`` on ``as_of``, or None
     when it never is (a coordinating body, an area it does not serve, a need it does not cover).
 
@@ -362,7 +462,7 @@ def age_window(candidate, need, as_of):
     return AgeWindow(low, high, rng["basis"], bases[need]) if low <= high else None
 
 
-def serves(candidate, age, needs, as_of):
+def serves(candidate: Candidate, age: int, needs: Iterable[str], as_of: dt.date) -> bool:
     """Whether ``candidate`` is offered to a person of ``age`` with any of ``needs``: what
     :func:`judge` keeps (a test holds the two together)."""
     for need in needs:
@@ -372,22 +472,30 @@ def serves(candidate, age, needs, as_of):
     return False
 
 
-def collapsed(kept):
+def collapsed(kept: Sequence[Candidate]) -> list[Candidate]:
     """``kept`` candidates without an organisation's own row where a program of it is kept: listing
     both would say the same thing twice. The order is kept."""
-    via_program = {(c["organisation"] or {}).get("id") for c in kept if c["program"]}
-    return [c for c in kept if c["program"] or c["organisation"]["id"] not in via_program]
+    via_program = {_organisation_id(c) for c in kept if c["program"]}
+    return [c for c in kept if c["program"] or _organisation_id(c) not in via_program]
 
 
-def offered(candidates, age, needs, as_of):
+def _organisation_id(candidate: Candidate) -> str | None:
+    organisation = candidate["organisation"]
+    return organisation.get("id") if organisation else None
+
+
+def offered(candidates: Iterable[Candidate], age: int, needs: Sequence[str], as_of: dt.date) -> list[Candidate]:
     """The candidates a referral offers a person of ``age`` with ``needs``, before ranking."""
     return collapsed([c for c in candidates if serves(c, age, needs, as_of)])
 
 
-def judge(graph, candidate, age, needs, as_of):
+def judge(graph: Graph, candidate: Candidate, age: int, needs: Sequence[str], as_of: dt.date) -> Judgement:
     """(tier, matched, reasons, flags, excluded, age range) of one candidate for one person."""
-    kind = (candidate["organisation"] or {}).get("kind") or ""
-    excluded, reasons, flags = [], [], []
+    organisation = candidate["organisation"]
+    kind = (organisation.get("kind") if organisation else None) or ""
+    excluded: list[Reason] = []
+    reasons: list[Reason] = []
+    flags: list[Reason] = []
     if not supports_person(candidate):
         excluded.append(Reason("coordinating", {"type": kind_pair(graph, kind)}))
     bases = need_bases(candidate, needs)
@@ -396,7 +504,7 @@ def judge(graph, candidate, age, needs, as_of):
         (flags if bases else excluded).append(Reason("below-working-age", {"age": age}))
     rng = age_range(candidate, as_of)
     if bases:
-        best = min(bases.values(), key=_BASIS_ORDER.get)
+        best = min(bases.values(), key=_BASIS_ORDER.__getitem__)  # every basis is one of its keys
         names = [domain_pair(graph, n) for n in needs if bases.get(n) == best]
         code = {"stated": "domain-stated", "scheme": "domain-purpose", "typical": "domain-typical"}[best]
         reasons.append(Reason(code, {"needs": names, "type": kind_pair(graph, kind)}))
@@ -409,7 +517,7 @@ def judge(graph, candidate, age, needs, as_of):
         best = None
     low, high = rng["min"], rng["max"]
     fits = (low is None or age >= low) and (high is None or age <= high)
-    params = {"age": age, "min": low, "max": high}
+    params: dict[str, Any] = {"age": age, "min": low, "max": high}
     if rng["basis"] == "cohort":
         params.update(cohort=COHORTS[rng["cohort"]]["name"], year=rng["year"])
         (reasons if fits else excluded).append(Reason("age-cohort" if fits else "age-outside-cohort", params))

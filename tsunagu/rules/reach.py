@@ -15,13 +15,26 @@ same answers.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from tsunagu.rules import walk as rules
 from tsunagu.rules.walk import LEVELS
 
 __all__ = ["LEVELS", "Adjacency", "Hop", "Reached", "reach", "walk_nodes", "municipality_nodes",
-           "nation_nodes", "constant_nodes"]
+           "nation_nodes", "constant_nodes", "HopDict"]
+
+Graph = Any  # a networkx MultiDiGraph (networkx has no type hints)
+
+
+class HopDict(TypedDict):
+    """A :class:`Hop` as data (:meth:`Hop.as_dict`): a referral candidate's path."""
+
+    id: str
+    name: str
+    relation: str | None
+    inverse: bool
 
 
 @dataclass(frozen=True)
@@ -31,7 +44,7 @@ class Hop:
     relation: str | None  # how this node was reached from the previous one
     inverse: bool = False  # True when the edge points from this node to the previous
 
-    def as_dict(self):
+    def as_dict(self) -> HopDict:
         return {"id": self.id, "name": self.name, "relation": self.relation, "inverse": self.inverse}
 
 
@@ -39,32 +52,34 @@ class Hop:
 class Reached:
     node: str
     level: str
-    path: tuple  # of Hop, from the municipality to ``node``
+    path: tuple[Hop, ...]  # of Hop, from the municipality to ``node``
 
     @property
-    def hops(self):
+    def hops(self) -> int:
         return len(self.path) - 1
 
 
-def nation_nodes(graph):
+def nation_nodes(graph: Graph) -> list[str]:
     """The nation(s): kept on the graph by the build, found by a scan otherwise."""
     if "nations" in graph.graph:
-        return graph.graph["nations"]
+        nations: list[str] = graph.graph["nations"]
+        return nations
     return sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
 
 
-def constant_nodes(graph):
+def constant_nodes(graph: Graph) -> list[str]:
     """Nodes every municipality's referral graph holds (:func:`rules.is_constant`)."""
     if "constant_nodes" in graph.graph:
-        return graph.graph["constant_nodes"]
+        constant: list[str] = graph.graph["constant_nodes"]
+        return constant
     return sorted(n for n, d in graph.nodes(data=True) if rules.is_constant(d))
 
 
-def municipality_nodes(graph):
+def municipality_nodes(graph: Graph) -> list[str]:
     return sorted(n for n, d in graph.nodes(data=True) if "Municipality" in d.get("types", ()))
 
 
-def _matcher(relations):
+def _matcher(relations: tuple[str, ...]) -> Callable[[Collection[str]], bool]:
     """A test on an edge's ``relations`` list: is it one of ``relations`` (sub-relations included)?"""
     if len(relations) == 1:
         relation = relations[0]
@@ -79,36 +94,39 @@ class Adjacency:
     drops nodes of some types says so (``without``).
     """
 
-    def __init__(self, graph):
+    def __init__(self, graph: Graph) -> None:
         self.graph = graph
 
-    def into(self, node, *relations, without=()):
+    def into(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
         match = _matcher(relations)
         return self._kept({s for s, _, have in self.graph.in_edges(node, data="relations", default=()) if match(have)},
                           without)
 
-    def out_of(self, node, *relations, without=()):
+    def out_of(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
         match = _matcher(relations)
         return self._kept({t for _, t, have in self.graph.out_edges(node, data="relations", default=()) if match(have)},
                           without)
 
-    def _kept(self, nodes, without):
+    def _kept(self, nodes: set[str], without: Collection[str]) -> list[str]:
         if without:
             nodes = {n for n in nodes if self.types(n).isdisjoint(without)}
         return sorted(nodes)
 
-    def types(self, node):
+    def types(self, node: str) -> set[str]:
         return set(self.graph.nodes[node].get("types", ()))
 
-    def hop(self, node, relation, inverse=False):
+    def hop(self, node: str, relation: str | None, inverse: bool = False) -> Hop:
         return Hop(node, self.graph.nodes[node].get("name", node), relation, inverse)
 
 
-def _anchors(adj, municipality):
-    start = (adj.hop(municipality, None),)
+Anchor = tuple[str, str, tuple[Hop, ...]]  # (node, level, path)
+
+
+def _anchors(adj: Adjacency, municipality: str) -> list[Anchor]:
+    start: tuple[Hop, ...] = (adj.hop(municipality, None),)
     # The municipality's providers too, in the same round trip: it is an anchor as well.
-    anchors = [(municipality, "municipality", start)]
+    anchors: list[Anchor] = [(municipality, "municipality", start)]
     for platform in adj.into(municipality, rules.PLATFORM_RELATION):
         level = rules.platform_level(adj.types(platform))
         if level:
@@ -125,7 +143,7 @@ def _anchors(adj, municipality):
     return anchors
 
 
-def _providers(adj, anchors):
+def _providers(adj: Adjacency, anchors: Iterable[Anchor]) -> Iterator[Anchor]:
     """(node, level, path) for everything attached to the anchors."""
     for anchor, level, path in anchors:
         for relation in rules.PROVIDER_RELATIONS:
@@ -144,11 +162,11 @@ def _providers(adj, anchors):
                 yield member, adviser_level, adviser_path + (adj.hop(member, rules.ADVISER_MEMBER, True),)
 
 
-def _walk(adj, municipality):
+def _walk(adj: Adjacency, municipality: str) -> tuple[list[Anchor], dict[str, Reached]]:
     """(anchors, {node: Reached}) for every node the walk visits, routes included."""
-    best = {}
+    best: dict[str, Reached] = {}
 
-    def offer(node, level, path):
+    def offer(node: str, level: str, path: tuple[Hop, ...]) -> bool:
         key = (len(path), LEVELS.index(level))
         current = best.get(node)
         if current is None or key < (current.hops + 1, LEVELS.index(current.level)):
@@ -157,7 +175,7 @@ def _walk(adj, municipality):
         return False
 
     anchors = _anchors(adj, municipality)
-    queue = deque()
+    queue: deque[Anchor] = deque()
     for node, node_level, node_path in _providers(adj, anchors):
         if offer(node, node_level, node_path):
             queue.append((node, node_level, node_path))
@@ -176,7 +194,7 @@ def _walk(adj, municipality):
     return anchors, best
 
 
-def reach(graph, municipality):
+def reach(graph: Graph, municipality: str) -> list[Reached]:
     """Every organisation, window and program reachable from ``municipality``.
 
     Parameters
@@ -214,7 +232,7 @@ def reach(graph, municipality):
     return [r for r in best.values() if not rules.is_route(adj.types(r.node))]
 
 
-def walk_nodes(graph, municipality):
+def walk_nodes(graph: Graph, municipality: str) -> set[str]:
     """Every node the walk from ``municipality`` visits: its anchors, what it reaches and
     the route nodes it passes through (departments, committees, platforms).
 

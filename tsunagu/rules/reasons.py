@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Reason"]
 
@@ -12,4 +13,4 @@ class Reason:
     """Why (or why not): a code and its parameters; :func:`tsunagu.queries.answers.render_reason` words it."""
 
     code: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)

@@ -35,6 +35,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
 __all__ = [
     "LEVELS", "ROUTE_TYPES", "NOT_PROVIDER_TYPES", "PLATFORM_RELATION", "PREFECTURE_RELATION",
     "PROVIDER_RELATIONS", "OPERATOR_RELATION", "RUNS", "ADVISES", "ADVISER_MEMBER", "ADVISER_AREA", "ONWARD", "SATELLITE_HOLDER",
@@ -79,7 +82,7 @@ CIRCLE_IN = ("memberOf", "secretariatOf")
 CIRCLE_OUT = ("builtOn", "servesArea")
 
 
-def is_constant(data):
+def is_constant(data: Mapping[str, Any]) -> bool:
     """True for a node every municipality's referral graph holds: the nation, the support
     domains, and a national scheme every office of a type delivers (サポステ, ハローワーク),
     which an answer names when nothing local fits.
@@ -93,14 +96,14 @@ def is_constant(data):
     return kind in ("Nation", "SupportDomain") or (kind == "NationalScheme" and bool(data.get("deliveredByType")))
 
 
-def platform_level(types):
+def platform_level(types: Collection[str]) -> str | None:
     """``"platform"`` or ``"wide-area"`` for a municipal platform, else None."""
     if "MunicipalPlatform" not in types:
         return None
     return "wide-area" if "WideAreaPlatform" in types else "platform"
 
 
-def operated_level(level, operator_types):
+def operated_level(level: str, operator_types: Collection[str]) -> str:
     """The level a provider reached at ``level`` is offered at, given the types of whoever operates it:
     the prefecture's level when a prefecture runs it, else ``level``.
 
@@ -112,15 +115,15 @@ def operated_level(level, operator_types):
     return level
 
 
-def is_prefectural_platform(types):
+def is_prefectural_platform(types: Collection[str]) -> bool:
     return "PrefecturalPlatform" in types
 
 
-def is_route(types):
+def is_route(types: Iterable[str]) -> bool:
     """Whether a reached node is only a way through (not an answer)."""
     return bool(set(types) & ROUTE_TYPES)
 
 
-def onward_steps(types):
+def onward_steps(types: Collection[str]) -> tuple[tuple[str, bool], ...]:
     """The (relation, inverse) steps the walk takes from a node of ``types``."""
     return tuple((relation, inverse) for relation, inverse in ONWARD if not inverse or SATELLITE_HOLDER in types)
