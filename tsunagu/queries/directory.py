@@ -9,6 +9,10 @@ sources disagree.
 
 from __future__ import annotations
 
+from typing import Any
+
+from tsunagu.queries.duties import Graph
+
 __all__ = ["directory_coverage", "coverage_text", "conflict_rows", "conflicts_text", "source_report_text"]
 
 _REASONS = {
@@ -18,23 +22,23 @@ _REASONS = {
 }
 
 
-def _serving(graph):
+def _serving(graph: Graph) -> dict[str, list[str]]:
     """area node -> [serving node] over ``servesArea`` edges."""
-    serving = {}
+    serving: dict[str, list[str]] = {}
     for source, target, key in graph.edges(keys=True):
         if key == "servesArea":
             serving.setdefault(target, []).append(source)
     return serving
 
 
-def _prefecture_of(graph, node):
+def _prefecture_of(graph: Graph, node: str) -> str | None:
     for _, target, key in graph.out_edges(node, keys=True):
         if key == "partOfPrefecture":
-            return target
+            return str(target)
     return None
 
 
-def directory_coverage(graph, prefecture=None):
+def directory_coverage(graph: Graph, prefecture: str | None = None) -> dict[str, Any]:
     """Counts and gaps of the directory over the municipalities of ``graph`` (or of one prefecture node).
 
     Returns ``{"municipalities", "window_with_phone", "town_hall", "health_office",
@@ -49,7 +53,7 @@ def directory_coverage(graph, prefecture=None):
     serving = _serving(graph)
     nodes = graph.nodes
     counts = {"municipalities": 0, "window_with_phone": 0, "town_hall": 0, "health_office": 0, "regional_centre": 0}
-    missing = {}
+    missing: dict[str, list[tuple[str, str, str]]] = {}
     for node, data in graph.nodes(data=True):
         if "Municipality" not in data.get("types", ()):
             continue
@@ -72,7 +76,8 @@ def directory_coverage(graph, prefecture=None):
             counts["town_hall"] += 1
         if any("PublicHealthOffice" in k for k in kinds):
             counts["health_office"] += 1
-        centres = [s for s in here + serving.get(pref, []) if "RegionalSupportCentre" in nodes[s].get("types", ())]
+        centres = [s for s in here + (serving.get(pref, []) if pref else [])
+                   if "RegionalSupportCentre" in nodes[s].get("types", ())]
         if any(not nodes[c].get("placeholder") for c in centres):
             counts["regional_centre"] += 1
     for rows in missing.values():
@@ -80,7 +85,7 @@ def directory_coverage(graph, prefecture=None):
     return counts | {"missing": dict(sorted(missing.items(), key=lambda item: item[1][0][1] or ""))}
 
 
-def coverage_text(coverage, *, list_missing=True):
+def coverage_text(coverage: dict[str, Any], *, list_missing: bool = True) -> list[str]:
     """The coverage report as the lines ``tsunagu directory`` prints.
 
     Examples
@@ -106,7 +111,7 @@ def coverage_text(coverage, *, list_missing=True):
     return lines
 
 
-def conflict_rows(graph):
+def conflict_rows(graph: Graph) -> list[tuple[str, str | None, str, list[tuple[str, str, str | None]]]]:
     """Every disagreement: ``(node, name, field, [(value, source, as_of)])``, newest value first.
 
     Examples
@@ -115,7 +120,7 @@ def conflict_rows(graph):
     >>> conflict_rows(compile_graph(lists=False).graph)
     []
     """
-    rows = []
+    rows: list[tuple[str, str | None, str, list[tuple[str, str, str | None]]]] = []
     for node, data in sorted(graph.nodes(data=True)):
         for conflict in data.get("conflicts", ()):
             rows.append((node, data.get("name"), conflict["field"],
@@ -127,7 +132,7 @@ _FIELD_LABELS = {"name": ("名称", "name"), "telephone": ("電話番号", "phon
                  "address": ("住所", "address"), "email": ("メール", "email"), "servesArea": ("担当地域", "served towns")}
 
 
-def _list_titles():
+def _list_titles() -> dict[str, str]:
     """A list's key (fukushi_portal) -> its title, as ``tsunagu sources`` names it."""
     from tsunagu.queries.sources import list_sources
 
@@ -137,7 +142,8 @@ def _list_titles():
         return {}
 
 
-def conflicts_text(rows, lang="ja"):
+def conflicts_text(rows: list[tuple[str, str | None, str, list[tuple[str, str, str | None]]]],
+                   lang: str = "ja") -> list[str]:
     """Lines for ``tsunagu conflicts``: each entity, field and every source's value with its date.
 
     Examples
@@ -156,7 +162,7 @@ def conflicts_text(rows, lang="ja"):
     return lines
 
 
-def source_report_text(report, limit=None):
+def source_report_text(report: dict[str, Any], limit: int | None = None) -> list[str]:
     """Per source: loaded and skipped counts, then each skipped row with file, row, field and why.
 
     ``limit``: at most this many problem lines per source (the rest are
@@ -168,7 +174,7 @@ def source_report_text(report, limit=None):
     ...     "skipped": [{"file": "h.csv", "row": 3, "field": "muni_code", "why": "一覧にない"}]}]})
     ['hokenjo: 読み込み 2 行、読み飛ばし 1 行', '  h.csv 行 3 [muni_code]: 一覧にない']
     """
-    lines = []
+    lines: list[str] = []
     for source in report.get("sources", ()):
         dropped = source.get("fields_dropped", ())
         lines.append(f"{source['name']}: 読み込み {source['loaded']} 行、読み飛ばし {len(source['skipped'])} 行"

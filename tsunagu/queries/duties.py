@@ -8,10 +8,15 @@ prefecture or municipality kind beside the May 2020 survey's figures (002).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tsunagu.exceptions import TsunaguError
 from tsunagu.rules.reach import municipality_nodes
+
+Graph = Any  # networkx has no types to name it by
+Row = dict[str, Any]  # one municipality's duties: id, name, code, prefecture, kind, each duty's status, date, source
 
 __all__ = ["DUTIES", "KINDS", "EVIDENCE_KINDS", "duty_statuses", "duty_evidence", "duty_rollup", "Count", "RollupRow",
            "count_of"]
@@ -27,16 +32,17 @@ KINDS = {"designated": "DesignatedCity", "core": "CoreCity", "city": "City", "wa
 EVIDENCE_KINDS = {"self-reliance": "SelfRelianceSupportAgency", "town-hall": "MunicipalOffice"}
 
 
-def _incoming(graph, municipality):
+def _incoming(graph: Graph, municipality: str) -> dict[str, list[str]]:
     """relation -> sources of the edges into ``municipality``: read once for all four duties."""
-    incoming = {}
+    incoming: dict[str, list[str]] = {}
     for source, keys in graph.pred[municipality].items():
         for key in keys:
             incoming.setdefault(key, []).append(source)
     return incoming
 
 
-def _status_for(graph, incoming, duty):
+def _status_for(graph: Graph, incoming: dict[str, list[str]],
+                duty: str) -> tuple[str, list[dict[str, Any]], Any, str | None]:
     """(status, source, as_of, via) for one duty: a status fact first, else a fact in the graph."""
     nodes = graph.nodes
     facts = [s for s in incoming.get("ofMunicipality", ())
@@ -56,16 +62,17 @@ def _status_for(graph, incoming, duty):
     return "unknown", [], None, None
 
 
-def _prefecture_of(graph, municipality):
+def _prefecture_of(graph: Graph, municipality: str) -> str | None:
     return next((target for target, keys in graph.succ[municipality].items() if "partOfPrefecture" in keys), None)
 
 
-def _kind_key(graph, node):
+def _kind_key(graph: Graph, node: str) -> str:
     kind = graph.nodes[node]["kind"]
     return next((key for key, cls in KINDS.items() if cls == kind), kind)
 
 
-def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missing=None):
+def duty_statuses(graph: Graph, *, prefecture: str | None = None, municipality: str | None = None,
+                  kind: str | None = None, missing: str | None = None) -> list[Row]:
     """One row per municipality: each duty yes / no / unknown, with source and as-of date.
 
     Parameters
@@ -102,14 +109,14 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
         raise TsunaguError(f"種別「{kind}」はありません。次のどれか: {', '.join(KINDS)} (unknown kind)")
     if missing is not None and missing not in DUTIES + ("any",):
         raise TsunaguError(f"取組「{missing}」はありません。次のどれか: any, {', '.join(DUTIES)} (unknown duty)")
-    rows = []
+    rows: list[Row] = []
     for node in municipality_nodes(graph):
         pref = _prefecture_of(graph, node)
         if prefecture and pref != prefecture or municipality and node != municipality:
             continue
         if kind and graph.nodes[node]["kind"] != KINDS[kind]:
             continue
-        row = {"id": node, "name": graph.nodes[node].get("name"), "code": graph.nodes[node].get("code"),
+        row: Row = {"id": node, "name": graph.nodes[node].get("name"), "code": graph.nodes[node].get("code"),
                "prefecture": graph.nodes[pref].get("name") if pref else None, "kind": _kind_key(graph, node)}
         incoming = _incoming(graph, node)
         for duty in DUTIES:
@@ -125,13 +132,13 @@ def duty_statuses(graph, *, prefecture=None, municipality=None, kind=None, missi
     return rows
 
 
-def _first_source(data):
-    sources = data.get("sources") or [{}]
+def _first_source(data: dict[str, Any]) -> dict[str, Any]:
+    sources: list[dict[str, Any]] = data.get("sources") or [{}]
     listed = [s for s in sources if s.get("dataset")] or sources
     return listed[0]
 
 
-def duty_evidence(graph, municipalities=None):
+def duty_evidence(graph: Graph, municipalities: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
     """What the national directory shows of each municipality, apart from the duties.
 
     Parameters
@@ -157,9 +164,9 @@ def duty_evidence(graph, municipalities=None):
     """
     nodes = graph.nodes
     wanted = municipality_nodes(graph) if municipalities is None else [m for m in municipalities if m in graph]
-    found = {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for municipality in wanted:
-        items = []
+        items: list[dict[str, Any]] = []
         for kind, node_type in EVIDENCE_KINDS.items():
             candidates = sorted(source for source, keys in graph.pred[municipality].items()
                                 if "servesArea" in keys and node_type in nodes[source].get("types", ())
@@ -183,15 +190,15 @@ class Count:
     unknown: int
 
     @property
-    def total(self):
+    def total(self) -> int:
         return self.yes + self.no + self.unknown
 
     @property
-    def known(self):
+    def known(self) -> int:
         return self.yes + self.no
 
 
-def count_of(rows, duty):
+def count_of(rows: Iterable[Row], duty: str) -> Count:
     """The :class:`Count` of ``duty`` over rows of :func:`duty_statuses`."""
     statuses = [row[duty] for row in rows]
     return Count(statuses.count("yes"), statuses.count("no"), statuses.count("unknown"))
@@ -204,11 +211,11 @@ class RollupRow:
 
     group: str
     municipalities: int
-    counts: dict = field(default_factory=dict)  # duty -> Count
-    survey: dict = field(default_factory=dict)  # duty -> Count
+    counts: dict[str, Count] = field(default_factory=dict)  # duty -> Count
+    survey: dict[str, Count] = field(default_factory=dict)  # duty -> Count
 
 
-def duty_rollup(graph, *, by="kind", prefecture=None):
+def duty_rollup(graph: Graph, *, by: str = "kind", prefecture: str | None = None) -> list[RollupRow]:
     """Counts of municipalities with each duty done, not done and not known, grouped ``by`` kind or prefecture.
 
     Parameters
@@ -236,7 +243,7 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
     if by not in ("kind", "prefecture"):
         raise TsunaguError("集計は kind か prefecture ごとです (group by 'kind' or 'prefecture')")
     statuses = duty_statuses(graph, prefecture=prefecture)
-    groups = {}
+    groups: dict[str, list[Row]] = {}
     for row in statuses:
         groups.setdefault(row["kind"] if by == "kind" else row["prefecture"], []).append(row)
     survey = _survey_figures(graph) if by == "kind" else {}
@@ -248,9 +255,9 @@ def duty_rollup(graph, *, by="kind", prefecture=None):
     return result
 
 
-def _survey_figures(graph):
+def _survey_figures(graph: Graph) -> dict[tuple[str, str], Count]:
     """(duty, kind key or "all") -> :class:`Count` from the national survey figures."""
-    figures = {}
+    figures: dict[tuple[str, str], Count] = {}
     for _, data in graph.nodes(data=True):
         if data.get("kind") != "SurveyFigure":
             continue

@@ -13,9 +13,11 @@ own figures follow each row, so the two can be read side by side.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from tsunagu.queries.duties import DUTIES, Count, count_of, duty_statuses
+from tsunagu.queries.duties import DUTIES, Count, Graph, Row, count_of, duty_statuses
 
 __all__ = ["TALLY_GROUPS", "SURVEY_AS_OF", "Count", "TallyRow", "survey_figures", "duty_tally", "survey_table"]
 
@@ -38,13 +40,13 @@ class TallyRow:
 
     duty: str
     source: str  # "graph" or "survey"
-    counts: dict = field(default_factory=dict)  # column -> Count
+    counts: dict[str, Count] = field(default_factory=dict)  # column -> Count
     as_of: str | None = None
 
 
-def survey_figures(graph):
+def survey_figures(graph: Graph) -> dict[tuple[str, str], Count]:
     """The national survey's figures held in ``graph``: (duty, column) -> :class:`Count`."""
-    figures = {}
+    figures: dict[tuple[str, str], Count] = {}
     for _, data in graph.nodes(data=True):
         if data.get("kind") != "SurveyFigure":
             continue
@@ -54,7 +56,7 @@ def survey_figures(graph):
     return figures
 
 
-def duty_tally(statuses, figures=None):
+def duty_tally(statuses: Sequence[Row], figures: Mapping[tuple[str, str], Count] | None = None) -> list[TallyRow]:
     """The survey-shaped table: one :class:`TallyRow` per duty, the survey's row after it.
 
     Parameters
@@ -80,9 +82,9 @@ def duty_tally(statuses, figures=None):
     1
     """
     figures = figures or {}
-    table = []
+    table: list[TallyRow] = []
     for duty in DUTIES:
-        counts = {}
+        counts: dict[str, Count] = {}
         for column, kinds in TALLY_GROUPS.items():
             group = [s for s in statuses if s["kind"] in kinds]
             if duty == "window-publicised":  # out of the clarified windows, as the survey counts it
@@ -95,7 +97,7 @@ def duty_tally(statuses, figures=None):
     return table
 
 
-def survey_table(graph, *, prefecture=None, lang="ja"):
+def survey_table(graph: Graph, *, prefecture: str | None = None, lang: str = "ja") -> list[Any]:
     """The tally as the ``tally`` command prints it: one row of text cells per duty and source.
 
     ``prefecture`` is a node id; the survey's figures are added only for the
@@ -104,4 +106,5 @@ def survey_table(graph, *, prefecture=None, lang="ja"):
     from tsunagu.text import tally_rows
 
     statuses = duty_statuses(graph, prefecture=prefecture)
-    return tally_rows(duty_tally(statuses, None if prefecture else survey_figures(graph)), lang=lang)
+    rows: list[Any] = tally_rows(duty_tally(statuses, None if prefecture else survey_figures(graph)), lang=lang)
+    return rows
