@@ -229,14 +229,14 @@ def test_survey_name_must_be_unique_and_known(tmp_path):
     ("2019-11", "2019-11"), ("2019/11", "2019-11"), ("令和2年", "2020"), ("2019", "2019"),
 ])
 def test_iso_date_reads_the_forms_people_type(text, iso):
-    from tsunagu.loaders.tabular import iso_date
+    from tsunagu.loaders.formats.tabular import iso_date
 
     assert iso_date(text) == iso
 
 
 @pytest.mark.parametrize("text", ["2021/2/30", "2021-13", "平成32年1月1日", "令和元年4月30日", "令和0年", "昨日", "7/1"])
 def test_iso_date_refuses_impossible_dates(text):
-    from tsunagu.loaders.tabular import iso_date
+    from tsunagu.loaders.formats.tabular import iso_date
 
     with pytest.raises(ValueError, match=text):
         iso_date(text)

@@ -5,8 +5,10 @@ decorator renders it, so no command formats output itself. Because every
 table goes through here, every command gets ``-o FILE`` and ``--format xlsx``
 at once.
 
-Every CSV and XLSX tsunagu writes goes through this module's writers
-(:func:`csv_text`, :func:`append_row`): a name, phone or quote from data that
+Every CSV and XLSX tsunagu writes goes through one set of writers
+(:func:`~tsunagu.loaders.formats.tabular.csv_text`,
+:func:`~tsunagu.loaders.formats.tabular.append_row`), kept with the CSV
+format in :mod:`tsunagu.loaders.formats.tabular`: a name, phone or quote from data that
 starts like a formula (``=``, ``+``, ``-``, ``@``) is never one in a
 spreadsheet. In a CSV it gets OWASP's leading ``'``
 (:func:`formula_safe`, undone by :func:`formula_restored` when tsunagu reads
@@ -20,7 +22,6 @@ lacks get a look-alike, anything else a ``?``, never a traceback.
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import json
@@ -33,6 +34,8 @@ from pathlib import Path
 import click
 
 from tsunagu.exceptions import OutputError
+from tsunagu.loaders.formats.tabular import (cell_text, headers_of, append_row, csv_text, formula_restored,
+                                             formula_safe, write_cell)
 
 __all__ = [
     "ENCODINGS",
@@ -74,123 +77,6 @@ CP932_FALLBACK = {
     "\u2011": "-",  # non-breaking hyphen
 }
 _FALLBACK_TABLE = str.maketrans(CP932_FALLBACK)
-
-
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return ", ".join(_cell(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), with the
-# full-width forms Japanese Excel turns into = + - @ as they are typed.
-_FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
-# A signed number ("-49", an age up to 49; "-3", a change in a count) or a lone sign is read
-# as a number or as text, never run: it keeps its look instead of gaining a quote.
-_INERT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)?")
-
-
-def _formula_like(text):
-    bare = text.lstrip("'")
-    return bool(bare) and bare[0] in _FORMULA_START and (bare[0] not in "+-" or not _INERT.fullmatch(bare))
-
-
-def formula_safe(text):
-    """``text`` as a CSV cell that no spreadsheet runs: a leading ``'`` before ``= + - @`` (OWASP).
-
-    Text already starting with ``'`` and then a formula character gets one
-    more, so :func:`formula_restored` gives back exactly what was written.
-
-    Examples
-    --------
-    >>> formula_safe("=HYPERLINK(1)"), formula_safe("+81 88-893-1234"), formula_safe("@SUM(A1)")
-    ("'=HYPERLINK(1)", "'+81 88-893-1234", "'@SUM(A1)")
-    >>> formula_safe("-49"), formula_safe("-"), formula_safe("088-893-1234"), formula_safe("")
-    ('-49', '-', '088-893-1234', '')
-    """
-    return "'" + text if _formula_like(text) else text
-
-
-def formula_restored(text):
-    """The text :func:`formula_safe` was given: one leading ``'`` taken off again.
-
-    Examples
-    --------
-    >>> formula_restored("'=1+1"), formula_restored("''=1+1"), formula_restored("'quoted'")
-    ('=1+1', "'=1+1", "'quoted'")
-    """
-    return text[1:] if text.startswith("'") and _formula_like(text) else text
-
-
-def _csv_cell(value):
-    """A CSV cell: numbers as they are (a number is never a formula), text made :func:`formula_safe`."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return formula_safe(_cell(value))
-
-
-def csv_text(rows, headers=None, lineterminator="\n"):
-    """Rows (dicts) as CSV text with a header line; every cell made :func:`formula_safe`.
-
-    Examples
-    --------
-    >>> print(csv_text([{"name": "=1+1", "count": -3}]), end="")
-    name,count
-    '=1+1,-3
-    """
-    buffer = io.StringIO()
-    headers = list(headers) if headers is not None else _headers(rows)
-    writer = csv.writer(buffer, lineterminator=lineterminator)
-    writer.writerow([formula_safe(str(h)) for h in headers])
-    for row in rows:
-        writer.writerow([_csv_cell(row.get(h)) for h in headers])
-    return buffer.getvalue()
-
-
-def append_row(sheet, values):
-    """Append ``values`` to an openpyxl ``sheet``: text is a text cell, never a formula.
-
-    openpyxl stores any string starting with ``=`` as a formula; such text
-    (and any other text a spreadsheet would run, :func:`formula_safe`) is set
-    back to a string and marked with Excel's quote prefix, so it stays text
-    even when the cell is edited. Returns the row number written.
-
-    Examples
-    --------
-    >>> from openpyxl import Workbook
-    >>> sheet = Workbook().active
-    >>> append_row(sheet, ["=1+1", "いの町", 3])
-    1
-    >>> [(c.value, c.data_type) for c in sheet[1]]
-    [('=1+1', 's'), ('いの町', 's'), (3, 'n')]
-    """
-    sheet.append(list(values))
-    number = sheet.max_row
-    for cell in sheet[number]:
-        _text_not_formula(cell)
-    return number
-
-
-def write_cell(sheet, row, column, value):
-    """Set one cell of an openpyxl ``sheet`` as :func:`append_row` does; returns the cell."""
-    return _text_not_formula(sheet.cell(row=row, column=column, value=value))
-
-
-def _text_not_formula(cell):
-    if isinstance(cell.value, str) and (cell.data_type == "f" or _formula_like(cell.value)):
-        cell.data_type = "s"  # openpyxl took it for a formula
-        cell.quotePrefix = True  # Excel's "'" mark: the cell stays text when an officer edits it
-    return cell
-
-
-def _headers(rows):
-    return list(dict.fromkeys(key for row in rows for key in row))
 
 
 def terminal_width():
@@ -279,14 +165,13 @@ def _table(rows, width=None):
     A table of more columns than fit even wrapped is cut into several, each repeating the
     first column (the row's name).
     """
-    import re
 
     from tabulate import tabulate
 
     if not rows:
         return "（該当なし）" if _lang() == "ja" else "(no rows)"
-    headers = _headers(rows)
-    body = [[_cell(row.get(h)) for h in headers] for row in rows]
+    headers = headers_of(rows)
+    body = [[cell_text(row.get(h)) for h in headers] for row in rows]
     if width is None:
         return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
     # tabulate leaves two columns beside a header: a header counts two wider than it is
@@ -343,7 +228,6 @@ _NO_END = set("(（[［「『【〔〈《〘〖")
 
 def _kinsoku(line, token):
     """``line`` cut where ``token`` is to start the next line: (what stays, what moves down)."""
-    import re
 
     stays, moves = line.rstrip(), ""
     while len(stays.strip()) > 1 and ((moves or token)[:1] in _NO_START or stays[-1] in _NO_END):
@@ -364,7 +248,6 @@ def wrap_line(line, width, hang=""):
     >>> wrap_line("確かめます。", 10)
     ['確かめま', 'す。']
     """
-    import re
 
     if _width(line) <= width:
         return [line]
@@ -547,10 +430,10 @@ def _display_width(text):
 def _xlsx_value(value):
     """A cell value: numbers stay numbers, everything else is text (codes keep their zeros)."""
     if isinstance(value, bool) or value is None:
-        return _cell(value)
+        return cell_text(value)
     if isinstance(value, (int, float)):
         return value
-    return _cell(value)
+    return cell_text(value)
 
 
 def write_sheet(sheet, rows, headers=None):
@@ -561,7 +444,7 @@ def write_sheet(sheet, rows, headers=None):
     """
     from openpyxl.styles import Font
 
-    headers = headers or _headers(rows)
+    headers = headers or headers_of(rows)
     append_row(sheet, headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

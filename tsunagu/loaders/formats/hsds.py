@@ -102,7 +102,7 @@ def _read_table(directory, name):
     for spreadsheets (``'=...``) is read back as it was.
     """
     from tsunagu.loaders.limits import size_error
-    from tsunagu.output import formula_restored
+    from tsunagu.loaders.formats.tabular import formula_restored
 
     path = Path(directory) / f"{name}.csv"
     if not path.is_file():
@@ -842,7 +842,7 @@ def write_hsds(graph, directory):
     phone starting like a formula gets OWASP's leading ``'``, which
     :mod:`tsunagu.loaders.formats.hsds` takes off again. Returns ``{table: record count}``.
     """
-    from tsunagu.output import csv_text
+    from tsunagu.loaders.formats.tabular import csv_text
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

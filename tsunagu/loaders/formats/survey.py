@@ -20,7 +20,7 @@ as_of                 the date the answers hold for (required with any answer)
 ====================  =====================================================
 
 The file may be UTF-8 (with or without a BOM) or cp932, as Excel saves it;
-dates may be typed in any form :func:`tsunagu.loaders.tabular.iso_date`
+dates may be typed in any form :func:`tsunagu.loaders.formats.tabular.iso_date`
 reads. Only ``code``, the four duties, ``source`` and ``as_of`` are required
 columns. A municipality is any in the graph: with ``--municipalities`` every
 one in Japan, named by code or by name, without being declared anywhere else.
@@ -39,7 +39,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import _date_literal, document_iri
-from tsunagu.loaders.tabular import csv_records, iso_date
+from tsunagu.loaders.formats.tabular import csv_records, iso_date
 from tsunagu.ontology import ID, TG, entity_iri, load_ontology
 
 __all__ = ["SURVEY_COLUMNS", "DUTY_COLUMNS", "read_survey", "survey_template_rows"]

@@ -327,7 +327,7 @@ def _text(value):
 
 def _cell_value(column, value, book, where):
     """The curated value of one cell, or raise ValueError with a Japanese message."""
-    from tsunagu.loaders.tabular import iso_date
+    from tsunagu.loaders.formats.tabular import iso_date
 
     labels, _, domains, duties = _vocabulary()
     kind = column.kind
@@ -1318,7 +1318,7 @@ def workbook_rows(graph, areas):
 def _styled_header(sheet, headers, notes):
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from tsunagu.output import append_row
+    from tsunagu.loaders.formats.tabular import append_row
 
     append_row(sheet, headers)
     append_row(sheet, notes)
@@ -1360,7 +1360,7 @@ def template_workbook_bytes(graph, areas, title=None):
         SOURCE_SHEET,
         choice_lists,
     )
-    from tsunagu.output import append_row, write_cell
+    from tsunagu.loaders.formats.tabular import append_row, write_cell
 
     rows, sources = workbook_rows(graph, areas)
     book = Workbook()

@@ -1,10 +1,17 @@
-"""Reading the CSV files officers save from Excel: encodings and the ways Japanese dates are typed.
+"""CSV and spreadsheet cells: reading what officers save from Excel, writing what no spreadsheet runs.
 
 Excel on Japanese Windows saves "CSV" as cp932 and "CSV UTF-8" as UTF-8 with
 a BOM; other tools write UTF-8 without one. :func:`decoded_text` tries them in
 that order of likelihood and, when none fits, says which were tried and where
 each failed. :func:`iso_date` reads 2021-07-01, 2021/7/1, 2021年7月1日 and the
 era forms 令和3年7月1日 / 平成31年4月1日 (元年 too) into ISO text.
+
+Writing: every CSV and XLSX tsunagu makes goes through :func:`csv_text` and
+:func:`append_row` / :func:`write_cell`. A name, phone or quote from data that
+starts like a formula (``=``, ``+``, ``-``, ``@``) is never one in a
+spreadsheet: in a CSV it gets OWASP's leading ``'`` (:func:`formula_safe`,
+undone by :func:`formula_restored` when tsunagu reads its own export back); in
+an XLSX it is a text cell.
 """
 
 from __future__ import annotations
@@ -12,13 +19,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import re
 import unicodedata
 from pathlib import Path
 
 from tsunagu.exceptions import DataError
 
-__all__ = ["CSV_ENCODINGS", "ERAS", "csv_records", "decoded_text", "iso_date"]
+__all__ = ["CSV_ENCODINGS", "ERAS", "csv_records", "decoded_text", "iso_date", "formula_safe", "formula_restored",
+           "csv_text", "append_row", "write_cell", "cell_text", "headers_of"]
 
 CSV_ENCODINGS = ("utf-8-sig", "cp932")
 _ENCODING_NAMES = {"utf-8-sig": "UTF-8（BOM あり・なし）", "utf-8": "UTF-8", "cp932": "cp932（Shift_JIS）"}
@@ -193,3 +202,124 @@ def iso_date(text):
             raise ValueError(f"'{original}' は{era}の終わり（{last.isoformat()}）より後です")
         return _iso(year, month, day)
     raise ValueError(f"'{original}' は日付として読めません（2021-07-01、2021/7/1、令和3年7月1日 のように書いてください）")
+
+
+# --- writing ---------------------------------------------------------------
+
+def cell_text(value):
+    """A value as the text of one table cell (None empty, lists joined, dicts as JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(cell_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list), with the
+# full-width forms Japanese Excel turns into = + - @ as they are typed.
+_FORMULA_START = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+# A signed number ("-49", an age up to 49; "-3", a change in a count) or a lone sign is read
+# as a number or as text, never run: it keeps its look instead of gaining a quote.
+_INERT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)?")
+
+
+def _formula_like(text):
+    bare = text.lstrip("'")
+    return bool(bare) and bare[0] in _FORMULA_START and (bare[0] not in "+-" or not _INERT.fullmatch(bare))
+
+
+def formula_safe(text):
+    """``text`` as a CSV cell that no spreadsheet runs: a leading ``'`` before ``= + - @`` (OWASP).
+
+    Text already starting with ``'`` and then a formula character gets one
+    more, so :func:`formula_restored` gives back exactly what was written.
+
+    Examples
+    --------
+    >>> formula_safe("=HYPERLINK(1)"), formula_safe("+81 88-893-1234"), formula_safe("@SUM(A1)")
+    ("'=HYPERLINK(1)", "'+81 88-893-1234", "'@SUM(A1)")
+    >>> formula_safe("-49"), formula_safe("-"), formula_safe("088-893-1234"), formula_safe("")
+    ('-49', '-', '088-893-1234', '')
+    """
+    return "'" + text if _formula_like(text) else text
+
+
+def formula_restored(text):
+    """The text :func:`formula_safe` was given: one leading ``'`` taken off again.
+
+    Examples
+    --------
+    >>> formula_restored("'=1+1"), formula_restored("''=1+1"), formula_restored("'quoted'")
+    ('=1+1', "'=1+1", "'quoted'")
+    """
+    return text[1:] if text.startswith("'") and _formula_like(text) else text
+
+
+def _csv_cell(value):
+    """A CSV cell: numbers as they are (a number is never a formula), text made :func:`formula_safe`."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return formula_safe(cell_text(value))
+
+
+def csv_text(rows, headers=None, lineterminator="\n"):
+    """Rows (dicts) as CSV text with a header line; every cell made :func:`formula_safe`.
+
+    Examples
+    --------
+    >>> print(csv_text([{"name": "=1+1", "count": -3}]), end="")
+    name,count
+    '=1+1,-3
+    """
+    buffer = io.StringIO()
+    headers = list(headers) if headers is not None else headers_of(rows)
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerow([formula_safe(str(h)) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(h)) for h in headers])
+    return buffer.getvalue()
+
+
+def append_row(sheet, values):
+    """Append ``values`` to an openpyxl ``sheet``: text is a text cell, never a formula.
+
+    openpyxl stores any string starting with ``=`` as a formula; such text
+    (and any other text a spreadsheet would run, :func:`formula_safe`) is set
+    back to a string and marked with Excel's quote prefix, so it stays text
+    even when the cell is edited. Returns the row number written.
+
+    Examples
+    --------
+    >>> from openpyxl import Workbook
+    >>> sheet = Workbook().active
+    >>> append_row(sheet, ["=1+1", "いの町", 3])
+    1
+    >>> [(c.value, c.data_type) for c in sheet[1]]
+    [('=1+1', 's'), ('いの町', 's'), (3, 'n')]
+    """
+    sheet.append(list(values))
+    number = sheet.max_row
+    for cell in sheet[number]:
+        _text_not_formula(cell)
+    return number
+
+
+def write_cell(sheet, row, column, value):
+    """Set one cell of an openpyxl ``sheet`` as :func:`append_row` does; returns the cell."""
+    return _text_not_formula(sheet.cell(row=row, column=column, value=value))
+
+
+def _text_not_formula(cell):
+    if isinstance(cell.value, str) and (cell.data_type == "f" or _formula_like(cell.value)):
+        cell.data_type = "s"  # openpyxl took it for a formula
+        cell.quotePrefix = True  # Excel's "'" mark: the cell stays text when an officer edits it
+    return cell
+
+
+def headers_of(rows):
+    """Every key of ``rows``, in the order first met: a table's columns."""
+    return list(dict.fromkeys(key for row in rows for key in row))
