@@ -18,7 +18,7 @@ from tsunagu.rules.walk import is_constant
 from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
-from tsunagu.compile.processes import Forked, build_jobs, collector_paused
+from tsunagu.compile.processes import build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
 from tsunagu.store.cache import build_lock, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
@@ -252,19 +252,15 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
             raise DataErrors(shortened_errors(errors.errors)) from errors
     # The shapes run over the asserted data as it is now, in a second process where there is a
     # directory to add meanwhile; its errors, if any, are the ones reported, as when run first.
-    with steps.step("check", f"検査: {len(asserted):,} の三つ組"):
-        shaped = Forked(graph_errors, asserted, locations, default_file, parallel=jobs > 1 and bool(directory.entries))
-        linear = []
+    with steps.step("check", f"検査: {len(asserted):,} の三つ組と一覧の {len(directory.entries):,} 項目"):
+        # One pass of every check over everything, the directory's triples included: the shapes are
+        # compiled to per-node checks (compile/shapecheck), so they no longer need a second process
+        # over the asserted part alone, and the linear checks no longer run twice.
         if directory.entries:
-            # The directory's rows were checked one by one as they loaded and its triples follow the
-            # shapes by construction (tests/test_directory.py runs the shapes over a directory build):
-            # the shapes are not run again over its 150,000 triples (17 s); the linear checks are.
             directory.to_rdf(asserted)
-            linear = graph_errors(asserted, locations, default_file, shapes=False)
-        for errors in (shaped.result(), linear):
-            if errors:
-                raise DataErrors(errors)
-        del shaped  # its process object holds the asserted graph
+        errors = graph_errors(asserted, locations, default_file)
+        if errors:
+            raise DataErrors(errors)
     with steps.step("closure", "推論"):
         closed = closed_graph(asserted, copy=False)
     with steps.step("projection", "グラフ"):
