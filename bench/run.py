@@ -402,9 +402,10 @@ def print_steps(results, datasets):
         print(f"Build steps, {label} (one build each; CPU counts the forked children a step waited for; "
               "peak is the process's high-water mark by the step's end, its children's in brackets):")
         head = [f"{n} {what}" for n in names for what in ("wall s", "CPU s", "peak MB")]
-        growth = len(names) > 1 and names[-1].endswith("x") and names[0].endswith("x")
+        scales = [n for n in names if n.endswith("x")]
+        growth = len(scales) > 1
         if growth:
-            head += [f"{names[-1]}/{names[0]} {what}" for what in ("wall", "CPU")]
+            head += [f"{scales[-1]}/{scales[0]} {what}" for what in ("wall", "CPU")]
         print("| step | " + " | ".join(head) + " |")
         print("|---|" + "---|" * len(head))
         totals = {n: [0.0, 0.0] for n in names}
@@ -425,14 +426,14 @@ def print_steps(results, datasets):
                 cells += [f"{record['wall_s']:.2f}", f"{record['cpu_s']:.2f}",
                           f"{record['peak_mb']:.0f}" + (f" ({child:.0f})" if child else "")]
             if growth:
-                first = totals[names[0]] if step == "total" else [steps[names[0]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
-                last = totals[names[-1]] if step == "total" else [steps[names[-1]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
+                first = totals[scales[0]] if step == "total" else [steps[scales[0]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
+                last = totals[scales[-1]] if step == "total" else [steps[scales[-1]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
                 cells += [f"{b / a:.1f}x" if a and b else "-" for a, b in zip(first, last, strict=True)]
             print(f"| {step} | " + " | ".join(cells) + " |")
         if growth:
-            a, b = _get(result, names[0], "build", "rss_mb"), _get(result, names[-1], "build", "rss_mb")
+            a, b = _get(result, scales[0], "build", "rss_mb"), _get(result, scales[-1], "build", "rss_mb")
             if a and b:
-                print(f"(build process peak memory {names[-1]}/{names[0]} = {b / a:.1f}x; total row: peak of the process)")
+                print(f"(build process peak memory {scales[-1]}/{scales[0]} = {b / a:.1f}x; total row: peak of the process)")
 
 
 def main():
