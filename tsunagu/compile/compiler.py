@@ -252,12 +252,13 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
             raise DataErrors(shortened_errors(errors.errors)) from errors
     # The shapes run over the asserted data as it is now, in a second process where there is a
     # directory to add meanwhile; its errors, if any, are the ones reported, as when run first.
-    with steps.step("check", f"検査: {len(asserted):,} の三つ組と一覧の {len(directory.entries):,} 項目"):
+    if directory.entries:
+        with steps.step("directory", f"一覧の {len(directory.entries):,} 項目"):
+            directory.to_rdf(asserted)
+    with steps.step("check", f"検査: {len(asserted):,} の三つ組"):
         # One pass of every check over everything, the directory's triples included: the shapes are
         # compiled to per-node checks (compile/shapecheck), so they no longer need a second process
         # over the asserted part alone, and the linear checks no longer run twice.
-        if directory.entries:
-            directory.to_rdf(asserted)
         errors = graph_errors(asserted, locations, default_file)
         if errors:
             raise DataErrors(errors)
