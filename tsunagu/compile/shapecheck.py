@@ -1,12 +1,12 @@
-"""The SHACL shapes compiled to checks of one focus node at a time, for a build's whole data in one pass.
+"""The SHACL shapes compiled to checks of one focus node at a time.
 
 pyshacl evaluates each shape over the whole data graph through rdflib's
 triple lookups: 26 s of CPU for 210,000 triples, and ten times that for ten
 times the records. The shapes tsunagu ships (``ontology/shapes.ttl``) use a
 small part of SHACL; :func:`compile_shapes` turns each into a Python test of
-one focus node over a dict index made in one pass over the triples
-(:func:`suspects`), so checking grows with the records, a few microseconds
-each.
+one focus node, read from the graph one node at a time (:func:`suspects`),
+so checking grows with the records, a few microseconds each, and holds no
+copy of the graph beside it.
 
 The compiled checks only *pick out* the nodes that may fail. They are
 stricter than SHACL where being exact would take more code (a ``ja-JP``
@@ -48,22 +48,30 @@ class Uncompiled(Exception):
 
 
 class _Index:
-    """The data as dicts: subject -> predicate -> objects, object -> predicate -> subjects (for
-    inverse paths), node -> its types, class -> its superclasses (itself included)."""
+    """What the checks read: node -> its types, class -> its superclasses (itself included), object ->
+    predicate -> subjects for the few inverse paths, and the triples of one focus node at a time
+    (:meth:`focus`), so that no copy of the whole graph is held beside it."""
 
     def __init__(self, data, predicates, inverse):
-        self.out, self.into, self.types = {}, {}, {}
-        subclass = {}
-        for s, p, o in data:  # one pass over the triples
-            if p == RDF.type:
-                self.types.setdefault(s, set()).add(o)
-            elif p == RDFS.subClassOf:
-                subclass.setdefault(s, set()).add(o)
-            if p in predicates:
-                self.out.setdefault(s, {}).setdefault(p, []).append(o)
-            if p in inverse:
+        self.data, self.predicates = data, predicates
+        self.types, self.into, subclass = {}, {}, {}
+        for s, o in data.subject_objects(RDF.type):
+            self.types.setdefault(s, set()).add(o)
+        for s, o in data.subject_objects(RDFS.subClassOf):
+            subclass.setdefault(s, set()).add(o)
+        for p in inverse:
+            for s, o in data.subject_objects(p):
                 self.into.setdefault(o, {}).setdefault(p, []).append(s)
         self._subclass, self._up = subclass, {}
+        self._node, self._out = None, {}
+
+    def focus(self, node):
+        """Read ``node``'s own triples: every path the shapes follow starts at the focus node."""
+        out, predicates = {}, self.predicates
+        for p, o in self.data.predicate_objects(node):
+            if p in predicates:
+                out.setdefault(p, []).append(o)
+        self._node, self._out = node, out
 
     def up(self, cls):
         """``cls`` and every class above it (rdfs:subClassOf*, as SHACL reads the data graph)."""
@@ -82,7 +90,11 @@ class _Index:
         return any(cls in self.up(t) for t in self.types.get(node, ()))
 
     def values(self, node, path, inverse):
-        return (self.into if inverse else self.out).get(node, {}).get(path, ())
+        if inverse:
+            return self.into.get(node, {}).get(path, ())
+        if node != self._node:
+            self.focus(node)
+        return self._out.get(path, ())
 
 
 def _number(value):
@@ -248,8 +260,10 @@ def suspects(data, shapes):
         if applying is None:
             above = set().union(*(index.up(t) for t in types))
             applying = by_types[key] = [test for targets, test in compiled if targets & above]
-        if any(not test(index, node) for test in applying):
-            found.add(node)
+        if applying:
+            index.focus(node)
+            if any(not test(index, node) for test in applying):
+                found.add(node)
     return found
 
 
