@@ -3,6 +3,8 @@
     python bench/run.py                      # this tree: embedded, real national, synthetic 1x and 10x builds
     python bench/run.py --quick              # under 2 minutes: embedded and real national (list + census), 3 runs
     python bench/run.py --before e0ff86b     # the same measures for an older commit, side by side in one run
+    python bench/run.py --scales 1,10 --builds-only --no-embedded --build-repeats 1 --before fa31cfb
+                                             # builds only: each step at 1x and 10x (wall, CPU, peak), 10x/1x
     python bench/run.py --bolt               # also push and refer --backend against ArcadeDB (scripts/arcadedb_server.py)
 
 What is timed
@@ -104,18 +106,30 @@ def national_sources(tree, work):
 
 
 def measure_builds(label, tree, argv, repeats, work, keep_home):
+    """The build as a process, ``repeats`` times; where the tree has ``bench/steps.py`` it runs the build
+    (the library call the CLI makes) and the median run's steps are kept: wall, CPU, peak memory per step."""
     runs = []
+    steps = tree / "bench" / "steps.py"
     for index in range(repeats):
         home = work / f"home-{label}-{index}"
         _log(f"  build {label} ({index + 1}/{repeats}) ...")
-        runs.append(run_process(["build", *argv], tree=tree, home=home, cwd=work))
+        if steps.exists():
+            runs.append(run_process([str(steps), str(home), *argv], tree=tree, home=home, cwd=work))
+            if runs[-1]["rc"] == 0:
+                runs[-1]["steps"] = json.loads(runs[-1]["stdout"].strip().splitlines()[-1])["steps"]
+        else:
+            runs.append(run_process(["build", *argv], tree=tree, home=home, cwd=work))
         if runs[-1]["rc"]:
             _log("    failed: " + runs[-1]["stderr"].strip()[-300:])
         if index < repeats - 1 or runs[-1]["rc"]:
             shutil.rmtree(home, ignore_errors=True)
     if runs[-1]["rc"] == 0:
         shutil.move(str(work / f"home-{label}-{repeats - 1}"), str(keep_home))
-    return _median_of(runs)
+    result = _median_of(runs)
+    ok = sorted((r for r in runs if r["rc"] == 0 and "steps" in r), key=lambda r: r["wall_s"])
+    if ok:
+        result["steps"] = ok[len(ok) // 2]["steps"]
+    return result
 
 
 def cold_commands(tree, home, places, repeats, work):
@@ -209,9 +223,11 @@ def bench_tree(label, tree, args, work, inputs, bolt):
     work.mkdir(parents=True, exist_ok=True)
     homes = {}
     _log(f"[{label}] {tree}")
-    homes["embedded"] = work / "home-embedded"
-    results["embedded"] = {"build": measure_builds("embedded", tree, [], args.build_repeats, work, homes["embedded"])}
-    results["embedded"]["diagram_all"] = diagram_all(tree, homes["embedded"], args.repeats, work)
+    if not args.no_embedded:
+        homes["embedded"] = work / "home-embedded"
+        results["embedded"] = {"build": measure_builds("embedded", tree, [], args.build_repeats, work, homes["embedded"])}
+        if not args.builds_only:
+            results["embedded"]["diagram_all"] = diagram_all(tree, homes["embedded"], args.repeats, work)
     datasets = []
     if not args.no_national:
         # the same inputs in every tree (list + census), then the national directory where the tree reads it
@@ -232,7 +248,8 @@ def bench_tree(label, tree, args, work, inputs, bolt):
         repeats = args.build_repeats if name in ("national", "directory", "1x") else 1
         entry = results.setdefault(name, {})
         entry["build"] = measure_builds(name, tree, argv, repeats, work, home)
-        if "error" in entry["build"]:
+        if "error" in entry["build"] or args.builds_only:
+            shutil.rmtree(home, ignore_errors=True)
             continue
         _log(f"  cold commands over {name} ...")
         entry["cold"] = cold_commands(tree, home, places, args.repeats, work)
@@ -373,6 +390,52 @@ def print_table(results, datasets, args):
           "Synthetic data are made up (bench/synthetic_files.py); the national build reads /work/shared/data.")
 
 
+def print_steps(results, datasets):
+    """Each tree's build steps side by side over the datasets, with the growth of the last over the first."""
+    for label, result in results.items():
+        names = [n for n in datasets if _get(result, n, "build", "steps")]
+        if not names:
+            continue
+        steps = {n: {s["name"]: s for s in _get(result, n, "build", "steps")} for n in names}
+        order = list(dict.fromkeys(s for n in names for s in steps[n]))
+        print()
+        print(f"Build steps, {label} (one build each; CPU counts the forked children a step waited for; "
+              "peak is the process's high-water mark by the step's end, its children's in brackets):")
+        head = [f"{n} {what}" for n in names for what in ("wall s", "CPU s", "peak MB")]
+        scales = [n for n in names if n.endswith("x")]
+        growth = len(scales) > 1
+        if growth:
+            head += [f"{scales[-1]}/{scales[0]} {what}" for what in ("wall", "CPU")]
+        print("| step | " + " | ".join(head) + " |")
+        print("|---|" + "---|" * len(head))
+        totals = {n: [0.0, 0.0] for n in names}
+        for step in order + ["total"]:
+            cells = []
+            for n in names:
+                if step == "total":
+                    record = {"wall_s": totals[n][0], "cpu_s": totals[n][1], "peak_mb": _get(result, n, "build", "rss_mb")}
+                else:
+                    record = steps[n].get(step)
+                    if record:
+                        totals[n][0] += record["wall_s"]
+                        totals[n][1] += record["cpu_s"]
+                if not record:
+                    cells += ["-"] * 3
+                    continue
+                child = record.get("child_peak_mb")
+                cells += [f"{record['wall_s']:.2f}", f"{record['cpu_s']:.2f}",
+                          f"{record['peak_mb']:.0f}" + (f" ({child:.0f})" if child else "")]
+            if growth:
+                first = totals[scales[0]] if step == "total" else [steps[scales[0]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
+                last = totals[scales[-1]] if step == "total" else [steps[scales[-1]].get(step, {}).get(k) for k in ("wall_s", "cpu_s")]
+                cells += [f"{b / a:.1f}x" if a and b else "-" for a, b in zip(first, last, strict=True)]
+            print(f"| {step} | " + " | ".join(cells) + " |")
+        if growth:
+            a, b = _get(result, scales[0], "build", "rss_mb"), _get(result, scales[-1], "build", "rss_mb")
+            if a and b:
+                print(f"(build process peak memory {scales[-1]}/{scales[0]} = {b / a:.1f}x; total row: peak of the process)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="embedded and real national (list + census) only, 3 runs (under 2 minutes)")
@@ -384,6 +447,8 @@ def main():
     parser.add_argument("--before", metavar="COMMIT", help="also measure this commit (git archive into a temporary folder)")
     parser.add_argument("--tree", action="append", default=[], metavar="LABEL=PATH", help="measure another source tree too")
     parser.add_argument("--no-national", action="store_true", help="skip the real national build")
+    parser.add_argument("--no-embedded", action="store_true", help="skip the embedded build and diagram --all")
+    parser.add_argument("--builds-only", action="store_true", help="time the builds (and their steps) only, no queries")
     parser.add_argument("--working-tree", action="store_true", help="measure the working tree as it is (default: a snapshot of HEAD)")
     parser.add_argument("--bolt", action="store_true", help="push and refer --backend against ArcadeDB (national and each synthetic scale)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
@@ -436,6 +501,7 @@ def main():
     if args.json:
         Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(results, datasets, args)
+    print_steps(results, datasets)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     else:

@@ -33,13 +33,21 @@ def closed_graph(data, *, copy=True):
     closed = Graph() if copy else data
     if copy:
         closed += data
-    # listed first: the loops add to ``closed``, which may be ``data``
-    for subject, cls in list(data.subject_objects(RDF.type)):
-        for ancestor in ontology.superclasses.get(cls, ()):
-            closed.add((subject, RDF.type, ancestor))
-    for subject, predicate, obj in list(data):
-        for ancestor in ontology.superproperties.get(predicate, ()):
-            closed.add((subject, ancestor, obj))
+    # Read by class and by property, not by iterating every triple: the ancestors (which include the
+    # term itself) are all most triples have, and listing the whole graph held a second copy of its
+    # triples at once. Each list is made before the loop adds to ``closed``, which may be ``data``.
+    for cls, ancestors in ontology.superclasses.items():
+        above = ancestors - {cls}
+        if above:
+            for subject in list(data.subjects(RDF.type, cls)):
+                for ancestor in above:
+                    closed.add((subject, RDF.type, ancestor))
+    for predicate, ancestors in ontology.superproperties.items():
+        above = ancestors - {predicate}
+        if above:
+            for subject, obj in list(data.subject_objects(predicate)):
+                for ancestor in above:
+                    closed.add((subject, ancestor, obj))
     for organisation, program in inferred_runs(closed):
         closed.add((organisation, TG.runs, program))
     return closed

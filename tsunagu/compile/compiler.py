@@ -13,11 +13,13 @@ from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.compile.closure import closed_graph
 from tsunagu.rules.names import name_index, name_table
 from tsunagu.compile.precompute import reach_rows
+from tsunagu.rules.reach import municipality_nodes
 from tsunagu.rules.walk import is_constant
 from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
-from tsunagu.compile.processes import Forked, build_jobs, collector_paused
+from tsunagu.compile.processes import build_jobs, collector_paused
+from tsunagu.compile.progress import Steps
 from tsunagu.store.cache import build_lock, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
@@ -83,9 +85,23 @@ class Compiled:
 
 def _compressed_nt(graph):
     """``graph`` as gzip-compressed N-Triples, written through the compressor: never the whole text at once."""
+    try:
+        from rdflib.plugins.serializers.nt import _nt_row  # rdflib's own row writer: the same bytes
+    except ImportError:
+        _nt_row = None
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as stream:
-        graph.serialize(destination=stream, format="nt", encoding="utf-8")
+        if _nt_row is None:
+            graph.serialize(destination=stream, format="nt", encoding="utf-8")
+        else:
+            # rows written 20,000 at a time: the serializer's write and encode per triple were a quarter of it
+            rows = []
+            for triple in graph:
+                rows.append(_nt_row(triple))
+                if len(rows) == 20000:
+                    stream.write("".join(rows).encode("utf-8"))
+                    rows.clear()
+            stream.write("".join(rows).encode("utf-8"))
     return buffer.getvalue()
 
 
@@ -170,7 +186,7 @@ def _add_national_layer(asserted, sources):
 
 
 def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, population=None, survey=None,
-                  sources=None, jobs=None, lists_version=None):
+                  sources=None, jobs=None, lists_version=None, steps=None):
     """Compile the embedded data (unless ``embedded=False``), the carried national lists (unless
     ``lists=False``: the seeds' records alone) and ``paths``.
 
@@ -180,11 +196,14 @@ def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, p
     ``survey`` are the same as those three sources. ``jobs``: how many
     processes (:func:`tsunagu.compile.processes.build_jobs`). ``lists_version``:
     a folder of refreshed lists to read instead of the copy in use (what
-    ``tsunagu data update`` builds before switching to it).
+    ``tsunagu data update`` builds before switching to it). ``steps``: a
+    :class:`tsunagu.compile.progress.Steps` that times each step and may say
+    it on a terminal (:func:`~tsunagu.compile.progress.terminal_steps`).
     """
     jobs = build_jobs(jobs)
     with collector_paused():
-        return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version)
+        return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version,
+                        steps if steps is not None else Steps())
 
 
 def checked_inputs(paths=(), sources=None):
@@ -213,7 +232,7 @@ def checked_inputs(paths=(), sources=None):
     return user, {name: given[name] for name in source_names() if name in given}
 
 
-def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version=None):
+def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version, steps):
     from tsunagu.loaders.sources.carried import carried_sources
 
     given = dict(sources or {})
@@ -232,49 +251,55 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     extra = {name: extra[name] for name in _source_order() if name in extra}
     sources = (embedded_data_files() if embedded else []) + user
     notices = []  # what an input kept as a note rather than mapped (HSDS columns, workbook fix-ups)
-    asserted, locations, default_file = read_inputs(sources, validate=False, notices=notices)
-    try:
-        report, directory = _add_national_layer(asserted, extra)
-    except DataErrors as errors:  # a list's values quoted in messages: cut and escaped like the others
-        raise DataErrors(shortened_errors(errors.errors)) from errors
+    with steps.step("read", f"読み込み: {len(sources)} ファイル"):
+        asserted, locations, default_file = read_inputs(sources, validate=False, notices=notices)
+    with steps.step("lists", f"全国の一覧: {', '.join(extra) or 'なし'}"):
+        try:
+            report, directory = _add_national_layer(asserted, extra)
+        except DataErrors as errors:  # a list's values quoted in messages: cut and escaped like the others
+            raise DataErrors(shortened_errors(errors.errors)) from errors
     # The shapes run over the asserted data as it is now, in a second process where there is a
     # directory to add meanwhile; its errors, if any, are the ones reported, as when run first.
-    shaped = Forked(graph_errors, asserted, locations, default_file, parallel=jobs > 1 and bool(directory.entries))
-    linear = []
     if directory.entries:
-        # The directory's rows were checked one by one as they loaded and its triples follow the
-        # shapes by construction (tests/test_directory.py runs the shapes over a directory build):
-        # the shapes are not run again over its 150,000 triples (17 s); the linear checks are.
-        directory.to_rdf(asserted)
-        linear = graph_errors(asserted, locations, default_file, shapes=False)
-    for errors in (shaped.result(), linear):
+        with steps.step("directory", f"一覧の {len(directory.entries):,} 項目"):
+            directory.to_rdf(asserted)
+    with steps.step("check", f"検査: {len(asserted):,} の三つ組"):
+        # One pass of every check over everything, the directory's triples included: the shapes are
+        # compiled to per-node checks (compile/shapecheck), so they no longer need a second process
+        # over the asserted part alone, and the linear checks no longer run twice.
+        errors = graph_errors(asserted, locations, default_file)
         if errors:
             raise DataErrors(errors)
-    del shaped  # its process object holds the asserted graph
-    closed = closed_graph(asserted, copy=False)
-    graph = project(closed, closed)
-    # What the cache writes of the RDF, made now: the rdflib graph (the largest thing a build holds)
-    # is then let go before the per-municipality rows are made.
-    triples, nt = len(closed), _compressed_nt(closed)
-    del closed, asserted, directory
-    gc.collect()  # rdflib's store is cycles: with the collector paused it would stay (150 MB), so once by hand
-    graph.graph["names"] = name_index(graph)
-    graph.graph.update(graph_vocabulary())
-    graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
-    graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
-    graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()]
-    graph.graph["lists"] = _lists_used(carried, lists_version)
-    graph.graph["national_report"] = report
-    graph.graph["input_notices"] = notices
-    build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in explicit.items()},
-                  "lists": bool(lists)}
-    # A source given as a folder counts by the files in it (the cache checks each input is a file).
-    all_inputs = user + [f for p in explicit.values()
-                         for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
-    hashes = {}
-    digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
+    with steps.step("closure", "推論"):
+        closed = closed_graph(asserted, copy=False)
+    with steps.step("projection", "グラフ"):
+        graph = project(closed, closed)
+    with steps.step("rdf", "RDF の書き出し"):
+        # What the cache writes of the RDF, made now: the rdflib graph (the largest thing a build holds)
+        # is then let go before the per-municipality rows are made.
+        triples, nt = len(closed), _compressed_nt(closed)
+        del closed, asserted, directory
+        gc.collect()  # rdflib's store is cycles: with the collector paused it would stay (150 MB), so once by hand
+    with steps.step("index", "名前の索引と入力の指紋"):
+        graph.graph["names"] = name_index(graph)
+        graph.graph.update(graph_vocabulary())
+        graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
+        graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
+        graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()]
+        graph.graph["lists"] = _lists_used(carried, lists_version)
+        graph.graph["national_report"] = report
+        graph.graph["input_notices"] = notices
+        build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in explicit.items()},
+                      "lists": bool(lists)}
+        # A source given as a folder counts by the files in it (the cache checks each input is a file).
+        all_inputs = user + [f for p in explicit.values()
+                             for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
+        hashes = {}
+        digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
+    with steps.step("precompute", f"市区町村ごとの事前計算: {len(municipality_nodes(graph)):,} 市区町村"):
+        reach = reach_rows(graph, jobs)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
-                    reach_graphs=reach_rows(graph, jobs), hashes=hashes, triples=triples)
+                    reach_graphs=reach, hashes=hashes, triples=triples)
 
 
 def _source_order():
@@ -298,7 +323,7 @@ def names_graph(graph):
     return name_table(graph)
 
 
-def build(paths=(), directory=None, **national):
+def build(paths=(), directory=None, *, steps=None, **national):
     """Compile and cache; the next query command answers from this build.
 
     The inputs are checked to be files or folders first; then the cache
@@ -307,7 +332,9 @@ def build(paths=(), directory=None, **national):
     """
     checked_inputs(paths, {**(national.get("sources") or {}),
                            **{k: national[k] for k in ("municipalities", "population", "survey") if national.get(k)}})
+    steps = steps if steps is not None else Steps()
     with build_lock(directory):
-        compiled = compile_graph(paths, **national)
-        save(compiled, directory)
+        compiled = compile_graph(paths, steps=steps, **national)
+        with steps.step("save", "保存"):
+            save(compiled, directory)
     return compiled

@@ -57,11 +57,14 @@ class StaleBuild:
     summary: str = "最新の入力に誤りがあるため、前回のビルドから答えています（管理者に連絡してください）。"
 
 
-def _rebuild(directory, build_args):
+def _rebuild(directory, build_args, notice=None):
     from tsunagu.compile.compiler import build  # only when (re)building
+    from tsunagu.compile.progress import Steps
 
     args = dict(build_args)
-    build(args.pop("paths", []), directory, **args)
+    # each step said as a progress notice: a terminal shows it, a pipe does not
+    steps = Steps((lambda text: notice(Progress(text))) if notice else None)
+    build(args.pop("paths", []), directory, steps=steps, **args)
     return load_stored(directory)
 
 
@@ -82,7 +85,7 @@ def _first_build(directory, notice):
     if notice:
         notice(Progress("初めての実行: 同梱の全国データ（市区町村・相談窓口・保健所の一覧）と事例からグラフを作ります"
                         "（20秒ほど。次からはすぐに答えます）"))
-    return _rebuild(directory, {"paths": [], "sources": {}, "lists": True})
+    return _rebuild(directory, {"paths": [], "sources": {}, "lists": True}, notice)
 
 
 def _failed_record(directory):
@@ -130,7 +133,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
             raise
         if rebuild_notice:
             rebuild_notice(Progress("キャッシュの形式が古いため、前回と同じ入力で再構築します"))
-        return _rebuild(directory, _build_args(args))
+        return _rebuild(directory, _build_args(args), rebuild_notice)
     if stored is None:
         return _first_build(directory, rebuild_notice)
     missing = [p for p in stored.inputs if not Path(p).exists()]  # a source may be a folder
@@ -146,7 +149,7 @@ def fresh_stored(directory=None, rebuild_notice=None):
     if rebuild_notice:
         rebuild_notice(Progress("入力が前回のビルドから変わったため、再構築します。"))
     try:
-        return _rebuild(directory, _build_args(stored.build_args))
+        return _rebuild(directory, _build_args(stored.build_args), rebuild_notice)
     except BuildBusy:
         raise
     except TsunaguError as error:

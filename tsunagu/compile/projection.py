@@ -30,8 +30,11 @@ def domain_node(notation):
     return f"domain:{notation}"
 
 
+_ID = str(ID)
+
+
 def _is_entity(iri):
-    if not isinstance(iri, URIRef) or not str(iri).startswith(str(ID)):
+    if not isinstance(iri, URIRef) or not iri.startswith(_ID):
         return False
     return "/" not in entity_id(iri)
 
@@ -48,6 +51,12 @@ def _python(value):
         return sys.intern(python) if isinstance(python, str) else python
     return sys.intern(str(value))
 
+
+# Terms read once per triple, looked up once here: a namespace attribute makes a new URIRef on
+# every access (two million of them in a synthetic 1x projection).
+_TYPE, _LABEL, _DERIVED = RDF.type, RDFS.label, PROV.wasDerivedFrom
+_ACCESS, _CONFLICT, _AGE, _DOMAIN, _RUNS = TG.accessMethod, TG.conflict, TG.targetsAge, TG.coversDomain, TG.runs
+_MIN_AGE, _MAX_AGE = TG.minAge, TG.maxAge
 
 # Node attribute names that differ from the property's local name (contract with the queries).
 _ATTRIBUTE = {TG.olderSource: "older_source"}
@@ -87,6 +96,20 @@ def _most_specific(classes, ontology):
     return max(classes, key=lambda c: (len(ontology.superclasses.get(c, ())), str(c)))
 
 
+def _of_classes(classes, ontology, notation_of, roles, shared_types):
+    """What a node's classes say of it: its type names, the domains an organisation of its types
+    typically serves (used when the sources name no program of its own) and the support role of the
+    most specific class that states one."""
+    onto = ontology.graph
+    known = [c for c in classes if c in ontology.superclasses]
+    names = sorted({sys.intern(local_name(c)) for c in known})
+    names = shared_types.setdefault(tuple(names), names)
+    domains = tuple(sorted({notation_of[d] for c in classes for d in onto.objects(c, TG.typicalDomain)
+                            if d in notation_of}))
+    ordered = sorted(classes, key=lambda c: -len(ontology.superclasses.get(c, ())))
+    return names, domains, next((roles[c] for c in ordered if c in roles), None)
+
+
 def project(data, closed):
     """Build the :class:`networkx.MultiDiGraph` from the asserted and closed graphs."""
     ontology = load_ontology()
@@ -104,49 +127,51 @@ def project(data, closed):
             notation=notation, sources=[],
         )
 
-    entities = sorted({s for s in data.subjects(RDF.type, None) if _is_entity(s)})
+    entities = sorted({s for s in data.subjects(_TYPE, None) if _is_entity(s)})
     shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
+    # One ``sources`` entry per passage, shared by every node citing it (read-only, like the types):
+    # a curated file's records cite a few passages thousands of times.
+    passages = {}
+    of_classes = {}  # a node's classes -> its types, type domains and role: a handful of distinct sets
     for subject in entities:
-        asserted = [c for c in data.objects(subject, RDF.type) if c in ontology.superclasses]
-        all_types = sorted({sys.intern(local_name(c)) for c in closed.objects(subject, RDF.type)
-                            if c in ontology.superclasses})
+        asserted = [c for c in data.objects(subject, _TYPE) if c in ontology.superclasses]
+        classes = frozenset(closed.objects(subject, _TYPE))
+        by_classes = of_classes.get(classes)
+        if by_classes is None:
+            by_classes = of_classes[classes] = _of_classes(classes, ontology, notation_of, roles, shared_types)
+        all_types, type_domains, role = by_classes
         attrs = {
             "kind": sys.intern(local_name(_most_specific(asserted, ontology))),
-            "types": shared_types.setdefault(tuple(all_types), all_types),
+            "types": all_types,
             "domains": [],
             "sources": [],
         }
-        for label in data.objects(subject, RDFS.label):
+        for label in data.objects(subject, _LABEL):
             attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
         for predicate, obj in data.predicate_objects(subject):
-            if predicate in (RDF.type, RDFS.label):
+            if predicate == _TYPE or predicate == _LABEL:
                 continue
-            if predicate == PROV.wasDerivedFrom:
-                attrs["sources"].append(_source(data, obj))
-            elif predicate == TG.accessMethod:
+            if predicate == _DERIVED:
+                source = passages.get(obj)
+                if source is None:
+                    source = passages[obj] = _source(data, obj)
+                attrs["sources"].append(source)
+            elif predicate == _ACCESS:
                 attrs.setdefault("accessMethods", []).append(str(obj))
-            elif predicate == TG.conflict:
+            elif predicate == _CONFLICT:
                 attrs.setdefault("conflicts", []).append(_conflict(data, obj))
-            elif predicate == TG.targetsAge:
-                low, high = data.value(obj, TG.minAge), data.value(obj, TG.maxAge)
+            elif predicate == _AGE:
+                low, high = data.value(obj, _MIN_AGE), data.value(obj, _MAX_AGE)
                 attrs["age_min"] = None if low is None else int(low)
                 attrs["age_max"] = None if high is None else int(high)
-            elif predicate == TG.coversDomain:
+            elif predicate == _DOMAIN:
                 attrs["domains"].append(notation_of.get(obj, local_name(obj)))
             elif isinstance(obj, Literal):
                 attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
             elif predicate in object_properties and not _is_entity(obj):
                 attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
         attrs["domains"].sort()
-        # What an organisation of this type typically serves, from the ontology:
-        # used when the sources name no program of its own.
-        attrs["type_domains"] = sorted({
-            notation_of[d] for c in closed.objects(subject, RDF.type)
-            for d in onto.objects(c, TG.typicalDomain) if d in notation_of
-        })
-        # The support role of the most specific class that states one.
-        classes = sorted(closed.objects(subject, RDF.type), key=lambda c: -len(ontology.superclasses.get(c, ())))
-        role = next((roles[c] for c in classes if c in roles), None)
+        attrs["type_domains"] = list(type_domains)
         if role is not None:
             attrs["role"] = role
         if "accessMethods" in attrs:
@@ -159,12 +184,15 @@ def project(data, closed):
             attrs["age_min"] = attrs["age_max"] = None
         graph.add_node(entity_id(subject), **attrs)
 
+    relations_of = {}  # predicate -> (its name, the names of it and its superproperties), shared read-only
+
     def add_edge(subject, predicate, obj, inferred):
-        relations = sorted(local_name(p) for p in ontology.superproperties.get(predicate, {predicate}))
-        graph.add_edge(
-            entity_id(subject), entity_id(obj), key=local_name(predicate),
-            relation=local_name(predicate), relations=relations, inferred=inferred,
-        )
+        named = relations_of.get(predicate)
+        if named is None:
+            named = relations_of[predicate] = (sys.intern(local_name(predicate)), sorted(
+                sys.intern(local_name(p)) for p in ontology.superproperties.get(predicate, {predicate})))
+        graph.add_edge(entity_id(subject), entity_id(obj), key=named[0], relation=named[0], relations=named[1],
+                       inferred=inferred)
 
     # An input may already hold the closure (a re-imported export): an edge
     # implied by a more specific one is the same edge, not a second one.
@@ -175,9 +203,9 @@ def project(data, closed):
         if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
             if any((subject, q, obj) in data for q in narrower.get(predicate, ())):
                 continue
-            inferred = predicate == TG.runs and (subject, obj) in delivered
+            inferred = predicate == _RUNS and (subject, obj) in delivered
             add_edge(subject, predicate, obj, inferred=inferred)
-        elif predicate == TG.coversDomain and _is_entity(subject) and obj in notation_of:
+        elif predicate == _DOMAIN and _is_entity(subject) and obj in notation_of:
             graph.add_edge(entity_id(subject), domain_node(notation_of[obj]), key="coversDomain",
                            relation="coversDomain", relations=["coversDomain"], inferred=False)
     for organisation, program in delivered:

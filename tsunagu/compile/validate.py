@@ -208,12 +208,22 @@ def _set_lookup_of_constraint_parameters():
         shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
-def shacl_errors(data, locations, default_file="<merged graph>"):
-    """Run the shapes over ``data``; one :class:`DataError` per violation."""
+def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=True):
+    """Run the shapes over ``data``; one :class:`DataError` per violation.
+
+    With ``compiled`` (the default) the shapes' compiled checks
+    (:mod:`tsunagu.compile.shapecheck`) pick out in one pass the nodes that
+    may fail, and pyshacl runs over those alone: the same violations and
+    messages as pyshacl over everything (``compiled=False``), at a few
+    microseconds a node where the data conforms.
+    """
     import pyshacl  # heavy: only when validating
+
+    from tsunagu.compile.shapecheck import Uncompiled, neighbourhood, suspects
 
     _set_lookup_of_constraint_parameters()
     ontology = load_ontology()
+    shapes = shapes_graph()
     # The ontology's class hierarchy and concepts must sit in the validated
     # graph itself for sh:class to see subclasses and SKOS concepts. They are
     # lent to ``data`` and taken back: copying a national graph cost more
@@ -221,9 +231,19 @@ def shacl_errors(data, locations, default_file="<merged graph>"):
     lent = [triple for triple in ontology.graph if triple not in data]
     data.addN((s, p, o, data) for s, p, o in lent)
     try:
+        focus, checked = None, data
+        if compiled:
+            try:
+                focus = suspects(data, shapes)
+            except Uncompiled:
+                focus = None  # shapes beyond the compiled part: pyshacl over everything
+            else:
+                if not focus:
+                    return []
+                checked = neighbourhood(data, focus, shapes)
         conforms, report, _ = pyshacl.validate(
-            data,
-            shacl_graph=shapes_graph(),
+            checked,
+            shacl_graph=shapes,
             inference="none",
             abort_on_first=False,
             allow_warnings=True,
@@ -235,11 +255,13 @@ def shacl_errors(data, locations, default_file="<merged graph>"):
         return []
     errors = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus = report.value(result, SH.focusNode)
+        node = report.value(result, SH.focusNode)
+        if focus is not None and node not in focus:
+            continue  # a value typed in the neighbourhood, checked without its own triples
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
         value = report.value(result, SH.value)
-        file, line, record = _locate(focus, locations, default_file)
+        file, line, record = _locate(node, locations, default_file)
         field = _FIELD_OF_PREDICATE.get(path) if isinstance(path, URIRef) else None
         if field is None and isinstance(path, URIRef):
             field = path.n3(ontology.graph.namespace_manager)
