@@ -477,11 +477,13 @@ def cli():
 def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
     from tsunagu.compile import build as build_graph
     from tsunagu.compile import embedded_data_files
+    from tsunagu.compile.progress import terminal_steps
     from tsunagu.loaders.sources import parse_source_option
 
     given = dict(parse_source_option(text) for text in sources)
+    # each step said on a terminal's stderr as it starts and ends; nothing when piped
     compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given,
-                           jobs=jobs, lists=not seeds_only)
+                           jobs=jobs, lists=not seeds_only, steps=terminal_steps())
     graph = compiled.graph
     for line in graph.graph.get("input_notices", []):
         click.echo(f"注意: {line}", err=True)
