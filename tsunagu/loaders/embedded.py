@@ -3,7 +3,6 @@ freshness check and by the loaders that merge a user's records with them."""
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 __all__ = ["CURATED_SUFFIXES", "WORKBOOK_SUFFIXES", "embedded_data_files"]
@@ -20,5 +19,7 @@ def embedded_data_files() -> list[Path]:
     >>> [p.name for p in embedded_data_files()][:2]
     ['aichi.yaml', 'ama-area.yaml']
     """
+    from importlib import resources  # here: importlib.resources pulls in zipfile, which a query need not pay for
+
     root = resources.files("tsunagu") / "data"
     return sorted((Path(str(p)) for p in root.iterdir() if p.name.endswith(CURATED_SUFFIXES)), key=lambda p: p.name)
