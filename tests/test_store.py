@@ -130,6 +130,25 @@ def test_a_second_build_refuses_while_the_folder_is_locked(cache, runner):
     assert runner.invoke(cli, REFER).exit_code == 0
 
 
+def test_a_question_asked_while_another_process_rebuilds_is_answered_from_the_last_build(tmp_path, runner,
+                                                                                       monkeypatch):
+    import fcntl
+
+    home = tmp_path / "home"
+    mine = tmp_path / "user_office.yaml"
+    mine.write_text(USER_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    build([mine], home, lists=False)
+    monkeypatch.setenv("TSUNAGU_HOME", str(home))
+    mine.write_text(mine.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")  # the next question rebuilds
+    with open(home / "build.lock", "a") as held:  # another process's rebuild holds the folder
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = runner.invoke(cli, REFER)
+    assert result.exit_code == 0, result.output
+    assert "回答対象: いの町" in result.output and "別のビルドが実行中です。終わるまで前回のビルドから答えます。" in result.output
+    again = runner.invoke(cli, REFER)  # the folder free again: the edit is built, no notice
+    assert again.exit_code == 0 and "別のビルド" not in again.output
+
+
 def test_two_overlapping_builds_leave_the_first_intact(cache, tmp_path, runner):
     """Build A is held just before its manifest rename; build B runs then, and refuses."""
     release = tmp_path / "release"

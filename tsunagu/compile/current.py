@@ -121,7 +121,8 @@ def fresh_stored(directory=None, rebuild_notice=None):
     older format is rebuilt from the inputs it recorded, never replaced by
     the embedded data alone; when it recorded none, or they are gone,
     :class:`CacheOutdated` names the command to run. When a changed input
-    fails to build, or one is gone, the last build answers and its
+    fails to build, or one is gone, or another process is rebuilding the
+    folder, the last build answers and its
     ``stale`` attribute (a :class:`StaleBuild`) says why; ``rebuild_notice``
     hears it once.
     """
@@ -151,7 +152,8 @@ def fresh_stored(directory=None, rebuild_notice=None):
     try:
         return _rebuild(directory, _build_args(stored.build_args), rebuild_notice)
     except BuildBusy:
-        raise
+        # another process is rebuilding this folder: a caseworker's question is answered meanwhile
+        return _stale(stored, "別のビルドが実行中です。終わるまで前回のビルドから答えます。", rebuild_notice)
     except TsunaguError as error:
         message = (f"入力の変更を読み込めませんでした。前回のビルドから答えます。直してから tsunagu build を"
                    f"実行してください:\n{error}")
