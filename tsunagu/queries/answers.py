@@ -619,7 +619,8 @@ def answer_sections(answer: ReferralAnswer, lang: str = "ja", width: int = 100,
         rows.append({rank_h: rank, name_h: cell(f"{_place_name(option, lang)}［{level_label(option.level, lang)}］"
                                                  if ja else f"{_place_name(option, lang)} [{level_label(option.level, lang)}]",
                                                  organisation_w),
-                     contact_h: cell(option_contact_text(option, lang), contact_w, 3),
+                     # where to look is said whole, its address included: it is the way to reach the body
+                     contact_h: cell(option_contact_text(option, lang), contact_w, 7 if option.where else 3),
                      why_h: cell(("、" if ja else "; ").join(why), why_w, 3)})
     sections["選択肢" if ja else "options"] = rows
     legend = ("◎ 分野・年齢とも明記　○ 制度・機関の目的で対象　△ 種別からの推定" if ja
