@@ -89,7 +89,8 @@ def _critical_ages(graph, town):
 def test_national_towns_agree_at_every_age_where_an_offer_can_change(national_compiled):
     rows = national_compiled.reach_graphs
     towns = sorted(rows)
-    sample = random.Random(20201027).sample(towns, 40) + ["m-472018", "ino", "mihara"]
+    # a sample here; the whole country: python scripts/check_agreement.py
+    sample = random.Random(20201027).sample(towns, 20) + ["m-472018", "ino", "mihara"]
     for town in sample:
         graph = rows[town]
         critical = _critical_ages(graph, town)
