@@ -17,6 +17,7 @@ def _private_cache(tmp_path, monkeypatch, _national):
     installs the session's default build as a wheel's first command installs the one it carries."""
     monkeypatch.setenv("TSUNAGU_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("TSUNAGU_SNAPSHOT", str(_national[0]))
+    monkeypatch.setenv("COLUMNS", "100")  # tables are as wide as this says; a test that wants another width sets it
     monkeypatch.delenv("TSUNAGU_DATA", raising=False)
 
 
@@ -227,3 +228,12 @@ def silent_server():
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    """With pytest-xdist, every test that talks to the one Bolt server runs in the same worker
+    (``--dist loadgroup``): two workers replacing the server's graph at once would read each other's."""
+    for item in items:
+        if "bolt_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(name="bolt"))
