@@ -252,7 +252,6 @@ def on_bolt(bolt_server, home):
         yield server
 
 
-@pytest.mark.xdist_group("bolt")  # one server: its tests in one worker
 def test_bolt_backend_answers_and_raises_as_embedded(on_bolt, t):
     assert on_bolt.resolve("みはらし") == t.resolve("みはらし")
     assert on_bolt.resolve("高知県", kind="prefecture") == t.resolve("高知県", kind="prefecture")
@@ -271,7 +270,6 @@ def test_bolt_backend_answers_and_raises_as_embedded(on_bolt, t):
         on_bolt.graph()
 
 
-@pytest.mark.xdist_group("bolt")  # one server: its tests in one worker
 def test_a_ward_answers_for_its_city_on_a_bolt_server(bolt_server, national_home):
     """Last in this module: it replaces the graph the ``on_bolt`` tests read."""
     from tsunagu.bolt import push_graph

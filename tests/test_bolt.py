@@ -17,8 +17,6 @@ from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.rules.reach import municipality_nodes
 from conftest import answer_of
 
-pytestmark = pytest.mark.xdist_group("bolt")  # one server: its tests in one worker (--dist loadgroup)
-
 
 @pytest.fixture(scope="module")
 def pushed(bolt_server, graph):

@@ -400,7 +400,6 @@ def test_the_tally_downloads_beside_the_survey_figures(national_server):
         assert response.read(2) == b"PK"  # an XLSX is a zip
 
 
-@pytest.mark.xdist_group("bolt")  # one server: its tests in one worker
 def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
     from tsunagu.bolt import push_graph
     from tsunagu.compile.compiler import build
