@@ -228,12 +228,3 @@ def silent_server():
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
         sock.close()
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """With pytest-xdist, every test that talks to the one Bolt server runs in the same worker
-    (``--dist loadgroup``): two workers replacing the server's graph at once would read each other's."""
-    for item in items:
-        if "bolt_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group(name="bolt"))
