@@ -700,31 +700,26 @@ def _pointer_bytes(home: Path) -> bytes | None:
 
 
 def _write_pointer(home: Path, pointer: dict | None) -> None:
-    """Write ``CURRENT`` whole through a temporary file and a rename (None: remove it)."""
+    """Write ``CURRENT`` whole (None: remove it)."""
+    _restore_pointer(home, None if pointer is None else json.dumps(pointer, ensure_ascii=False).encode("utf-8"))
+
+
+def _restore_pointer(home: Path, old: bytes | None) -> None:
+    """Put back ``CURRENT``'s bytes whole, through a temporary file and a rename (None: remove it)."""
     path = home / _CURRENT
-    if pointer is None:
+    if old is None:
         path.unlink(missing_ok=True)
         return
     temporary = home / f"{_CURRENT}.{os.getpid()}.tmp"
     try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            stream.write(json.dumps(pointer, ensure_ascii=False))
+        with open(temporary, "wb") as stream:
+            stream.write(old)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-def _restore_pointer(home: Path, old: bytes | None) -> None:
-    path = home / _CURRENT
-    if old is None:
-        path.unlink(missing_ok=True)
-        return
-    temporary = home / f"{_CURRENT}.{os.getpid()}.tmp"
-    temporary.write_bytes(old)
-    os.replace(temporary, path)
 
 
 def _version_name(home: Path, now: datetime) -> str:
