@@ -186,12 +186,15 @@ def test_a_misspelt_town_is_answered_in_japanese_with_a_link(driver, server):
 
 def test_a_suggestion_on_the_referral_form_answers_for_the_town_it_names(driver, server):
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     text = _refer(driver, server, "那覇氏", 45, ["employment"])
     assert "もしかして" in text and "Error" not in text and "472018" not in text
     driver.find_element(By.LINK_TEXT, "那覇市（沖縄県）").click()  # sends the form again, by POST
-    WebDriverWait(driver, 60).until(lambda d: "回答対象: 那覇市" in d.find_element(By.TAG_NAME, "main").text)
+    # the old page's <main> may go stale between finding it and reading it: find it again
+    WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "回答対象: 那覇市" in d.find_element(By.TAG_NAME, "main").text)
     url = urllib.parse.urlsplit(driver.current_url)
     assert "45" not in url.path + url.query  # the age travelled in the form, not the address
 

@@ -350,7 +350,8 @@ def test_what_a_caseworker_types_is_not_logged_or_stored(national_server, nation
     data = urllib.parse.urlencode([("municipality", "三原市"), ("age", "87"), ("need", "family-support")]).encode()
     with urllib.request.urlopen(urllib.request.Request(national_server.url + "/refer", data=data), timeout=30):
         pass
-    output = national_server.output()
+    # the server's own address may hold the digits 87 (port 54387): the check reads what follows it
+    output = national_server.output().replace(national_server.url, "<url>")
     assert "87" not in output and "family-support" not in output
     assert {p: p.stat().st_mtime for p in Path(national_home).rglob("*")} == before
 
