@@ -152,9 +152,10 @@ def _free_port():
 
 @pytest.fixture(scope="session")
 def bolt_server(tmp_path_factory):
-    """A Bolt server: the one .ci/run started ($TSUNAGU_BOLT_URI), else an
-    ArcadeDB this fixture starts and stops; with CI=true it never skips."""
-    if os.environ.get("TSUNAGU_BOLT_URI"):
+    """A Bolt server: yours ($TSUNAGU_BOLT_URI) when the tests run in one process, else an ArcadeDB
+    this fixture starts and stops by PID, one per pytest-xdist worker (two workers replacing one
+    server's graph at once would read each other's); with CI=true it never skips."""
+    if os.environ.get("TSUNAGU_BOLT_URI") and int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) <= 1:
         yield {
             "uri": os.environ["TSUNAGU_BOLT_URI"],
             "user": os.environ.get("TSUNAGU_BOLT_USER", "neo4j"),
