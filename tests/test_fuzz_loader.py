@@ -74,3 +74,51 @@ def test_valid_program_round_trips(tmp_path, low, span, domains, name):
     ontology = load_ontology()
     assert set(graph.objects(subject, TG.coversDomain)) == {ontology.domains[d] for d in domains}
     assert str(graph.value(subject, __import__("rdflib").RDFS.label)) == name.strip()
+
+
+def _same(fast, slow):
+    """Equal values, and every mapping on the same line with its keys on the same lines."""
+    if type(fast) is not type(slow):
+        return False
+    if isinstance(fast, dict):
+        return (fast.keys() == slow.keys() and fast.line == slow.line and fast.key_lines == slow.key_lines
+                and all(_same(fast[key], slow[key]) for key in fast))
+    if isinstance(fast, list):
+        return len(fast) == len(slow) and all(map(_same, fast, slow))
+    return fast == slow
+
+
+def _both_ways(path, monkeypatch):
+    """load_yaml's answer through libyaml and through the checking pure-Python loader (or the error of each)."""
+    from tsunagu.loaders.formats import yaml as located
+
+    answers = []
+    for c_loader in (located._CLoader, None):
+        monkeypatch.setattr(located, "_CLoader", c_loader)
+        try:
+            answers.append(located.load_yaml(path))
+        except DataError as error:
+            answers.append(str(error))
+    return answers
+
+
+def test_libyaml_reads_the_seeds_as_the_checking_loader_does(monkeypatch):
+    from conftest import ROOT
+
+    from tsunagu.loaders.formats import yaml as located
+
+    assert located._CLoader is not None  # PyYAML's wheels carry libyaml: without it the fast path never runs
+    paths = sorted((ROOT / "tsunagu" / "data").rglob("*.yaml")) + sorted((ROOT / "tests" / "broken").glob("*.yaml"))
+    assert len(paths) > 10
+    for path in paths:
+        fast, slow = _both_ways(path, monkeypatch)
+        assert _same(fast, slow), path
+
+
+@FUZZ
+@given(document=documents)
+def test_libyaml_and_the_checking_loader_agree_on_lines_and_errors(tmp_path, monkeypatch, document):
+    path = tmp_path / "both.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, default_flow_style=None), encoding="utf-8")
+    fast, slow = _both_ways(path, monkeypatch)
+    assert _same(fast, slow)
