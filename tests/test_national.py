@@ -227,3 +227,21 @@ def test_dot_map_in_chromium(national, tmp_path):
 def test_map_command_needs_coordinates(seeds_cache, runner, tmp_path):
     result = runner.invoke(cli, ["map", "-o", str(tmp_path / "m.html")])
     assert result.exit_code == 1 and "--seeds-only を付けずに" in result.output
+
+
+def test_the_sweeps_read_the_builds_table_which_equals_the_graphs(national_home, national):
+    """gaps, tally and rollup answer from the duty table the build saved, never from a graph; the
+    table must be the one the whole graph gives (else an analyst's count and a page could differ)."""
+    import tsunagu
+    from tsunagu.queries.duties import duty_statuses
+    from tsunagu.rules.duties import duty_table
+
+    library = tsunagu.open(national_home)
+    saved = library._stored_build().duty_table()
+    assert saved == duty_table(national.graph)
+    assert len(saved.rows) == 1741 and saved.figures
+    assert [row.id for row in library.gaps(prefecture="沖縄県")] == [
+        row["id"] for row in duty_statuses(national.graph, prefecture="pref-470007")]
+    assert library.evidence(["m-472018"])["m-472018"] == saved.evidence["m-472018"]
+    library.tally(), library.rollup(by="prefecture")
+    assert not hasattr(library._stored_build(), "_graph")  # no sweep unpickled the whole graph

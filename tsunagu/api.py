@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from tsunagu.queries.answers import FirstContact, ReferralAnswer
     from tsunagu.queries.entities import EntityDetails, Neighbour
     from tsunagu.queries.sources import ListSource
+    from tsunagu.rules.duties import DutyTable
     from tsunagu.rules.names import NameTable
     from tsunagu.store.cache import Stored
 
@@ -231,7 +232,7 @@ class Tsunagu:
         self._server: BoltBackend | None = None
         self._stored: Stored | None = None
         self._name_table: NameTable | None = None
-        self._duties: Graph | None = None
+        self._duty_rows: DutyTable | None = None
         if backend:
             from tsunagu.bolt import PASSWORD_VARIABLE, BoltBackend
 
@@ -309,12 +310,14 @@ class Tsunagu:
         nodes: dict[str, list[str]] | None = self._stored_build().reach_nodes()
         return nodes
 
-    def _duties_graph(self) -> Graph:
-        if self._server is not None:
-            return self._server.duties_graph()
-        if self._duties is None:  # read once: a web app asks many times
-            self._duties = self._stored_build().duties_graph()
-        return self._duties
+    def _duty_table(self) -> DutyTable:
+        """Every municipality's duties: the build's table, or the Bolt server's duties graph read once."""
+        if self._duty_rows is None:  # read once: a web app asks many times
+            from tsunagu.rules.duties import duty_table
+
+            self._duty_rows = (duty_table(self._server.duties_graph()) if self._server is not None
+                               else self._stored_build().duty_table())
+        return self._duty_rows
 
     # --- names -------------------------------------------------------------
 
@@ -562,10 +565,23 @@ class Tsunagu:
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         muni = self.resolve(municipality, "municipality").id if municipality else None
-        rows: list[dict[str, Any]] = duty_statuses(self._duties_graph(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
+        rows: list[dict[str, Any]] = duty_statuses(self._duty_table(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
         return [DutyRow(r["id"], r["name"], r["code"], r["prefecture"], r["kind"],
                         {d: DutyFact(r[d], r[f"{d} as of"], r[f"{d} source"] or None) for d in DUTIES})
                 for r in rows]
+
+    def evidence(self, municipalities: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """What the national directory shows of each municipality (by id) apart from the duties: its
+        self-reliance window with a phone, its town hall. Empty lists where it shows nothing.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> tsunagu.open().evidence(["mihara"])
+        {'mihara': []}
+        """
+        shown = self._duty_table().evidence
+        return {municipality: list(shown.get(municipality, ())) for municipality in municipalities}
 
     def rollup(self, *, by: str = "kind", prefecture: str | None = None) -> list[RollupRow]:
         """Each duty done, not done and not known, by municipality kind or prefecture.
@@ -584,7 +600,7 @@ class Tsunagu:
         from tsunagu.queries.duties import duty_rollup
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
-        rows: list[RollupRow] = duty_rollup(self._duties_graph(), by=by, prefecture=pref)
+        rows: list[RollupRow] = duty_rollup(self._duty_table(), by=by, prefecture=pref)
         return rows
 
     def tally(self, prefecture: str | None = None) -> list[TallyRow]:
@@ -606,8 +622,8 @@ class Tsunagu:
         from tsunagu.queries.tally import duty_tally, survey_figures
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
-        graph = self._duties_graph()
-        rows: list[TallyRow] = duty_tally(duty_statuses(graph, prefecture=pref), None if pref else survey_figures(graph))
+        table = self._duty_table()
+        rows: list[TallyRow] = duty_tally(duty_statuses(table, prefecture=pref), None if pref else survey_figures(table))
         return rows
 
     def entity(self, name: str) -> Entity:

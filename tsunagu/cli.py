@@ -804,9 +804,7 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
 
 def _evidence(tsunagu, ids):
     """What the national directory shows of these municipalities (None for a build without it)."""
-    from tsunagu.queries.duties import duty_evidence
-
-    evidence = duty_evidence(tsunagu.graph(), ids)
+    evidence = tsunagu.evidence(ids)
     return evidence if any(evidence.values()) else None
 
 

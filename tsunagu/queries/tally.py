@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tsunagu.queries.duties import DUTIES, Count, Graph, Row, count_of, duty_statuses
+from tsunagu.queries.duties import DUTIES, Count, DutyTable, Graph, Row, count_of, duty_statuses, table_of
 
 __all__ = ["TALLY_GROUPS", "SURVEY_AS_OF", "Count", "TallyRow", "survey_figures", "duty_tally", "survey_table"]
 
@@ -44,15 +44,13 @@ class TallyRow:
     as_of: str | None = None
 
 
-def survey_figures(graph: Graph) -> dict[tuple[str, str], Count]:
-    """The national survey's figures held in ``graph``: (duty, column) -> :class:`Count`."""
+def survey_figures(source: Graph | DutyTable) -> dict[tuple[str, str], Count]:
+    """The national survey's figures held in ``source``: (duty, column) -> :class:`Count`."""
     figures: dict[tuple[str, str], Count] = {}
-    for _, data in graph.nodes(data=True):
-        if data.get("kind") != "SurveyFigure":
-            continue
-        column = _SURVEY_COLUMN.get(data.get("municipalityKind"))
+    for duty, kind, done, total in table_of(source).figures:
+        column = _SURVEY_COLUMN.get(kind)
         if column:
-            figures[(data["duty"], column)] = Count(data["value"], data["total"] - data["value"], 0)
+            figures[(duty, column)] = Count(done, total - done, 0)
     return figures
 
 
@@ -105,6 +103,7 @@ def survey_table(graph: Graph, *, prefecture: str | None = None, lang: str = "ja
     """
     from tsunagu.text import tally_rows
 
-    statuses = duty_statuses(graph, prefecture=prefecture)
-    rows: list[Any] = tally_rows(duty_tally(statuses, None if prefecture else survey_figures(graph)), lang=lang)
+    table = table_of(graph)
+    statuses = duty_statuses(table, prefecture=prefecture)
+    rows: list[Any] = tally_rows(duty_tally(statuses, None if prefecture else survey_figures(table)), lang=lang)
     return rows

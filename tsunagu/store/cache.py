@@ -9,7 +9,7 @@ build's fingerprint:
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
 - ``reach-<fp>.sqlite``: rows that answer without the whole graph: one
   small pickled graph per municipality (``refer``, ``coverage``) and the
-  pickled duties graph (``gaps``, ``tally``); as JSON
+  pickled duties graph and the duty table (``gaps``, ``tally``); as JSON
   (:mod:`tsunagu.store.graphjson`, which runs no code named by the file)
   one row per entity (``show``) and the vocabulary rows share; the name
   index of every entity, and the index of municipalities and prefectures
@@ -83,7 +83,7 @@ def collector_paused():
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
-_FORMAT_VERSION = 10  # 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
+_FORMAT_VERSION = 11  # 11: the duty table; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -405,6 +405,17 @@ class Stored:
         except Exception as error:  # any unpickling failure means the row is not what the build wrote
             raise self._damaged(f"duties row を読めません ({type(error).__name__})") from None
 
+    def duty_table(self):
+        """The :class:`tsunagu.rules.duties.DutyTable` the build computed: every municipality's duties."""
+        with self._rows() as connection:
+            row = connection.execute("SELECT data FROM blobs WHERE name = 'duty-table'").fetchone()
+        if row is None:
+            raise self._damaged("duty-table row missing")
+        try:
+            return _unpickled(data=row[0])
+        except Exception as error:  # any unpickling failure means the row is not what the build wrote
+            raise self._damaged(f"duty-table row を読めません ({type(error).__name__})") from None
+
     def entity(self, node):
         """The star of ``node``: the node with every attribute, its edges and its neighbours' names, or None."""
         with self._rows() as connection:
@@ -688,6 +699,7 @@ def _atomic_write(path, write):
 
 def _write_reach(path, reach_graphs, names, graph):
     """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of graphs."""
+    from tsunagu.rules.duties import duty_table
     from tsunagu.store.graphjson import value_json
     from tsunagu.rules.names import name_index
 
@@ -719,6 +731,9 @@ def _write_reach(path, reach_graphs, names, graph):
             # pickle like the reach rows: read in 24 ms against 232 ms as JSON at synthetic 1x
             connection.execute("INSERT INTO blobs VALUES ('duties', ?)",
                                (pickle.dumps(duties_subgraph(graph, names.index), protocol=pickle.HIGHEST_PROTOCOL),))
+            # the sweeps' rows, read instead of walking the duties graph (gaps at synthetic 10x: see bench/)
+            connection.execute("INSERT INTO blobs VALUES ('duty-table', ?)",
+                               (pickle.dumps(duty_table(graph), protocol=pickle.HIGHEST_PROTOCOL),))
             connection.execute("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "types TEXT NOT NULL, star TEXT NOT NULL)")
             connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))

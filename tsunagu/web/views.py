@@ -382,12 +382,8 @@ class Views:
     def _evidence(self, ids):
         """What the national directory shows of these municipalities (the self-reliance window with a
         phone, the town hall): shown beside the duties, never counted as one. None when nothing is
-        shown (a build without the directory) or the app answers from a Bolt server (no graph here)."""
-        from tsunagu.queries.duties import duty_evidence
-
-        if self.library.backend:
-            return None
-        found = duty_evidence(self.library.graph(), ids)
+        shown (a build without the directory, or a Bolt server's graph, which holds only the duties)."""
+        found = self.library.evidence(ids)
         return found if any(found.values()) else None
 
     def _fill_in_download(self, table, prefecture):
