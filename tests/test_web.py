@@ -280,7 +280,7 @@ def test_the_analyst_page_filters_and_downloads_csv_for_excel(chromium, national
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel on Japanese Windows reads it as UTF-8
     table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(table) == len(rows) and all(row["都道府県"] == "高知県" for row in table)
-    assert all(row["プラットフォーム"] != "済" for row in table)
+    assert all(row["プラットフォーム"] != "実施" for row in table)  # the CLI's words: 実施 / 未実施 / 不明
 
 
 def test_no_request_leaves_the_server(chromium, national_server):
@@ -371,7 +371,8 @@ def test_the_municipality_page_shows_first_contact_duties_diagram_and_sources(na
     with urllib.request.urlopen(national_server.url + "/m/" + urllib.parse.quote("飛島村"), timeout=60) as response:
         page = response.read().decode("utf-8")
     assert "最初の相談先" in page and "海部福祉相談センター" in page
-    assert "プラットフォーム" in page and "済" in page  # the duty the seeds state, with its source
+    assert "プラットフォーム" in page and '<td class="status-yes">実施</td>' in page  # the duty the seeds state
+    assert ">済<" not in page  # the CLI's words (実施 / 未実施 / 不明), not the page's old 済 / 未
     assert 'src="/diagram/tobishima"' in page and "凡例" in page
     assert "002_551d311390b905b2.txt" in page or "出典" in page
 

@@ -21,7 +21,7 @@ import click
 from tsunagu._version import __version__
 from tsunagu.exceptions import TsunaguError
 from tsunagu.output import output_format
-from tsunagu.text import bilingual, english_of, language, say, set_language
+from tsunagu.text import bilingual, english_of, error_text, language, say, set_language
 
 __all__ = ["cli", "main"]
 
@@ -302,50 +302,7 @@ class _Group(_AsksInJapanese, click.Group):
         try:
             return super().invoke(ctx)
         except TsunaguError as error:
-            raise click.ClickException(_error_text(error)) from error
-
-
-def _without_id(described):
-    """``那覇市 (沖縄県, 472018, id m-472018)`` -> ``那覇市 (沖縄県, 472018)``: the code names it; an
-    entity without a code keeps its id, the only other way to name it."""
-    import re
-
-    return re.sub(r"(\d{6}), id [^,)]+\)$", r"\1)", described)
-
-
-def _error_text(error):
-    """A library error in the reader's language: the exceptions carry what was typed and what
-    would fit, and their own text holds both languages and the ids that scripts match on."""
-    from tsunagu.exceptions import AmbiguousName, NameNotFound, UnknownNeed, WrongCheckDigit
-    from tsunagu.text import domain_label
-
-    if isinstance(error, WrongCheckDigit):
-        return say(f"コード {error.text} は検査数字（6桁目）が違います: {error.name} のコードは {error.right_code} です",
-                   f"wrong check digit in {error.text}: {error.name} is {error.right_code}")
-    if isinstance(error, NameNotFound):
-        listed = [_without_id(s) for s in error.suggestions]
-        if listed:
-            return say(f"「{error.text}」はデータにありません。もしかして: {'、'.join(listed)}",
-                       f"No entity called '{error.text}' in the graph. Did you mean: {', '.join(listed)}?")
-        return say(f"「{error.text}」はデータにありません。名前（漢字・かな）か6桁コードを確かめてください。",
-                   f"No entity called '{error.text}' in the graph: check the name (kanji or kana) or the 6-digit code.")
-    if isinstance(error, AmbiguousName):
-        import re
-
-        listed = "\n".join(f"  {_without_id(c)}" for c in error.candidates)
-        # a town shared by two prefectures is also named with its prefecture (広島県府中市)
-        town = re.match(r"(.+?) \((.+?), \d{6}", error.candidates[0]) if error.candidates else None
-        ja_example = f"か、都道府県名を付けた名前（{town.group(2)}{town.group(1)}）" if town else ""
-        en_example = f" or the name with its prefecture ({town.group(2)}{town.group(1)})" if town else ""
-        return say(f"「{error.text}」に当たるものが複数あります。次のどれかのコード{ja_example}で指定してください:\n{listed}",
-                   f"'{error.text}' is ambiguous; give the code{en_example} of one of:\n{listed}")
-    if isinstance(error, UnknownNeed):
-        if not error.need:
-            return say("ニーズを1つ以上指定してください（--need 相談 など）。", "give at least one need (--need consultation, ...).")
-        names = [domain_label(notation) for notation in error.known]
-        return say(f"ニーズ「{error.need}」は支援分野にありません。使えるもの: {'、'.join(names)}",
-                   f"'{error.need}' is not a support domain. Known: {', '.join(names)}")
-    return str(error)
+            raise click.ClickException(error_text(error)) from error
 
 
 class _Ages(click.IntRange):

@@ -41,6 +41,8 @@ __all__ = [
     "evidence_text",
     "duty_legend",
     "fill_in_lines",
+    "attribute_label",
+    "error_text",
 ]
 
 LANGS = ("ja", "en")
@@ -581,6 +583,12 @@ _ATTRIBUTE_LABELS = {"kind": ("種類", "kind"), "name": ("名称", "name"), "na
                      "kana": ("よみ", "reading"), "code": ("コード", "code"), "id": ("ID", "id")}
 
 
+def attribute_label(key, lang=None):
+    """An entity's attribute for a reader (名称 for name, 対象地域 for servesArea): the key when it has no word."""
+    found = _ATTRIBUTE_LABELS.get(key) or vocabulary()["properties"].get(key)
+    return say(*found, lang=lang) if found and found[0] else key
+
+
 def entity_sections(entity, lang=None):
     """What ``show`` puts on screen for a :class:`tsunagu.api.Entity`: its facts, its neighbours and its
     sources, with the ontology's words for classes and relations (the ids stay in JSON)."""
@@ -589,9 +597,8 @@ def entity_sections(entity, lang=None):
     for key, item in entity.attributes.items():
         if key == "id":
             continue
-        found = _ATTRIBUTE_LABELS.get(key) or vocabulary()["properties"].get(key)
         shown = kind_label(item, lang) if key == "kind" else item
-        facts.append({field: say(*found, lang=lang) if found and found[0] else key, value: shown})
+        facts.append({field: attribute_label(key, lang), value: shown})
     neighbours = [{say("向き", "direction", lang): n.get("direction"),
                    say("関係", "relation", lang): relation_label(n.get("relation"), lang),
                    say("名称", "name", lang): n.get("name") or "",
@@ -602,3 +609,65 @@ def entity_sections(entity, lang=None):
                for s in entity.sources]
     return {say("事実", "facts", lang): facts, say("つながり", "neighbours", lang): neighbours,
             say("出典", "sources", lang): sources}
+
+
+def _without_id(described):
+    """``那覇市 (沖縄県, 472018, id m-472018)`` -> ``那覇市 (沖縄県, 472018)``: the code names it; an
+    entity without a code keeps its id, the only other way to name it."""
+    import re
+
+    return re.sub(r"(\d{6}), id [^,)]+\)$", r"\1)", described)
+
+
+def error_text(error, lang=None, listed=True):
+    """A library error in the reader's language: the exceptions carry what was typed and what
+    would fit, and their own text holds both languages and the ids that scripts match on.
+
+    ``listed``: the places a :class:`~tsunagu.exceptions.NameNotFound` suggests or an
+    :class:`~tsunagu.exceptions.AmbiguousName` fits are named in the text (the command line);
+    False leaves them to the caller (a web page lists them as links).
+
+    Examples
+    --------
+    >>> from tsunagu.exceptions import NameNotFound
+    >>> error_text(NameNotFound("那覇氏", ["那覇市 (沖縄県, 472018, id m-472018)"]))
+    '「那覇氏」はデータにありません。もしかして: 那覇市 (沖縄県, 472018)'
+    >>> error_text(NameNotFound("那覇氏", ["那覇市 (沖縄県, 472018, id m-472018)"]), "en", listed=False)
+    "No entity called '那覇氏' in the graph."
+    """
+    from tsunagu.exceptions import AmbiguousName, NameNotFound, UnknownNeed, WrongCheckDigit
+
+    if isinstance(error, WrongCheckDigit):
+        return say(f"コード {error.text} は検査数字（6桁目）が違います: {error.name} のコードは {error.right_code} です",
+                   f"wrong check digit in {error.text}: {error.name} is {error.right_code}", lang)
+    if isinstance(error, NameNotFound):
+        if error.suggestions and not listed:
+            return say(f"「{error.text}」はデータにありません。", f"No entity called '{error.text}' in the graph.", lang)
+        names = [_without_id(s) for s in error.suggestions]
+        if names:
+            return say(f"「{error.text}」はデータにありません。もしかして: {'、'.join(names)}",
+                       f"No entity called '{error.text}' in the graph. Did you mean: {', '.join(names)}?", lang)
+        return say(f"「{error.text}」はデータにありません。名前（漢字・かな）か6桁コードを確かめてください。",
+                   f"No entity called '{error.text}' in the graph: check the name (kanji or kana) or the 6-digit code.",
+                   lang)
+    if isinstance(error, AmbiguousName):
+        import re
+
+        if not listed:
+            return say(f"「{error.text}」に当たるものが複数あります。次のどれかを選んでください。",
+                       f"'{error.text}' is ambiguous; choose one of these:", lang)
+        names = "\n".join(f"  {_without_id(c)}" for c in error.candidates)
+        # a town shared by two prefectures is also named with its prefecture (広島県府中市)
+        town = re.match(r"(.+?) \((.+?), \d{6}", error.candidates[0]) if error.candidates else None
+        ja_example = f"か、都道府県名を付けた名前（{town.group(2)}{town.group(1)}）" if town else ""
+        en_example = f" or the name with its prefecture ({town.group(2)}{town.group(1)})" if town else ""
+        return say(f"「{error.text}」に当たるものが複数あります。次のどれかのコード{ja_example}で指定してください:\n{names}",
+                   f"'{error.text}' is ambiguous; give the code{en_example} of one of:\n{names}", lang)
+    if isinstance(error, UnknownNeed):
+        if not error.need:
+            return say("ニーズを1つ以上指定してください（--need 相談 など）。", "give at least one need (--need consultation, ...).",
+                       lang)
+        known = [domain_label(notation, lang) for notation in error.known]
+        return say(f"ニーズ「{error.need}」は支援分野にありません。使えるもの: {'、'.join(known)}",
+                   f"'{error.need}' is not a support domain. Known: {', '.join(known)}", lang)
+    return str(error)

@@ -112,12 +112,13 @@ def _words(lang, prefecture, fill_in_href):
     }
 
 
-def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None):
+def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None, switch=None):
     """The dot map page: Japan, or the ``prefecture`` (a node id) zoomed to its municipalities and titled with its name.
 
     ``fill_in_href``: where the page links for how a prefecture fills in what is not known (the web
     app's analyst page); None (a file that opens alone) names the commands instead. ``lang``: ``"en"``
-    for English, else Japanese (the process's language when None).
+    for English, else Japanese (the process's language when None). ``switch``: the web app's link to
+    the page in the other language (``href``, ``text``, ``lang``); None for a file.
     """
     from tsunagu.diagrams.render import template_environment
 
@@ -127,5 +128,5 @@ def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None):
     return template_environment().get_template("dotmap.html").render(
         points=points, duties=DUTIES, counts=counts, width=_WIDTH, height=_HEIGHT,
         title=_title(graph, prefecture, lang), windows=sum(1 for p in points if p["window"]),
-        w=_words(lang, place, fill_in_href),
+        w=_words(lang, place, fill_in_href), switch=switch,
     )

@@ -7,6 +7,10 @@ access logs (the server runs with access logs off), and they are not kept
 after the answer is sent. Every script, style and picture comes from this
 server (no CDN); the Content-Security-Policy forbids other origins.
 
+Pages are Japanese unless the reader asks for English: ``?lang=en`` (or
+``?lang=ja``) on any page sets a ``lang`` cookie that later pages follow. The
+cookie holds the language alone, nothing about a person or a question.
+
 Every response says ``X-Content-Type-Options: nosniff``; every page that shows
 what was typed (the referral form's answer, an error page refilling the form)
 says ``Cache-Control: no-store``. Only the Host names the server was started
@@ -20,11 +24,13 @@ import os
 
 from tsunagu.web.views import CSP, DIAGRAM_CSP, Views
 
-__all__ = ["create_app", "allowed_hosts", "CSP", "DIAGRAM_CSP", "HOSTS_VARIABLE"]
+__all__ = ["create_app", "allowed_hosts", "CSP", "DIAGRAM_CSP", "HOSTS_VARIABLE", "LANG_COOKIE"]
 
 HOSTS_VARIABLE = "TSUNAGU_ALLOWED_HOSTS"  # more names the app answers to: an office's DNS name, the PC's address
 _LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 _WILDCARDS = ("0.0.0.0", "::", "[::]", "")
+LANG_COOKIE = "lang"  # "ja" or "en": the reader's language, kept between pages
+_LANG_MAX_AGE = 365 * 24 * 3600  # the choice is kept for a year
 
 
 def allowed_hosts(host="127.0.0.1", extra=None):
@@ -92,6 +98,38 @@ class _Headers:
             pass  # nobody is left to answer
 
 
+class _Language:
+    """ASGI middleware: the reader's language in ``request.state.lang``: ``?lang=en`` or ``?lang=ja``,
+    else the ``lang`` cookie, else Japanese. A ``?lang=`` that differs from the cookie sets it, so the pages
+    after it (and the referral form's POST, which carries no query) keep the language."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        from starlette.datastructures import MutableHeaders
+        from starlette.requests import HTTPConnection
+
+        from tsunagu.text import LANGS
+
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        asked = connection.query_params.get("lang")
+        asked = asked if asked in LANGS else None
+        kept = connection.cookies.get(LANG_COOKIE)
+        connection.state.lang = asked or (kept if kept in LANGS else "ja")
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append(
+                    "Set-Cookie", f"{LANG_COOKIE}={asked}; Max-Age={_LANG_MAX_AGE}; Path=/; SameSite=Lax; HttpOnly")
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie if asked and asked != kept else send)
+
+
 def create_app(home=None, *, backend=None, user=None, password=None, database=None, hosts=None):
     """The Starlette application answering from the build in ``home`` (or a Bolt server).
 
@@ -125,7 +163,8 @@ def create_app(home=None, *, backend=None, user=None, password=None, database=No
         Route("/sources", views.sources_page),
     ]
     middleware = [Middleware(_Headers),  # outermost: the Host check's refusals carry nosniff too
-                  Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or allowed_hosts()), www_redirect=False)]
+                  Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts or allowed_hosts()), www_redirect=False),
+                  Middleware(_Language)]
     app = Starlette(routes=routes, exception_handlers={404: views.not_found}, middleware=middleware)
     app.state.library = library
     return app
