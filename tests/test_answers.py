@@ -184,7 +184,7 @@ def test_refer_command_json(seeds_cache, runner):
 
 def test_refer_command_errors_in_japanese(seeds_cache, runner):
     result = runner.invoke(cli, ["refer", "高知県", "--age", "45", "--need", "employment"])
-    assert result.exit_code == 1 and "市区町村ではありません" in result.output
+    assert result.exit_code == 1 and "「高知県」は都道府県の名前です" in result.output and "Prefecture" not in result.output
     result = runner.invoke(cli, ["refer", "いの町", "--age", "45", "--need", "astrology"])
     assert result.exit_code == 1 and "ニーズ「astrology」" in result.output
 
@@ -230,3 +230,9 @@ def test_every_organisation_class_states_its_role():
                     if ontology.graph.value(c, TG.supportRole) == TG.Coordinating}
     assert coordinating == {"EconomicOrganisation", "ChamberOfCommerce", "LabourBureau", "PrefecturalDepartment",
                             "ReviewCommittee", "ProfessionalAssociation", "Police", "FireService", "LawOffice"}
+
+
+def test_refer_command_errors_in_english_name_no_class_id(seeds_cache, runner):
+    result = runner.invoke(cli, ["refer", "高知県", "--age", "45", "--need", "employment", "--lang", "en"])
+    assert result.exit_code == 1 and "'高知県' is not a municipality (prefecture)" in result.output
+    assert "Prefecture" not in result.output and "市区町村" not in result.output

@@ -232,9 +232,9 @@ def test_cli_errors_are_one_message(runner, home, monkeypatch):
     from tsunagu.cli import cli
 
     monkeypatch.setenv("TSUNAGU_HOME", str(home))
-    for args, text in ((["refer", "高知県", "--age", "45", "--need", "employment"], "市区町村ではありません"),
+    for args, text in ((["refer", "高知県", "--age", "45", "--need", "employment"], "都道府県の名前です"),
                        (["refer", "いの町", "--age", "45", "--need", "flying"], "flying"),
-                       (["coverage", "--municipality", "高知県"], "市区町村ではありません")):
+                       (["coverage", "--municipality", "高知県"], "都道府県の名前です")):
         result = runner.invoke(cli, args)
         assert result.exit_code == 1 and text in result.output and "Traceback" not in result.output
     assert os.environ["TSUNAGU_HOME"] == str(home)

@@ -635,7 +635,8 @@ def error_text(error, lang=None, listed=True):
     >>> error_text(NameNotFound("那覇氏", ["那覇市 (沖縄県, 472018, id m-472018)"]), "en", listed=False)
     "No entity called '那覇氏' in the graph."
     """
-    from tsunagu.exceptions import AmbiguousName, NameNotFound, UnknownNeed, WrongCheckDigit
+    from tsunagu.exceptions import (AmbiguousName, InvalidAge, InvalidDate, NameNotFound, NotAMunicipality, UnknownNeed,
+                                    WrongCheckDigit)
 
     if isinstance(error, WrongCheckDigit):
         return say(f"コード {error.text} は検査数字（6桁目）が違います: {error.name} のコードは {error.right_code} です",
@@ -663,6 +664,16 @@ def error_text(error, lang=None, listed=True):
         en_example = f" or the name with its prefecture ({town.group(2)}{town.group(1)})" if town else ""
         return say(f"「{error.text}」に当たるものが複数あります。次のどれかのコード{ja_example}で指定してください:\n{names}",
                    f"'{error.text}' is ambiguous; give the code{en_example} of one of:\n{names}", lang)
+    if isinstance(error, NotAMunicipality):  # the library's own text names the class by its id (Prefecture)
+        what = kind_label(error.kind, lang) if error.kind in vocabulary()["classes"] else None
+        return say((f"「{error.text}」は{what}の名前です。" if what else f"「{error.text}」は市区町村ではありません。")
+                   + "市区町村の名前か6桁のコードを指定してください。",
+                   f"'{error.text}' is not a municipality{f' ({what})' if what else ''}: "
+                   "give a municipality's name or its 6-digit code.", lang)
+    if isinstance(error, InvalidAge):
+        return say(str(error), f"The age '{error.age}' must be a whole number from 0 to 130.", lang)
+    if isinstance(error, InvalidDate):
+        return say(str(error), f"The date '{error.day}' must be YYYY-MM-DD (e.g. 2026-04-01).", lang)
     if isinstance(error, UnknownNeed):
         if not error.need:
             return say("ニーズを1つ以上指定してください（--need 相談 など）。", "give at least one need (--need consultation, ...).",

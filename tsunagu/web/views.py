@@ -117,17 +117,9 @@ def _error_message(error, lang, listed):
     """What the error page says: the CLI's words for the library's errors (:func:`tsunagu.text.error_text`;
     ``listed``: naming the places it suggests, when the page does not list them), and a page's own for what
     only a page meets. Never the ids nor the English line the library's own text adds for scripts."""
-    from tsunagu.exceptions import InvalidAge, NotAMunicipality, UnknownNeed
-    from tsunagu.text import error_text, kind_label, vocabulary
+    from tsunagu.exceptions import UnknownNeed
+    from tsunagu.text import error_text
 
-    if isinstance(error, NotAMunicipality):  # the library's own text names the class by its id (Prefecture)
-        what = kind_label(error.kind, lang) if error.kind in vocabulary()["classes"] else None
-        return say((f"「{error.text}」は{what}の名前です。" if what else f"「{error.text}」は市区町村ではありません。")
-                   + "市区町村の名前か6桁のコードを入力してください。",
-                   f"'{error.text}' is not a municipality{f' ({what})' if what else ''}: "
-                   "enter a municipality's name or its 6-digit code.", lang)
-    if isinstance(error, InvalidAge):  # the form's age: the command line checks its own before the library
-        return say(str(error), f"The age '{error.age}' must be a whole number from 0 to 130.", lang)
     if isinstance(error, UnknownNeed) and not error.need:  # the form's boxes, not the command line's --need
         return say("ニーズを1つ以上選んでください。", "Choose at least one need.", lang)
     return error_text(error, lang, listed).split("\n(", 1)[0]
