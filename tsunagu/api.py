@@ -125,9 +125,9 @@ class DutyFact:
     source: str | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class DutyRow:
-    """The three duties (four columns) of one municipality."""
+    """The three duties (four columns) of one municipality (read only: the facade hands the same rows out again)."""
 
     id: str
     name: str | None
@@ -233,6 +233,7 @@ class Tsunagu:
         self._stored: Stored | None = None
         self._name_table: NameTable | None = None
         self._duty_rows: DutyTable | None = None
+        self._duty_facts: dict[str, DutyRow] | None = None
         if backend:
             from tsunagu.bolt import PASSWORD_VARIABLE, BoltBackend
 
@@ -565,10 +566,14 @@ class Tsunagu:
 
         pref = self.resolve(prefecture, "prefecture").id if prefecture else None
         muni = self.resolve(municipality, "municipality").id if municipality else None
-        rows: list[dict[str, Any]] = duty_statuses(self._duty_table(), prefecture=pref, municipality=muni, kind=kind, missing=missing)
-        return [DutyRow(r["id"], r["name"], r["code"], r["prefecture"], r["kind"],
-                        {d: DutyFact(r[d], r[f"{d} as of"], r[f"{d} source"] or None) for d in DUTIES})
-                for r in rows]
+        table = self._duty_table()
+        if self._duty_facts is None:  # made once: read-only rows, shared by every later call (a web app's)
+            self._duty_facts = {r["id"]: DutyRow(r["id"], r["name"], r["code"], r["prefecture"], r["kind"],
+                                                 {d: DutyFact(r[d], r[f"{d} as of"], r[f"{d} source"] or None)
+                                                  for d in DUTIES})
+                                for r in table.rows}
+        rows: list[dict[str, Any]] = duty_statuses(table, prefecture=pref, municipality=muni, kind=kind, missing=missing)
+        return [self._duty_facts[r["id"]] for r in rows]
 
     def evidence(self, municipalities: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """What the national directory shows of each municipality (by id) apart from the duties: its

@@ -755,8 +755,9 @@ def gaps(municipality, municipality_option, prefecture, kind, missing, by, lang,
         found = tsunagu.gaps(prefecture=prefecture, municipality=municipality, kind=kind, missing=missing)
         evidence = _evidence(tsunagu, [row.id for row in found]) if not backend else None
         place = tsunagu.resolve(prefecture, "prefecture").name if prefecture else None
-    full = [asdict(row) | ({"evidence": evidence.get(row.id, [])} if evidence is not None else {}) for row in found]
-    return Shaped(full, duty_rows(found, evidence), gaps_table(found, evidence, place, lang))
+    return Shaped(lambda: [asdict(row) | ({"evidence": evidence.get(row.id, [])} if evidence is not None else {})
+                           for row in found],
+                  lambda: duty_rows(found, evidence), lambda: gaps_table(found, evidence, place, lang))
 
 
 def _evidence(tsunagu, ids):

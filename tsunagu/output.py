@@ -289,12 +289,24 @@ def _csv(rows):
 class Shaped:
     """A result in its three views: ``full`` for JSON, ``flat`` rows for CSV (machine keys, ids),
     and ``table``, what a person reads on screen or in Excel (headers and values in their
-    language, notes and legends as sections); without ``table`` the flat rows serve both."""
+    language, notes and legends as sections); without ``table`` the flat rows serve both.
+
+    A view may be given as a function of no arguments: it is made only when asked for (``gaps``
+    over 17,000 municipalities would otherwise shape all three views to print one).
+    """
 
     def __init__(self, full, flat, table=None):
-        self.full = full
-        self.flat = flat
-        self.table = table
+        self._views = {"full": full, "flat": flat, "table": table}
+
+    def _made(self, name):
+        view = self._views[name]
+        if callable(view):
+            view = self._views[name] = view()
+        return view
+
+    full = property(lambda self: self._made("full"))
+    flat = property(lambda self: self._made("flat"))
+    table = property(lambda self: self._made("table"))
 
 
 def _view(data, fmt):
