@@ -181,8 +181,8 @@ def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", re
     Examples
     --------
     >>> from tsunagu.compile.current import current_reach_graph
-    >>> key, small = current_reach_graph("三原市")
-    >>> matrix = coverage_matrix(small, key)
+    >>> key, small, walk = current_reach_graph("三原市")
+    >>> matrix = coverage_matrix(small, key, walk=walk)
     >>> len(matrix["cells"]), matrix["local_data"]
     (99, True)
     """

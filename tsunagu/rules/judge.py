@@ -400,9 +400,6 @@ def referral_candidates(graph: Graph, municipality: str, *, walk: TownWalk | Non
     """
     if walk is not None:
         return list(walk.of(municipality).candidates)
-    cached: list[Candidate] | None = graph.graph.get("candidate_cache", {}).get(municipality)
-    if cached is not None and (not cached or "scheme_covers" in cached[0]):
-        return cached
     return _candidates(graph, municipality, reach(graph, municipality))
 
 
