@@ -71,16 +71,17 @@ def main():
     parts = {"Bolt resolve": [], "Bolt reach graph": [], "Bolt rank": []}
     for m, age, need in sample:
         start = time.perf_counter()
-        answers[m] = referral_answer(pickle.loads(rows[m]), m, age, [need], as_of=AS_OF, explain=True)
+        small, walk = pickle.loads(rows[m])
+        answers[m] = referral_answer(small, m, age, [need], as_of=AS_OF, explain=True, walk=walk)
         embedded.append(time.perf_counter() - start)
     with BoltBackend(uri, **server) as backend:
         for m, age, need in sample:
             start = time.perf_counter()
             key = backend.resolve(names[m], types={"Municipality"})
             resolved = time.perf_counter()
-            small = backend.reach_graph(key)
+            small, walk = backend.reach_graph(key)
             fetched = time.perf_counter()
-            answer = referral_answer(small, key, age, [need], as_of=AS_OF, explain=True)
+            answer = referral_answer(small, key, age, [need], as_of=AS_OF, explain=True, walk=walk)
             end = time.perf_counter()
             bolt.append(end - start)
             for part, seconds in zip(parts, (resolved - start, fetched - resolved, end - fetched), strict=True):

@@ -100,12 +100,12 @@ def _questions_before(home):
     from tsunagu.queries.tally import survey_table
 
     def refer(m):
-        key, graph = current_reach_graph(m, directory=home)
-        return referral_answer(graph, key, AGE, [NEED])
+        key, graph, walk = current_reach_graph(m, directory=home)
+        return referral_answer(graph, key, AGE, [NEED], walk=walk)
 
     def coverage(m):
-        key, graph = current_reach_graph(m, directory=home)
-        return coverage_matrix(graph, key)
+        key, graph, walk = current_reach_graph(m, directory=home)
+        return coverage_matrix(graph, key, walk=walk)
 
     graph = current_graph(directory=home)  # what a long-lived process would keep
     return {"refer": refer, "coverage": coverage, "gaps": lambda m: duty_statuses(graph),

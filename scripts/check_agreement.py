@@ -35,9 +35,9 @@ def main():
         towns = random.Random(20201027).sample(towns, args.sample)
     started, cells = time.perf_counter(), 0
     for number, town in enumerate(towns, start=1):
-        graph = stored.reach_graph(town)
-        critical = _critical_ages(graph, town)
-        cells += _check_town(graph, town, ages=lambda cell, critical=critical: critical)
+        graph, walk = stored.reach_graph(town)
+        critical = _critical_ages(graph, town, walk)
+        cells += _check_town(graph, town, ages=lambda cell, critical=critical: critical, walk=walk)
         if number % 200 == 0:
             print(f"{number} towns, {cells} cells agree ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     print(f"all {len(towns)} towns: {cells} cells, each equal to the referral's options at every age where an "

@@ -110,21 +110,22 @@ def runner():
     return CliRunner()
 
 
-def answer_of(graph, municipality, age, needs):
-    """The referral answer users get, as JSON-ready data (on a fixed day: a cohort's ages move with it)."""
+def answer_of(graph, municipality, age, needs, walk=None):
+    """The referral answer users get, as JSON-ready data (on a fixed day: a cohort's ages move with it);
+    ``walk``: the municipality's precomputed walk, as the facade passes it beside its reach graph."""
     import datetime as dt
 
     from tsunagu.queries.answers import answer_dict
     from tsunagu.queries.referral import referral_answer
 
-    answer = referral_answer(graph, municipality, age, list(needs), as_of=dt.date(2026, 11, 25), explain=True)
+    answer = referral_answer(graph, municipality, age, list(needs), as_of=dt.date(2026, 11, 25), explain=True, walk=walk)
     return answer_dict(answer)
 
 
-def answer_key(graph, municipality, age, needs):
+def answer_key(graph, municipality, age, needs, walk=None):
     """What an answer offers, without its contacts and sources: first contact, each option and near miss
     (organisation, program, tier, level and why), comparable across two graphs that cite different rows."""
-    data = answer_of(graph, municipality, age, needs)
+    data = answer_of(graph, municipality, age, needs, walk)
 
     def option(o):
         return ((o["organisation"] or {}).get("id"), (o["program"] or {}).get("id"), o["tier"], o["level"],

@@ -289,7 +289,7 @@ def test_template_workbook_command(runner, home, tmp_path):
 def _view(graph, municipality):
     from tsunagu.compile.precompute import reach_subgraph
 
-    sub = reach_subgraph(graph, municipality)
+    sub, _ = reach_subgraph(graph, municipality)
     nodes = {}
     for node in sub:
         data = dict(graph.nodes[node])

@@ -25,15 +25,16 @@ def _offer_ids(answer):
     return {(o.program or o.organisation).id for o in answer.options}
 
 
-def _check_town(graph, town, ages=None):
-    """Every cell of ``town``'s chart against the referral's options at the ages inside its band."""
-    matrix = coverage_matrix(graph, town, as_of=AS_OF)
+def _check_town(graph, town, ages=None, walk=None):
+    """Every cell of ``town``'s chart against the referral's options at the ages inside its band
+    (``walk``: the town's precomputed walk, given to both)."""
+    matrix = coverage_matrix(graph, town, as_of=AS_OF, walk=walk)
     bands = {b["notation"]: b for b in graph.graph["age_bands"]["chart"]}
     cache = {}
 
     def offers(age, need):
         if (age, need) not in cache:
-            cache[(age, need)] = _offer_ids(referral_answer(graph, town, age, [need], as_of=AS_OF))
+            cache[(age, need)] = _offer_ids(referral_answer(graph, town, age, [need], as_of=AS_OF, walk=walk))
         return cache[(age, need)]
 
     for cell in matrix["cells"]:
@@ -55,28 +56,33 @@ def _check_town(graph, town, ages=None):
 def test_every_seed_cell_agrees_with_the_referral_at_every_age(compiled):
     towns = [m for m in municipality_nodes(compiled.graph)]
     assert len(towns) == 7
-    cells = sum(_check_town(compiled.reach_graphs[town], town) for town in towns)
+    cells = 0
+    for town in towns:
+        graph, walk = compiled.reach_graphs[town]
+        cells += _check_town(graph, town, walk=walk)
     assert cells == 693
 
 
 def test_no_employment_below_working_age_in_the_chart(compiled):
-    matrix = coverage_matrix(compiled.reach_graphs["ino"], "ino", as_of=AS_OF)
+    graph, walk = compiled.reach_graphs["ino"]
+    matrix = coverage_matrix(graph, "ino", as_of=AS_OF, walk=walk)
     cell = next(c for c in matrix["cells"] if c["band"] == "7-14" and c["domain"] == "employment")
     assert cell["state"] == "none" and cell["providers"] == []
     young = next(c for c in matrix["cells"] if c["band"] == "18-29" and c["domain"] == "employment")
     names = {p["name"] for p in young["providers"]}
     assert "ハローワーク" in names and not any("氷河期" in n for n in names)  # a cohort now in its 40s and 50s
     assert not {"商工会", "高知労働局"} & names  # coordinating bodies are never offered
-    sixty = next(c for c in coverage_matrix(compiled.reach_graphs["tobishima"], "tobishima", as_of=AS_OF)["cells"]
+    graph, walk = compiled.reach_graphs["tobishima"]
+    sixty = next(c for c in coverage_matrix(graph, "tobishima", as_of=AS_OF, walk=walk)["cells"]
                  if c["band"] == "60-64" and c["domain"] == "employment")
     assert not any("サポステ" in (p["name"] or "") or "サポートステーション" in (p["name"] or "")
                    for p in sixty["providers"])  # サポステ: up to 49
 
 
-def _critical_ages(graph, town):
+def _critical_ages(graph, town, walk=None):
     """Ages where the offers can change: every candidate's age bounds, 15 and the bands' edges."""
     ages = {0, 15, MAX_AGE}
-    for candidate in referral_candidates(graph, town):
+    for candidate in referral_candidates(graph, town, walk=walk):
         for bound in (candidate.get("age_min"), candidate.get("age_max")):
             if bound is not None:
                 ages.update((bound, bound + 1, max(bound - 1, 0)))
@@ -92,15 +98,15 @@ def test_national_towns_agree_at_every_age_where_an_offer_can_change(national_co
     # a sample here; the whole country: python scripts/check_agreement.py
     sample = random.Random(20201027).sample(towns, 20) + ["m-472018", "ino", "mihara"]
     for town in sample:
-        graph = rows[town]
-        critical = _critical_ages(graph, town)
-        _check_town(graph, town, ages=lambda cell, critical=critical: critical)
+        graph, walk = rows[town]
+        critical = _critical_ages(graph, town, walk)
+        _check_town(graph, town, ages=lambda cell, critical=critical: critical, walk=walk)
 
 
 def test_the_judge_keeps_exactly_what_serves_says(compiled):
     for town in municipality_nodes(compiled.graph):
-        graph = compiled.reach_graphs[town]
-        for candidate in referral_candidates(graph, town):
+        graph, walk = compiled.reach_graphs[town]
+        for candidate in referral_candidates(graph, town, walk=walk):
             for age in (0, 7, 14, 15, 17, 18, 30, 39, 40, 49, 50, 55, 56, 64, 65, 100, MAX_AGE):
                 for needs in (["employment"], ["welfare"], ["employment", "welfare"], ["consultation"], ["network"]):
                     kept = not judge(graph, candidate, age, needs, AS_OF)[4]

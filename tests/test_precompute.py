@@ -9,28 +9,40 @@ from tsunagu.compile import build
 from tsunagu.store.cache import load_stored
 from tsunagu.queries.coverage import coverage_matrix
 from tsunagu.compile.precompute import reach_subgraph
-from tsunagu.rules.reach import municipality_nodes
+from tsunagu.rules.judge import referral_candidates, town_walk
+from tsunagu.rules.reach import municipality_nodes, reach
 from conftest import answer_of
 
 NEEDS = [["employment"], ["safe-place"], ["welfare", "health"], ["family-support"], ["outreach"], ["education"]]
 
 
-def _full(graph):
-    """The whole graph without any precomputed answer."""
-    bare = graph.copy()
-    bare.graph = {k: v for k, v in graph.graph.items() if k not in ("reach_cache", "candidate_cache")}
-    return bare
+def _same_walk(walk, graph, municipality):
+    """The precomputed ``walk`` is the one a fresh walk over the whole ``graph`` makes, in its order."""
+    assert walk.municipality == municipality
+    assert walk.reached == tuple(reach(graph, municipality)), municipality
+    assert walk.candidates == tuple(referral_candidates(graph, municipality)), municipality
 
 
 def test_stored_reach_graphs_answer_like_the_whole_graph(graph, tmp_path):
     build((), tmp_path, lists=False)
     stored = load_stored(tmp_path)
     for municipality in municipality_nodes(graph):
-        small = stored.reach_graph(municipality)
+        small, walk = stored.reach_graph(municipality)
+        _same_walk(walk, graph, municipality)
         for age in (3, 20, 45, 55):
             for needs in NEEDS:
-                assert answer_of(small, municipality, age, needs) == answer_of(graph, municipality, age, needs)
-        assert coverage_matrix(small, municipality, bands="policy") == coverage_matrix(graph, municipality, bands="policy")
+                assert answer_of(small, municipality, age, needs, walk) == answer_of(graph, municipality, age, needs)
+        assert coverage_matrix(small, municipality, bands="policy", walk=walk) == \
+            coverage_matrix(graph, municipality, bands="policy")
+
+
+def test_a_walk_answers_for_its_own_municipality_only(compiled):
+    small, walk = compiled.reach_graphs["ino"]
+    with pytest.raises(ValueError, match="ino"):
+        referral_candidates(small, "mihara", walk=walk)
+    with pytest.raises(ValueError, match="ino"):
+        coverage_matrix(compiled.graph, "mihara", walk=walk)
+    assert town_walk(compiled.graph, "ino") == walk
 
 
 def test_synthetic_country_precompute_parity():
@@ -41,11 +53,11 @@ def test_synthetic_country_precompute_parity():
 
     graph, _, municipalities = generate(csv, 1, seed=7)
     assert len(municipalities) == 1741 and graph.number_of_nodes() > 20_000
-    whole = _full(graph)
     rng = random.Random(7)
     for municipality in rng.sample(municipalities, 25):
-        small = reach_subgraph(graph, municipality)
+        small, walk = reach_subgraph(graph, municipality)
+        _same_walk(walk, graph, municipality)
         for _ in range(4):
             age, needs = rng.randint(0, 80), rng.choice(NEEDS)
-            assert answer_of(small, municipality, age, needs) == answer_of(whole, municipality, age, needs)
-        assert coverage_matrix(small, municipality) == coverage_matrix(whole, municipality)
+            assert answer_of(small, municipality, age, needs, walk) == answer_of(graph, municipality, age, needs)
+        assert coverage_matrix(small, municipality, walk=walk) == coverage_matrix(graph, municipality)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tsunagu.queries.entities import EntityDetails, Neighbour
     from tsunagu.queries.sources import ListSource
     from tsunagu.rules.duties import DutyTable
+    from tsunagu.rules.judge import TownWalk
     from tsunagu.rules.names import NameTable
     from tsunagu.store.cache import Stored
 
@@ -404,12 +405,15 @@ class Tsunagu:
         data = self._entity_graph(key).nodes[key]
         return Place(key, data.get("name"), data.get("code"), None, tuple(sorted(data.get("types", ()))))
 
-    def _municipality_graph(self, text: str) -> tuple[Place, Graph]:
-        """(Place, graph) answering referral and coverage questions for one municipality."""
+    def _municipality_graph(self, text: str) -> tuple[Place, Graph, TownWalk]:
+        """(Place, graph, walk) answering referral and coverage questions for one municipality: its
+        reach graph and the walk made beside it, which the queries take as ``walk=``."""
         place = self.resolve(text, "municipality")
         if self._server is not None:
-            return place, self._server.reach_graph(place.id)
-        return place, self._stored_build().reach_graph(place.id)
+            graph, walk = self._server.reach_graph(place.id)
+        else:
+            graph, walk = self._stored_build().reach_graph(place.id)
+        return place, graph, walk
 
     def places(self) -> list[Place]:
         """Every municipality, designated-city ward and prefecture in code order, as :class:`Place`
@@ -474,9 +478,10 @@ class Tsunagu:
         from tsunagu.resolver import checked_age, checked_date, need_notations
 
         age, as_of = checked_age(age), checked_date(as_of)
-        place, graph = self._municipality_graph(municipality)
+        place, graph, walk = self._municipality_graph(municipality)
         notations = need_notations(graph.graph["domain_labels"], needs)
-        answer: ReferralAnswer = referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain)
+        answer: ReferralAnswer = referral_answer(graph, place.id, age, list(notations), as_of=as_of, explain=explain,
+                                                 walk=walk)
         return answer
 
     def first_contact(self, municipality: str) -> FirstContact | None:
@@ -503,7 +508,7 @@ class Tsunagu:
         """
         from tsunagu.queries.contacts import first_contact
 
-        place, graph = self._municipality_graph(municipality)
+        place, graph, _ = self._municipality_graph(municipality)
         first: FirstContact | None = first_contact(graph, place.id)
         return first
 
@@ -529,8 +534,8 @@ class Tsunagu:
         """
         from tsunagu.queries.coverage import coverage_matrix
 
-        place, graph = self._municipality_graph(municipality)
-        matrix: dict[str, Any] = coverage_matrix(graph, place.id, bands=bands)
+        place, graph, walk = self._municipality_graph(municipality)
+        matrix: dict[str, Any] = coverage_matrix(graph, place.id, bands=bands, walk=walk)
         cells: list[Cell] = []
         for cell in matrix["cells"]:
             state = "no-data" if cell["state"] == "none" and not matrix["local_data"] else cell["state"]

@@ -222,7 +222,7 @@ class BoltBackend:
         return keys
 
     def reach_graph(self, municipality):
-        """The municipality's reach subgraph: what the embedded store holds for it.
+        """The municipality's reach subgraph and walk: what the embedded store holds for it.
 
         One statement fetches the nodes the push recorded for ``municipality``
         and the edges among them; :func:`~tsunagu.compile.precompute.reach_subgraph`
@@ -239,8 +239,10 @@ class BoltBackend:
 
         Returns
         -------
-        networkx.MultiDiGraph
-            Equal, nodes, edges and the walk's answers, to the build's ``reach_subgraph``.
+        tuple
+            ``(graph, walk)``: the reach graph and its
+            :class:`~tsunagu.rules.judge.TownWalk`, equal (nodes, edges, the
+            walk's answers) to the build's ``reach_subgraph``.
 
         Raises
         ------

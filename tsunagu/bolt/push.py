@@ -199,7 +199,7 @@ def reach_keys(graph):
     >>> reach_keys(g)
     {'town': ['npo', 'pf', 'town']}
     """
-    return {m: sorted(reach_subgraph(graph, m)) for m in municipality_nodes(graph)}
+    return {m: sorted(reach_subgraph(graph, m)[0]) for m in municipality_nodes(graph)}
 
 
 def _batches(rows, size):

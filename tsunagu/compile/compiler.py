@@ -55,7 +55,7 @@ class Compiled:
         self.fingerprint = fingerprint
         self.build_args = build_args  # how to build it again: paths, sources, lists
         self.names = names  # the name table of municipalities and prefectures
-        self.reach_graphs = reach_graphs  # municipality -> its precomputed referral graph (a mapping)
+        self.reach_graphs = reach_graphs  # municipality -> (its precomputed referral graph, its TownWalk): a mapping
         self.hashes = dict(hashes or {})  # every fingerprinted file -> [size, mtime_ns, sha256]
         self.triples = triples if triples is not None else len(rdf) if self._rdf is not None else None
 

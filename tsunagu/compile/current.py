@@ -167,7 +167,8 @@ def current_graph(directory=None, rebuild_notice=None):
 
 
 def current_reach_graph(text, directory=None, rebuild_notice=None):
-    """(key, graph) for the municipality ``text`` names: its precomputed referral graph.
+    """(key, graph, walk) for the municipality ``text`` names: its precomputed referral graph and
+    :class:`~tsunagu.rules.judge.TownWalk` (for the queries' ``walk=``).
 
     Reads the small name graph and one row of the reach store, not the
     national graph: what makes a cold ``refer`` fast.
@@ -177,12 +178,12 @@ def current_reach_graph(text, directory=None, rebuild_notice=None):
 
     stored = fresh_stored(directory, rebuild_notice)
     found = stored.named(normalise_name(text))
-    graph = stored.reach_graph(found[0]) if len(found) == 1 else None
-    if graph is not None:  # one match, and a municipality (only those have a reach graph)
-        return found[0], graph
+    pair = stored.reach_graph(found[0]) if len(found) == 1 else None
+    if pair is not None:  # one match, and a municipality (only those have a reach graph)
+        return (found[0], *pair)
     # ambiguous, unknown or not a municipality: the full name table says which, with suggestions
     key = resolve(stored.names(), text, types={"Municipality"})
-    return key, stored.reach_graph(key)
+    return (key, *stored.reach_graph(key))
 
 
 def current_rdf(directory=None, rebuild_notice=None):

@@ -2,8 +2,9 @@
 
 A referral or coverage question about one municipality reads only what the
 walk from it reaches and what judging a fit needs beside it
-(:func:`reach_subgraph`, with the walk's result and the judge's candidates).
-The build makes one per municipality (:func:`reach_rows`, in two processes
+(:func:`reach_subgraph`), with the walk's result and the judge's candidates
+(a :class:`~tsunagu.rules.judge.TownWalk`, handed to the queries as ``walk=``).
+The build makes one of each per municipality (:func:`reach_rows`, in two processes
 where there are two cores) and the store keeps them; the Bolt backend makes
 the same graph from the nodes a server holds.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from tsunagu.compile.processes import Forked
 from tsunagu.rules import walk as rules
-from tsunagu.rules.judge import referral_candidates
+from tsunagu.rules.judge import town_walk
 from tsunagu.rules.reach import Adjacency, _walk, constant_nodes, municipality_nodes
 from tsunagu.store.cache import ReachRows, reach_row, shared_reach_attributes
 from tsunagu.store.small import SmallGraph
@@ -23,10 +24,12 @@ _NAMED_KEYS = ("name", "name_en", "kind", "code", "types")  # what a served area
 
 
 def reach_subgraph(source, municipality):
-    """The small graph that answers referral and coverage questions for ``municipality``.
+    """The small graph that answers referral and coverage questions for ``municipality``, and its walk.
 
-    ``source`` is a graph or an :class:`Adjacency` over one. The result holds
-    the walk's result (``graph.graph["reach_cache"]``), every node the walk
+    ``source`` is a graph or an :class:`Adjacency` over one. Returns
+    ``(graph, walk)``: ``walk`` is the :class:`~tsunagu.rules.judge.TownWalk`
+    (what the walk reaches, and the candidates judged on the small graph);
+    ``graph`` holds every node the walk
     visits, and what judging a fit and writing an answer read beside them:
     the areas a candidate serves, whom a program is entrusted to and, for a
     program reached without an organisation on its path, who runs it; every
@@ -80,25 +83,21 @@ def reach_subgraph(source, municipality):
             if target in nodes:
                 succ[node].setdefault(target, {})[key] = data
                 pred[target].setdefault(node, {})[key] = data
-    attributes = {k: v for k, v in graph.graph.items()
-                  if k not in ("names", "reach_cache", "candidate_cache", "national_report", "constant_nodes")}
-    sub = SmallGraph(nodes, succ, pred, attributes)
-    sub.graph["reach_cache"] = {municipality: tuple(reached)}
-    sub.graph["candidate_cache"] = {municipality: referral_candidates(sub, municipality)}
-    return sub
+    sub = SmallGraph(nodes, succ, pred, shared_reach_attributes(graph))
+    return sub, town_walk(sub, municipality, reached)
 
 
 def _pickled_reach_graphs(graph, municipalities):
-    """(municipality, pickled reach graph, its node ids) for each of ``municipalities``."""
+    """(municipality, pickled reach graph and walk, the graph's node ids) for each of ``municipalities``."""
     rows = []
     for m in municipalities:
-        sub = reach_subgraph(graph, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
-        rows.append((m, reach_row(sub), sorted(sub)))
+        sub, walk = reach_subgraph(graph, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
+        rows.append((m, reach_row(sub, walk), sorted(sub)))
     return rows
 
 
 def reach_rows(graph, jobs=1):
-    """Every municipality's reach graph, pickled as the store keeps them: a share in each of ``jobs`` processes."""
+    """Every municipality's reach graph and walk, pickled as the store keeps them: a share in each of ``jobs`` processes."""
     municipalities = municipality_nodes(graph)
     jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
     shares = [municipalities[i::jobs] for i in range(jobs)]

@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 from tsunagu.resolver import checked_date, municipality_id
 from tsunagu.exceptions import TsunaguError
-from tsunagu.rules.judge import MAX_AGE, AgeWindow, Candidate, age_window, offered, referral_candidates
+from tsunagu.rules.judge import MAX_AGE, AgeWindow, Candidate, TownWalk, age_window, offered, referral_candidates
 from tsunagu.rules.reach import LEVELS, Reached, reach
 
 __all__ = [
@@ -130,7 +130,7 @@ def _band_cells(candidates: Sequence[Candidate], column: str, rows: Sequence[Age
 
 
 def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", reached: list[Reached] | None = None,
-                    as_of: dt.date | str | None = None) -> dict[str, Any]:
+                    as_of: dt.date | str | None = None, walk: TownWalk | None = None) -> dict[str, Any]:
     """The age x domain matrix for one municipality (a node id), as the referral judges it.
 
     A cell's providers are exactly what a referral offers for that domain at
@@ -149,9 +149,12 @@ def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", re
         An age-band scheme of the ontology: ``chart`` (the rows of 三原市's
         chart) or ``policy`` (15-39, 40-64).
     reached : list of Reached, optional
-        What the walk reaches from ``municipality``; walked here when not given.
+        What the walk reaches from ``municipality``; ``walk``'s, else walked here, when not given.
     as_of : datetime.date, optional
         The day asked (default today): a cohort's ages move with it.
+    walk : TownWalk, optional
+        The municipality's walk and candidates as the build made them
+        (beside its reach graph); walked and judged here when not given.
 
     Returns
     -------
@@ -172,12 +175,14 @@ def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", re
         For an unknown band scheme.
     NameNotFound, AmbiguousName, NotAMunicipality, InvalidDate
         For a town that is not one, a day that is not a date.
+    ValueError
+        For a ``walk`` of another municipality.
 
     Examples
     --------
     >>> from tsunagu.compile.current import current_reach_graph
-    >>> key, small = current_reach_graph("三原市")
-    >>> matrix = coverage_matrix(small, key)
+    >>> key, small, walk = current_reach_graph("三原市")
+    >>> matrix = coverage_matrix(small, key, walk=walk)
     >>> len(matrix["cells"]), matrix["local_data"]
     (99, True)
     """
@@ -187,9 +192,9 @@ def coverage_matrix(graph: Graph, municipality: str, *, bands: str = "chart", re
     municipality = municipality_id(graph, municipality)
     as_of = checked_date(as_of)
     columns: list[str] = graph.graph["chart_columns"]
+    candidates = referral_candidates(graph, municipality, walk=walk)
     if reached is None:
-        reached = reach(graph, municipality)
-    candidates = referral_candidates(graph, municipality)
+        reached = list(walk.reached) if walk is not None else reach(graph, municipality)
     rows = schemes[bands]
     cells_by: dict[tuple[str, str], CoverageCell] = {}
     for column in columns:

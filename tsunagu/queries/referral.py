@@ -28,7 +28,7 @@ from tsunagu.rules.reach import LEVELS
 if TYPE_CHECKING:
     from tsunagu.loaders.sources.where_to_look import WhereToLook
     from tsunagu.queries.answers import AnsweredMunicipality, Directory, Option, Place, ReferralAnswer
-    from tsunagu.rules.judge import AgeFacts, Candidate, Judgement, OrganisationRef
+    from tsunagu.rules.judge import AgeFacts, Candidate, Judgement, OrganisationRef, TownWalk
 
 __all__ = ["referral_answer"]
 
@@ -45,7 +45,8 @@ _NATIONWIDE: dict[str, tuple[str, ...]] = {"employment": ("HelloWork", "YouthSup
 
 
 def referral_answer(graph: Graph, municipality: str, age: int | str, needs: str | Iterable[str], *,
-                    as_of: dt.date | str | None = None, explain: bool = False) -> ReferralAnswer:
+                    as_of: dt.date | str | None = None, explain: bool = False,
+                    walk: TownWalk | None = None) -> ReferralAnswer:
     """The caseworker's answer: first contact, ranked options with contacts and secretariats.
 
     Parameters
@@ -63,6 +64,9 @@ def referral_answer(graph: Graph, municipality: str, age: int | str, needs: str 
         The date asked (default today): a cohort's ages move with it.
     explain : bool
         Also return ``near_misses``: what was reached but excluded, and why.
+    walk : TownWalk, optional
+        The municipality's walk and candidates as the build made them
+        (beside its reach graph); walked and judged here when not given.
 
     Returns
     -------
@@ -71,6 +75,8 @@ def referral_answer(graph: Graph, municipality: str, age: int | str, needs: str 
     Raises
     ------
     NameNotFound, AmbiguousName, NotAMunicipality, UnknownNeed, InvalidAge, InvalidDate
+    ValueError
+        For a ``walk`` of another municipality.
 
     Examples
     --------
@@ -86,7 +92,7 @@ def referral_answer(graph: Graph, municipality: str, age: int | str, needs: str 
     asked = municipality
     municipality = municipality_id(graph, municipality)
     needs = list(need_notations(graph.graph["domain_labels"], needs))
-    candidates = referral_candidates(graph, municipality)
+    candidates = referral_candidates(graph, municipality, walk=walk)
     return _build_answer(graph, municipality, asked, age, needs, as_of, candidates, explain=explain)
 
 

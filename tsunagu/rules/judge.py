@@ -42,7 +42,7 @@ __all__ = [
     "WORKING_AGE", "COHORTS", "supports_person", "age_text", "cohort_range", "age_range", "referral_candidates",
     "judge", "cohort_of", "kind_pair", "domain_pair", "MAX_AGE", "need_bases", "AgeWindow", "age_window", "serves",
     "collapsed", "offered", "domains_of", "type_ages", "Candidate", "AgeFacts", "AgeRange", "Scheme", "Judgement",
-    "OrganisationRef", "ProgramRef", "Cohort",
+    "OrganisationRef", "ProgramRef", "Cohort", "TownWalk", "town_walk",
 ]
 
 Graph = Any  # a networkx MultiDiGraph, or a municipality's reach subgraph (networkx has no type hints)
@@ -127,6 +127,36 @@ class Candidate(AgeFacts):
     served: list[str]
     served_names: list[str]
     rank_key: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class TownWalk:
+    """What the walk from one municipality reaches and what the judge makes of it, person-free.
+
+    The build makes one per municipality beside its reach graph
+    (:func:`tsunagu.compile.precompute.reach_subgraph`) and the store keeps
+    it; the queries take it as ``walk=`` instead of walking again
+    (:func:`town_walk` makes one).
+
+    Attributes
+    ----------
+    municipality : str
+        The municipality's node id: the walk answers for it alone.
+    reached : tuple of Reached
+        What :func:`tsunagu.rules.reach.reach` returns, in its order.
+    candidates : tuple of Candidate
+        What :func:`referral_candidates` returns, in its order.
+    """
+
+    municipality: str
+    reached: tuple[Reached, ...]
+    candidates: tuple[Candidate, ...]
+
+    def of(self, municipality: str) -> TownWalk:
+        """This walk, checked to be ``municipality``'s: another town's would answer the wrong question."""
+        if municipality != self.municipality:
+            raise ValueError(f"the walk given is {self.municipality}'s, not {municipality}'s")
+        return self
 
 
 # (tier, matched needs, reasons, flags, excluded, age range): what :func:`judge` says of one candidate
@@ -337,19 +367,50 @@ def domains_of(data: NodeData) -> tuple[list[str], str]:
     return list(data.get("type_domains") or []), f"typical of {data.get('kind')}"
 
 
-def referral_candidates(graph: Graph, municipality: str) -> list[Candidate]:
+def town_walk(graph: Graph, municipality: str, reached: Sequence[Reached] | None = None) -> TownWalk:
+    """The :class:`TownWalk` of ``municipality``: the walk over ``graph`` (or ``reached``, a walk
+    already made) and the candidates judged on it.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> from tsunagu.compile.vocabulary import graph_vocabulary
+    >>> g = nx.MultiDiGraph(nations=[], **graph_vocabulary())
+    >>> g.add_node("town", name="町", types=["Area", "Municipality"])
+    >>> g.add_node("window", name="相談窓口", kind="ConsultationWindow", types=["ConsultationWindow"])
+    >>> _ = g.add_edge("window", "town", key="servesArea", relations=["servesArea"])
+    >>> walk = town_walk(g, "town")
+    >>> [r.node for r in walk.reached], [c["node"] for c in walk.candidates]
+    (['window'], ['window'])
+    >>> referral_candidates(g, "town", walk=walk) == referral_candidates(g, "town")
+    True
+    """
+    reached = tuple(reach(graph, municipality) if reached is None else reached)
+    return TownWalk(municipality, reached, tuple(_candidates(graph, municipality, reached)))
+
+
+def referral_candidates(graph: Graph, municipality: str, *, walk: TownWalk | None = None) -> list[Candidate]:
     """What a referral from ``municipality`` chooses among, with everything that does not
     depend on the person: route, organisation, role, domains (with their broader
-    concepts), scheme and purpose, age range and the area check. Precomputed at build time."""
-    cached: list[Candidate] | None = graph.graph.get("candidate_cache", {}).get(municipality)
-    if cached is not None and (not cached or "scheme_covers" in cached[0]):
-        return cached
+    concepts), scheme and purpose, age range and the area check.
+
+    ``walk``: the municipality's :class:`TownWalk`, made at build time, whose
+    candidates these are; without it the walk and the judging are done here.
+    A walk of another municipality is a ``ValueError``.
+    """
+    if walk is not None:
+        return list(walk.of(municipality).candidates)
+    return _candidates(graph, municipality, reach(graph, municipality))
+
+
+def _candidates(graph: Graph, municipality: str, walked: Iterable[Reached]) -> list[Candidate]:
+    """:func:`referral_candidates` judged on ``walked``, the walk from ``municipality``."""
     broader = graph.graph["domain_broader"]
     areas_ok = {municipality} | {t for _, t, k in graph.out_edges(municipality, keys=True) if k == "partOfPrefecture"}
     areas_ok |= set(nation_nodes(graph))
     place = graph.nodes[municipality]["name"]
     candidates: list[Candidate] = []
-    for reached in reach(graph, municipality):
+    for reached in walked:
         data = graph.nodes[reached.node]
         if not set(data["types"]) & (_PROVIDER_TYPES | {"Program"}):
             continue

@@ -208,8 +208,9 @@ def reach(graph: Graph, municipality: str) -> list[Reached]:
     -------
     list of Reached
         One per node, with the best route: fewest hops, then the most local
-        level. A graph made by :func:`reach_subgraph` carries the answer,
-        computed at build time.
+        level. The build keeps it for each municipality beside its
+        :func:`reach_subgraph`, as a :class:`~tsunagu.rules.judge.TownWalk`'s
+        ``reached``.
 
     Examples
     --------
@@ -224,9 +225,6 @@ def reach(graph: Graph, municipality: str) -> list[Reached]:
     >>> [(r.node, r.level, r.hops) for r in reach(g, "town")]  # the department is a route, not an answer
     [('window', 'municipality', 2)]
     """
-    cached = graph.graph.get("reach_cache", {}).get(municipality)
-    if cached is not None:
-        return list(cached)
     adj = Adjacency(graph)
     _, best = _walk(adj, municipality)
     return [r for r in best.values() if not rules.is_route(adj.types(r.node))]

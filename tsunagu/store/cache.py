@@ -8,7 +8,8 @@ build's fingerprint:
   ``push``, ``map`` and the diagrams load it);
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
 - ``reach-<fp>.sqlite``: rows that answer without the whole graph: one
-  small pickled graph per municipality (``refer``, ``coverage``) and the
+  small pickled graph per municipality with its walk (``refer``,
+  ``coverage``; :func:`tsunagu.compile.precompute.reach_subgraph`) and the
   pickled duties graph and the duty table (``gaps``, ``tally``); as JSON
   (:mod:`tsunagu.store.graphjson`, which runs no code named by the file)
   one row per entity (``show``) and the vocabulary rows share; the name
@@ -83,7 +84,9 @@ def collector_paused():
 _MANIFEST = "manifest.json"
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
-_FORMAT_VERSION = 11  # 11: the duty table; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
+# 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
+# attributes; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
+_FORMAT_VERSION = 12
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -155,35 +158,35 @@ def _unpickled(stream=None, data=None):
 
 # The graph attributes every reach graph carries alike (the vocabulary: labels, bands, columns...):
 # stored once beside the rows, not in each, and put back when a row is read.
-REACH_OWN = ("reach_cache", "candidate_cache")
-
-
-def reach_row(graph):
-    """``graph`` (a reach graph) pickled as a row: its own answers kept, the shared attributes left out."""
+def reach_row(graph, walk):
+    """``graph`` (a reach graph) and ``walk`` (its :class:`~tsunagu.rules.judge.TownWalk`) pickled as a
+    row, the graph's attributes left out: every reach graph shares them (:func:`shared_reach_attributes`)."""
     own = graph.graph
-    graph.graph = {k: own[k] for k in REACH_OWN if k in own}
+    graph.graph = {}
     try:
-        return pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((graph, walk), protocol=pickle.HIGHEST_PROTOCOL)
     finally:
         graph.graph = own
 
 
 def shared_reach_attributes(graph):
     """What every reach graph of ``graph`` carries alike (see :func:`tsunagu.compile.precompute.reach_subgraph`)."""
-    return {k: v for k, v in graph.graph.items()
-            if k not in ("names", "national_report", "constant_nodes") + REACH_OWN}
+    return {k: v for k, v in graph.graph.items() if k not in ("names", "national_report", "constant_nodes")}
 
 
-def _with_shared(graph, shared):
-    graph.graph = {**shared, **graph.graph}
-    return graph
+def _reach_pair(row, shared):
+    """(reach graph, walk) of a row :func:`reach_row` wrote, the shared attributes put back."""
+    graph, walk = _unpickled(data=row)
+    graph.graph = dict(shared)
+    return graph, walk
 
 
 class ReachRows(Mapping):
-    """Municipality -> its reach graph, held pickled as the store writes it (the build makes them
-    in two processes, which hand over bytes); a graph is unpickled when it is read. ``nodes``:
-    municipality -> the node ids of its graph (what ``tsunagu push`` writes to a server);
-    ``shared``: the graph attributes every row carries alike, put back on reading."""
+    """Municipality -> (its reach graph, its :class:`~tsunagu.rules.judge.TownWalk`), held pickled as
+    the store writes them (the build makes them in two processes, which hand over bytes); a pair is
+    unpickled when it is read. ``nodes``: municipality -> the node ids of its graph (what ``tsunagu
+    push`` writes to a server); ``shared``: the graph attributes every row carries alike, put back on
+    reading."""
 
     def __init__(self, rows, nodes, shared=None):
         self.rows = dict(rows)
@@ -191,7 +194,7 @@ class ReachRows(Mapping):
         self.shared = dict(shared or {})
 
     def __getitem__(self, municipality):
-        return _with_shared(_unpickled(data=self.rows[municipality]), self.shared)
+        return _reach_pair(self.rows[municipality], self.shared)
 
     def __iter__(self):
         return iter(self.rows)
@@ -217,7 +220,8 @@ REACH_KEPT = 32  # reach graphs kept in memory (up to 1.4 MB each at the nationa
 
 
 class RecentGraphs:
-    """The last :data:`REACH_KEPT` graphs read, by key, shared by their callers (who only read them).
+    """The last :data:`REACH_KEPT` (graph, walk) pairs read, by key, shared by their callers (who only
+    read them).
 
     A window asks about its own municipality again and again, and reading
     its graph (unpickling a row, or a Bolt statement) is most of a refer.
@@ -229,19 +233,19 @@ class RecentGraphs:
         self._lock = threading.Lock()
 
     def get(self, key, read):
-        """The graph kept for ``key``, else ``read(key)`` (kept unless None)."""
+        """The pair kept for ``key``, else ``read(key)`` (kept unless None)."""
         with self._lock:
-            graph = self._graphs.get(key)
-            if graph is not None:
+            pair = self._graphs.get(key)
+            if pair is not None:
                 self._graphs.move_to_end(key)
-                return graph
-        graph = read(key)
-        if graph is not None:
+                return pair
+        pair = read(key)
+        if pair is not None:
             with self._lock:
-                self._graphs[key] = graph
+                self._graphs[key] = pair
                 while len(self._graphs) > REACH_KEPT:
-                    _release(self._graphs.popitem(last=False)[1])
-        return graph
+                    _release(self._graphs.popitem(last=False)[1][0])
+        return pair
 
     def clear(self):
         with self._lock:
@@ -258,7 +262,7 @@ class Stored:
     checks: dict = field(default_factory=dict)  # file name -> {"size", "sha256"}
     hashes: dict = field(default_factory=dict)  # input file -> [size, mtime_ns, sha256] (tsunagu.compile.current)
     _verified: set = field(default_factory=set, repr=False)  # files whose full hash was checked
-    _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs read last
+    _reach: RecentGraphs = field(default_factory=RecentGraphs, repr=False)  # the reach graphs (and walks) read last
     stale: object = None  # a tsunagu.compile.current.StaleBuild when a newer input failed to build
     _reach_shared: dict | None = field(default=None, repr=False)  # the graph attributes every reach row shares
     lists: list = field(default_factory=list)  # the carried lists the build read: title, credit, licence, as_of...
@@ -368,8 +372,10 @@ class Stored:
             return [row[0] for row in connection.execute("SELECT node FROM names WHERE name = ?", (normalised,))]
 
     def reach_graph(self, municipality):
-        """The precomputed referral graph of one municipality (a node id), or None.
+        """The precomputed referral graph of one municipality (a node id) and its walk, or None.
 
+        Returns ``(graph, walk)``: ``walk`` is the municipality's
+        :class:`~tsunagu.rules.judge.TownWalk`, for the queries' ``walk=``.
         The last :data:`REACH_KEPT` read are kept in memory and shared by the
         callers, which only read them.
         """
@@ -390,7 +396,7 @@ class Stored:
         if row is None:
             return None
         try:
-            return _with_shared(_unpickled(data=row[0]), self._reach_shared)
+            return _reach_pair(row[0], self._reach_shared)
         except Exception as error:  # any unpickling failure means the row is not what the build wrote
             raise self._damaged(f"reach row {municipality} を読めません ({type(error).__name__})") from None
 
@@ -529,7 +535,7 @@ def duties_subgraph(graph, names_index=None):
     from tsunagu.rules.names import name_index
 
     duties = nx.MultiDiGraph()
-    duties.graph.update({k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "candidate_cache")})
+    duties.graph.update({k: v for k, v in graph.graph.items() if k != "names"})
     keep = [n for n, d in graph.nodes(data=True)
             if set(d.get("types", ())) & {"Municipality"} or d.get("kind") in ("Nation", "SupportDomain", "SurveyFigure")]
     duties.add_nodes_from((n, graph.nodes[n]) for n in keep)
@@ -577,7 +583,7 @@ def _prefecture_name(graph, node):
 
 def _shared_attributes(graph):
     """Graph attributes that every row would repeat: stored once."""
-    return {k: v for k, v in graph.graph.items() if k not in ("names", "reach_cache", "candidate_cache")}
+    return {k: v for k, v in graph.graph.items() if k != "names"}
 
 
 _NEIGHBOUR_KEYS = ("name", "kind", "code", "types")
@@ -698,7 +704,7 @@ def _atomic_write(path, write):
 
 
 def _write_reach(path, reach_graphs, names, graph):
-    """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of graphs."""
+    """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of (graph, walk) pairs."""
     from tsunagu.rules.duties import duty_table
     from tsunagu.store.graphjson import value_json
     from tsunagu.rules.names import name_index
@@ -709,8 +715,8 @@ def _write_reach(path, reach_graphs, names, graph):
     else:
         from tsunagu.store.small import SmallGraph
 
-        items = ((key, reach_row(sub if isinstance(sub, SmallGraph) else SmallGraph.from_networkx(sub)),
-                  json.dumps(sorted(sub))) for key, sub in reach_graphs.items())
+        items = ((key, reach_row(sub if isinstance(sub, SmallGraph) else SmallGraph.from_networkx(sub), walk),
+                  json.dumps(sorted(sub))) for key, (sub, walk) in reach_graphs.items())
     temporary = _temporary(path)
     try:
         connection = sqlite3.connect(temporary)
