@@ -90,8 +90,9 @@ def reach_subgraph(source, municipality):
 def _pickled_reach_graphs(graph, municipalities):
     """(municipality, pickled reach graph and walk, the graph's node ids) for each of ``municipalities``."""
     rows = []
+    adj = Adjacency(graph)  # one for every town: it keeps each node's edges by relation once read
     for m in municipalities:
-        sub, walk = reach_subgraph(graph, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
+        sub, walk = reach_subgraph(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
         rows.append((m, reach_row(sub, walk), sorted(sub)))
     return rows
 

@@ -15,7 +15,7 @@ same answers.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -79,12 +79,14 @@ def municipality_nodes(graph: Graph) -> list[str]:
     return sorted(n for n, d in graph.nodes(data=True) if "Municipality" in d.get("types", ()))
 
 
-def _matcher(relations: tuple[str, ...]) -> Callable[[Collection[str]], bool]:
-    """A test on an edge's ``relations`` list: is it one of ``relations`` (sub-relations included)?"""
-    if len(relations) == 1:
-        relation = relations[0]
-        return lambda have: relation in have
-    return lambda have: any(relation in have for relation in relations)
+def _by_relation(edges: Iterable[tuple[str, Collection[str]]]) -> dict[str, set[str]]:
+    """relation -> the neighbours along an edge that is one (an edge's ``relations`` name its
+    relation and the broader ones it implies)."""
+    index: dict[str, set[str]] = {}
+    for neighbour, relations in edges:
+        for relation in relations:
+            index.setdefault(relation, set()).add(neighbour)
+    return index
 
 
 class Adjacency:
@@ -96,17 +98,26 @@ class Adjacency:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
+        # node -> relation -> neighbours, made the first time a node is read: the build walks every
+        # town with one Adjacency, and a prefecture or the nation has thousands of edges into it
+        # that would otherwise be scanned again for each town and relation
+        self._into: dict[str, dict[str, set[str]]] = {}
+        self._out: dict[str, dict[str, set[str]]] = {}
 
     def into(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
-        match = _matcher(relations)
-        return self._kept({s for s, _, have in self.graph.in_edges(node, data="relations", default=()) if match(have)},
-                          without)
+        index = self._into.get(node)
+        if index is None:
+            index = self._into[node] = _by_relation(
+                (s, have) for s, _, have in self.graph.in_edges(node, data="relations", default=()))
+        return self._kept(set().union(*(index.get(r, ()) for r in relations)), without)
 
     def out_of(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
-        match = _matcher(relations)
-        return self._kept({t for _, t, have in self.graph.out_edges(node, data="relations", default=()) if match(have)},
-                          without)
+        index = self._out.get(node)
+        if index is None:
+            index = self._out[node] = _by_relation(
+                (t, have) for _, t, have in self.graph.out_edges(node, data="relations", default=()))
+        return self._kept(set().union(*(index.get(r, ()) for r in relations)), without)
 
     def _kept(self, nodes: set[str], without: Collection[str]) -> list[str]:
         if without:
