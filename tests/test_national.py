@@ -230,7 +230,7 @@ def test_map_command_needs_coordinates(seeds_cache, runner, tmp_path):
 
 
 def test_the_sweeps_read_the_builds_table_which_equals_the_graphs(national_home, national):
-    """gaps, tally and rollup answer from the duty table the build saved, never from a graph; the
+    """gaps, tally, rollup and the map answer from the duty table the build saved, never from a graph; the
     table must be the one the whole graph gives (else an analyst's count and a page could differ)."""
     import tsunagu
     from tsunagu.queries.duties import duty_statuses
@@ -244,4 +244,8 @@ def test_the_sweeps_read_the_builds_table_which_equals_the_graphs(national_home,
         row["id"] for row in duty_statuses(national.graph, prefecture="pref-470007")]
     assert library.evidence(["m-472018"])["m-472018"] == saved.evidence["m-472018"]
     library.tally(), library.rollup(by="prefecture")
-    assert not hasattr(library._stored_build(), "_graph")  # no sweep unpickled the whole graph
+    from tsunagu.diagrams.dotmap import dot_map_points
+
+    points = dot_map_points(library.duty_table(), "pref-470007")
+    assert len(points) == 41 and points == dot_map_points(national.graph, "pref-470007")
+    assert not hasattr(library._stored_build(), "_graph")  # no sweep nor the map unpickled the whole graph

@@ -580,6 +580,19 @@ class Tsunagu:
         rows: list[dict[str, Any]] = duty_statuses(table, prefecture=pref, municipality=muni, kind=kind, missing=missing)
         return [self._duty_facts[r["id"]] for r in rows]
 
+    def duty_table(self) -> DutyTable:
+        """Every municipality's duties, the directory's evidence, the survey's figures and where each
+        town hall is, as the build saved them: what the sweeps and the dot map read.
+
+        Examples
+        --------
+        >>> import tsunagu
+        >>> table = tsunagu.open().duty_table()
+        >>> len(table.rows), table.rows[0]["name"]
+        (7, '豊川市')
+        """
+        return self._duty_table()
+
     def evidence(self, municipalities: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """What the national directory shows of each municipality (by id) apart from the duties: its
         self-reliance window with a phone, its town hall. Empty lists where it shows nothing.

@@ -785,12 +785,12 @@ def dot_map(prefecture, output):
 
     tsunagu = _open()
     pref = tsunagu.resolve(prefecture, "prefecture").id if prefecture else None
-    graph = tsunagu.graph()
-    if not dot_map_points(graph, pref):
+    table = tsunagu.duty_table()
+    if not dot_map_points(table, pref):
         raise click.ClickException(say("座標のある市区町村がありません。tsunagu build（--seeds-only を付けずに）で全国の一覧を"
                                        "読み込んでください",
                                        "no municipality has coordinates: build without --seeds-only"))
-    write_text(output, dot_map_html(graph, pref, lang=language()))
+    write_text(output, dot_map_html(table, pref, lang=language()))
     _wrote(output)
 
 

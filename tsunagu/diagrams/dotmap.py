@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from tsunagu.queries.duties import DUTIES, duty_evidence, duty_statuses
+from tsunagu.queries.duties import DUTIES, duty_statuses, table_of
 
 __all__ = ["dot_map_points", "dot_map_html"]
 
@@ -42,33 +42,31 @@ def _prefecture_frame(coordinates):
     return _frame((min(lats) - lat_pad, max(lats) + lat_pad), (min(lngs) - lng_pad, max(lngs) + lng_pad))
 
 
-def dot_map_points(graph, prefecture=None):
+def dot_map_points(source, prefecture=None):
     """Plain data: one point per municipality with coordinates, with its duties.
 
-    The whole of Japan is drawn in one fixed frame; a ``prefecture``'s map is fitted to its own
-    municipalities, so its dots fill the picture instead of a speck in the frame of Japan.
+    ``source``: the build's :class:`~tsunagu.rules.duties.DutyTable` (what the facade's
+    ``duty_table`` gives), or a graph. The whole of Japan is drawn in one fixed frame; a
+    ``prefecture``'s map is fitted to its own municipalities, so its dots fill the picture
+    instead of a speck in the frame of Japan.
     """
-    rows = []
-    for row in duty_statuses(graph, prefecture=prefecture):
-        data = graph.nodes[row["id"]]
-        if data.get("latitude") is None or data.get("longitude") is None:
-            continue
-        rows.append((row, float(data["latitude"]), float(data["longitude"])))
+    table = table_of(source)
+    rows = [(row, *table.coordinates[row["id"]]) for row in duty_statuses(table, prefecture=prefecture)
+            if row["id"] in table.coordinates]
     project = _frame(_LAT, _LNG) if prefecture is None or not rows else _prefecture_frame([(lat, lng) for _, lat, lng in rows])
-    evidence = duty_evidence(graph, [row["id"] for row, _, _ in rows])
     points = []
     for row, lat, lng in rows:
         x, y = project(lat, lng)
-        window = next((item for item in evidence.get(row["id"], ()) if item["kind"] == "self-reliance"), None)
+        window = next((item for item in table.evidence.get(row["id"], ()) if item["kind"] == "self-reliance"), None)
         points.append({"id": row["id"], "name": row["name"], "prefecture": row["prefecture"], "code": row["code"],
                        "x": x, "y": y, "duties": {duty: row[duty] for duty in DUTIES}, "window": window})
     return points
 
 
-def _title(graph, prefecture, lang=None):
+def _title(place, lang=None):
     from tsunagu.text import say
 
-    place = graph.nodes[prefecture].get("name", prefecture) if prefecture in graph else say("全国", "Japan", lang)
+    place = place or say("全国", "Japan", lang)
     return say(f"ひきこもり支援体制の取組状況（{place}の市区町村）",
                f"Hikikomori support: the municipalities' duties ({place})", lang)
 
@@ -112,7 +110,7 @@ def _words(lang, prefecture, fill_in_href):
     }
 
 
-def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None, switch=None):
+def dot_map_html(source, prefecture=None, *, fill_in_href=None, lang=None, switch=None):
     """The dot map page: Japan, or the ``prefecture`` (a node id) zoomed to its municipalities and titled with its name.
 
     ``fill_in_href``: where the page links for how a prefecture fills in what is not known (the web
@@ -122,11 +120,13 @@ def dot_map_html(graph, prefecture=None, *, fill_in_href=None, lang=None, switch
     """
     from tsunagu.diagrams.render import template_environment
 
-    points = dot_map_points(graph, prefecture)
+    table = table_of(source)
+    points = dot_map_points(table, prefecture)
     counts = {duty: {s: sum(p["duties"][duty] == s for p in points) for s in ("yes", "no", "unknown")} for duty in DUTIES}
-    place = graph.nodes[prefecture].get("name", prefecture) if prefecture in graph else None
+    place = next((row["prefecture"] for row, key in zip(table.rows, table.prefectures, strict=True)
+                  if prefecture and key == prefecture), None)
     return template_environment().get_template("dotmap.html").render(
         points=points, duties=DUTIES, counts=counts, width=_WIDTH, height=_HEIGHT,
-        title=_title(graph, prefecture, lang), windows=sum(1 for p in points if p["window"]),
+        title=_title(place, lang), windows=sum(1 for p in points if p["window"]),
         w=_words(lang, place, fill_in_href), switch=switch,
     )

@@ -174,8 +174,8 @@ def count_of(rows: Iterable[Row], duty: str) -> Count:
 @dataclass(frozen=True)
 class DutyTable:
     """Every municipality's duty row (code order) with its prefecture's id, what the directory
-    shows of it apart from the duties, and the national survey's figures: what the build saves
-    for the sweeps.
+    shows of it apart from the duties, the national survey's figures and where each town hall
+    is: what the build saves for the sweeps and the map.
 
     ``figures`` holds each survey figure as (duty, municipality class, done, all).
     """
@@ -184,6 +184,7 @@ class DutyTable:
     prefectures: tuple[str | None, ...]  # the prefecture id of each row
     evidence: Mapping[str, list[dict[str, Any]]]
     figures: tuple[tuple[str, str, int, int], ...]
+    coordinates: Mapping[str, tuple[float, float]]  # municipality -> its town hall's (latitude, longitude), where known
 
 
 def duty_table(graph: Graph) -> DutyTable:
@@ -200,6 +201,9 @@ def duty_table(graph: Graph) -> DutyTable:
     municipalities = sorted(municipality_nodes(graph), key=lambda m: (graph.nodes[m].get("code") or "", m))
     figures = tuple(sorted((data["duty"], data.get("municipalityKind"), data["value"], data["total"])
                            for _, data in graph.nodes(data=True) if data.get("kind") == "SurveyFigure"))
+    nodes = graph.nodes
+    coordinates = {m: (float(nodes[m]["latitude"]), float(nodes[m]["longitude"])) for m in municipalities
+                   if nodes[m].get("latitude") is not None and nodes[m].get("longitude") is not None}
     return DutyTable(tuple(duty_row(graph, m) for m in municipalities),
                      tuple(_prefecture_of(graph, m) for m in municipalities),
-                     duty_evidence(graph, municipalities), figures)
+                     duty_evidence(graph, municipalities), figures, coordinates)

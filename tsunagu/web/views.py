@@ -479,7 +479,7 @@ class Views:
         except TsunaguError as error:
             return self.error_page(request, error, status_code=404, title=say("地図", "Map", lang), suggest="map")
         fill_in = "/analyst?" + urlencode({"prefecture": prefecture} if prefecture else {}) + "#h-fill"
-        return HTMLResponse(dot_map_html(self.library.graph(), key, fill_in_href=fill_in, lang=lang,
+        return HTMLResponse(dot_map_html(self.library.duty_table(), key, fill_in_href=fill_in, lang=lang,
                                          switch=_switch(request, lang)),
                             headers={"Content-Security-Policy": DIAGRAM_CSP})
 
