@@ -174,6 +174,64 @@ def test_diagram_command_needs_one_target(seeds_cache, runner, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+# The diagram's and heatmap's own words in Japanese (the data's names stay as the sources write them)
+JAPANESE_CHROME = ("凡例", "機関・事業", "つながり", "種別:", "事業:", "対象年齢", "分野:", "出典:", "団体コード:", "【事務局】",
+                   "点線", "ラベルのない線", "のひきこもり支援ネットワーク", "種別から推論", "就労（ハローワーク")
+JAPANESE_HEATMAP = ("のカバー状況", "セル内", "年齢", "充足", "一部", "不明", "なし", "市町村", "プラットフォーム")
+
+
+def _tooltips(html):
+    """Every node's label and tooltip and edge's title in a page's drawing data, without the sources' quoted
+    passages (data: いの町's reads 「【事務局】 いの町ほけん福祉課」)."""
+    import json
+
+    data = json.loads(re.search(r'<script id="graph-data" type="application/json">(.*?)</script>', html, re.S)[1])
+    text = "\n".join(item["label"] + "\n" + item["title"] for item in data["nodes"] + data["edges"])
+    return re.sub(r'(「.*?」|"[^"\n]*")$', "", text, flags=re.M)
+
+
+def _chrome(html):
+    """The page without its drawing data, style and scripts: what the page itself says."""
+    return re.sub(r"<(script|style)[^>]*>.*?</\1>", "", html, flags=re.S)
+
+
+def _assert_ino_in_english(diagram, heatmap):
+    page, tips = _chrome(diagram), _tooltips(diagram)
+    assert '<html lang="en">' in page and "Hikikomori support network of いの町" in page
+    assert "Legend" in page and " organisations and programs, " in page and " links" in page
+    assert "Platforms" in page and "Hover over a node" in page and "Coverage by age and domain" in page
+    assert all(word in tips for word in ("Kind: ", "Programs: ", "Ages: ", "Domains: ", "Source: ", "member of",
+                                           "[secretariat] いの町ほけん福祉課")), tips[:500]
+    assert [word for word in JAPANESE_CHROME if word in page + tips] == []
+    assert '<html lang="en">' in heatmap and "Support coverage of いの町" in heatmap and "<th>Ages</th>" in heatmap
+    assert "In a cell:" in heatmap and "unknown (ages not stated)" in heatmap
+    assert [word for word in JAPANESE_HEATMAP if word in re.sub(r'title="[^"]*"', "", heatmap)] == []
+
+
+def test_ino_diagram_in_english_on_request_and_japanese_by_default(graph, tmp_path):
+    diagram, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "en" / "ino.html", lang="en")
+    _assert_ino_in_english(diagram.read_text(encoding="utf-8"), heatmap.read_text(encoding="utf-8"))
+    diagram, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "ja" / "ino.html")
+    html = diagram.read_text(encoding="utf-8")
+    page, tips = _chrome(html), _tooltips(html)
+    assert '<html lang="ja">' in page and "いの町のひきこもり支援ネットワーク" in page
+    assert [word for word in JAPANESE_CHROME if word not in page + tips] == []
+    assert "Legend" not in page and "Kind: " not in tips
+    coverage = heatmap.read_text(encoding="utf-8")
+    assert '<html lang="ja">' in coverage and "いの町の支援のカバー状況" in coverage and "セル内" in coverage
+
+
+def test_diagram_command_writes_english_with_lang_en(seeds_cache, runner, tmp_path):
+    out = tmp_path / "ino.html"
+    result = runner.invoke(cli, ["diagram", "いの町", "--lang", "en", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    _assert_ino_in_english(out.read_text(encoding="utf-8"), (tmp_path / "ino.coverage.html").read_text(encoding="utf-8"))
+    result = runner.invoke(cli, ["--lang", "en", "diagram", "--prefecture", "高知県", "-o", str(tmp_path / "kochi.html")])
+    assert result.exit_code == 0, result.output
+    kochi = (tmp_path / "kochi.html").read_text(encoding="utf-8")
+    assert "Hikikomori support network of 高知県" in kochi and "Legend" in kochi and "凡例" not in kochi
+
+
 def _positions(page):
     return page.script("var p = tsunaguNetwork.getPositions(); return Object.keys(p).sort().map(k => [k, p[k].x, p[k].y]);")
 

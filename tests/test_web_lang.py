@@ -223,3 +223,18 @@ def test_english_pages_do_not_scroll_sideways(driver, server, width):
 def test_english_pages_pass_axe(driver, server):
     for page in _english_pages(driver, server, 390):
         assert _axe(driver) == [], page
+
+
+def test_the_diagram_page_in_english_has_an_english_legend_and_tooltips(server):
+    status, _, html = _open(server, "/diagram/" + Q("いの町"), lang="en")
+    page = re.sub(r"<(script|style)[^>]*>.*?</\\1>", "", html, flags=re.S)
+    assert status == 200 and '<html lang="en">' in page
+    assert "Hikikomori support network of いの町" in page and "Legend" in page and "Platforms" in page
+    assert "Kind: " in html and "種別:" not in html
+    assert [word for word in ("凡例", "機関・事業", "つながり", "点線", "ラベルのない線") if word in page] == []
+    assert 'hreflang="ja">日本語</a>' in page  # the way back to Japanese
+    status, _, html = _open(server, "/diagram/" + Q("いの町"))
+    assert status == 200 and '<html lang="ja">' in html and "凡例" in html and "Legend" not in html
+    # the municipality's page frames its diagram in the page's language, cookie or not
+    _, _, html = _open(server, "/m/" + Q("いの町"), lang="en")
+    assert '<iframe class="diagram" src="/diagram/ino?lang=en"' in html

@@ -978,6 +978,7 @@ def diagram(municipality, municipality_option, prefecture, all_dir, output):
     from tsunagu.diagrams import write_all_diagrams, write_municipality_diagram, write_prefecture_diagram
 
     municipality = _one_municipality(municipality, municipality_option, required=False)
+    lang = language()  # --lang en anywhere on the line (or $TSUNAGU_LANG), as the map takes it
     if sum(map(bool, (municipality, prefecture, all_dir))) != 1:
         raise click.UsageError(say("MUNICIPALITY（または --municipality）、--prefecture、--all のどれか1つを指定してください",
                                    "give exactly one of MUNICIPALITY (or --municipality), --prefecture or --all"))
@@ -989,11 +990,11 @@ def diagram(municipality, municipality_option, prefecture, all_dir, output):
     if all_dir:
         count = sum(1 for _, d in graph.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"})
         with click.progressbar(length=count, label=say("描画中", "drawing"), file=sys.stderr) as bar:
-            written = write_all_diagrams(graph, all_dir, progress=lambda _: bar.update(1))
+            written = write_all_diagrams(graph, all_dir, progress=lambda _: bar.update(1), lang=lang)
     elif municipality:
-        written = write_municipality_diagram(graph, key, output)
+        written = write_municipality_diagram(graph, key, output, lang=lang)
     else:
-        written = write_prefecture_diagram(graph, key, output)
+        written = write_prefecture_diagram(graph, key, output, lang=lang)
     for path in written:
         _wrote(path)
 

@@ -24,15 +24,29 @@ _SHOWN_RELATIONS = {"memberOf", "secretariatOf", "advises", "runs", "entrustedTo
 
 
 class View:
-    """The node ids and the (source, target, relation) edges of one diagram."""
+    """The node ids and the (source, target, relation) edges of one diagram, around ``place`` (its centre's name)."""
 
-    def __init__(self, graph, title, centre, nodes):
-        self.title = title
+    def __init__(self, graph, place, centre, nodes):
+        self.place = place
         self.centre = centre
         self.nodes = sorted(n for n in nodes if graph.nodes[n].get("kind") not in _FACT_KINDS)
         keep = set(self.nodes)
         self.edges = sorted({(s, t, k) for s, t, k in graph.edges(keep, keys=True)
                              if t in keep and k in _SHOWN_RELATIONS})
+
+    def title(self, lang=None):
+        """The diagram's title in ``lang`` (the process's language when None).
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> view = View(nx.MultiDiGraph(), "いの町", "ino", [])
+        >>> view.title(), view.title("en")
+        ('いの町のひきこもり支援ネットワーク', 'Hikikomori support network of いの町')
+        """
+        from tsunagu.text import say
+
+        return say(f"{self.place}のひきこもり支援ネットワーク", f"Hikikomori support network of {self.place}", lang)
 
 
 def _in(graph, node, *relations):
@@ -88,7 +102,7 @@ def municipality_view(graph, municipality):
     walked = walk_nodes(graph, municipality)
     nodes = walked | platform_context(graph, walked)
     name = graph.nodes[municipality].get("name", municipality)
-    return View(graph, f"{name}のひきこもり支援ネットワーク", municipality, nodes)
+    return View(graph, name, municipality, nodes)
 
 
 def prefecture_view(graph, prefecture):
@@ -118,4 +132,4 @@ def prefecture_view(graph, prefecture):
     nodes |= {place for node in list(nodes) for place in _out(graph, node, "locatedIn")
               if "Municipality" in _types(graph, place)}
     name = graph.nodes[prefecture].get("name", prefecture)
-    return View(graph, f"{name}のひきこもり支援ネットワーク", prefecture, nodes)
+    return View(graph, name, prefecture, nodes)

@@ -386,7 +386,8 @@ class Views:
         view = (municipality_view if "Municipality" in place.types else prefecture_view)(graph, place.id)
         # vis-network (690 kB) and the drawing script from /static/, cached: the page is its data alone
         assets = {key: self.static_href(name) for key, name in SHARED_ASSETS.items()}
-        return HTMLResponse(diagram_html(graph, view, assets=assets), headers={"Content-Security-Policy": NETWORK_CSP})
+        return HTMLResponse(diagram_html(graph, view, assets=assets, lang=lang, switch=_switch(request, lang)),
+                            headers={"Content-Security-Policy": NETWORK_CSP})
 
     def analyst_page(self, request):
         params = request.query_params
