@@ -52,17 +52,7 @@ class Page:
 
 
 def open_page(path, wait_for_ready=True, timeout=60):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver_path = browser_or_skip()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    profile = tempfile.mkdtemp(prefix="tsunagu-chromium-")
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver, close = web_driver(prefix="tsunagu-chromium-", script_timeout=None)
     url = Path(path).resolve().as_uri()
     # Chromium's own start page makes chrome:// requests; start clean and drop their log.
     driver.get("about:blank")
@@ -73,24 +63,26 @@ def open_page(path, wait_for_ready=True, timeout=60):
         deadline = time.monotonic() + timeout
         while driver.execute_script("return document.body.getAttribute('data-ready')") != "true":
             if time.monotonic() > deadline:
-                driver.quit()
+                close()
                 raise AssertionError(f"{path} did not finish drawing in {timeout}s")
             time.sleep(0.2)
-    return Page(driver, url), lambda: (driver.quit(), shutil.rmtree(profile, ignore_errors=True))
+    return Page(driver, url), close
 
 
-def web_driver(script_timeout=120):
-    """A headless Chromium for pages served over HTTP (the web app): returns (driver, close)."""
+def web_driver(script_timeout=120, prefix="tsunagu-web-"):
+    """A headless Chromium with its own profile, logging the browser and the network: returns
+    (driver, close). ``script_timeout`` in seconds, or None to keep Chromium's."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     browser, driver_path = browser_or_skip()
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    profile = tempfile.mkdtemp(prefix="tsunagu-web-")
+    profile = tempfile.mkdtemp(prefix=prefix)
     for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_script_timeout(script_timeout)
+    if script_timeout is not None:
+        driver.set_script_timeout(script_timeout)
     return driver, lambda: (driver.quit(), shutil.rmtree(profile, ignore_errors=True))

@@ -182,6 +182,16 @@ def bolt_server(tmp_path_factory):
         server.stop(directory)
 
 
+@pytest.fixture(scope="module")
+def driver():
+    """A headless Chromium for the web app's pages (tests/browser.py), one per module."""
+    from browser import web_driver
+
+    driver, close = web_driver()
+    yield driver
+    close()
+
+
 @pytest.fixture
 def http_server():
     """A local HTTP server on 127.0.0.1 that serves a JSON-LD context and records every request.

@@ -16,8 +16,7 @@ import urllib.parse
 
 import pytest
 
-from browser import web_driver
-from test_web import AXE, Server, _fetch, _refer
+from test_web import AXE, _fetch, _refer, national_server_fixture
 
 Q = urllib.parse.quote
 # Every page a caseworker or an analyst opens (the referral's answer is a POST: see _open)
@@ -58,18 +57,7 @@ return {nodes: boxes.length, overlaps: overlaps, outside: outside};
 """
 
 
-@pytest.fixture(scope="module")
-def server(national_home, tmp_path_factory):
-    server = Server(national_home, tmp_path_factory.mktemp("phone-logs"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def driver():
-    driver, close = web_driver()
-    yield driver
-    close()
+server = national_server_fixture("phone-logs")
 
 
 def _open(driver, server, page, width):

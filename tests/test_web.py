@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import CHROMIUM_FLAGS, browser_or_skip
+from browser import web_driver
 from conftest import ROOT
 
 FIXTURE = Path(__file__).parent / "fixtures" / "web" / "script-name.yaml"
@@ -66,11 +66,20 @@ class Server:
         self.log.close()
 
 
-@pytest.fixture(scope="module")
-def national_server(national_home, tmp_path_factory):
-    server = Server(national_home, tmp_path_factory.mktemp("web-logs"))
-    yield server
-    server.stop()
+def national_server_fixture(logs):
+    """A module-scoped fixture: a module's own web app over the session's national build, with its own
+    log (tests read what the server printed)."""
+
+    @pytest.fixture(scope="module")
+    def fixture(national_home, tmp_path_factory):
+        server = Server(national_home, tmp_path_factory.mktemp(logs))
+        yield server
+        server.stop()
+
+    return fixture
+
+
+national_server = national_server_fixture("web-logs")
 
 
 @pytest.fixture(scope="module")
@@ -87,20 +96,9 @@ def script_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    browser, driver_path = browser_or_skip()
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    profile = Path(__import__("tempfile").mkdtemp(prefix="tsunagu-web-"))
-    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    driver.set_script_timeout(60)
+    driver, close = web_driver(script_timeout=60)
     yield driver
-    driver.quit()
+    close()
 
 
 def _requests(driver):

@@ -11,9 +11,8 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from browser import web_driver
 from test_phone import _axe
-from test_web import Server, _fetch, _refer
+from test_web import _fetch, _refer, national_server_fixture
 
 Q = urllib.parse.quote
 # Each page (the referral's answer is a POST: see _open) and a heading it shows in Japanese and in English
@@ -33,18 +32,7 @@ CHROME = ("本文へ移動", "出典の一覧", "都道府県・全国", "最初
           "保存も記録もしません", "つなぎ先を探す")
 
 
-@pytest.fixture(scope="module")
-def server(national_home, tmp_path_factory):
-    server = Server(national_home, tmp_path_factory.mktemp("lang-logs"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def driver():
-    driver, close = web_driver()
-    yield driver
-    close()
+server = national_server_fixture("lang-logs")
 
 
 def _open(server, page, lang=None, cookie=None):
