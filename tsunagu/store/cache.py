@@ -385,16 +385,10 @@ class Stored:
     def _read_reach_graph(self, municipality):
         with self._rows() as connection:
             row = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
-            if row is not None and self._reach_shared is None:
-                shared = connection.execute("SELECT data FROM blobs WHERE name = 'reach-shared'").fetchone()
-                if shared is None:
-                    raise self._damaged("reach-shared row missing")
-                try:
-                    self._reach_shared = _unpickled(data=shared[0])
-                except Exception as error:  # not what the build wrote
-                    raise self._damaged(f"reach-shared row を読めません ({type(error).__name__})") from None
         if row is None:
             return None
+        if self._reach_shared is None:
+            self._reach_shared = self._pickled_blob("reach-shared")
         try:
             return _reach_pair(row[0], self._reach_shared)
         except Exception as error:  # any unpickling failure means the row is not what the build wrote
@@ -402,25 +396,21 @@ class Stored:
 
     def duties_graph(self):
         """Municipalities, their prefectures, platforms, windows, duty statuses and the survey figures."""
-        with self._rows() as connection:
-            row = connection.execute("SELECT data FROM blobs WHERE name = 'duties'").fetchone()
-        if row is None:
-            raise self._damaged("duties row missing")
-        try:
-            return _unpickled(data=row[0])
-        except Exception as error:  # any unpickling failure means the row is not what the build wrote
-            raise self._damaged(f"duties row を読めません ({type(error).__name__})") from None
+        return self._pickled_blob("duties")
 
     def duty_table(self):
         """The :class:`tsunagu.rules.duties.DutyTable` the build computed: every municipality's duties."""
+        return self._pickled_blob("duty-table")
+
+    def _pickled_blob(self, name):
         with self._rows() as connection:
-            row = connection.execute("SELECT data FROM blobs WHERE name = 'duty-table'").fetchone()
+            row = connection.execute("SELECT data FROM blobs WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise self._damaged("duty-table row missing")
+            raise self._damaged(f"{name} row missing")
         try:
             return _unpickled(data=row[0])
         except Exception as error:  # any unpickling failure means the row is not what the build wrote
-            raise self._damaged(f"duty-table row を読めません ({type(error).__name__})") from None
+            raise self._damaged(f"{name} row を読めません ({type(error).__name__})") from None
 
     def entity(self, node):
         """The star of ``node``: the node with every attribute, its edges and its neighbours' names, or None."""
