@@ -98,26 +98,27 @@ class Adjacency:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        # node -> relation -> neighbours, made the first time a node is read: the build walks every
-        # town with one Adjacency, and a prefecture or the nation has thousands of edges into it
+        # (inward, node) -> relation -> neighbours, made the first time a node is read: the build walks
+        # every town with one Adjacency, and a prefecture or the nation has thousands of edges into it
         # that would otherwise be scanned again for each town and relation
-        self._into: dict[str, dict[str, set[str]]] = {}
-        self._out: dict[str, dict[str, set[str]]] = {}
+        self._index: dict[tuple[bool, str], dict[str, set[str]]] = {}
 
     def into(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
-        index = self._into.get(node)
-        if index is None:
-            index = self._into[node] = _by_relation(
-                (s, have) for s, _, have in self.graph.in_edges(node, data="relations", default=()))
-        return self._kept(set().union(*(index.get(r, ()) for r in relations)), without)
+        return self._kept(self._along(node, relations, inward=True), without)
 
     def out_of(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
-        index = self._out.get(node)
+        return self._kept(self._along(node, relations, inward=False), without)
+
+    def _along(self, node: str, relations: tuple[str, ...], inward: bool) -> set[str]:
+        index = self._index.get((inward, node))
         if index is None:
-            index = self._out[node] = _by_relation(
-                (t, have) for _, t, have in self.graph.out_edges(node, data="relations", default=()))
-        return self._kept(set().union(*(index.get(r, ()) for r in relations)), without)
+            if inward:
+                edges = ((s, have) for s, _, have in self.graph.in_edges(node, data="relations", default=()))
+            else:
+                edges = ((t, have) for _, t, have in self.graph.out_edges(node, data="relations", default=()))
+            index = self._index[(inward, node)] = _by_relation(edges)
+        return set().union(*(index.get(r, ()) for r in relations))
 
     def _kept(self, nodes: set[str], without: Collection[str]) -> list[str]:
         if without:
