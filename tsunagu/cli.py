@@ -229,6 +229,12 @@ def _take_lang(command):
                                            show_default=True, expose_value=False, help=_LANG_HELP))
 
 
+def _said(ja, en):
+    """A text attribute of click's that reads in the reader's language; click's own assignment of its
+    English default is ignored."""
+    return property(lambda self: say(ja, en), lambda self, value: None)
+
+
 class _AsksInJapanese:
     """A missing option or argument asked for as a Japanese sentence: click's own message is
     built around English word order (``Missing option '--age'.``), which no translation of its
@@ -245,21 +251,8 @@ class _AsksInJapanese:
             raise click.UsageError(message, ctx) from error
 
     # the usage line's placeholders, in the reader's language (click takes them as fixed text)
-    @property
-    def options_metavar(self):
-        return say("[オプション]", "[OPTIONS]")
-
-    @options_metavar.setter
-    def options_metavar(self, value):
-        pass
-
-    @property
-    def subcommand_metavar(self):
-        return say("コマンド [引数]...", "COMMAND [ARGS]...")
-
-    @subcommand_metavar.setter
-    def subcommand_metavar(self, value):
-        pass
+    options_metavar = _said("[オプション]", "[OPTIONS]")
+    subcommand_metavar = _said("コマンド [引数]...", "COMMAND [ARGS]...")
 
 
 class _Command(_AsksInJapanese, click.Command):
@@ -396,6 +389,10 @@ def cli():
     pass
 
 
+_only_prefecture = click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
+                                                       "Only this prefecture's municipalities (name, kana or code)."))
+
+
 @cli.command(help=_h(
     "シードの記録、同梱の全国の一覧による全市区町村、PATHS（.yaml、.xlsx のブック、.ttl、.jsonld、"
     "HSDS 3.0 の表形式のフォルダ）をコンパイルします。\n\n"
@@ -472,8 +469,7 @@ def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
     "The national directory's coverage: how many municipalities have a named self-reliance window with a "
     "phone, a town-hall contact, a 保健所 and a named regional centre; every municipality without a window, "
     "with the reason."))
-@click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
-                                      "Only this prefecture's municipalities (name, kana or code)."))
+@_only_prefecture
 @click.option("--skipped", is_flag=True,
               help=_h("前回のビルドが読み飛ばした行と項目をすべて、理由とともに一覧にします。",
                       "Also list every row the last build skipped or loaded without a field, with why."))
@@ -721,8 +717,7 @@ _DUTY_CHOICES = ["any", "window-clarified", "window-publicised", "needs-survey",
     "a column of its own shows what the directory holds (a self-reliance window with a phone, the town hall), "
     "never counted as a duty; how to fill in what is not known follows the table. With MUNICIPALITY, only it."))
 @_municipality_argument
-@click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
-                                      "Only municipalities of this prefecture (name, kana or code)."))
+@_only_prefecture
 @click.option("--kind", type=click.Choice(["designated", "core", "city", "ward", "town", "village"]),
               help=_h("この種別の市区町村だけ（指定都市 designated、中核市 core、市 city、特別区 ward、町 town、村 village）。",
                       "Only municipalities of this kind."))
@@ -775,8 +770,7 @@ def _evidence(tsunagu, ids):
     "known). Choose the duty on the page, and show the directory's evidence as a layer on request.\n\n"
     "Needs town-hall coordinates: the default build has them (the carried municipality list); a --seeds-only "
     "build does not. Self-contained HTML."))
-@click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
-                                      "Only this prefecture's municipalities (name, kana or code)."))
+@_only_prefecture
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help=_h("書き出す HTML ファイル。", "The HTML file to write."))
 def dot_map(prefecture, output):
@@ -804,8 +798,7 @@ def dot_map(prefecture, output):
     "the survey's own figures follow each row. A cell reads done/all (percent); where some are not known, "
     "done/all (N not known) with no percentage; where none is known, not known (all). Not known is never "
     "counted as not done. JSON gives the counts."))
-@click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
-                                      "Only this prefecture's municipalities (name, kana or code)."))
+@_only_prefecture
 @_lang_option
 @output_format
 def tally(prefecture, lang):
@@ -838,8 +831,7 @@ def template():
     "Columns: code, name, window_clarified, window_publicised, publicity_methods, needs_survey, survey_method, "
     "platform, platform_since, wide_area_platform, source, as_of. Answers are yes, no or empty (unknown); load "
     "it with 'tsunagu build --survey FILE'."))
-@click.option("--prefecture", help=_h("この都道府県の市区町村だけ（名前・かな・コード）。",
-                                      "Only this prefecture's municipalities (name, kana or code)."))
+@_only_prefecture
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help=_h("書き出す CSV ファイル。", "The CSV file to write."))
 def template_survey(prefecture, output):
