@@ -8,10 +8,10 @@ triples per run that nothing reads.
 
 from __future__ import annotations
 
-from rdflib import Graph
 from rdflib.namespace import RDF
 
 from tsunagu.ontology import TG, load_ontology
+from tsunagu.store.rdf import data_graph
 
 __all__ = ["closed_graph", "inferred_runs"]
 
@@ -30,7 +30,7 @@ def closed_graph(data, *, copy=True):
     ``copy=False`` ``data`` itself, closed in place (a national build saves copying
     some 200,000 triples; the projection reads an already closed input the same way)."""
     ontology = load_ontology()
-    closed = Graph() if copy else data
+    closed = data_graph() if copy else data
     if copy:
         closed += data
     # Read by class and by property, not by iterating every triple: the ancestors (which include the

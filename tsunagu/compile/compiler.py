@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import gzip
 import io
 from pathlib import Path
 
-from rdflib import Graph
 
 from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.compile.closure import closed_graph
@@ -24,6 +22,7 @@ from tsunagu.store.cache import build_lock, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
+from tsunagu.store.rdf import data_graph, nt_blocks
 
 __all__ = [
     "Compiled",
@@ -63,7 +62,7 @@ class Compiled:
     def rdf(self):
         """The closed RDF graph (asserted data plus closure), parsed from its N-Triples on first use."""
         if self._rdf is None:
-            self._rdf = Graph()
+            self._rdf = data_graph()
             self._rdf.parse(data=self.nt_bytes(), format="nt")
         return self._rdf
 
@@ -85,23 +84,10 @@ class Compiled:
 
 def _compressed_nt(graph):
     """``graph`` as gzip-compressed N-Triples, written through the compressor: never the whole text at once."""
-    try:
-        from rdflib.plugins.serializers.nt import _nt_row  # rdflib's own row writer: the same bytes
-    except ImportError:
-        _nt_row = None
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as stream:
-        if _nt_row is None:
-            graph.serialize(destination=stream, format="nt", encoding="utf-8")
-        else:
-            # rows written 20,000 at a time: the serializer's write and encode per triple were a quarter of it
-            rows = []
-            for triple in graph:
-                rows.append(_nt_row(triple))
-                if len(rows) == 20000:
-                    stream.write("".join(rows).encode("utf-8"))
-                    rows.clear()
-            stream.write("".join(rows).encode("utf-8"))
+        for block in nt_blocks(graph):
+            stream.write(block)
     return buffer.getvalue()
 
 
@@ -142,7 +128,7 @@ def read_inputs(paths, *, validate=True, notices=None):
     if errors:
         raise DataErrors(shortened_errors(errors))
     rdf_ids = {}
-    merged = Graph()
+    merged = data_graph()
     for _, graph in rdf_inputs:
         rdf_ids.update(defined_ids(graph))
         merged += graph
@@ -278,8 +264,8 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         # What the cache writes of the RDF, made now: the rdflib graph (the largest thing a build holds)
         # is then let go before the per-municipality rows are made.
         triples, nt = len(closed), _compressed_nt(closed)
+        closed.close()  # its triples go now: the graph itself is a cycle the paused collector would keep
         del closed, asserted, directory
-        gc.collect()  # rdflib's store is cycles: with the collector paused it would stay (150 MB), so once by hand
     with steps.step("index", "名前の索引と入力の指紋"):
         graph.graph["names"] = name_index(graph)
         graph.graph.update(graph_vocabulary())

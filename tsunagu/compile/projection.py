@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, entity_id, load_ontology
+from tsunagu.store.rdf import triples_of
 
 __all__ = ["project", "local_name", "domain_node"]
 
@@ -199,7 +200,7 @@ def project(data, closed):
     narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
                 for p in object_properties}
     delivered = inferred_runs(closed)
-    for subject, predicate, obj in data:
+    for subject, predicate, obj in triples_of(data):
         if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
             if any((subject, q, obj) in data for q in narrower.get(predicate, ())):
                 continue

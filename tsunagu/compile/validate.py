@@ -19,6 +19,7 @@ from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
 from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
 from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
+from tsunagu.store.rdf import triples_of
 
 __all__ = [
     "shacl_errors",
@@ -158,7 +159,7 @@ def literal_errors(data, locations, default_file="<merged graph>"):
     a control character (\x1b) in 'いの\x1b[2J町'
     """
     errors, fields = [], {}
-    for subject, predicate, obj in data:
+    for subject, predicate, obj in triples_of(data):
         if not isinstance(obj, Literal):
             continue
         problem = None
@@ -241,6 +242,10 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
                 if not focus:
                     return []
                 checked = neighbourhood(data, focus, shapes)
+        if not checked.store.context_aware:  # pyshacl reads a dataset: a copy in rdflib's default store
+            from rdflib import Graph
+
+            checked = Graph() + checked
         conforms, report, _ = pyshacl.validate(
             checked,
             shacl_graph=shapes,
@@ -277,7 +282,7 @@ def dangling_reference_errors(data, locations, default_file="<merged graph>"):
     object_properties = set(ontology.graph.subjects(RDF.type, OWL.ObjectProperty))
     defined = set(data.subjects(RDF.type, None))
     errors = []
-    for subject, predicate, obj in data:
+    for subject, predicate, obj in triples_of(data):
         if predicate in object_properties and isinstance(obj, URIRef) and str(obj).startswith(str(ID)):
             if obj not in defined:
                 file, line, record = _locate(subject, locations, default_file)

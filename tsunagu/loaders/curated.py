@@ -16,12 +16,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.formats.yaml import LocatedDict, load_yaml
 from tsunagu.ontology import ID, SDO, TG, entity_iri, load_ontology
+from tsunagu.store.rdf import data_graph
 
 __all__ = [
     "Record",
@@ -420,7 +421,7 @@ def curated_to_rdf(files, existing_ids=None):
     if errors:
         raise DataErrors(errors)
 
-    graph = Graph()
+    graph = data_graph()
     locations = {}
     for curated in files:
         for record in curated.records:

@@ -23,12 +23,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import yaml
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import check_digit, document_iri
 from tsunagu.ontology import ID, TG
+from tsunagu.store.rdf import data_graph
 
 __all__ = [
     "MunicipalityRow",
@@ -318,7 +319,7 @@ def national_to_rdf(national, existing, population=None, population_document=Non
     curated inputs define. Returns ``(graph, report)``; ``report`` lists the
     municipalities the census population did not join, with why.
     """
-    graph = Graph()
+    graph = data_graph()
     errors = []
     report = {"municipalities": len(national.municipalities), "prefectures": len(national.prefectures),
               "merged": [], "population_joined": 0, "population_missing": []}

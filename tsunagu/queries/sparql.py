@@ -167,7 +167,9 @@ def _budgeted_graph(budget: _Budget) -> Graph:
                     budget.check()
                 yield found
 
-    return BudgetedGraph()
+    from tsunagu.store.rdf import DataStore
+
+    return BudgetedGraph(store=DataStore())
 
 
 def sparql_rows(rdf: Graph, query: str, bindings: Mapping[str, Identifier] | None = None, *,

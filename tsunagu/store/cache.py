@@ -864,9 +864,9 @@ def load_stored(directory=None):
 
 
 def load_rdf(stored):
-    from rdflib import Graph
+    from tsunagu.store.rdf import data_graph
 
-    graph = Graph()
+    graph = data_graph()
     path = stored.rdf_path
     try:
         graph.parse(source=str(path), format="nt")

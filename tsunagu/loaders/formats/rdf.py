@@ -131,7 +131,7 @@ def read_rdf(path):
     if too_big is not None:
         raise too_big
     _pre_check(path, fmt)
-    graph = Graph()
+    graph = Graph()  # rdflib's default store: JSON-LD's parser needs one that knows contexts
     try:
         graph.parse(source=str(path), format=fmt)
     except Exception as error:  # rdflib raises many unrelated types for bad syntax

@@ -34,13 +34,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from rdflib import Graph, Literal
+from rdflib import Literal
 from rdflib.namespace import DCTERMS, PROV, RDF
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import _date_literal, document_iri
 from tsunagu.loaders.formats.tabular import csv_records, iso_date
 from tsunagu.ontology import ID, TG, entity_iri, load_ontology
+from tsunagu.store.rdf import data_graph
 
 __all__ = ["SURVEY_COLUMNS", "DUTY_COLUMNS", "read_survey", "survey_template_rows"]
 
@@ -98,7 +99,7 @@ def read_survey(path, municipalities, wide_area_platforms=frozenset()):
     path = Path(path)
     ontology = load_ontology()
     errors = []
-    graph = Graph()
+    graph = data_graph()
     seen = {}
     by_name = {}
     for code, (_, name) in municipalities.items():

@@ -16,11 +16,12 @@ import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.loaders.curated import document_iri
 from tsunagu.ontology import ID, SDO, TG, TGD, entity_id
+from tsunagu.store.rdf import data_graph
 
 __all__ = [
     "Row",
@@ -300,7 +301,7 @@ class Directory:
         Adding straight into the build's graph saves copying some 150,000
         triples of a national build once more.
         """
-        graph = Graph() if graph is None else graph
+        graph = data_graph() if graph is None else graph
         add = graph.add
         documents = {}
         for file_id, meta in self.documents.items():
