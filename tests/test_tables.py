@@ -98,3 +98,48 @@ def test_a_long_source_passage_becomes_a_numbered_note(runner, seeds_home, monke
     note = next(line for line in notes.splitlines() if line.startswith("[2]"))
     assert "2019-11" in note and "会議資料 004" in note
     assert "ひきこもり支援・草の根" in "".join(line.strip() for line in notes.splitlines())
+
+
+_CELL_CHARACTERS = list("ab 1-東京都市区町村ー（）☎①\n\u3000\r\t") + ["ｱ", "é", "\u0301", "😀", "\x1b", "\u2028", "\x00"]
+
+
+def _tabulated(headers, body):
+    from tabulate import tabulate
+
+    return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def test_the_table_writer_writes_what_tabulate_writes():
+    """Tables are written without tabulate's per-cell passes; the text is tabulate's, character for character
+    (wide and combining characters, multi-line cells and headers, empty cells, escapes and odd line breaks)."""
+    from hypothesis import given, settings, strategies as st
+
+    from tsunagu.output import _simple_table
+
+    cell = st.lists(st.sampled_from(_CELL_CHARACTERS), max_size=8).map("".join)
+    tables = st.integers(1, 5).flatmap(lambda n: st.tuples(
+        st.lists(cell, min_size=n, max_size=n), st.lists(st.lists(cell, min_size=n, max_size=n), min_size=1, max_size=6)))
+
+    @settings(max_examples=1500, deadline=None, database=None)
+    @given(tables)
+    def holds(table):
+        headers, body = table
+        assert _simple_table(headers, body) == _tabulated(headers, body)
+
+    holds()
+
+
+@pytest.mark.parametrize("args", [("gaps",), ("gaps", "--by", "kind"), ("tally",), ("coverage", "三原市")], ids=" ".join)
+def test_the_national_tables_read_as_tabulate_wrote_them(runner, national_home, monkeypatch, args):
+    """The whole country's tables, wrapped to 80 columns and not, are the text tabulate writes of them."""
+    import tsunagu.output
+
+    monkeypatch.setenv("TSUNAGU_HOME", str(national_home))
+    for width in ("80", "400"):
+        ours = runner.invoke(cli, list(args), env={"COLUMNS": width})
+        with monkeypatch.context() as patched:
+            patched.setattr(tsunagu.output, "_simple_table", _tabulated)
+            theirs = runner.invoke(cli, list(args), env={"COLUMNS": width})
+        assert ours.exit_code == theirs.exit_code == 0, ours.output
+        assert ours.output == theirs.output
+        assert ours.output.count("\n") > 20

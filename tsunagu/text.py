@@ -522,20 +522,34 @@ def gaps_table(rows, evidence=None, prefecture=None, lang=None):
     # one prefecture's towns (--prefecture, or one town): the prefecture goes in the title, not a column
     prefectures = {row.prefecture for row in rows}
     one_prefecture = prefectures.pop() if len(prefectures) == 1 else None
+    # A national table is 17,000 rows of a few kinds and facts: each header, kind and fact's cell is
+    # worded once (the notes numbered in the order the rows meet them, as before).
+    code, name, prefecture_ = say("コード", "code", lang), say("市区町村", "municipality", lang), say("都道府県", "prefecture", lang)
+    kind_, directory = say("種別", "kind", lang), say("一覧の窓口", "directory", lang)
+    kinds, duty_heads, cells = {}, {}, {}
     for row in rows:
-        flat = {say("コード", "code", lang): row.code, say("市区町村", "municipality", lang): row.name}
+        flat = {code: row.code, name: row.name}
         if not one_prefecture:
-            flat[say("都道府県", "prefecture", lang)] = row.prefecture
-        flat[say("種別", "kind", lang)] = label(KIND_SHORT if row.kind in KIND_SHORT else KIND_LABELS, row.kind, lang)
+            flat[prefecture_] = row.prefecture
+        kind = kinds.get(row.kind)
+        if kind is None:
+            kind = kinds[row.kind] = label(KIND_SHORT if row.kind in KIND_SHORT else KIND_LABELS, row.kind, lang)
+        flat[kind_] = kind
         for duty, fact in row.duties.items():
-            cell = label(STATUS_LABELS, fact.status, lang)
-            if fact.status != "unknown" and (fact.source or fact.as_of):
-                document, quote = _split_source(fact.source)
-                key = (document_label(document, lang), fact.as_of or "", quote)
-                cell += f"[{notes.setdefault(key, len(notes) + 1)}]"
-            flat[label(DUTY_SHORT, duty, lang)] = cell
+            cell = cells.get(fact)
+            if cell is None:
+                cell = label(STATUS_LABELS, fact.status, lang)
+                if fact.status != "unknown" and (fact.source or fact.as_of):
+                    document, quote = _split_source(fact.source)
+                    key = (document_label(document, lang), fact.as_of or "", quote)
+                    cell += f"[{notes.setdefault(key, len(notes) + 1)}]"
+                cells[fact] = cell
+            head = duty_heads.get(duty)
+            if head is None:
+                head = duty_heads[duty] = label(DUTY_SHORT, duty, lang)
+            flat[head] = cell
         if has_evidence:
-            flat[say("一覧の窓口", "directory", lang)] = evidence_text(evidence.get(row.id), lang)
+            flat[directory] = evidence_text(evidence.get(row.id), lang)
         table.append(flat)
     title = say("3つの取組（市区町村ごと）", "the three duties, by municipality", lang)
     if one_prefecture:
