@@ -249,6 +249,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     if directory.entries:
         with steps.step("directory", f"一覧の {len(directory.entries):,} 項目"):
             directory.to_rdf(asserted)
+    del directory  # its entries are triples now: some 20 MB of a national build, let go before the graph grows
     with steps.step("check", f"検査: {len(asserted):,} の三つ組"):
         # One pass of every check over everything, the directory's triples included: the shapes are
         # compiled to per-node checks (compile/shapecheck), so they no longer need a second process
@@ -258,14 +259,15 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
             raise DataErrors(errors)
     with steps.step("closure", "推論"):
         closed = closed_graph(asserted, copy=False)
+    with steps.step("rdf", "RDF の書き出し"):
+        # What the cache writes of the RDF, made before the projection (the high-water mark is then the
+        # rdflib graph and the projection, not both and the text besides); the rdflib graph, the largest
+        # thing a build holds, is let go once projected, before the per-municipality rows are made.
+        triples, nt = len(closed), _compressed_nt(closed)
     with steps.step("projection", "グラフ"):
         graph = project(closed, closed)
-    with steps.step("rdf", "RDF の書き出し"):
-        # What the cache writes of the RDF, made now: the rdflib graph (the largest thing a build holds)
-        # is then let go before the per-municipality rows are made.
-        triples, nt = len(closed), _compressed_nt(closed)
         closed.close()  # its triples go now: the graph itself is a cycle the paused collector would keep
-        del closed, asserted, directory
+        del closed, asserted
     with steps.step("index", "名前の索引と入力の指紋"):
         graph.graph["names"] = name_index(graph)
         graph.graph.update(graph_vocabulary())
