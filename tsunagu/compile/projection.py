@@ -17,7 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, entity_id, load_ontology
-from tsunagu.store.rdf import triples_of
+from tsunagu.store.rdf import subject_index, triples_of
 
 __all__ = ["project", "local_name", "domain_node"]
 
@@ -68,15 +68,24 @@ _ROW_KEYS = (("row", TG.row, "passage"), ("url", DCTERMS.source, "passage"), ("a
              ("credit", TG.credit, "document"), ("title", DCTERMS.title, "document"))
 
 
-def _source(data, passage):
+_NONE = {}  # no predicates, no objects: what a subject or predicate absent from the index reads as
+
+
+def _value(index, subject, predicate):
+    """One object of ``subject``'s ``predicate`` in ``index`` (the first, as ``Graph.value``), or None."""
+    objects = index.get(subject, _NONE).get(predicate)
+    return next(iter(objects)) if objects else None
+
+
+def _source(index, passage):
     """One entry of a node's ``sources``: the document and quote, plus an imported row's provenance."""
-    document = data.value(passage, DCTERMS.isPartOf)
+    document = _value(index, passage, DCTERMS.isPartOf)
     source = {
-        "document": sys.intern(str(data.value(document, DCTERMS.identifier))),
-        "quote": str(data.value(passage, TG.quote)),
+        "document": sys.intern(str(_value(index, document, DCTERMS.identifier))),
+        "quote": str(_value(index, passage, TG.quote)),
     }
     for key, predicate, on in _ROW_KEYS:
-        value = data.value(passage if on == "passage" else document, predicate)
+        value = _value(index, passage if on == "passage" else document, predicate)
         if value is not None:
             source[key] = _python(value)
     if "dataset" in source:
@@ -84,13 +93,13 @@ def _source(data, passage):
     return source
 
 
-def _conflict(data, node):
+def _conflict(index, node):
     """``{"field", "values": [{"value", "source", "as_of"}]}``, the newest value first."""
-    values = [{"value": str(data.value(v, TG.value)), "source": str(data.value(v, TG.dataset)),
-               "as_of": _python(data.value(v, TG.asOf)) if data.value(v, TG.asOf) is not None else None}
-              for v in data.objects(node, TG.conflictValue)]
+    values = [{"value": str(_value(index, v, TG.value)), "source": str(_value(index, v, TG.dataset)),
+               "as_of": _python(_value(index, v, TG.asOf)) if _value(index, v, TG.asOf) is not None else None}
+              for v in index.get(node, _NONE).get(TG.conflictValue, _NONE)]
     values.sort(key=lambda v: (v["as_of"] or "", v["source"]), reverse=True)
-    return {"field": str(data.value(node, TG.field)), "values": values}
+    return {"field": str(_value(index, node, TG.field)), "values": values}
 
 
 def _most_specific(classes, ontology):
@@ -128,15 +137,18 @@ def project(data, closed):
             notation=notation, sources=[],
         )
 
-    entities = sorted({s for s in data.subjects(_TYPE, None) if _is_entity(s)})
+    index = subject_index(data)  # the triples read by subject: a dictionary look-up each
+    closed_index = index if closed is data else subject_index(closed)
+    entities = sorted(s for s, predicates in index.items() if _TYPE in predicates and _is_entity(s))
     shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
     # One ``sources`` entry per passage, shared by every node citing it (read-only, like the types):
     # a curated file's records cite a few passages thousands of times.
     passages = {}
     of_classes = {}  # a node's classes -> its types, type domains and role: a handful of distinct sets
     for subject in entities:
-        asserted = [c for c in data.objects(subject, _TYPE) if c in ontology.superclasses]
-        classes = frozenset(closed.objects(subject, _TYPE))
+        predicates = index[subject]
+        asserted = [c for c in predicates[_TYPE] if c in ontology.superclasses]
+        classes = frozenset(closed_index.get(subject, _NONE).get(_TYPE, _NONE))
         by_classes = of_classes.get(classes)
         if by_classes is None:
             by_classes = of_classes[classes] = _of_classes(classes, ontology, notation_of, roles, shared_types)
@@ -147,30 +159,31 @@ def project(data, closed):
             "domains": [],
             "sources": [],
         }
-        for label in data.objects(subject, _LABEL):
+        for label in predicates.get(_LABEL, _NONE):
             attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
-        for predicate, obj in data.predicate_objects(subject):
+        for predicate, objects in predicates.items():
             if predicate == _TYPE or predicate == _LABEL:
                 continue
-            if predicate == _DERIVED:
-                source = passages.get(obj)
-                if source is None:
-                    source = passages[obj] = _source(data, obj)
-                attrs["sources"].append(source)
-            elif predicate == _ACCESS:
-                attrs.setdefault("accessMethods", []).append(str(obj))
-            elif predicate == _CONFLICT:
-                attrs.setdefault("conflicts", []).append(_conflict(data, obj))
-            elif predicate == _AGE:
-                low, high = data.value(obj, _MIN_AGE), data.value(obj, _MAX_AGE)
-                attrs["age_min"] = None if low is None else int(low)
-                attrs["age_max"] = None if high is None else int(high)
-            elif predicate == _DOMAIN:
-                attrs["domains"].append(notation_of.get(obj, local_name(obj)))
-            elif isinstance(obj, Literal):
-                attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
-            elif predicate in object_properties and not _is_entity(obj):
-                attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
+            for obj in objects:
+                if predicate == _DERIVED:
+                    source = passages.get(obj)
+                    if source is None:
+                        source = passages[obj] = _source(index, obj)
+                    attrs["sources"].append(source)
+                elif predicate == _ACCESS:
+                    attrs.setdefault("accessMethods", []).append(str(obj))
+                elif predicate == _CONFLICT:
+                    attrs.setdefault("conflicts", []).append(_conflict(index, obj))
+                elif predicate == _AGE:
+                    low, high = _value(index, obj, _MIN_AGE), _value(index, obj, _MAX_AGE)
+                    attrs["age_min"] = None if low is None else int(low)
+                    attrs["age_max"] = None if high is None else int(high)
+                elif predicate == _DOMAIN:
+                    attrs["domains"].append(notation_of.get(obj, local_name(obj)))
+                elif isinstance(obj, Literal):
+                    attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
+                elif predicate in object_properties and not _is_entity(obj):
+                    attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
         attrs["domains"].sort()
         attrs["type_domains"] = list(type_domains)
         if role is not None:
@@ -202,7 +215,7 @@ def project(data, closed):
     delivered = inferred_runs(closed)
     for subject, predicate, obj in triples_of(data):
         if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
-            if any((subject, q, obj) in data for q in narrower.get(predicate, ())):
+            if any(obj in index[subject].get(q, _NONE) for q in narrower.get(predicate, ())):
                 continue
             inferred = predicate == _RUNS and (subject, obj) in delivered
             add_edge(subject, predicate, obj, inferred=inferred)
@@ -210,6 +223,6 @@ def project(data, closed):
             graph.add_edge(entity_id(subject), domain_node(notation_of[obj]), key="coversDomain",
                            relation="coversDomain", relations=["coversDomain"], inferred=False)
     for organisation, program in delivered:
-        if (organisation, TG.runs, program) not in data:
+        if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
             add_edge(organisation, TG.runs, program, inferred=True)
     return graph

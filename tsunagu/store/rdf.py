@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, plugin
 from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
-__all__ = ["DataStore", "data_graph", "triples_of", "nt_blocks"]
+__all__ = ["DataStore", "data_graph", "triples_of", "subject_index", "nt_blocks"]
 
 
 class DataStore(SimpleMemory):
@@ -65,6 +65,27 @@ def triples_of(graph: Graph) -> Iterator[tuple[Any, Any, Any]]:
                 yield subject, predicate, obj
 
 
+def subject_index(graph: Graph) -> dict[Any, dict[Any, dict[Any, int]]]:
+    """Subject -> predicate -> objects (a dict, in the store's order) of ``graph``, to read, not to change.
+
+    A :class:`DataStore`'s own index; of any other graph, one made in a pass. A whole-graph step reads
+    a subject's triples here with a dictionary look-up, where ``graph.objects`` goes through three
+    generators per triple (a synthetic 10x projection reads 2.6 million).
+
+    >>> from rdflib import URIRef
+    >>> s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    >>> subject_index(data_graph().add((s, p, Literal(1))))[s][p]
+    {rdflib.term.Literal('1', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XMLSchema#integer')): 1}
+    """
+    store = graph.store
+    if isinstance(store, DataStore):
+        return store._index()
+    index: dict[Any, dict[Any, dict[Any, int]]] = {}
+    for s, p, o in graph:
+        index.setdefault(s, {}).setdefault(p, {})[o] = 1
+    return index
+
+
 def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
     r"""``graph`` as N-Triples in UTF-8, ``rows`` lines a block: rdflib's serializer's lines, each term's
     text made once per subject, predicate or IRI value rather than once per triple.
@@ -78,13 +99,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
 
     text: dict[Any, str] = {}  # predicate or IRI/blank value -> its N-Triples form
     lines: list[str] = []
-    store = graph.store
-    index = store._index() if isinstance(store, DataStore) else None
-    if index is None:
-        index = {}
-        for s, p, o in graph:
-            index.setdefault(s, {}).setdefault(p, {})[o] = 1
-    for subject, predicates in index.items():
+    for subject, predicates in subject_index(graph).items():
         head = subject.n3()
         for predicate, objects in predicates.items():
             middle = text.get(predicate)
