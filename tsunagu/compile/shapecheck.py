@@ -32,6 +32,7 @@ from numbers import Real
 from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
+from tsunagu.store.rdf import subject_index
 
 __all__ = ["Uncompiled", "compile_shapes", "suspects", "neighbourhood"]
 
@@ -53,24 +54,23 @@ class _Index:
     (:meth:`focus`), so that no copy of the whole graph is held beside it."""
 
     def __init__(self, data, predicates, inverse):
-        self.data, self.predicates = data, predicates
+        self.spo, self.predicates = subject_index(data), predicates  # the store's own index, read only
         self.types, self.into, subclass = {}, {}, {}
-        for s, o in data.subject_objects(RDF.type):
-            self.types.setdefault(s, set()).add(o)
-        for s, o in data.subject_objects(RDFS.subClassOf):
-            subclass.setdefault(s, set()).add(o)
-        for p in inverse:
-            for s, o in data.subject_objects(p):
-                self.into.setdefault(o, {}).setdefault(p, []).append(s)
+        for s, po in self.spo.items():
+            if RDF.type in po:
+                self.types[s] = set(po[RDF.type])
+            if RDFS.subClassOf in po:
+                subclass[s] = set(po[RDFS.subClassOf])
+            for p in inverse:
+                for o in po.get(p, ()):
+                    self.into.setdefault(o, {}).setdefault(p, []).append(s)
         self._subclass, self._up = subclass, {}
         self._node, self._out = None, {}
 
     def focus(self, node):
         """Read ``node``'s own triples: every path the shapes follow starts at the focus node."""
-        out, predicates = {}, self.predicates
-        for p, o in self.data.predicate_objects(node):
-            if p in predicates:
-                out.setdefault(p, []).append(o)
+        predicates = self.predicates
+        out = {p: list(objects) for p, objects in self.spo.get(node, {}).items() if p in predicates}
         self._node, self._out = node, out
 
     def up(self, cls):
@@ -92,7 +92,7 @@ class _Index:
     def values(self, node, path, inverse):
         if inverse:
             return self.into.get(node, {}).get(path, ())
-        if node != self._node:
+        if node is not self._node and node != self._node:  # the focus node itself, nearly always
             self.focus(node)
         return self._out.get(path, ())
 

@@ -105,7 +105,6 @@ def entity_errors(data, locations, default_file="<merged graph>"):
     for subject, cls in data.subject_objects(RDF.type):
         if cls not in ontology.superclasses or (cls == OWL.Class):
             continue  # not typed by the tsunagu ontology: never a node
-        file, line, record = _locate(subject, locations, default_file)
         text = str(subject)
         if isinstance(subject, BNode):
             problem = f"{_local(cls)} without an IRI (a blank node): give it id:<id> to appear in the graph"
@@ -122,6 +121,7 @@ def entity_errors(data, locations, default_file="<merged graph>"):
             problem = f"id '{shortened(local)}' may hold only a-z, 0-9 and '-' (like a curated id)"
             if not part and "/" in local:
                 problem += ": with a slash it would be missing from the graph"
+        file, line, record = _locate(subject, locations, default_file)
         errors.append(DataError(file, problem, line=line, record=record, field="id"))
     return _unique(errors)
 
