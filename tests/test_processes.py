@@ -3,6 +3,7 @@
 import os
 import pickle
 import random
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,39 @@ def test_beside_other_threads_the_work_stays_in_this_process():
         release.set()
         other.join()
     assert Forked(os.getpid).result() != os.getpid()
+
+
+def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_path):
+    """Curated files parsed half in a second process give the same graph, records and errors, in order."""
+    from tsunagu.compile import compiler, processes
+    from tsunagu.compile.inputs import embedded_data_files
+
+    forks = []
+
+    class Counted(processes.Forked):
+        def __init__(self, *args, **kwargs):
+            forks.append(args[0].__name__)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(processes, "Forked", Counted)
+    monkeypatch.setattr(compiler, "_SHARED_READING", 0)  # the seeds are a few hundred kilobytes
+    seeds = embedded_data_files()
+    assert len([p for p in seeds if p.suffix == ".yaml"]) > 8
+    (two, located, _), (one, here, _) = (compiler.read_inputs(seeds, validate=False, jobs=jobs) for jobs in (2, 1))
+    assert forks == ["_read_share"]
+    assert sorted(two.serialize(format="nt").splitlines()) == sorted(one.serialize(format="nt").splitlines())
+    assert {k: (v.file, v.line) for k, v in located.items()} == {k: (v.file, v.line) for k, v in here.items()}
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((Path(seeds[0]).read_text(encoding="utf-8") + "\n  bad: [\n"), encoding="utf-8")
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(Path(seeds[1]).read_text(encoding="utf-8").replace("type: ", "type: NoSuch", 1), encoding="utf-8")
+    duplicate = tmp_path / "duplicate.yaml"
+    duplicate.write_text(Path(seeds[2]).read_text(encoding="utf-8"), encoding="utf-8")
+    for inputs in ([broken, *seeds, unknown], [*seeds, duplicate]):
+        messages = []
+        for jobs in (2, 1):
+            with pytest.raises(DataErrors) as raised:
+                compiler.read_inputs(inputs, validate=False, jobs=jobs)
+            messages.append([str(e) for e in raised.value.errors])
+        assert messages[0] == messages[1]
+        assert all(any(str(path) in m for m in messages[0]) for path in inputs if path.parent == tmp_path), messages
