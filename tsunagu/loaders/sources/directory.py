@@ -10,6 +10,7 @@ source has loaded, so a failing source leaves the previous build in place.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -71,6 +72,7 @@ def normalise_phone(text):
     return "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if ch.isdigit())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the lists compare the same few thousand names again and again
 def normalise_label(text):
     """NFKC, no spaces or hyphens, ヶ as ケ: how two lists' spellings of one name are compared.
 

@@ -85,7 +85,8 @@ def load(path, directory):
             area = directory.area_named(prefecture.prefecture, bare)
             if area is None:
                 # The PDF conversion sometimes files a row under the previous prefecture.
-                elsewhere = [a for (p, n), found in directory.by_name.items() if n == normalise_label(bare)
+                key = normalise_label(bare)
+                elsewhere = [a for (p, n), found in directory.by_name.items() if n == key
                              for a in found if a.kind == "Municipality"]
                 if len(elsewhere) == 1:
                     area = elsewhere[0]
