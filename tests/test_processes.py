@@ -109,3 +109,22 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
             messages.append([str(e) for e in raised.value.errors])
         assert messages[0] == messages[1]
         assert all(any(str(path) in m for m in messages[0]) for path in inputs if path.parent == tmp_path), messages
+
+
+def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(national_compiled, monkeypatch, tmp_path):
+    """A save makes ``show``'s rows in a second process and copies them in: the table one process writes."""
+    import sqlite3
+
+    from tsunagu.compile.processes import JOBS_VARIABLE
+    from tsunagu.store.cache import save
+
+    tables = []
+    for jobs in ("2", "1"):
+        monkeypatch.setenv(JOBS_VARIABLE, jobs)
+        folder = tmp_path / jobs
+        save(national_compiled, folder)
+        [reach] = folder.glob("reach-*.sqlite")
+        with sqlite3.connect(reach) as connection:
+            tables.append(connection.execute("SELECT * FROM entity ORDER BY node").fetchall())
+        assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".lock", ".nt", ".pickle", ".sqlite"]
+    assert tables[0] == tables[1] and len(tables[0]) == national_compiled.graph.number_of_nodes()

@@ -102,19 +102,22 @@ class Forked:
             writer.close()
 
     def result(self):
+        """What the function returned (raised again if it raised); asked again, the same."""
         if self._process is None:
             ok, value = self._outcome
         else:
             try:
-                ok, value = self._reader.recv()
+                ok, value = self._outcome = self._reader.recv()
             except EOFError:
                 self._process.join()
-                raise TsunaguError(f"ビルドの子プロセスが終了しました (終了コード {self._process.exitcode})。"
-                                   f"メモリ不足なら {JOBS_VARIABLE}=1 で実行してください (a build process ended "
-                                   f"early; set {JOBS_VARIABLE}=1 to build in one process)") from None
+                ok, value = self._outcome = (False, TsunaguError(
+                    f"ビルドの子プロセスが終了しました (終了コード {self._process.exitcode})。"
+                    f"メモリ不足なら {JOBS_VARIABLE}=1 で実行してください (a build process ended "
+                    f"early; set {JOBS_VARIABLE}=1 to build in one process)"))
             finally:
                 self._reader.close()
                 self._process.join()
+                self._process = None
         if not ok:
-            raise value
+            raise value from None
         return value

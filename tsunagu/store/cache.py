@@ -48,7 +48,7 @@ import time
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -696,8 +696,26 @@ def _atomic_write(path, write):
         raise
 
 
-def _write_reach(path, reach_graphs, names, graph):
-    """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of (graph, walk) pairs."""
+def _write_entities(path, graph):
+    """The entity table alone, in the SQLite file ``path``: made beside the rest of a save (:func:`_save`)."""
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(_ENTITY_TABLE)
+        connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
+    connection.close()
+    return path
+
+
+_ENTITY_TABLE = ("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
+                 "types TEXT NOT NULL, star TEXT NOT NULL)")
+
+
+def _write_reach(path, reach_graphs, names, graph, entities=None):
+    """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of (graph, walk) pairs.
+
+    ``entities``: a :class:`~tsunagu.compile.processes.Forked` :func:`_write_entities`, whose file's
+    entity table is copied in (SQLite to SQLite); None makes the table here.
+    """
     from tsunagu.rules.duties import duty_table
     from tsunagu.store.graphjson import value_json
     from tsunagu.rules.names import name_index
@@ -733,9 +751,9 @@ def _write_reach(path, reach_graphs, names, graph):
             # the sweeps' rows, read instead of walking the duties graph (gaps at synthetic 10x: see bench/)
             connection.execute("INSERT INTO blobs VALUES ('duty-table', ?)",
                                (pickle.dumps(duty_table(graph), protocol=pickle.HIGHEST_PROTOCOL),))
-            connection.execute("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
-                               "types TEXT NOT NULL, star TEXT NOT NULL)")
-            connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
+            connection.execute(_ENTITY_TABLE)
+            if entities is None:
+                connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
             connection.execute("CREATE TABLE entity_names (name TEXT NOT NULL, node TEXT NOT NULL)")
             index = graph.graph.get("names") or name_index(graph)
             connection.executemany("INSERT INTO entity_names VALUES (?, ?)",
@@ -744,6 +762,12 @@ def _write_reach(path, reach_graphs, names, graph):
             connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "kind TEXT, types TEXT NOT NULL, parent TEXT)")
             connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?, ?)", _area_rows(graph))
+        if entities is not None:
+            made = entities.result()
+            connection.execute("ATTACH DATABASE ? AS made", (str(made),))  # outside a transaction, as SQLite asks
+            with connection:
+                connection.execute("INSERT INTO entity SELECT * FROM made.entity")
+            connection.execute("DETACH DATABASE made")
         connection.close()
         os.replace(temporary, path)
     except BaseException:
@@ -801,9 +825,23 @@ def _save(compiled, directory, started):
     tag = compiled.fingerprint[:16]
     files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite"}
     dump = lambda value: lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: E731
-    _atomic_write(directory / files["rdf"], compiled.write_nt)
-    _atomic_write(directory / files["graph"], dump(compiled.graph))
-    _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph)
+    # The entity table (each node's star, for ``show``) is half of writing: a second process makes it
+    # meanwhile, where the system forks (the same rows; else here, in turn).
+    from tsunagu.compile.processes import Forked, build_jobs
+
+    entities = made = None
+    if build_jobs() > 1:
+        made = _temporary(directory / files["reach"])
+        entities = Forked(_write_entities, made, compiled.graph)
+    try:
+        _atomic_write(directory / files["rdf"], compiled.write_nt)
+        _atomic_write(directory / files["graph"], dump(compiled.graph))
+        _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph, entities)
+    finally:
+        if made is not None:
+            with suppress(Exception):  # on a failure before the copy, the child is waited for, not left behind
+                entities.result()
+            made.unlink(missing_ok=True)
     checks = {name: {"size": (directory / name).stat().st_size, "sha256": _sha256(directory / name)}
               for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
