@@ -34,6 +34,16 @@ class DataStore(SimpleMemory):
     1
     """
 
+    def __init__(self, configuration: str | None = None, identifier: Any = None) -> None:
+        super().__init__(configuration, identifier)
+        self._terms: dict[Any, Any] = {}  # each term once: the same IRI or text made anew by each record
+
+    def add(self, triple: Any, context: Any, quoted: bool = False) -> None:
+        terms = self._terms
+        s, p, o = triple
+        s, p, o = terms.setdefault(s, s), terms.setdefault(p, p), terms.setdefault(o, o)
+        super().add((s, p, o), context, quoted)
+
     def __len__(self, context: Any = None) -> int:
         return sum(len(objects) for predicates in self._index().values() for objects in predicates.values())
 
@@ -41,6 +51,7 @@ class DataStore(SimpleMemory):
         """Let the triples go now: a graph and its namespace manager are a cycle, which only the collector frees."""
         for index in (self._index(), self._SimpleMemory__pos, self._SimpleMemory__osp):  # type: ignore[attr-defined]
             index.clear()
+        self._terms.clear()
 
     def _index(self) -> dict[Any, dict[Any, dict[Any, int]]]:
         """Subject -> predicate -> objects: rdflib's own index, read without a generator per triple."""
