@@ -423,20 +423,23 @@ def curated_to_rdf(files, existing_ids=None):
 
     graph = data_graph()
     locations = {}
+    passages = {}  # (document, quote) -> its passage, described once: a file's records cite a few passages
     for curated in files:
         for record in curated.records:
             subject = entity_iri(record.id)
             locations[subject] = record
             graph.add((subject, RDF.type, record.type))
             for source in record.sources:
-                passage = _passage_iri(source)
-                document = document_iri(source.document)
+                passage = passages.get((source.document, source.quote))
+                if passage is None:
+                    passage = passages[source.document, source.quote] = _passage_iri(source)
+                    document = document_iri(source.document)
+                    graph.add((passage, RDF.type, TG.SourcePassage))
+                    graph.add((passage, TG.quote, Literal(source.quote)))
+                    graph.add((passage, DCTERMS.isPartOf, document))
+                    graph.add((document, RDF.type, TG.SourceDocument))
+                    graph.add((document, DCTERMS.identifier, Literal(source.document)))
                 graph.add((subject, PROV.wasDerivedFrom, passage))
-                graph.add((passage, RDF.type, TG.SourcePassage))
-                graph.add((passage, TG.quote, Literal(source.quote)))
-                graph.add((passage, DCTERMS.isPartOf, document))
-                graph.add((document, RDF.type, TG.SourceDocument))
-                graph.add((document, DCTERMS.identifier, Literal(source.document)))
             for name, value in record.fields.items():
                 _add_field(graph, subject, record, _spec_for(record, name, ontology), value, ontology)
     return graph, locations
