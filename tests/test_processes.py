@@ -87,7 +87,7 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
             forks.append(args[0].__name__)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(processes, "Forked", Counted)
+    monkeypatch.setattr(compiler, "Forked", Counted)
     monkeypatch.setattr(compiler, "_SHARED_READING", 0)  # the seeds are a few hundred kilobytes
     seeds = embedded_data_files()
     assert len([p for p in seeds if p.suffix == ".yaml"]) > 8
@@ -111,18 +111,16 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
         assert all(any(str(path) in m for m in messages[0]) for path in inputs if path.parent == tmp_path), messages
 
 
-def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(national_compiled, monkeypatch, tmp_path):
+def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(national_compiled, tmp_path):
     """A save makes ``show``'s rows in a second process and copies them in: the table one process writes."""
     import sqlite3
 
-    from tsunagu.compile.processes import JOBS_VARIABLE
     from tsunagu.store.cache import save
 
     tables = []
-    for jobs in ("2", "1"):
-        monkeypatch.setenv(JOBS_VARIABLE, jobs)
-        folder = tmp_path / jobs
-        save(national_compiled, folder)
+    for beside in (Forked, None):
+        folder = tmp_path / str(beside is None)
+        save(national_compiled, folder, beside=beside)
         [reach] = folder.glob("reach-*.sqlite")
         with sqlite3.connect(reach) as connection:
             tables.append(connection.execute("SELECT * FROM entity ORDER BY node").fetchall())

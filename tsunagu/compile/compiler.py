@@ -16,7 +16,7 @@ from tsunagu.rules.walk import is_constant
 from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
-from tsunagu.compile.processes import build_jobs, collector_paused
+from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
 from tsunagu.store.cache import build_lock, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
@@ -127,8 +127,6 @@ def _read_all(paths, jobs=1):
     """:func:`_read_share` of ``paths``, in their order; with ``jobs`` over 1 and several megabytes of
     curated YAML, half of those files (by size) are parsed in a second process (YAML parsing was a
     third of a synthetic 10x build's reading)."""
-    from tsunagu.compile.processes import Forked
-
     yaml = [(path.stat().st_size, index) for index, path in enumerate(paths)
             if path.suffix.lower() in (".yaml", ".yml") and path.is_file()]
     if jobs < 2 or len(yaml) < 2 or sum(size for size, _ in yaml) < _SHARED_READING:
@@ -370,5 +368,5 @@ def build(paths=(), directory=None, *, steps=None, **national):
     with build_lock(directory):
         compiled = compile_graph(paths, steps=steps, **national)
         with steps.step("save", "保存"):
-            save(compiled, directory)
+            save(compiled, directory, beside=Forked if build_jobs(national.get("jobs")) > 1 else None)
     return compiled

@@ -805,8 +805,12 @@ def _cleanup(directory, ours, started):
             pass  # cleanup is best effort: the build itself is complete
 
 
-def save(compiled, directory=None):
+def save(compiled, directory=None, *, beside=None):
     """Write ``compiled`` into ``directory`` (the cache) and return the manifest's path.
+
+    ``beside``: how to run a part of the writing meanwhile, called as ``beside(function, *args)`` and
+    returning an object whose ``result()`` is what the function returned (the build passes
+    :class:`tsunagu.compile.processes.Forked`); None writes every part here, in turn.
 
     Raises :class:`BuildBusy` when another build holds the folder, and
     :class:`CacheWriteError` when it cannot be written; the previous build
@@ -816,23 +820,21 @@ def save(compiled, directory=None):
     with build_lock(directory):
         started = _held[directory.absolute()][1]
         try:
-            return _save(compiled, directory, started)
+            return _save(compiled, directory, started, beside)
         except OSError as error:
             raise _unwritable(directory, error) from None
 
 
-def _save(compiled, directory, started):
+def _save(compiled, directory, started, beside=None):
     tag = compiled.fingerprint[:16]
     files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite"}
     dump = lambda value: lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: E731
-    # The entity table (each node's star, for ``show``) is half of writing: a second process makes it
-    # meanwhile, where the system forks (the same rows; else here, in turn).
-    from tsunagu.compile.processes import Forked, build_jobs
-
+    # The entity table (each node's star, for ``show``) is half of writing: made ``beside`` the rest
+    # when the caller can (a second process: the same rows), else here, in turn.
     entities = made = None
-    if build_jobs() > 1:
+    if beside is not None:
         made = _temporary(directory / files["reach"])
-        entities = Forked(_write_entities, made, compiled.graph)
+        entities = beside(_write_entities, made, compiled.graph)
     try:
         _atomic_write(directory / files["rdf"], compiled.write_nt)
         _atomic_write(directory / files["graph"], dump(compiled.graph))
