@@ -6,7 +6,6 @@ import gzip
 import io
 from pathlib import Path
 
-
 from tsunagu.exceptions import DataError, DataErrors, TsunaguError
 from tsunagu.compile.closure import closed_graph
 from tsunagu.rules.names import name_index, name_table
