@@ -139,7 +139,8 @@ def project(data, closed):
 
     index = subject_index(data)  # the triples read by subject: a dictionary look-up each
     closed_index = index if closed is data else subject_index(closed)
-    entities = sorted(s for s, predicates in index.items() if _TYPE in predicates and _is_entity(s))
+    # a subject whose types were all removed (lent and taken back) keeps an empty entry: not an entity
+    entities = sorted(s for s, predicates in index.items() if predicates.get(_TYPE) and _is_entity(s))
     shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
     # One ``sources`` entry per passage, shared by every node citing it (read-only, like the types):
     # a curated file's records cite a few passages thousands of times.

@@ -57,9 +57,9 @@ class _Index:
         self.spo, self.predicates = subject_index(data), predicates  # the store's own index, read only
         self.types, self.into, subclass = {}, {}, {}
         for s, po in self.spo.items():
-            if RDF.type in po:
+            if po.get(RDF.type):  # an entry emptied by a removal is no type
                 self.types[s] = set(po[RDF.type])
-            if RDFS.subClassOf in po:
+            if po.get(RDFS.subClassOf):
                 subclass[s] = set(po[RDFS.subClassOf])
             for p in inverse:
                 for o in po.get(p, ()):
