@@ -211,16 +211,20 @@ def _table(rows, width=None):
 _ODD = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
+def _tabulated(headers, body):
+    from tabulate import tabulate
+
+    return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
 def _simple_table(headers, body):
     """What ``tabulate(body, headers, tablefmt="simple", disable_numparse=True)`` writes, for text cells.
 
     tabulate measures and pads each cell several times over; a gaps table of 17,000 municipalities
     took it 1.5 s. Here each line is measured once. The test suite holds the two to the same text.
     """
-    from tabulate import tabulate
-
     if _ODD.search("".join(headers)) or any(_ODD.search("".join(row)) for row in body):
-        return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
+        return _tabulated(headers, body)
     width_of = _columns
     # tabulate's multi-line mode (a newline anywhere) gives an empty cell no line at all (a header keeps one)
     multiline = any("\n" in str(h) for h in headers) or any("\n" in cell for row in body for cell in row)
@@ -231,19 +235,20 @@ def _simple_table(headers, body):
         for index, cell in enumerate(row):
             widest = max(map(width_of, cell.split("\n"))) if multiline else width_of(cell)
             if widest < 0:  # a character wcwidth cannot size: tabulate's own reading
-                return tabulate(body, headers=headers, tablefmt="simple", disable_numparse=True)
-            if widest > widths[index]:
-                widths[index] = widest
+                return _tabulated(headers, body)
+            widths[index] = max(widths[index], widest)
+
+    def line(parts):
+        return "  ".join([part + " " * (w - width_of(part)) for part, w in zip(parts, widths, strict=True)]).rstrip()
 
     def lines(cells, empty_is_a_line):
         if not multiline or not any("\n" in cell for cell in cells):
             if empty_is_a_line or any(cells):
-                yield "  ".join([cell + " " * (w - width_of(cell)) for cell, w in zip(cells, widths, strict=True)]).rstrip()
+                yield line(cells)
             return
         split = [cell.split("\n") if cell or empty_is_a_line else [] for cell in cells]
         for number in range(max(map(len, split))):
-            yield "  ".join([(part[number] if number < len(part) else "") + " " * (w - width_of(
-                part[number] if number < len(part) else "")) for part, w in zip(split, widths, strict=True)]).rstrip()
+            yield line([part[number] if number < len(part) else "" for part in split])
 
     text = list(lines(["\n".join(h) for h in head], True))
     text.append("  ".join("-" * w for w in widths))
