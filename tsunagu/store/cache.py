@@ -526,17 +526,27 @@ def duties_subgraph(graph, names_index=None):
 
     duties = nx.MultiDiGraph()
     duties.graph.update({k: v for k, v in graph.graph.items() if k != "names"})
-    keep = [n for n, d in graph.nodes(data=True)
-            if set(d.get("types", ())) & {"Municipality"} or d.get("kind") in ("Nation", "SupportDomain", "SurveyFigure")]
-    duties.add_nodes_from((n, graph.nodes[n]) for n in keep)
-    for node in [n for n in keep if "Municipality" in graph.nodes[n].get("types", ())]:
-        for source, target, key, data in list(graph.out_edges(node, keys=True, data=True)) + \
-                list(graph.in_edges(node, keys=True, data=True)):
-            if key in _DUTY_RELATIONS and (key != "servesArea" or _is_platform(graph.nodes[source])):
-                for end in (source, target):
-                    if end not in duties:
-                        duties.add_node(end, **graph.nodes[end])
-                duties.add_edge(source, target, key=key, **data)
+    nodes, succ, pred = graph._node, graph._succ, graph._pred  # read directly: the views wrapped every edge
+    keep = [n for n, d in nodes.items()
+            if "Municipality" in d.get("types", ()) or d.get("kind") in ("Nation", "SupportDomain", "SurveyFigure")]
+    duties.add_nodes_from((n, nodes[n]) for n in keep)
+    platforms = {}  # a source of servesArea edges -> whether it is a platform: a prefecture's offices serve every town
+    for node in [n for n in keep if "Municipality" in nodes[n].get("types", ())]:
+        edges = [(node, target, key, data) for target, keyed in succ[node].items() for key, data in keyed.items()]
+        edges += [(source, node, key, data) for source, keyed in pred[node].items() for key, data in keyed.items()]
+        for source, target, key, data in edges:
+            if key not in _DUTY_RELATIONS:
+                continue
+            if key == "servesArea":
+                platform = platforms.get(source)
+                if platform is None:
+                    platform = platforms[source] = _is_platform(nodes[source])
+                if not platform:
+                    continue
+            for end in (source, target):
+                if end not in duties:
+                    duties.add_node(end, **nodes[end])
+            duties.add_edge(source, target, key=key, **data)
     areas = [n for n, d in duties.nodes(data=True) if set(d.get("types", ())) & {"Municipality", "Prefecture"}]
     duties.graph["names"] = names_index if names_index is not None else name_index(duties.subgraph(areas))
     return duties
