@@ -78,11 +78,13 @@ def reach_subgraph(source, municipality):
                     else graph.nodes[node]) for node in keep}
     succ = {node: {} for node in nodes}
     pred = {node: {} for node in nodes}
+    adjacency = graph._succ  # networkx's and SmallGraph's own dict: out_edges wrapped each of 2.5 million edges read
     for node in nodes:
-        for _, target, key, data in graph.out_edges(node, keys=True, data=True):
+        for target, keyed in adjacency[node].items():
             if target in nodes:
-                succ[node].setdefault(target, {})[key] = data
-                pred[target].setdefault(node, {})[key] = data
+                for key, data in keyed.items():
+                    succ[node].setdefault(target, {})[key] = data
+                    pred[target].setdefault(node, {})[key] = data
     sub = SmallGraph(nodes, succ, pred, shared_reach_attributes(graph))
     return sub, town_walk(sub, municipality, reached)
 
