@@ -311,6 +311,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         graph = project(closed, closed)
         closed.close()  # its triples go now: the graph itself is a cycle the paused collector would keep
         del closed, asserted
+        _trimmed_heap()
     with steps.step("index", "名前の索引と入力の指紋"):
         graph.graph["names"] = name_index(graph)
         graph.graph.update(graph_vocabulary())
@@ -331,6 +332,19 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         reach = reach_rows(graph, jobs)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples)
+
+
+def _trimmed_heap():
+    """Hand the heap the rdflib graph freed back to the system (glibc's ``malloc_trim``), so that the
+    per-municipality rows are made in it rather than on top of it; nothing where there is no glibc."""
+    import ctypes
+    import sys
+
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc
+            pass
 
 
 def _source_order():
