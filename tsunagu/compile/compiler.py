@@ -17,7 +17,7 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import build_lock, save
+from tsunagu.store.cache import build_lock, cache_dir, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
@@ -215,7 +215,7 @@ def _add_national_layer(asserted, sources):
 
 
 def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, population=None, survey=None,
-                  sources=None, jobs=None, lists_version=None, steps=None):
+                  sources=None, jobs=None, lists_version=None, steps=None, scratch=None):
     """Compile the embedded data (unless ``embedded=False``), the carried national lists (unless
     ``lists=False``: the seeds' records alone) and ``paths``.
 
@@ -227,12 +227,13 @@ def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, p
     a folder of refreshed lists to read instead of the copy in use (what
     ``tsunagu data update`` builds before switching to it). ``steps``: a
     :class:`tsunagu.compile.progress.Steps` that times each step and may say
-    it on a terminal (:func:`~tsunagu.compile.progress.terminal_steps`).
+    it on a terminal (:func:`~tsunagu.compile.progress.terminal_steps`). ``scratch``: the folder the
+    per-municipality rows are written in until saved (the system's temporary folder when None).
     """
     jobs = build_jobs(jobs)
     with collector_paused():
         return _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version,
-                        steps if steps is not None else Steps())
+                        steps if steps is not None else Steps(), scratch)
 
 
 def checked_inputs(paths=(), sources=None):
@@ -261,7 +262,8 @@ def checked_inputs(paths=(), sources=None):
     return user, {name: given[name] for name in source_names() if name in given}
 
 
-def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version, steps):
+def _compile(paths, embedded, lists, municipalities, population, survey, sources, jobs, lists_version, steps,
+             scratch=None):
     from tsunagu.loaders.sources.carried import carried_sources
 
     given = dict(sources or {})
@@ -329,7 +331,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         hashes = {}
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
     with steps.step("precompute", f"市区町村ごとの事前計算: {len(municipality_nodes(graph)):,} 市区町村"):
-        reach = reach_rows(graph, jobs)
+        reach = reach_rows(graph, jobs, folder=scratch)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples)
 
@@ -379,7 +381,8 @@ def build(paths=(), directory=None, *, steps=None, **national):
                            **{k: national[k] for k in ("municipalities", "population", "survey") if national.get(k)}})
     steps = steps if steps is not None else Steps()
     with build_lock(directory):
-        compiled = compile_graph(paths, steps=steps, **national)
+        # the reach rows are written in the cache folder until saved: its disk, under its lock
+        compiled = compile_graph(paths, steps=steps, scratch=Path(directory or cache_dir()), **national)
         with steps.step("save", "保存"):
             save(compiled, directory, beside=Forked if build_jobs(national.get("jobs")) > 1 else None)
     return compiled

@@ -11,11 +11,14 @@ the same graph from the nodes a server holds.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from tsunagu.compile.processes import Forked
 from tsunagu.rules import walk as rules
 from tsunagu.rules.judge import town_walk
 from tsunagu.rules.reach import Adjacency, _walk, constant_nodes, municipality_nodes
-from tsunagu.store.cache import ReachRows, reach_row, shared_reach_attributes
+from tsunagu.store.cache import (SCRATCH_PREFIX, ReachRows, reach_row, scratch_unwritable,
+                                 shared_reach_attributes, write_reach_share)
 from tsunagu.store.small import SmallGraph
 
 __all__ = ["reach_subgraph", "reach_rows"]
@@ -89,24 +92,50 @@ def reach_subgraph(source, municipality):
     return sub, town_walk(sub, municipality, reached)
 
 
-def _pickled_reach_graphs(graph, municipalities):
-    """(municipality, pickled reach graph and walk, the graph's node ids) for each of ``municipalities``."""
-    rows = []
+def _reach_share(graph, municipalities, path):
+    """Write the reach graph and walk of each of ``municipalities`` into the SQLite file ``path``, pickled
+    as the store keeps them, each row as it is made; returns ``path``."""
     adj = Adjacency(graph)  # one for every town: it keeps each node's edges by relation once read
-    for m in municipalities:
-        sub, walk = reach_subgraph(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
-        rows.append((m, reach_row(sub, walk), sorted(sub)))
-    return rows
+
+    def rows():
+        for m in municipalities:
+            sub, walk = reach_subgraph(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
+            yield m, reach_row(sub, walk), sorted(sub)
+
+    return write_reach_share(path, rows())
 
 
-def reach_rows(graph, jobs=1):
-    """Every municipality's reach graph and walk, pickled as the store keeps them: a share in each of ``jobs`` processes."""
+def reach_rows(graph, jobs=1, folder=None):
+    """Every municipality's reach graph and walk, as the store keeps them: a share made in each of ``jobs``
+    processes, each written to a file of its own in a new folder inside ``folder`` (the system's
+    temporary folder when None), removed with the returned :class:`ReachRows`.
+
+    Raises :class:`~tsunagu.exceptions.CacheWriteError` when the files cannot be written.
+    """
+    import shutil
+    import sqlite3
+    import tempfile
+    from pathlib import Path
+
     municipalities = municipality_nodes(graph)
     jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
     shares = [municipalities[i::jobs] for i in range(jobs)]
-    others = [Forked(_pickled_reach_graphs, graph, share) for share in shares[1:]]
-    rows = {m: (data, nodes) for m, data, nodes in _pickled_reach_graphs(graph, shares[0])}
-    for other in others:
-        rows.update((m, (data, nodes)) for m, data, nodes in other.result())
-    return ReachRows({m: rows[m][0] for m in municipalities}, {m: rows[m][1] for m in municipalities},
-                     shared_reach_attributes(graph))
+    try:
+        scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder))
+    except OSError as error:
+        raise scratch_unwritable(folder or tempfile.gettempdir(), error, cache=folder) from None
+    paths = [scratch / f"share-{i}.sqlite" for i in range(jobs)]
+    others = []
+    try:
+        for share, path in zip(shares[1:], paths[1:], strict=True):
+            others.append(Forked(_reach_share, graph, share, path))
+        files = [_reach_share(graph, shares[0], paths[0])] + [other.result() for other in others]
+        return ReachRows(files, shared_reach_attributes(graph), folder=scratch)
+    except BaseException as error:
+        for other in others:  # a child still writing is waited for, not left behind
+            with suppress(BaseException):
+                other.result()
+        shutil.rmtree(scratch, ignore_errors=True)
+        if isinstance(error, (OSError, sqlite3.Error)):
+            raise scratch_unwritable(scratch, error, cache=folder) from None
+        raise

@@ -42,13 +42,14 @@ import json
 import os
 import pickle
 import shlex
+import shutil
 import sqlite3
 import tempfile
 import time
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from contextlib import contextmanager, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,9 @@ __all__ = [
     "cache_dir",
     "Stored",
     "ReachRows",
+    "SCRATCH_PREFIX",
+    "scratch_unwritable",
+    "write_reach_share",
     "RecentGraphs",
     "build_lock",
     "rebuild_command",
@@ -82,6 +86,7 @@ def collector_paused():
 
 
 _MANIFEST = "manifest.json"
+SCRATCH_PREFIX = _SCRATCH = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
 # 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
@@ -181,26 +186,59 @@ def _reach_pair(row, shared):
     return graph, walk
 
 
-class ReachRows(Mapping):
-    """Municipality -> (its reach graph, its :class:`~tsunagu.rules.judge.TownWalk`), held pickled as
-    the store writes them (the build makes them in two processes, which hand over bytes); a pair is
-    unpickled when it is read. ``nodes``: municipality -> the node ids of its graph (what ``tsunagu
-    push`` writes to a server); ``shared``: the graph attributes every row carries alike, put back on
-    reading."""
+_REACH_TABLE = "CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL, nodes TEXT NOT NULL)"
 
-    def __init__(self, rows, nodes, shared=None):
-        self.rows = dict(rows)
-        self.nodes = dict(nodes)
+
+def write_reach_share(path, rows):
+    """Write ``rows`` (municipality, row as :func:`reach_row` made it, the graph's node ids) into a new
+    SQLite file ``path`` as they come: what one process of the build makes (:class:`ReachRows`)."""
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute(_REACH_TABLE)
+        connection.executemany("INSERT INTO reach VALUES (?, ?, ?)",
+                               ((m, data, json.dumps(nodes)) for m, data, nodes in rows))
+    connection.close()
+    return path
+
+
+class ReachRows(Mapping):
+    """Municipality -> (its reach graph, its :class:`~tsunagu.rules.judge.TownWalk`): the rows a build
+    made, kept in the SQLite files each of its processes wrote (:func:`write_reach_share`) rather than
+    in memory (at synthetic 10x, 600 MB the build held until it saved them). A pair is read and
+    unpickled when asked for; ``shared``, the graph attributes every row carries alike, is put back.
+    ``folder``: a temporary folder holding the files, removed with this object (or at exit).
+    """
+
+    def __init__(self, files, shared=None, folder=None):
+        import weakref
+
+        self.files = [Path(f) for f in files]
         self.shared = dict(shared or {})
+        self._where = {}
+        for path in self.files:
+            with closing(sqlite3.connect(path)) as connection:
+                self._where.update((m, path) for (m,) in connection.execute("SELECT municipality FROM reach"))
+        self._order = sorted(self._where)
+        if folder is not None:
+            import shutil
+
+            weakref.finalize(self, shutil.rmtree, str(folder), True)
+
+    def row(self, municipality):
+        """(pickled pair, node ids) of ``municipality`` as stored."""
+        with closing(sqlite3.connect(self._where[municipality])) as connection:
+            data, nodes = connection.execute("SELECT graph, nodes FROM reach WHERE municipality = ?",
+                                             (municipality,)).fetchone()
+        return data, json.loads(nodes)
 
     def __getitem__(self, municipality):
-        return _reach_pair(self.rows[municipality], self.shared)
+        return _reach_pair(self.row(municipality)[0], self.shared)
 
     def __iter__(self):
-        return iter(self.rows)
+        return iter(self._order)
 
     def __len__(self):
-        return len(self.rows)
+        return len(self._order)
 
 
 _GRAPH_STATE = {"graph", "_node", "_adj", "_pred", "_succ", "__networkx_cache__"}
@@ -678,8 +716,18 @@ def build_lock(directory=None):
 def _unwritable(directory, error):
     kept = ("前回のビルドはそのまま残っています" if (Path(directory) / _MANIFEST).is_file()
             else "まだビルドはありません")
-    return CacheWriteError(f"キャッシュフォルダ {directory} に書き込めません ({error.strerror or error})。{kept}。"
-                           f"書き込めるフォルダを TSUNAGU_HOME に指定してください")
+    return CacheWriteError(f"キャッシュフォルダ {directory} に書き込めません ({getattr(error, 'strerror', None) or error})。"
+                           f"{kept}。書き込めるフォルダを TSUNAGU_HOME に指定してください")
+
+
+def scratch_unwritable(folder, error, cache=None):
+    """The :class:`CacheWriteError` for a build's working files in ``folder`` that could not be written
+    (``error``: an OSError or a SQLite error): of the cache folder ``cache`` when they were in it,
+    else of the system's temporary folder."""
+    if cache is not None:
+        return _unwritable(cache, error)
+    return CacheWriteError(f"一時フォルダ {folder} に書き込めません ({getattr(error, 'strerror', None) or error})。"
+                           f"空きのあるフォルダを TMPDIR に指定してください (cannot write the temporary folder)")
 
 
 def _not_a_folder(directory, error=None):
@@ -731,9 +779,8 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
     from tsunagu.rules.names import name_index
 
     shared = _shared_attributes(graph)
-    if isinstance(reach_graphs, ReachRows):
-        items = ((key, data, json.dumps(reach_graphs.nodes[key])) for key, data in reach_graphs.rows.items())
-    else:
+    items = []
+    if not isinstance(reach_graphs, ReachRows):
         from tsunagu.store.small import SmallGraph
 
         items = ((key, reach_row(sub if isinstance(sub, SmallGraph) else SmallGraph.from_networkx(sub), walk),
@@ -748,8 +795,7 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
             connection.execute("CREATE INDEX names_by_name ON names (name)")
             # pickle, not JSON: six times faster to write (module docstring); the folder
             # check (_refuse_foreign) is what stops a planted pickle
-            connection.execute("CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL, "
-                               "nodes TEXT NOT NULL)")
+            connection.execute(_REACH_TABLE)
             connection.executemany("INSERT INTO reach VALUES (?, ?, ?)", items)
             connection.execute("CREATE TABLE blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
             connection.execute("INSERT INTO blobs VALUES ('shared', ?)", (value_json(shared),))
@@ -772,11 +818,15 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
             connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "kind TEXT, types TEXT NOT NULL, parent TEXT)")
             connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?, ?)", _area_rows(graph))
+        # the build's reach rows and entity table, as other processes wrote them: copied SQLite to SQLite
+        copies = [(path, "INSERT INTO reach SELECT * FROM made.reach ORDER BY municipality")
+                  for path in (reach_graphs.files if isinstance(reach_graphs, ReachRows) else ())]
         if entities is not None:
-            made = entities.result()
+            copies.append((entities.result(), "INSERT INTO entity SELECT * FROM made.entity"))
+        for made, copy in copies:
             connection.execute("ATTACH DATABASE ? AS made", (str(made),))  # outside a transaction, as SQLite asks
             with connection:
-                connection.execute("INSERT INTO entity SELECT * FROM made.entity")
+                connection.execute(copy)
             connection.execute("DETACH DATABASE made")
         connection.close()
         os.replace(temporary, path)
@@ -807,7 +857,9 @@ def _cleanup(directory, ours, started):
         if stale.name in keep:
             continue
         try:
-            if stale.suffix in (".pickle", ".nt", ".sqlite"):
+            if stale.name.startswith(_SCRATCH) and stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)  # a killed build's reach shares (this one's are kept)
+            elif stale.suffix in (".pickle", ".nt", ".sqlite"):
                 stale.unlink(missing_ok=True)
             elif stale.suffix == ".tmp" and stale.stat().st_mtime < started - 2:  # file times are coarse
                 stale.unlink(missing_ok=True)
@@ -862,7 +914,8 @@ def _save(compiled, directory, started, beside=None):
     _pause_before_manifest()
     write_manifest(directory, manifest)
     (directory / _FAILED).unlink(missing_ok=True)  # a failed attempt is history once a build succeeds
-    _cleanup(directory, files.values(), started)
+    scratch = {Path(path).parent.name for path in getattr(compiled.reach_graphs, "files", ())}
+    _cleanup(directory, [*files.values(), *scratch], started)
     return directory / _MANIFEST
 
 
