@@ -129,3 +129,34 @@ def test_only_rdf_formats_without_entity_tricks_are_read(runner, tmp_path):
     trix.write_text("<TriX xmlns='http://www.w3.org/2004/03/trix/trix-1/'/>", encoding="utf-8")
     result = runner.invoke(cli, ["validate", str(trix)])
     assert result.exit_code == 1 and "unknown file type '.trix'" in result.output
+
+
+# --- the build's store against rdflib's own -------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from rdflib import BNode, Literal, URIRef  # noqa: E402
+
+from tsunagu.store.rdf import data_graph, subject_index, triples_of  # noqa: E402
+
+_TERMS = [URIRef(f"https://example.org/{n}") for n in "abcd"] + [BNode("b1"), Literal("x"), Literal("x", lang="ja"),
+                                                                Literal(1), Literal("1")]
+_term = st.sampled_from(_TERMS)
+_triple = st.tuples(st.sampled_from(_TERMS[:5]), st.sampled_from(_TERMS[:3]), _term)
+_pattern = st.tuples(st.one_of(st.none(), _term), st.one_of(st.none(), _term), st.one_of(st.none(), _term))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), _triple), max_size=40), st.lists(_pattern, min_size=1, max_size=8))
+def test_the_build_store_answers_every_pattern_as_rdflib_does(steps, patterns):
+    """Adds and removals, then every kind of pattern (the object alone included, which the store
+    answers without an object index): the same triples as rdflib's default store, and the same length."""
+    ours, theirs = data_graph(), Graph()
+    for add, triple in steps:
+        for graph in (ours, theirs):
+            graph.add(triple) if add else graph.remove(triple)
+    assert len(ours) == len(theirs)
+    assert set(triples_of(ours)) == set(theirs) == set(ours)
+    # a subject whose triples were all removed may keep an empty entry: no triple of it is read
+    assert {s for s, predicates in subject_index(ours).items() if any(predicates.values())} == {s for s, _, _ in theirs}
+    for pattern in patterns:
+        assert sorted(ours.triples(pattern)) == sorted(theirs.triples(pattern)), pattern
