@@ -126,3 +126,20 @@ def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(natio
             tables.append(connection.execute("SELECT * FROM entity ORDER BY node").fetchall())
         assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".lock", ".nt", ".pickle", ".sqlite"]
     assert tables[0] == tables[1] and len(tables[0]) == national_compiled.graph.number_of_nodes()
+
+
+def test_reach_rows_are_files_in_a_folder_of_their_own_until_let_go(graph, tmp_path):
+    """The rows a build makes are written as made, in a folder inside the one given (the cache's, in a
+    build), read back as the walk done here, and removed with the object that holds them."""
+    from tsunagu.compile.precompute import reach_rows
+    from tsunagu.store.cache import SCRATCH_PREFIX
+
+    rows = reach_rows(graph, 2, folder=tmp_path)
+    folder = rows.files[0].parent
+    assert folder.parent == tmp_path and folder.name.startswith(SCRATCH_PREFIX)
+    assert list(rows) == municipality_nodes(graph)
+    for municipality in ("ino", "mihara", "tobishima"):
+        (stored, stored_walk), (here, walk) = rows[municipality], reach_subgraph(graph, municipality)
+        assert sorted(stored.nodes(data=True)) == sorted(here.nodes(data=True)) and stored_walk == walk
+    del rows
+    assert not folder.exists()

@@ -20,7 +20,7 @@ from tsunagu.compile import build
 from tsunagu.resolver import resolve
 from tsunagu.compile.current import current_duties_graph, current_entity, current_index, current_resolve, fresh_stored
 from tsunagu.compile.inputs import fingerprint
-from tsunagu.store.cache import build_lock, load_stored, rebuild_command, save
+from tsunagu.store.cache import SCRATCH_PREFIX, build_lock, load_stored, rebuild_command, save
 from tsunagu.queries.duties import duty_rollup, duty_statuses
 from tsunagu.queries.entities import entity_details
 from tsunagu.queries.tally import survey_table
@@ -198,6 +198,8 @@ def test_a_build_killed_before_its_manifest_leaves_the_previous_build_and_no_loc
     result = runner.invoke(cli, ["build", "--seeds-only", str(USER_FILE)])
     assert result.exit_code == 0, result.output
     assert not orphans & {p.name for p in cache.iterdir()}
+    assert any(name.startswith(SCRATCH_PREFIX) for name in orphans)  # the dead build's reach rows, removed
+    assert not list(cache.glob(SCRATCH_PREFIX + "*"))  # and this build's own, once saved and let go
 
 
 def _other_process_takes_the_lock(directory):
