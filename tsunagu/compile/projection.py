@@ -58,6 +58,8 @@ def _python(value):
 _TYPE, _LABEL, _DERIVED = RDF.type, RDFS.label, PROV.wasDerivedFrom
 _ACCESS, _CONFLICT, _AGE, _DOMAIN, _RUNS = TG.accessMethod, TG.conflict, TG.targetsAge, TG.coversDomain, TG.runs
 _MIN_AGE, _MAX_AGE = TG.minAge, TG.maxAge
+_ROLES = {_TYPE: "skip", _LABEL: "skip", _DERIVED: "derived", _ACCESS: "access", _CONFLICT: "conflict", _AGE: "age",
+          _DOMAIN: "domain"}
 
 # Node attribute names that differ from the property's local name (contract with the queries).
 _ATTRIBUTE = {TG.olderSource: "older_source"}
@@ -174,6 +176,7 @@ def project(data, closed):
     lists = {}  # one list per distinct list of names (domains, access methods): read-only, like the types
     cited = {}  # one ``sources`` list per distinct list of passages
     of_classes = {}  # a node's classes -> its types, type domains and role: a handful of distinct sets
+    roles_of = {}  # id of a predicate term -> (the term, what it is to a node: _ROLES, "object" or "value")
     for subject in entities:
         predicates = index[subject]
         asserted = [c for c in predicates[_TYPE] if c in ontology.superclasses]
@@ -191,27 +194,34 @@ def project(data, closed):
         for label in predicates.get(_LABEL, _NONE):
             attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
         for predicate, objects in predicates.items():
-            if predicate == _TYPE or predicate == _LABEL:
+            # what the predicate is to a node, worked out once per predicate: comparing rdflib terms is
+            # a Python call each (800,000 of them in a national projection)
+            known = roles_of.get(id(predicate))
+            if known is None or known[0] is not predicate:
+                known = roles_of[id(predicate)] = (predicate, _ROLES.get(predicate) or (
+                    "object" if predicate in object_properties else "value"))
+            what = known[1]
+            if what == "skip":
                 continue
             for obj in objects:
-                if predicate == _DERIVED:
+                if what == "derived":
                     source = passages.get(obj)
                     if source is None:
                         source = passages[obj] = _source(index, obj)
                     attrs["sources"].append(source)
-                elif predicate == _ACCESS:
+                elif what == "access":
                     attrs.setdefault("accessMethods", []).append(str(obj))
-                elif predicate == _CONFLICT:
+                elif what == "conflict":
                     attrs.setdefault("conflicts", []).append(_conflict(index, obj))
-                elif predicate == _AGE:
+                elif what == "age":
                     low, high = _value(index, obj, _MIN_AGE), _value(index, obj, _MAX_AGE)
                     attrs["age_min"] = None if low is None else int(low)
                     attrs["age_max"] = None if high is None else int(high)
-                elif predicate == _DOMAIN:
+                elif what == "domain":
                     attrs["domains"].append(notation_of.get(obj, local_name(obj)))
                 elif isinstance(obj, Literal):
                     attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
-                elif predicate in object_properties and not _is_entity(obj):
+                elif what == "object" and not _is_entity(obj):
                     attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
         attrs["domains"].sort()
         attrs["domains"] = lists.setdefault(tuple(attrs["domains"]), attrs["domains"])
@@ -245,13 +255,18 @@ def project(data, closed):
     narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
                 for p in object_properties}
     delivered = inferred_runs(closed)
+    edge_kinds = {}  # id of a predicate term -> (the term, an object property?, coversDomain?): asked once
     for subject, predicate, obj in triples_of(data):
-        if predicate in object_properties and _is_entity(subject) and _is_entity(obj):
+        known = edge_kinds.get(id(predicate))
+        if known is None or known[0] is not predicate:
+            known = edge_kinds[id(predicate)] = (predicate, predicate in object_properties, predicate == _DOMAIN)
+        _, is_object, is_domain = known
+        if is_object and _is_entity(subject) and _is_entity(obj):
             if any(obj in index[subject].get(q, _NONE) for q in narrower.get(predicate, ())):
                 continue
             inferred = predicate == _RUNS and (subject, obj) in delivered
             add_edge(subject, predicate, obj, inferred=inferred)
-        elif predicate == _DOMAIN and _is_entity(subject) and obj in notation_of:
+        elif is_domain and _is_entity(subject) and obj in notation_of:
             put_edge(entity_id(subject), domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
     for organisation, program in delivered:
         if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
