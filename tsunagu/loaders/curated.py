@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.formats.yaml import LocatedDict, load_yaml
 from tsunagu.ontology import ID, SDO, TG, entity_iri, load_ontology
-from tsunagu.store.rdf import data_graph
+from tsunagu.store.rdf import adder, data_graph
 
 __all__ = [
     "Record",
@@ -422,59 +422,60 @@ def curated_to_rdf(files, existing_ids=None):
         raise DataErrors(errors)
 
     graph = data_graph()
+    add = adder(graph)
     locations = {}
     passages = {}  # (document, quote) -> its passage, described once: a file's records cite a few passages
     for curated in files:
         for record in curated.records:
             subject = entity_iri(record.id)
             locations[subject] = record
-            graph.add((subject, RDF.type, record.type))
+            add((subject, RDF.type, record.type))
             for source in record.sources:
                 passage = passages.get((source.document, source.quote))
                 if passage is None:
                     passage = passages[source.document, source.quote] = _passage_iri(source)
                     document = document_iri(source.document)
-                    graph.add((passage, RDF.type, TG.SourcePassage))
-                    graph.add((passage, TG.quote, Literal(source.quote)))
-                    graph.add((passage, DCTERMS.isPartOf, document))
-                    graph.add((document, RDF.type, TG.SourceDocument))
-                    graph.add((document, DCTERMS.identifier, Literal(source.document)))
-                graph.add((subject, PROV.wasDerivedFrom, passage))
+                    add((passage, RDF.type, TG.SourcePassage))
+                    add((passage, TG.quote, Literal(source.quote)))
+                    add((passage, DCTERMS.isPartOf, document))
+                    add((document, RDF.type, TG.SourceDocument))
+                    add((document, DCTERMS.identifier, Literal(source.document)))
+                add((subject, PROV.wasDerivedFrom, passage))
             for name, value in record.fields.items():
-                _add_field(graph, subject, record, _spec_for(record, name, ontology), value, ontology)
+                _add_field(add, subject, record, _spec_for(record, name, ontology), value, ontology)
     return graph, locations
 
 
-def _add_field(graph, subject, record, spec, value, ontology):
+def _add_field(add, subject, record, spec, value, ontology):
     kind, predicate = spec.kind, spec.predicate
     if kind in ("ref", "refs"):
         for target in _as_list(value):
             obj = entity_iri(target)
-            graph.add((obj, predicate, subject) if spec.inverse else (subject, predicate, obj))
+            add((obj, predicate, subject) if spec.inverse else (subject, predicate, obj))
     elif kind == "text":
-        graph.add((subject, predicate, Literal(value.strip(), lang=spec.lang)))
+        add((subject, predicate, Literal(value.strip(), lang=spec.lang)))
     elif kind == "texts":
         for item in _as_list(value):
-            graph.add((subject, predicate, Literal(item.strip())))
+            add((subject, predicate, Literal(item.strip())))
     elif kind in ("int", "number", "bool"):
-        graph.add((subject, predicate, Literal(value)))
+        add((subject, predicate, Literal(value)))
     elif kind == "code":
-        graph.add((subject, predicate, Literal(value)))
+        add((subject, predicate, Literal(value)))
     elif kind == "date":
-        graph.add((subject, predicate, _date_literal(value)))
+        add((subject, predicate, _date_literal(value)))
     elif kind == "age":
         low, high = parse_age(value)
         age = URIRef(str(subject) + "/age")
-        graph.add((subject, predicate, age))
-        graph.add((age, RDF.type, TG.AgeRange))
+        add((subject, predicate, age))
+        add((age, RDF.type, TG.AgeRange))
         if low is not None:
-            graph.add((age, TG.minAge, Literal(low)))
+            add((age, TG.minAge, Literal(low)))
         if high is not None:
-            graph.add((age, TG.maxAge, Literal(high)))
+            add((age, TG.maxAge, Literal(high)))
     elif kind == "domains":
         for item in _as_list(value):
-            graph.add((subject, predicate, ontology.domains[str(item)]))
+            add((subject, predicate, ontology.domains[str(item)]))
     elif kind == "duty":
-        graph.add((subject, predicate, ontology.duties[str(value)]))
+        add((subject, predicate, ontology.duties[str(value)]))
     elif kind == "class":
-        graph.add((subject, predicate, ontology.class_named(value)))
+        add((subject, predicate, ontology.class_named(value)))

@@ -22,7 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.loaders.curated import document_iri
 from tsunagu.ontology import ID, SDO, TG, TGD, entity_id
-from tsunagu.store.rdf import data_graph
+from tsunagu.store.rdf import adder, data_graph
 
 __all__ = [
     "Row",
@@ -304,7 +304,7 @@ class Directory:
         triples of a national build once more.
         """
         graph = data_graph() if graph is None else graph
-        add = graph.add
+        add = adder(graph)
         documents = {}
         for file_id, meta in self.documents.items():
             doc = document_iri(file_id)
