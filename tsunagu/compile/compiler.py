@@ -21,7 +21,7 @@ from tsunagu.store.cache import build_lock, cache_dir, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
-from tsunagu.store.rdf import data_graph, nt_blocks
+from tsunagu.store.rdf import add_all, data_graph, nt_blocks
 
 __all__ = [
     "Compiled",
@@ -174,12 +174,12 @@ def read_inputs(paths, *, validate=True, notices=None, jobs=1):
     merged = data_graph()
     for _, graph in rdf_inputs:
         rdf_ids.update(defined_ids(graph))
-        merged += graph
+        add_all(merged, graph)
     curated = replaced_by_workbooks(curated)  # a workbook's rows replace the shipped records they re-export
     rdf_ids.update(national_references(curated))  # areas a workbook names by code, from the national layer
     asserted, locations = curated_to_rdf(curated, existing_ids=rdf_ids)
     locations = rdf_locations(rdf_inputs) | locations  # RDF errors name their file, not every RDF input
-    asserted += merged
+    add_all(asserted, merged)
     default_file = ", ".join(str(p) for p, _ in rdf_inputs) or "<inputs>"
     if validate:
         validate_graph(asserted, locations, default_file=default_file)

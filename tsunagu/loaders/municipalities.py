@@ -29,7 +29,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import check_digit, document_iri
 from tsunagu.ontology import ID, TG
-from tsunagu.store.rdf import data_graph
+from tsunagu.store.rdf import adder, data_graph
 
 __all__ = [
     "MunicipalityRow",
@@ -301,14 +301,18 @@ def read_population(path):
     return population
 
 
+_CENSUS_YEAR = Literal("2015", datatype=XSD.gYear)
+
+
 def _passage(graph, document, quote):
+    add = adder(graph)
     passage = ID["source/" + hashlib.sha1(f"{document}\n{quote}".encode("utf-8")).hexdigest()[:16]]
     doc = document_iri(document)
-    graph.add((passage, RDF.type, TG.SourcePassage))
-    graph.add((passage, TG.quote, Literal(quote)))
-    graph.add((passage, DCTERMS.isPartOf, doc))
-    graph.add((doc, RDF.type, TG.SourceDocument))
-    graph.add((doc, DCTERMS.identifier, Literal(document)))
+    add((passage, RDF.type, TG.SourcePassage))
+    add((passage, TG.quote, Literal(quote)))
+    add((passage, DCTERMS.isPartOf, doc))
+    add((doc, RDF.type, TG.SourceDocument))
+    add((doc, DCTERMS.identifier, Literal(document)))
     return passage
 
 
@@ -320,6 +324,7 @@ def national_to_rdf(national, existing, population=None, population_document=Non
     municipalities the census population did not join, with why.
     """
     graph = data_graph()
+    add = adder(graph)
     errors = []
     report = {"municipalities": len(national.municipalities), "prefectures": len(national.prefectures),
               "merged": [], "population_joined": 0, "population_missing": []}
@@ -330,50 +335,50 @@ def national_to_rdf(national, existing, population=None, population_document=Non
         iri, known_name = existing.get(code, (ID[f"pref-{code}"], None))
         prefecture_iri[code] = iri
         passage = _passage(graph, national.document, text)
-        graph.add((iri, PROV.wasDerivedFrom, passage))
+        add((iri, PROV.wasDerivedFrom, passage))
         if known_name is None:
-            graph.add((iri, RDF.type, TG.Prefecture))
-            graph.add((iri, RDFS.label, Literal(name, lang="ja")))
-            graph.add((iri, TG.code, Literal(code)))
+            add((iri, RDF.type, TG.Prefecture))
+            add((iri, RDFS.label, Literal(name, lang="ja")))
+            add((iri, TG.code, Literal(code)))
             if kana:
-                graph.add((iri, TG.kana, Literal(kana)))
+                add((iri, TG.kana, Literal(kana)))
         elif known_name != name:
             errors.append(DataError(national.path, f"code {code} is {name} here but {known_name} in the curated data",
                                     line=line, field="name"))
     for row in national.municipalities:
         iri, known_name = existing.get(row.code, (ID[f"m-{row.code}"], None))
         passage = _passage(graph, national.document, row.text)
-        graph.add((iri, PROV.wasDerivedFrom, passage))
+        add((iri, PROV.wasDerivedFrom, passage))
         if known_name is None:
-            graph.add((iri, RDF.type, TG[row.kind]))
-            graph.add((iri, RDFS.label, Literal(row.name, lang="ja")))
-            graph.add((iri, TG.code, Literal(row.code)))
-            graph.add((iri, TG.partOfPrefecture, prefecture_iri[row.prefecture_code]))
+            add((iri, RDF.type, TG[row.kind]))
+            add((iri, RDFS.label, Literal(row.name, lang="ja")))
+            add((iri, TG.code, Literal(row.code)))
+            add((iri, TG.partOfPrefecture, prefecture_iri[row.prefecture_code]))
             if row.kana:
-                graph.add((iri, TG.kana, Literal(row.kana)))
+                add((iri, TG.kana, Literal(row.kana)))
         else:
             report["merged"].append(row.code)
             if known_name != row.name:
                 errors.append(DataError(national.path, f"code {row.code} is {row.name} here but {known_name} in the curated data",
                                         line=row.line, field="name"))
         if row.kind == "CoreCity":
-            graph.add((iri, PROV.wasDerivedFrom, core_passage))
+            add((iri, PROV.wasDerivedFrom, core_passage))
         if row.wards:
-            graph.add((iri, TG.wardCount, Literal(row.wards)))
+            add((iri, TG.wardCount, Literal(row.wards)))
         if row.lat is not None and row.lng is not None:
-            graph.add((iri, TG.latitude, Literal(row.lat, datatype=XSD.decimal)))
-            graph.add((iri, TG.longitude, Literal(row.lng, datatype=XSD.decimal)))
+            add((iri, TG.latitude, Literal(row.lat, datatype=XSD.decimal)))
+            add((iri, TG.longitude, Literal(row.lng, datatype=XSD.decimal)))
         if row.url:
-            graph.add((iri, TG.homepage, Literal(row.url, datatype=XSD.anyURI)))
+            add((iri, TG.homepage, Literal(row.url, datatype=XSD.anyURI)))
         if population is not None:
             found = population.get(row.code[:5])
             if found is None:
                 report["population_missing"].append(f"{row.name} ({row.code}): no 2015 census row for {row.code[:5]}")
                 continue
             count, _, text = found
-            graph.add((iri, TG.censusPopulation, Literal(count)))
-            graph.add((iri, TG.censusYear, Literal("2015", datatype=XSD.gYear)))
-            graph.add((iri, PROV.wasDerivedFrom, _passage(graph, population_document, text)))
+            add((iri, TG.censusPopulation, Literal(count)))
+            add((iri, TG.censusYear, _CENSUS_YEAR))
+            add((iri, PROV.wasDerivedFrom, _passage(graph, population_document, text)))
             report["population_joined"] += 1
     report["wards"] = _wards_to_rdf(graph, national, existing)
     if errors:

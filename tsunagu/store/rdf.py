@@ -16,7 +16,7 @@ from rdflib import Graph, Literal, plugin
 from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
-__all__ = ["DataStore", "data_graph", "adder", "triples_of", "subject_index", "nt_blocks"]
+__all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "nt_blocks"]
 
 
 class DataStore(SimpleMemory):
@@ -150,6 +150,21 @@ def adder(graph: Graph) -> Any:
     """
     store = graph.store
     return store.add if isinstance(store, DataStore) else graph.add
+
+
+def add_all(target: Graph, source: Graph) -> Graph:
+    """Add every triple of ``source`` to ``target`` and return ``target``: ``target += source`` read from
+    the store's index and added by its own ``add`` (:func:`triples_of`, :func:`adder`).
+
+    >>> from rdflib import URIRef
+    >>> one = data_graph().add((URIRef("https://example.org/s"), URIRef("https://example.org/p"), Literal(1)))
+    >>> len(add_all(data_graph(), one))
+    1
+    """
+    add = adder(target)
+    for triple in triples_of(source):
+        add(triple)
+    return target
 
 
 def triples_of(graph: Graph) -> Iterator[tuple[Any, Any, Any]]:

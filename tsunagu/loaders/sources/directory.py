@@ -319,6 +319,9 @@ class Directory:
                 add((doc, DCTERMS.source, Literal(meta["url"], datatype=XSD.anyURI)))
         passages = {}
 
+        passage_type, quote, part_of, row_number, source, as_of = (
+            TG.SourcePassage, TG.quote, DCTERMS.isPartOf, TG.row, DCTERMS.source, TG.asOf)
+
         def passage(row):
             key = (row.file, row.row)
             if key in passages:
@@ -327,23 +330,23 @@ class Directory:
                 # The same passage IRI as a curated file citing the same words.
                 iri = ID["source/" + hashlib.sha1(f"{row.file}\n{row.quote}".encode("utf-8")).hexdigest()[:16]]
                 doc = document_iri(row.file)
-                add((iri, RDF.type, TG.SourcePassage))
-                add((iri, TG.quote, Literal(row.quote)))
-                add((iri, DCTERMS.isPartOf, doc))
+                add((iri, RDF.type, passage_type))
+                add((iri, quote, Literal(row.quote)))
+                add((iri, part_of, doc))
                 add((doc, RDF.type, TG.SourceDocument))
                 add((doc, DCTERMS.identifier, Literal(row.file)))
                 passages[key] = iri
                 return iri
             iri = ID["source/" + hashlib.sha1(f"{row.file}\n{row.row}".encode("utf-8")).hexdigest()[:16]]
             passages[key] = iri
-            add((iri, RDF.type, TG.SourcePassage))
-            add((iri, TG.quote, Literal(row.quote or f"{row.file} {row.row}")))
-            add((iri, DCTERMS.isPartOf, documents[row.file]))
-            add((iri, TG.row, Literal(row.row)))
+            add((iri, RDF.type, passage_type))
+            add((iri, quote, Literal(row.quote or f"{row.file} {row.row}")))
+            add((iri, part_of, documents[row.file]))
+            add((iri, row_number, _literal(row.row)))
             if row.url:
-                add((iri, DCTERMS.source, Literal(row.url, datatype=XSD.anyURI)))
+                add((iri, source, Literal(row.url, datatype=XSD.anyURI)))
             if row.as_of:
-                add((iri, TG.asOf, Literal(row.as_of, datatype=XSD.date)))
+                add((iri, as_of, _literal(row.as_of, XSD.date)))
             return iri
 
         for entry in self.entries.values():
@@ -365,12 +368,12 @@ class Directory:
             if entry.operated_by is not None:
                 add((subject, TG.operatedBy, entry.operated_by))
             for method in sorted(entry.methods):
-                add((subject, TG.accessMethod, Literal(method)))
+                add((subject, TG.accessMethod, _literal(method)))
             for domain in sorted(entry.domains):
                 add((subject, TG.coversDomain, TGD[domain] if not domain.startswith("http") else domain))
             dates = [row.as_of for row in entry.rows if row.as_of]
             if dates:
-                add((subject, TG.lastChecked, Literal(max(dates), datatype=XSD.date)))
+                add((subject, TG.lastChecked, _literal(max(dates), XSD.date)))
             directory_rows = [row for row in entry.rows if row.dataset != "seed"]
             if directory_rows and all(row.unverified for row in directory_rows if row.dataset == "fukushi_portal") \
                     and any(row.dataset == "fukushi_portal" for row in directory_rows):
@@ -410,6 +413,13 @@ class Directory:
             graph.add((item, TG.dataset, Literal(row.dataset)))
             if row.as_of:
                 graph.add((item, TG.asOf, Literal(row.as_of, datatype=XSD.date)))
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _literal(value, datatype=None):
+    """``Literal(value, datatype=datatype)`` of a value that recurs (a row number, a date, an access
+    method): made once, where making a literal parses or casts its value (a fifth of the directory step)."""
+    return Literal(value, datatype=datatype)
 
 
 def _address_key(text):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tsunagu.exceptions import TsunaguError
+from tsunagu.store.rdf import add_all
 
 __all__ = ["load_municipalities", "load_population", "load_survey"]
 
@@ -24,7 +25,7 @@ def load_municipalities(path, directory):
     population = directory.paths.get("population")
     census = read_population(population) if population else None
     graph, report = national_to_rdf(national, existing, census, Path(population).name if population else None)
-    directory.graph += graph
+    add_all(directory.graph, graph)
     directory.refresh_areas()
     directory.national_report = report
     source = directory.report("municipalities")
@@ -52,7 +53,7 @@ def load_survey(path, directory):
 
     wide = {entity_id(s) for s in directory.graph.subjects(RDF.type, TG.WideAreaPlatform)}
     graph = read_survey(path, _coded(directory.graph, TG.Municipality), wide)
-    directory.graph += graph
+    add_all(directory.graph, graph)
     directory.report("survey").loaded = len(set(graph.subjects(RDF.type, TG.DutyStatus)))
 
 
