@@ -295,25 +295,26 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         with steps.step("directory", f"一覧の {len(directory.entries):,} 項目"):
             directory.to_rdf(asserted)
     del directory  # its entries are triples now: some 20 MB of a national build, let go before the graph grows
+    checking = None
     with steps.step("check", f"検査: {len(asserted):,} の三つ組"):
-        # One pass of every check over everything, the directory's triples included: the shapes are
-        # compiled to per-node checks (compile/shapecheck), so they no longer need a second process
-        # over the asserted part alone, and the linear checks no longer run twice.
-        errors = graph_errors(asserted, locations, default_file)
-        if errors:
-            raise DataErrors(errors)
-    with steps.step("closure", "推論"):
-        closed = closed_graph(asserted, copy=False)
-    with steps.step("rdf", "RDF の書き出し"):
-        # What the cache writes of the RDF, made before the projection (the high-water mark is then the
-        # rdflib graph and the projection, not both and the text besides); the rdflib graph, the largest
-        # thing a build holds, is let go once projected, before the per-municipality rows are made.
-        triples, nt = len(closed), _compressed_nt(closed)
-    with steps.step("projection", "グラフ"):
-        graph = project(closed, closed)
-        closed.close()  # its triples go now: the graph itself is a cycle the paused collector would keep
-        del closed, asserted
-        _trimmed_heap()
+        # One pass of every check over everything, the directory's triples included (the shapes are
+        # compiled to per-node checks: compile/shapecheck). With a second core and a graph whose pages
+        # the child may copy cheaply, it runs there while this process projects (the checks read the
+        # graph as it is now; the closure then adds to this process's copy only).
+        if jobs > 1 and len(asserted) <= _CHECKED_BESIDE:
+            checking = Forked(graph_errors, asserted, locations, default_file)
+        else:
+            _raise_any(graph_errors(asserted, locations, default_file))
+    try:
+        graph, triples, nt = _projected(asserted, steps)
+    except Exception:
+        if checking is not None:  # data the checks refuse may break the projection: their word comes first
+            _raise_any(checking.result())
+        raise
+    del asserted
+    if checking is not None:
+        with steps.step("checked", "検査の結果"):
+            _raise_any(checking.result())  # before anything is saved, as when run first
     with steps.step("index", "名前の索引と入力の指紋"):
         graph.graph["names"] = name_index(graph)
         graph.graph.update(graph_vocabulary())
@@ -334,6 +335,32 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         reach = reach_rows(graph, jobs, folder=scratch)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples)
+
+
+_CHECKED_BESIDE = 1_000_000  # triples up to which the checks run in a second process (the national build: 230,000)
+
+
+def _raise_any(errors):
+    if errors:
+        raise DataErrors(errors)
+
+
+def _projected(asserted, steps):
+    """``(graph, triples, N-Triples)``: the closure of ``asserted`` (added to it), written out, and
+    projected; the rdflib graph's triples are let go once projected."""
+    with steps.step("closure", "推論"):
+        closed = closed_graph(asserted, copy=False)
+    with steps.step("rdf", "RDF の書き出し"):
+        # What the cache writes of the RDF, made before the projection (the high-water mark is then the
+        # rdflib graph and the projection, not both and the text besides); the rdflib graph, the largest
+        # thing a build holds, is let go once projected, before the per-municipality rows are made.
+        triples, nt = len(closed), _compressed_nt(closed)
+    with steps.step("projection", "グラフ"):
+        graph = project(closed, closed)
+        closed.close()  # its triples go now: the graph itself is a cycle the paused collector would keep
+        del closed
+        _trimmed_heap()
+    return graph, triples, nt
 
 
 def _trimmed_heap():
