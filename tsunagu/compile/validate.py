@@ -218,11 +218,8 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
     messages as pyshacl over everything (``compiled=False``), at a few
     microseconds a node where the data conforms.
     """
-    import pyshacl  # heavy: only when validating
-
     from tsunagu.compile.shapecheck import Uncompiled, neighbourhood, suspects
 
-    _set_lookup_of_constraint_parameters()
     ontology = load_ontology()
     shapes = shapes_graph()
     # The ontology's class hierarchy and concepts must sit in the validated
@@ -242,6 +239,9 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
                 if not focus:
                     return []
                 checked = neighbourhood(data, focus, shapes)
+        import pyshacl  # heavy (0.15 s): only when some node may fail
+
+        _set_lookup_of_constraint_parameters()
         if not checked.store.context_aware:  # pyshacl reads a dataset: a copy in rdflib's default store
             from rdflib import Graph
 
