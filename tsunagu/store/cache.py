@@ -47,6 +47,7 @@ import sqlite3
 import tempfile
 import time
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from contextlib import closing, contextmanager, suppress
@@ -201,6 +202,11 @@ def write_reach_share(path, rows):
     return path
 
 
+def _remove_scratch(folder, pid):
+    if os.getpid() == pid:  # never from a forked child that happened to let its copy go
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 class ReachRows(Mapping):
     """Municipality -> (its reach graph, its :class:`~tsunagu.rules.judge.TownWalk`): the rows a build
     made, kept in the SQLite files each of its processes wrote (:func:`write_reach_share`) rather than
@@ -210,8 +216,6 @@ class ReachRows(Mapping):
     """
 
     def __init__(self, files, shared=None, folder=None):
-        import weakref
-
         self.files = [Path(f) for f in files]
         self.shared = dict(shared or {})
         self._where = {}
@@ -220,9 +224,7 @@ class ReachRows(Mapping):
                 self._where.update((m, path) for (m,) in connection.execute("SELECT municipality FROM reach"))
         self._order = sorted(self._where)
         if folder is not None:
-            import shutil
-
-            weakref.finalize(self, shutil.rmtree, str(folder), True)
+            weakref.finalize(self, _remove_scratch, str(folder), os.getpid())
 
     def row(self, municipality):
         """(pickled pair, node ids) of ``municipality`` as stored."""
