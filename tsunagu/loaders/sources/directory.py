@@ -214,6 +214,7 @@ class Directory:
         self.reports = {}
         self.documents = {}  # file id -> metadata
         self.areas = {}  # 6-digit code -> Area
+        self.areas_by_iri = {}  # IRI -> [Area], in the order of ``areas`` (one, unless two codes share an IRI)
         self.by_name = {}  # (prefecture code, normalised name) -> [Area]
         self.prefecture_by_name = {}  # normalised prefecture name -> Area
         self.refresh_areas()
@@ -226,6 +227,7 @@ class Directory:
         ontology = load_ontology()
         graph = self.graph
         self.areas.clear()
+        self.areas_by_iri.clear()
         self.by_name.clear()
         self.prefecture_by_name.clear()
         for subject, code in graph.subject_objects(TG.code):
@@ -248,6 +250,8 @@ class Directory:
                 self.prefecture_by_name[normalise_label(name)] = area
             else:
                 self.by_name.setdefault((code[:2], normalise_label(name)), []).append(area)
+        for area in self.areas.values():  # as a scan of the areas would meet them
+            self.areas_by_iri.setdefault(area.iri, []).append(area)
 
     def municipalities(self):
         return [a for a in self.areas.values() if a.kind == "Municipality"]
@@ -390,10 +394,8 @@ class Directory:
         return graph
 
     def _area_name(self, iri):
-        for area in self.areas.values():
-            if area.iri == iri:
-                return area.name
-        return entity_id(iri)
+        found = self.areas_by_iri.get(iri)
+        return found[0].name if found else entity_id(iri)
 
     @staticmethod
     def _newest_row(entry, dataset):

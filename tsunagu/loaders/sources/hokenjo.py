@@ -98,7 +98,8 @@ def operating_city(short, areas, directory):
     港区's). 「市原」 (千葉県's centre for 市原市) and 「東部」 are the prefecture's.
     """
     cities = {area.city or area.iri for area in areas}
-    found = {a.iri: a for a in directory.areas.values() if a.iri in cities}
+    # the last area read of each IRI, as a scan of every area kept (one per IRI in practice)
+    found = {iri: directory.areas_by_iri[iri][-1] for iri in cities if iri in directory.areas_by_iri}
     text = normalise_label(short)
     for iri in sorted(found, key=str):
         name = normalise_label(found[iri].name)
