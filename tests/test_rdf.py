@@ -1,7 +1,8 @@
 """Round trips through Turtle and JSON-LD, SHACL coverage, and merging RDF inputs."""
 
 import pytest
-from rdflib import Graph
+from hypothesis import given, settings, strategies as st
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, SH
 
@@ -9,6 +10,7 @@ from tsunagu.cli import cli
 from tsunagu.compile import compile_graph
 from tsunagu.loaders.formats.rdf import export_text
 from tsunagu.ontology import load_ontology, shapes_graph
+from tsunagu.store.rdf import data_graph, subject_index, triples_of
 
 
 def test_turtle_export_reimports_isomorphic(compiled):
@@ -132,11 +134,6 @@ def test_only_rdf_formats_without_entity_tricks_are_read(runner, tmp_path):
 
 
 # --- the build's store against rdflib's own -------------------------------------------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-from rdflib import BNode, Literal, URIRef  # noqa: E402
-
-from tsunagu.store.rdf import data_graph, subject_index, triples_of  # noqa: E402
 
 _TERMS = [URIRef(f"https://example.org/{n}") for n in "abcd"] + [BNode("b1"), Literal("x"), Literal("x", lang="ja"),
                                                                 Literal(1), Literal("1")]
