@@ -122,6 +122,24 @@ def _of_classes(classes, ontology, notation_of, roles, shared_types):
     return names, domains, next((roles[c] for c in ordered if c in roles), None)
 
 
+def _roles(object_properties):
+    """``role_of(predicate)``: ``(role, is an object property)``, the role a value of :data:`_ROLES`,
+    ``"object"`` for another object property, else ``"value"``; worked out once per predicate term.
+    Comparing rdflib terms is a Python call each (800,000 of them in a national projection); the store
+    keeps each term once, so a term is looked up by its identity."""
+    known = {}  # id of a predicate term -> (the term, its role, whether it is an object property)
+
+    def role_of(predicate):
+        found = known.get(id(predicate))
+        if found is None or found[0] is not predicate:
+            is_object = predicate in object_properties
+            found = known[id(predicate)] = (predicate, _ROLES.get(predicate) or ("object" if is_object else "value"),
+                                            is_object)
+        return found[1], found[2]
+
+    return role_of
+
+
 def _edge_putter(graph):
     """``put(source, target, relation, relations, inferred)``: networkx's ``add_edge`` keyed by the
     relation, whose attributes are one dict per (relation, relations, inferred), shared read-only by
@@ -130,11 +148,10 @@ def _edge_putter(graph):
     shared = {}
 
     def put(source, target, relation, relations, inferred):
-        data = shared.get((relation, inferred))
-        if data is None or data["relations"] != relations:
-            data = shared.setdefault((relation, inferred, tuple(relations)),
-                                     {"relation": relation, "relations": relations, "inferred": inferred})
-            shared.setdefault((relation, inferred), data)
+        data = shared.get((relation, inferred, tuple(relations)))
+        if data is None:
+            data = shared[relation, inferred, tuple(relations)] = {
+                "relation": relation, "relations": relations, "inferred": inferred}
         for node in (source, target):
             if node not in graph._succ:
                 graph.add_node(node)
@@ -176,7 +193,7 @@ def project(data, closed):
     lists = {}  # one list per distinct list of names (domains, access methods): read-only, like the types
     cited = {}  # one ``sources`` list per distinct list of passages
     of_classes = {}  # a node's classes -> its types, type domains and role: a handful of distinct sets
-    roles_of = {}  # id of a predicate term -> (the term, what it is to a node: _ROLES, "object" or "value")
+    role_of = _roles(object_properties)
     for subject in entities:
         predicates = index[subject]
         asserted = [c for c in predicates[_TYPE] if c in ontology.superclasses]
@@ -194,13 +211,7 @@ def project(data, closed):
         for label in predicates.get(_LABEL, _NONE):
             attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
         for predicate, objects in predicates.items():
-            # what the predicate is to a node, worked out once per predicate: comparing rdflib terms is
-            # a Python call each (800,000 of them in a national projection)
-            known = roles_of.get(id(predicate))
-            if known is None or known[0] is not predicate:
-                known = roles_of[id(predicate)] = (predicate, _ROLES.get(predicate) or (
-                    "object" if predicate in object_properties else "value"))
-            what = known[1]
+            what = role_of(predicate)[0]
             if what == "skip":
                 continue
             for obj in objects:
@@ -255,18 +266,14 @@ def project(data, closed):
     narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
                 for p in object_properties}
     delivered = inferred_runs(closed)
-    edge_kinds = {}  # id of a predicate term -> (the term, an object property?, coversDomain?): asked once
     for subject, predicate, obj in triples_of(data):
-        known = edge_kinds.get(id(predicate))
-        if known is None or known[0] is not predicate:
-            known = edge_kinds[id(predicate)] = (predicate, predicate in object_properties, predicate == _DOMAIN)
-        _, is_object, is_domain = known
+        what, is_object = role_of(predicate)
         if is_object and _is_entity(subject) and _is_entity(obj):
             if any(obj in index[subject].get(q, _NONE) for q in narrower.get(predicate, ())):
                 continue
             inferred = predicate == _RUNS and (subject, obj) in delivered
             add_edge(subject, predicate, obj, inferred=inferred)
-        elif is_domain and _is_entity(subject) and obj in notation_of:
+        elif what == "domain" and _is_entity(subject) and obj in notation_of:
             put_edge(entity_id(subject), domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
     for organisation, program in delivered:
         if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
