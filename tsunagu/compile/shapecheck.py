@@ -32,6 +32,7 @@ from numbers import Real
 from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
+
 from tsunagu.store.rdf import subject_index
 
 __all__ = ["Uncompiled", "compile_shapes", "suspects", "neighbourhood"]

@@ -87,7 +87,7 @@ def collector_paused():
 
 
 _MANIFEST = "manifest.json"
-SCRATCH_PREFIX = _SCRATCH = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
+SCRATCH_PREFIX = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
 # 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
@@ -226,15 +226,10 @@ class ReachRows(Mapping):
         if folder is not None:
             weakref.finalize(self, _remove_scratch, str(folder), os.getpid())
 
-    def row(self, municipality):
-        """(pickled pair, node ids) of ``municipality`` as stored."""
-        with closing(sqlite3.connect(self._where[municipality])) as connection:
-            data, nodes = connection.execute("SELECT graph, nodes FROM reach WHERE municipality = ?",
-                                             (municipality,)).fetchone()
-        return data, json.loads(nodes)
-
     def __getitem__(self, municipality):
-        return _reach_pair(self.row(municipality)[0], self.shared)
+        with closing(sqlite3.connect(self._where[municipality])) as connection:
+            (row,) = connection.execute("SELECT graph FROM reach WHERE municipality = ?", (municipality,)).fetchone()
+        return _reach_pair(row, self.shared)
 
     def __iter__(self):
         return iter(self._order)
@@ -761,13 +756,17 @@ def _write_entities(path, graph):
     connection = sqlite3.connect(path)
     with connection:
         connection.execute(_ENTITY_TABLE)
-        connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
+        _insert_entities(connection, graph)
     connection.close()
     return path
 
 
 _ENTITY_TABLE = ("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                  "types TEXT NOT NULL, star TEXT NOT NULL)")
+
+
+def _insert_entities(connection, graph):
+    connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
 
 
 def _write_reach(path, reach_graphs, names, graph, entities=None):
@@ -811,7 +810,7 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
                                (pickle.dumps(duty_table(graph), protocol=pickle.HIGHEST_PROTOCOL),))
             connection.execute(_ENTITY_TABLE)
             if entities is None:
-                connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph))
+                _insert_entities(connection, graph)
             connection.execute("CREATE TABLE entity_names (name TEXT NOT NULL, node TEXT NOT NULL)")
             index = graph.graph.get("names") or name_index(graph)
             connection.executemany("INSERT INTO entity_names VALUES (?, ?)",
@@ -859,7 +858,7 @@ def _cleanup(directory, ours, started):
         if stale.name in keep:
             continue
         try:
-            if stale.name.startswith(_SCRATCH) and stale.is_dir():
+            if stale.name.startswith(SCRATCH_PREFIX) and stale.is_dir():
                 shutil.rmtree(stale, ignore_errors=True)  # a killed build's reach shares (this one's are kept)
             elif stale.suffix in (".pickle", ".nt", ".sqlite"):
                 stale.unlink(missing_ok=True)

@@ -129,10 +129,6 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
         self._pos.clear()
         self._terms.clear()
 
-    def _index(self) -> dict[Any, dict[Any, dict[Any, int]]]:
-        """Subject -> predicate -> objects, read without a generator per triple."""
-        return self._spo
-
 
 def data_graph() -> Graph:
     """A new, empty graph over a :class:`DataStore`."""
@@ -175,7 +171,7 @@ def triples_of(graph: Graph) -> Iterator[tuple[Any, Any, Any]]:
     if not isinstance(store, DataStore):
         yield from graph
         return
-    for subject, predicates in store._index().items():
+    for subject, predicates in store._spo.items():
         for predicate, objects in predicates.items():
             for obj in objects:
                 yield subject, predicate, obj
@@ -195,7 +191,7 @@ def subject_index(graph: Graph) -> dict[Any, dict[Any, dict[Any, int]]]:
     """
     store = graph.store
     if isinstance(store, DataStore):
-        return store._index()
+        return store._spo
     index: dict[Any, dict[Any, dict[Any, int]]] = {}
     for s, p, o in graph:
         index.setdefault(s, {}).setdefault(p, {})[o] = 1
