@@ -2,7 +2,7 @@
 DataError, never a traceback; valid records round-trip into the graph."""
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tsunagu.exceptions import DataError, DataErrors
@@ -122,3 +122,32 @@ def test_libyaml_and_the_checking_loader_agree_on_lines_and_errors(tmp_path, mon
     path.write_text(yaml.safe_dump(document, allow_unicode=True, default_flow_style=None), encoding="utf-8")
     fast, slow = _both_ways(path, monkeypatch)
     assert _same(fast, slow)
+
+
+# Scalars and keys that take every branch of the direct construction of libyaml's tree, and the ones
+# it leaves to PyYAML's constructors (merge keys, tagged collections, aliases, a repeated key, a date
+# that does not exist); plain ones mostly, so that a document is often read without falling back.
+_PLAIN_VALUES = st.sampled_from([
+    "1", "-7", "1.5", "1e3", ".inf", "0x1F", "0o17", "yes", "No", "true", "~", "null", "", "2020-01-01",
+    "2001-12-14t21:59:43.10-05:00", "'quoted'", '"x\\ty"', "[1, 2, [3]]", "{k: v, k2: [w]}", "テキスト",
+    "!!str 12", "!!int '7'", "!!float 3",
+])
+_UNUSUAL_VALUES = st.sampled_from([
+    "2020-02-30", "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [a: 1]", "&a v", "*a", "*base", "!custom x",
+    "{? [a]: b}",
+])
+_TRICKY_KEYS = st.sampled_from(["id", "type", "name", "1", "true", "2020-01-01", "~", "名前", "'id'", "<<", "="])
+
+
+@FUZZ
+@example(records=[[("id", "1"), ("'id'", "2")]])
+@given(records=st.lists(st.lists(st.tuples(_TRICKY_KEYS, st.one_of(_PLAIN_VALUES, _PLAIN_VALUES, _UNUSUAL_VALUES)),
+                                 min_size=1, max_size=4), max_size=4))
+def test_libyaml_and_the_checking_loader_agree_on_every_kind_of_node(tmp_path, monkeypatch, records):
+    text = "base: &base {x: 1}\nrecords:\n" + "".join(
+        "".join(("- " if index == 0 else "  ") + f"{key}: {value}\n" for index, (key, value) in enumerate(record))
+        for record in records)
+    path = tmp_path / "nodes.yaml"
+    path.write_text(text, encoding="utf-8")
+    fast, slow = _both_ways(path, monkeypatch)
+    assert _same(fast, slow), text
