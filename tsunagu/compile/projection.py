@@ -165,8 +165,11 @@ def _edge_putter(graph):
     return put
 
 
-def project(data, closed):
-    """Build the :class:`networkx.MultiDiGraph` from the asserted and closed graphs."""
+def project(data, closed, delivered=None):
+    """Build the :class:`networkx.MultiDiGraph` from the asserted and closed graphs.
+
+    ``delivered``: :func:`~tsunagu.compile.closure.inferred_runs` of ``closed``, when worked out
+    before (a build does, then keeps only the subject index the projection reads)."""
     ontology = load_ontology()
     onto = ontology.graph
     object_properties = set(onto.subjects(RDF.type, OWL.ObjectProperty))
@@ -265,7 +268,7 @@ def project(data, closed):
     # implied by a more specific one is the same edge, not a second one.
     narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
                 for p in object_properties}
-    delivered = inferred_runs(closed)
+    delivered = inferred_runs(closed) if delivered is None else delivered
     for subject, predicate, obj in triples_of(data):
         what, is_object = role_of(predicate)
         if is_object and _is_entity(subject) and _is_entity(obj):

@@ -75,6 +75,28 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
         elif held is not s:  # terms are interned: the same subject is the same object
             by_object[o] = {held: 1, s: 1}
 
+    def keep_subjects_only(self) -> None:
+        """Let the predicate index and the table of terms go, keeping the subject index alone: what a build
+        does once nothing reads its triples but by subject (the projection). The store then refuses to
+        change or to answer a pattern with the subject unbound, rather than answer it wrongly.
+
+        >>> from rdflib import URIRef
+        >>> g = data_graph().add((URIRef("https://example.org/s"), URIRef("https://example.org/p"), Literal(1)))
+        >>> g.store.keep_subjects_only()
+        >>> len(list(g.triples((URIRef("https://example.org/s"), None, None))))
+        1
+        >>> list(g.subjects(None, Literal(1)))
+        Traceback (most recent call last):
+        RuntimeError: this store keeps its subject index only: a pattern needs its subject
+        """
+        self._pos = None  # type: ignore[assignment]
+        self._terms = None  # type: ignore[assignment]
+        self.add = self.remove = self._refused  # type: ignore[method-assign]
+
+    @staticmethod
+    def _refused(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("this store keeps its subject index only: it is read, not changed")
+
     def remove(self, triple_pattern: Any, context: Any = None) -> None:
         for (s, p, o), _ in list(self.triples(triple_pattern)):
             del self._spo[s][p][o]
@@ -104,6 +126,8 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
                     for obj in list(objects):
                         yield (s, predicate, obj), none
         elif p is not None or o is not None:
+            if self._pos is None:
+                raise RuntimeError("this store keeps its subject index only: a pattern needs its subject")
             for predicate in ((p,) if p is not None else list(self._pos)):
                 by_object = self._pos.get(predicate)
                 if not by_object:
@@ -126,8 +150,9 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
     def close(self, commit_pending_transaction: bool = False) -> None:
         """Let the triples go now: a graph and its namespace manager are a cycle, which only the collector frees."""
         self._spo.clear()
-        self._pos.clear()
-        self._terms.clear()
+        for index in (self._pos, self._terms):
+            if index is not None:
+                index.clear()
 
 
 def data_graph() -> Graph:
