@@ -88,6 +88,21 @@ def test_entity_rows_show_what_the_whole_graph_shows(cache):
         current_entity("no-such-entity")
 
 
+def test_every_national_star_row_is_the_star_of_the_whole_graph(national_graph):
+    from tsunagu.store.cache import _star_writer, entity_star
+    from tsunagu.store.graphjson import graph_from_json
+
+    star = _star_writer(national_graph)
+    hubs = 0
+    for node in national_graph:
+        written, made = graph_from_json(star(node)), entity_star(national_graph, node)
+        assert list(written.nodes(data=True)) == list(made.nodes(data=True)), node
+        edges = sorted(written.edges(keys=True, data=True), key=repr)
+        assert edges == sorted(made.edges(keys=True, data=True), key=repr), node
+        hubs += len(edges) > 100
+    assert hubs  # prefectures and support domains: stars of thousands of edges, their parts written once
+
+
 def test_names_resolve_from_rows_as_on_the_whole_graph(cache):
     graph = load_stored(cache).graph
     names = sorted(graph.graph["names"])
