@@ -237,6 +237,16 @@ def test_the_lock_shuts_out_another_build_is_re_entrant_and_released(tmp_path):
     assert _other_process_takes_the_lock(tmp_path)  # released
 
 
+def test_the_manifest_records_each_files_size_and_sha256_as_on_disk(cache):
+    import hashlib
+
+    manifest = json.loads((cache / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["checks"]) == sorted(manifest["files"].values())
+    for name, check in manifest["checks"].items():  # two are hashed as written, the SQLite file read back
+        data = (cache / name).read_bytes()
+        assert (len(data), hashlib.sha256(data).hexdigest()) == (check["size"], check["sha256"]), name
+
+
 def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache):
     stored = load_stored(cache)
     old_tmp = cache / "graph-dead.pickle12345.tmp"

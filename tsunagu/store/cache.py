@@ -774,15 +774,30 @@ def _temporary(path):
     return Path(temporary)
 
 
+class _Hashing:
+    """A binary stream whose ``write`` also hashes what it writes: a file's sha256 without reading it back."""
+
+    def __init__(self, stream):
+        self._stream, self.digest = stream, hashlib.sha256()
+
+    def write(self, data):
+        self.digest.update(data)
+        return self._stream.write(data)
+
+
 def _atomic_write(path, write):
+    """Write ``path`` through ``write(stream)`` under a temporary name, then rename it; returns the sha256 of
+    what was written."""
     temporary = _temporary(path)
     try:
         with open(temporary, "wb") as stream:
-            write(stream)
+            hashing = _Hashing(stream)
+            write(hashing)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+    return hashing.digest.hexdigest()
 
 
 def _write_entities(path, graph):
@@ -933,15 +948,15 @@ def _save(compiled, directory, started, beside=None):
         made = _temporary(directory / files["reach"])
         entities = beside(_write_entities, made, compiled.graph)
     try:
-        _atomic_write(directory / files["rdf"], compiled.write_nt)
-        _atomic_write(directory / files["graph"], dump(compiled.graph))
+        written = {files["rdf"]: _atomic_write(directory / files["rdf"], compiled.write_nt),
+                   files["graph"]: _atomic_write(directory / files["graph"], dump(compiled.graph))}
         _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph, entities)
     finally:
         if made is not None:
             with suppress(Exception):  # on a failure before the copy, the child is waited for, not left behind
                 entities.result()
             made.unlink(missing_ok=True)
-    checks = {name: {"size": (directory / name).stat().st_size, "sha256": _sha256(directory / name)}
+    checks = {name: {"size": (directory / name).stat().st_size, "sha256": written.get(name) or _sha256(directory / name)}
               for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
                 "fingerprint": compiled.fingerprint, "build_args": compiled.build_args, "files": files,
