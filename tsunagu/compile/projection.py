@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.compile.closure import inferred_runs
-from tsunagu.ontology import ID, TG, entity_id, load_ontology
+from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology
 from tsunagu.store.rdf import subject_index, triples_of
 
 __all__ = ["project", "local_name", "domain_node"]
@@ -35,9 +35,8 @@ _ID = str(ID)
 
 
 def _is_entity(iri):
-    if not isinstance(iri, URIRef) or not iri.startswith(_ID):
-        return False
-    return "/" not in entity_id(iri)
+    # str's own startswith: rdflib's copies the IRI and the prefix first
+    return isinstance(iri, URIRef) and str.startswith(iri, _ID) and "/" not in iri[len(_ID):]
 
 
 def _python(value):
@@ -54,20 +53,25 @@ def _python(value):
 
 
 # Terms read once per triple, looked up once here: a namespace attribute makes a new URIRef on
-# every access (two million of them in a synthetic 1x projection).
-_TYPE, _LABEL, _DERIVED = RDF.type, RDFS.label, PROV.wasDerivedFrom
-_ACCESS, _CONFLICT, _AGE, _DOMAIN, _RUNS = TG.accessMethod, TG.conflict, TG.targetsAge, TG.coversDomain, TG.runs
-_MIN_AGE, _MAX_AGE = TG.minAge, TG.maxAge
+# every access (two million of them in a synthetic 1x projection); each is the store's own object.
+_TYPE, _LABEL, _DERIVED = map(canonical, (RDF.type, RDFS.label, PROV.wasDerivedFrom))
+_ACCESS, _CONFLICT, _AGE, _DOMAIN, _RUNS = map(canonical, (TG.accessMethod, TG.conflict, TG.targetsAge,
+                                                           TG.coversDomain, TG.runs))
+_MIN_AGE, _MAX_AGE = canonical(TG.minAge), canonical(TG.maxAge)
+_PART_OF, _IDENTIFIER, _QUOTE = map(canonical, (DCTERMS.isPartOf, DCTERMS.identifier, TG.quote))
+_VALUE, _DATASET, _AS_OF, _FIELD, _CONFLICT_VALUE = map(canonical, (TG.value, TG.dataset, TG.asOf, TG.field,
+                                                                   TG.conflictValue))
 _ROLES = {_TYPE: "skip", _LABEL: "skip", _DERIVED: "derived", _ACCESS: "access", _CONFLICT: "conflict", _AGE: "age",
           _DOMAIN: "domain"}
 
 # Node attribute names that differ from the property's local name (contract with the queries).
-_ATTRIBUTE = {TG.olderSource: "older_source"}
+_ATTRIBUTE = {canonical(TG.olderSource): "older_source"}
 
 # Optional provenance of an imported row: passage or document property -> key in ``sources``.
-_ROW_KEYS = (("row", TG.row, "passage"), ("url", DCTERMS.source, "passage"), ("as_of", TG.asOf, "passage"),
-             ("dataset", TG.dataset, "document"), ("licence", DCTERMS.license, "document"),
-             ("credit", TG.credit, "document"), ("title", DCTERMS.title, "document"))
+_ROW_KEYS = tuple((key, canonical(predicate), where) for key, predicate, where in (
+    ("row", TG.row, "passage"), ("url", DCTERMS.source, "passage"), ("as_of", TG.asOf, "passage"),
+    ("dataset", TG.dataset, "document"), ("licence", DCTERMS.license, "document"),
+    ("credit", TG.credit, "document"), ("title", DCTERMS.title, "document")))
 
 
 _NONE = {}  # no predicates, no objects: what a subject or predicate absent from the index reads as
@@ -81,10 +85,10 @@ def _value(index, subject, predicate):
 
 def _source(index, passage):
     """One entry of a node's ``sources``: the document and quote, plus an imported row's provenance."""
-    document = _value(index, passage, DCTERMS.isPartOf)
+    document = _value(index, passage, _PART_OF)
     source = {
-        "document": sys.intern(str(_value(index, document, DCTERMS.identifier))),
-        "quote": str(_value(index, passage, TG.quote)),
+        "document": sys.intern(str(_value(index, document, _IDENTIFIER))),
+        "quote": str(_value(index, passage, _QUOTE)),
     }
     for key, predicate, on in _ROW_KEYS:
         value = _value(index, passage if on == "passage" else document, predicate)
@@ -97,11 +101,11 @@ def _source(index, passage):
 
 def _conflict(index, node):
     """``{"field", "values": [{"value", "source", "as_of"}]}``, the newest value first."""
-    values = [{"value": str(_value(index, v, TG.value)), "source": str(_value(index, v, TG.dataset)),
-               "as_of": _python(_value(index, v, TG.asOf)) if _value(index, v, TG.asOf) is not None else None}
-              for v in index.get(node, _NONE).get(TG.conflictValue, _NONE)]
+    values = [{"value": str(_value(index, v, _VALUE)), "source": str(_value(index, v, _DATASET)),
+               "as_of": _python(_value(index, v, _AS_OF)) if _value(index, v, _AS_OF) is not None else None}
+              for v in index.get(node, _NONE).get(_CONFLICT_VALUE, _NONE)]
     values.sort(key=lambda v: (v["as_of"] or "", v["source"]), reverse=True)
-    return {"field": str(_value(index, node, TG.field)), "values": values}
+    return {"field": str(_value(index, node, _FIELD)), "values": values}
 
 
 def _most_specific(classes, ontology):
@@ -120,6 +124,23 @@ def _of_classes(classes, ontology, notation_of, roles, shared_types):
                             if d in notation_of}))
     ordered = sorted(classes, key=lambda c: -len(ontology.superclasses.get(c, ())))
     return names, domains, next((roles[c] for c in ordered if c in roles), None)
+
+
+def _entity_ids():
+    """``id_of(term)``: the node id of an IRI that names a graph node (``id:`` and no slash, as
+    :func:`_is_entity`), else None; worked out once per term, which the triples naming it read again."""
+    known = {}
+
+    def id_of(term):
+        found = known.get(term, _UNSEEN)
+        if found is _UNSEEN:
+            found = known[term] = entity_id(term) if _is_entity(term) else None
+        return found
+
+    return id_of
+
+
+_UNSEEN = object()
 
 
 def _roles(object_properties):
@@ -188,7 +209,8 @@ def project(data, closed, delivered=None):
     index = subject_index(data)  # the triples read by subject: a dictionary look-up each
     closed_index = index if closed is data else subject_index(closed)
     # a subject whose types were all removed (lent and taken back) keeps an empty entry: not an entity
-    entities = sorted(s for s, predicates in index.items() if predicates.get(_TYPE) and _is_entity(s))
+    id_of = _entity_ids()  # subjects and object-property values only: never a literal (its hash is Python's)
+    entities = sorted(s for s, predicates in index.items() if predicates.get(_TYPE) and id_of(s) is not None)
     shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
     # One ``sources`` entry per passage, shared by every node citing it (read-only, like the types):
     # a curated file's records cite a few passages thousands of times.
@@ -252,7 +274,7 @@ def project(data, closed, delivered=None):
         attrs["age_stated"] = "age_min" in attrs
         if not attrs["age_stated"]:
             attrs["age_min"] = attrs["age_max"] = None
-        graph.add_node(entity_id(subject), **attrs)
+        graph.add_node(id_of(subject), **attrs)
 
     relations_of = {}  # predicate -> (its name, the names of it and its superproperties), shared read-only
     put_edge = _edge_putter(graph)
@@ -262,7 +284,7 @@ def project(data, closed, delivered=None):
         if named is None:
             named = relations_of[predicate] = (sys.intern(local_name(predicate)), sorted(
                 sys.intern(local_name(p)) for p in ontology.superproperties.get(predicate, {predicate})))
-        put_edge(entity_id(subject), entity_id(obj), named[0], named[1], inferred)
+        put_edge(id_of(subject), id_of(obj), named[0], named[1], inferred)
 
     # An input may already hold the closure (a re-imported export): an edge
     # implied by a more specific one is the same edge, not a second one.
@@ -271,13 +293,13 @@ def project(data, closed, delivered=None):
     delivered = inferred_runs(closed) if delivered is None else delivered
     for subject, predicate, obj in triples_of(data):
         what, is_object = role_of(predicate)
-        if is_object and _is_entity(subject) and _is_entity(obj):
+        if is_object and id_of(subject) is not None and id_of(obj) is not None:
             if any(obj in index[subject].get(q, _NONE) for q in narrower.get(predicate, ())):
                 continue
             inferred = predicate == _RUNS and (subject, obj) in delivered
             add_edge(subject, predicate, obj, inferred=inferred)
-        elif what == "domain" and _is_entity(subject) and obj in notation_of:
-            put_edge(entity_id(subject), domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
+        elif what == "domain" and id_of(subject) is not None and obj in notation_of:
+            put_edge(id_of(subject), domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
     for organisation, program in delivered:
         if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
             add_edge(organisation, TG.runs, program, inferred=True)

@@ -33,6 +33,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
+from tsunagu.ontology.namespace import canonical
 from tsunagu.store.rdf import subject_index
 
 __all__ = ["Uncompiled", "compile_shapes", "suspects", "neighbourhood"]
@@ -57,11 +58,12 @@ class _Index:
     def __init__(self, data, predicates, inverse):
         self.spo, self.predicates = subject_index(data), predicates  # the store's own index, read only
         self.types, self.into, subclass = {}, {}, {}
+        type_, subclass_of = canonical(RDF.type), canonical(RDFS.subClassOf)  # the store's own objects
         for s, po in self.spo.items():
-            if po.get(RDF.type):  # an entry emptied by a removal is no type
-                self.types[s] = set(po[RDF.type])
-            if po.get(RDFS.subClassOf):
-                subclass[s] = set(po[RDFS.subClassOf])
+            if po.get(type_):  # an entry emptied by a removal is no type
+                self.types[s] = set(po[type_])
+            if po.get(subclass_of):
+                subclass[s] = set(po[subclass_of])
             for p in inverse:
                 for o in po.get(p, ()):
                     self.into.setdefault(o, {}).setdefault(p, []).append(s)

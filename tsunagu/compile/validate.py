@@ -18,7 +18,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
 from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
-from tsunagu.ontology import ID, TG, entity_id, load_ontology, shapes_graph
+from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology, shapes_graph
 from tsunagu.store.rdf import triples_of
 
 __all__ = [
@@ -39,8 +39,8 @@ Where = namedtuple("Where", "file line id")  # where an RDF input defines a subj
 
 _FIELD_OF_PREDICATE = {}
 for _name, _spec in FIELDS.items():
-    _FIELD_OF_PREDICATE.setdefault(_spec.predicate, _name)
-_FIELD_OF_PREDICATE[TG.minAge] = _FIELD_OF_PREDICATE[TG.maxAge] = "age"  # bounds of the age range a record gives
+    _FIELD_OF_PREDICATE.setdefault(canonical(_spec.predicate), _name)
+_FIELD_OF_PREDICATE[canonical(TG.minAge)] = _FIELD_OF_PREDICATE[canonical(TG.maxAge)] = "age"  # bounds of the age range a record gives
 
 
 def _locate(node, locations, default_file):
@@ -64,13 +64,13 @@ def rdf_locations(rdf_inputs):
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")  # what curated ids allow (tsunagu.loaders.curated)
 # Things the loaders name below an entity or a document (``ino/age``, ``source/...``): not graph nodes.
-_PARTS = (TG.AgeRange, TG.SourcePassage, TG.SourceDocument)
+_PARTS = tuple(map(canonical, (TG.AgeRange, TG.SourcePassage, TG.SourceDocument)))
 _PART_ID = re.compile(r"[a-z0-9][a-z0-9-]*(/[A-Za-z0-9_.-]+)+")
 _BAD_IRI = re.compile(r"[\x00-\x20\x7f-\x9f<>\"{}|^`\\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, newline, CR pass in long text
 _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SHOWN_ESCAPED = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")  # never printed as they are
-_NAME_PREDICATES = {RDFS.label, SKOS.prefLabel, SKOS.altLabel, TG.kana}
+_NAME_PREDICATES = set(map(canonical, (RDFS.label, SKOS.prefLabel, SKOS.altLabel, TG.kana)))
 _INTEGER_TYPES = {XSD.integer, XSD.int, XSD.long, XSD.nonNegativeInteger, XSD.positiveInteger,
                   XSD.negativeInteger, XSD.nonPositiveInteger, XSD.unsignedLong, XSD.unsignedInt}
 _INT64 = range(-(2**63), 2**63)
@@ -102,8 +102,9 @@ def entity_errors(data, locations, default_file="<merged graph>"):
     """
     ontology = load_ontology()
     errors = []
+    not_nodes = {canonical(OWL.Class)}
     for subject, cls in data.subject_objects(RDF.type):
-        if cls not in ontology.superclasses or (cls == OWL.Class):
+        if cls not in ontology.superclasses or cls in not_nodes:
             continue  # not typed by the tsunagu ontology: never a node
         text = str(subject)
         if isinstance(subject, BNode):
@@ -115,7 +116,7 @@ def entity_errors(data, locations, default_file="<merged graph>"):
             problem = f"IRI <{shortened(text)}> holds a space, control character or one of <>\"{{}}|^`\\"
         else:
             local = text[len(str(ID)):]
-            part = any(cls == p or ontology.is_a(cls, p) for p in _PARTS)
+            part = cls in _PARTS or any(ontology.is_a(cls, p) for p in _PARTS)
             if part and _PART_ID.fullmatch(local) or not part and _ID.fullmatch(local):
                 continue
             problem = f"id '{shortened(local)}' may hold only a-z, 0-9 and '-' (like a curated id)"

@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from tsunagu.ontology.namespace import ID, SDO, TG, TGA, TGD, entity_id, entity_iri
+from tsunagu.ontology.namespace import ID, SDO, TG, TGA, TGD, canonical, canonical_terms, entity_id, entity_iri
 
 __all__ = [
     "TG",
@@ -24,6 +24,8 @@ __all__ = [
     "SDO",
     "entity_iri",
     "entity_id",
+    "canonical",
+    "canonical_terms",
     "Ontology",
     "load_ontology",
     "ontology_files",
@@ -54,7 +56,7 @@ class Ontology:
     def class_named(self, name):
         """The class IRI for a local name such as ``HelloWork``, or None."""
         iri = URIRef(str(TG._NS) + name)
-        return iri if iri in self.superclasses else None
+        return canonical(iri) if iri in self.superclasses else None
 
     def is_a(self, cls, ancestor):
         return ancestor in self.superclasses.get(cls, ())
@@ -75,11 +77,21 @@ def _transitive_closure(graph, predicate, nodes):
     }
 
 
+def _canonical_graph(graph):
+    """``graph`` with every IRI replaced by its :func:`canonical` object (its prefixes kept)."""
+    triples = list(graph)
+    graph.remove((None, None, None))
+    for s, p, o in triples:
+        graph.add((canonical(s), canonical(p), canonical(o)))
+    return graph
+
+
 @lru_cache(maxsize=1)
 def load_ontology() -> Ontology:
     graph = Graph()
     for path in ontology_files():
         graph.parse(source=str(path), format="turtle")
+    _canonical_graph(graph)
     classes = set(graph.subjects(RDF.type, OWL.Class))
     properties = set(graph.subjects(RDF.type, OWL.ObjectProperty)) | set(
         graph.subjects(RDF.type, OWL.DatatypeProperty)
@@ -97,7 +109,9 @@ def load_ontology() -> Ontology:
         graph=graph,
         superclasses=_transitive_closure(graph, RDFS.subClassOf, classes),
         superproperties=_transitive_closure(graph, RDFS.subPropertyOf, properties),
-        domains={str(graph.value(c, SKOS.notation)): c for c in concepts},
+        # by notation: a set's order follows the hash seed, and the workbooks' lists and the graph's
+        # domain nodes follow this one
+        domains=dict(sorted((str(graph.value(c, SKOS.notation)), c) for c in concepts)),
         broader=_transitive_closure(graph, SKOS.broader, concepts),
         duties={
             str(graph.value(d, SKOS.notation)): d for d in graph.subjects(RDF.type, TG.Duty)
@@ -111,4 +125,5 @@ def load_ontology() -> Ontology:
 def shapes_graph() -> Graph:
     graph = Graph()
     graph.parse(source=str(resources.files(__name__) / _SHAPES_FILE), format="turtle")
-    return graph
+    load_ontology()  # the ontology's objects first: a path or class of the shapes is then the same object
+    return _canonical_graph(graph)

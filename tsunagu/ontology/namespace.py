@@ -7,7 +7,7 @@ term name fails at import time instead of silently minting a new IRI.
 from rdflib import Namespace, URIRef
 from rdflib.namespace import SDO, DefinedNamespace
 
-__all__ = ["TG", "TGD", "TGA", "ID", "SDO", "entity_iri", "entity_id"]
+__all__ = ["TG", "TGD", "TGA", "ID", "SDO", "entity_iri", "entity_id", "canonical", "canonical_terms"]
 
 
 class TG(DefinedNamespace):
@@ -234,3 +234,28 @@ def entity_id(iri) -> str:
     if text.startswith(str(ID)):
         return text[len(str(ID)):]
     return text
+
+
+# One object per vocabulary IRI in this process. ``TG.Town`` or ``RDF.type`` makes a new URIRef each time
+# it is read, and two equal IRIs that are different objects compare through rdflib's ``__eq__``, a
+# Python call: eleven million of them in a synthetic 10x build's checks and projection, where a
+# dictionary look-up by the same object compares nothing.
+_CANONICAL: dict = {}
+
+
+def canonical(term):
+    """The one object this process keeps for the IRI ``term`` (the first one it was given); any other
+    term as it is. The ontology, the shapes and each build store use these objects.
+
+    >>> from rdflib.namespace import RDF
+    >>> canonical(RDF.type) is canonical(RDF.type), canonical(RDF.type) == RDF.type
+    (True, True)
+    """
+    if type(term) is not URIRef:
+        return term
+    return _CANONICAL.setdefault(term, term)
+
+
+def canonical_terms() -> dict:
+    """A copy of the IRIs :func:`canonical` keeps, each mapped to itself: what a new store starts from."""
+    return dict(_CANONICAL)

@@ -17,6 +17,8 @@ from rdflib import Graph, Literal, plugin
 from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
+from tsunagu.ontology.namespace import canonical, canonical_terms
+
 __all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "nt_blocks"]
 
 
@@ -47,7 +49,9 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
 
     def __init__(self, configuration: str | None = None, identifier: Any = None) -> None:
         super().__init__(configuration, identifier)
-        self._terms: dict[Any, Any] = {}  # each term once: the same IRI or text made anew by each record
+        # each term once (the same IRI or text made anew by each record), the vocabulary's as the ontology's
+        # and the shapes' own objects: a look-up by them then compares nothing (ontology.canonical)
+        self._terms: dict[Any, Any] = canonical_terms()
         self._spo: dict[Any, dict[Any, dict[Any, int]]] = {}
         # predicate -> object -> its one subject, or a dict of its subjects
         self._pos: dict[Any, dict[Any, Any]] = {}
@@ -55,7 +59,11 @@ rdflib.term.Literal('2', datatype=rdflib.term.URIRef('http://www.w3.org/2001/XML
     def add(self, triple: Any, context: Any = None, quoted: bool = False) -> None:
         terms = self._terms
         s, p, o = triple
-        s, p, o = terms.setdefault(s, s), terms.setdefault(p, p), terms.setdefault(o, o)
+        s, o = terms.setdefault(s, s), terms.setdefault(o, o)
+        q = terms.get(p)
+        if q is None:  # a predicate first met here: the process's own object for it (a shape's path)
+            q = terms[p] = canonical(p)
+        p = q
         predicates = self._spo.get(s)
         if predicates is None:
             predicates = self._spo[s] = {}
