@@ -146,9 +146,12 @@ def test_reach_rows_are_files_in_a_folder_of_their_own_until_let_go(graph, tmp_p
     assert not folder.exists()
 
 
-def test_a_graph_checked_in_a_second_process_is_refused_as_when_checked_here():
+def test_a_graph_checked_in_a_second_process_is_refused_as_when_checked_here(tmp_path):
     """With two processes the checks of a graph this small run beside the projection: the same
-    located errors, raised before anything is built on them (no index, no precompute)."""
+    located errors, raised before anything is built on them (no index, no precompute), and the
+    N-Triples already written in the build's folder are removed."""
+    import gc
+
     from conftest import BROKEN
     from tsunagu.compile import compile_graph
     from tsunagu.compile.progress import Steps
@@ -157,8 +160,12 @@ def test_a_graph_checked_in_a_second_process_is_refused_as_when_checked_here():
     for jobs in (1, 2):
         steps = Steps()
         with pytest.raises(DataErrors) as caught:
-            compile_graph([BROKEN / "shacl_wide_area_one_town.ttl"], lists=False, jobs=jobs, steps=steps)
+            compile_graph([BROKEN / "shacl_wide_area_one_town.ttl"], lists=False, jobs=jobs, steps=steps,
+                          scratch=tmp_path)
         refused[jobs] = ([str(e) for e in caught.value.errors], [r["name"] for r in steps.records])
+        del caught
+        gc.collect()
+        assert not list(tmp_path.iterdir())
     assert refused[1][0] == refused[2][0] and refused[1][0]
     assert refused[1][1][-1] == "lists" and "index" not in refused[2][1]  # a failed step is not recorded
     if Forked(os.getpid).result() != os.getpid():  # where the system forks (it does here and in CI)

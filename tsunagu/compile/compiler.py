@@ -17,7 +17,7 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import build_lock, cache_dir, save
+from tsunagu.store.cache import build_lock, cache_dir, save, scratch_unwritable
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
@@ -25,6 +25,7 @@ from tsunagu.store.rdf import add_all, data_graph, nt_blocks
 
 __all__ = [
     "Compiled",
+    "NTriplesFile",
     "checked_inputs",
     "read_inputs",
     "compile_graph",
@@ -35,17 +36,21 @@ __all__ = [
 class Compiled:
     """One build: the closed RDF, the networkx projection and the precomputed rows, before they are cached.
 
-    The closed RDF is held as N-Triples bytes once the projection is made
-    (an rdflib graph of the national directory is some 150 MB, its text 30):
-    :attr:`rdf` parses it on first use; :meth:`nt_bytes` is what the cache writes.
+    The closed RDF is held as N-Triples once the projection is made (an rdflib graph of the national
+    directory is some 150 MB, its text 30): in a file of the cache folder, which the save renames into
+    place (:class:`NTriplesFile`), or gzip-compressed in memory when the build has no folder.
+    :attr:`rdf` parses it on first use; :meth:`write_nt` and :meth:`nt_bytes` read it.
     """
 
     def __init__(self, rdf, graph, inputs, fingerprint, build_args, names=None, reach_graphs=None, hashes=None,
                  triples=None):
-        # ``rdf``: an rdflib graph, or its N-Triples gzip-compressed (30 MB of national text in 4: held
-        # beside everything a build makes, and read least)
+        # ``rdf``: an rdflib graph, its N-Triples gzip-compressed (30 MB of national text in 4: held
+        # beside everything a build makes, and read least), or an NTriplesFile
+        self.nt_file = rdf if isinstance(rdf, NTriplesFile) else None
         if isinstance(rdf, (bytes, bytearray)):
             self._nt, self._rdf = bytes(rdf), None
+        elif self.nt_file is not None:
+            self._nt, self._rdf = None, None
         else:
             self._nt, self._rdf = None, rdf
         self.graph = graph  # networkx.MultiDiGraph
@@ -62,13 +67,20 @@ class Compiled:
         """The closed RDF graph (asserted data plus closure), parsed from its N-Triples on first use."""
         if self._rdf is None:
             self._rdf = data_graph()
-            self._rdf.parse(data=self.nt_bytes(), format="nt")
+            if self.nt_file is not None:
+                self._rdf.parse(source=str(self.nt_file.path), format="nt")
+            else:
+                self._rdf.parse(data=self.nt_bytes(), format="nt")
         return self._rdf
 
     def write_nt(self, stream):
         """Write the closed RDF as N-Triples (UTF-8) to ``stream``, a block at a time."""
         import shutil
 
+        if self.nt_file is not None:
+            with open(self.nt_file.path, "rb") as text:
+                shutil.copyfileobj(text, stream, 1 << 20)
+            return
         if self._nt is None:
             self._nt = _compressed_nt(self._rdf)
         with gzip.GzipFile(fileobj=io.BytesIO(self._nt), mode="rb") as packed:
@@ -76,9 +88,49 @@ class Compiled:
 
     def nt_bytes(self):
         """The closed RDF as N-Triples (UTF-8)."""
+        if self.nt_file is not None:
+            return self.nt_file.path.read_bytes()
         if self._nt is None:
             self._nt = _compressed_nt(self._rdf)
         return gzip.decompress(self._nt)
+
+
+class NTriplesFile:
+    """N-Triples a build wrote into a temporary file of its cache folder, with their sha256: the save
+    renames the file into place (:meth:`moved_to`) rather than writing them again; a build that fails
+    first leaves no file behind (it is removed with this object, and a killed build's by the next build's
+    clean-up of old ``.tmp`` files)."""
+
+    def __init__(self, graph, folder):
+        import hashlib
+        import os
+        import tempfile
+        import weakref
+
+        try:
+            handle, name = tempfile.mkstemp(dir=folder, prefix="rdf-", suffix=".nt.tmp")
+        except OSError as error:
+            raise scratch_unwritable(folder, error, cache=folder) from None
+        self.path = Path(name)
+        self._removal = weakref.finalize(self, _removed, name, os.getpid())
+        digest = hashlib.sha256()
+        try:
+            with open(handle, "wb") as stream:
+                for block in nt_blocks(graph):
+                    digest.update(block)
+                    stream.write(block)
+        except OSError as error:  # a full disk: the one located line, the last build left as it was
+            self._removal()
+            raise scratch_unwritable(folder, error, cache=folder) from None
+        self.sha256 = digest.hexdigest()
+
+    def moved_to(self, target):
+        """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
+        import os
+
+        os.replace(self.path, target)
+        self._removal.detach()
+        self.path = Path(target)
 
 
 def _compressed_nt(graph):
@@ -88,6 +140,13 @@ def _compressed_nt(graph):
         for block in nt_blocks(graph):
             stream.write(block)
     return buffer.getvalue()
+
+
+def _removed(name, pid):
+    import os
+
+    if os.getpid() == pid:  # never from a forked child letting its copy go
+        Path(name).unlink(missing_ok=True)
 
 
 def _read_one(path, notices):
@@ -309,7 +368,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     # synthetic 10x build's 272,000 records with their fields, held through the projection otherwise).
     del locations
     try:
-        graph, triples, nt = _projected(asserted, steps)
+        graph, triples, nt = _projected(asserted, steps, scratch)
     except Exception:
         if checking is not None:  # data the checks refuse may break the projection: their word comes first
             _raise_any(checking.result())
@@ -348,16 +407,18 @@ def _raise_any(errors):
         raise DataErrors(errors)
 
 
-def _projected(asserted, steps):
-    """``(graph, triples, N-Triples)``: the closure of ``asserted`` (added to it), written out, and
-    projected; the rdflib graph's triples are let go once projected."""
+def _projected(asserted, steps, scratch=None):
+    """``(graph, triples, N-Triples)``: the closure of ``asserted`` (added to it), written out (in a file
+    of ``scratch``, the cache folder, else compressed in memory), and projected; the rdflib graph's
+    triples are let go once projected."""
     with steps.step("closure", "推論"):
         closed = closed_graph(asserted, copy=False)
     with steps.step("rdf", "RDF の書き出し"):
         # What the cache writes of the RDF, made before the projection (the high-water mark is then the
         # rdflib graph and the projection, not both and the text besides); the rdflib graph, the largest
         # thing a build holds, is let go once projected, before the per-municipality rows are made.
-        triples, nt = len(closed), _compressed_nt(closed)
+        triples = len(closed)
+        nt = NTriplesFile(closed, scratch) if scratch is not None else _compressed_nt(closed)
     with steps.step("projection", "グラフ"):
         # The projection reads the triples by subject: the predicate index and the table of terms (a
         # fifth of a synthetic 10x build's rdflib graph) go before the networkx graph is made beside it.
