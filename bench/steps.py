@@ -31,6 +31,10 @@ def main(argv=None):
     parser.add_argument("--show", action="store_true", help="say each step on stderr (as a terminal would)")
     parser.add_argument("paths", nargs="*")
     args = parser.parse_intermixed_args(argv)
+    import atexit
+    import gc
+
+    atexit.register(gc.freeze)  # the process ends as ``tsunagu`` does (tsunagu.cli.main)
     started, times = time.perf_counter(), os.times()
     from tsunagu.compile import build
     from tsunagu.compile.progress import Steps

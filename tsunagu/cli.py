@@ -1101,4 +1101,11 @@ def _update_lines(report):
 
 
 def main():
+    import atexit
+    import gc
+
+    # A build or a whole-graph question leaves millions of objects when the process ends: the
+    # collector's last pass over them (a fifth of a second after a national build) is skipped, as the
+    # system takes the memory back at exit.
+    atexit.register(gc.freeze)
     cli(prog_name="tsunagu")
