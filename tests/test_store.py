@@ -247,6 +247,24 @@ def test_the_manifest_records_each_files_size_and_sha256_as_on_disk(cache):
         assert (len(data), hashlib.sha256(data).hexdigest()) == (check["size"], check["sha256"]), name
 
 
+def test_the_files_a_build_writes_before_its_rows_are_the_ones_it_saves(tmp_path):
+    """The N-Triples and the pickled graph are written into the cache folder during the build and renamed
+    into place by the save: the same bytes a save of the finished build writes, and nothing else left."""
+    import pickle
+
+    compiled = build([USER_FILE], tmp_path / "cache", lists=False)
+    assert compiled.graph_file is not None and compiled.nt_file is not None
+    save(compiled, tmp_path / "again")  # another folder: written there from the finished build
+    graphs = [pickle.loads(next((tmp_path / d).glob("graph-*.pickle")).read_bytes()) for d in ("cache", "again")]
+    for saved in graphs:  # (the bytes differ: a graph pickles the views it has cached)
+        assert saved.graph == compiled.graph.graph
+        assert list(saved.nodes(data=True)) == list(compiled.graph.nodes(data=True))
+        assert list(saved.edges(keys=True, data=True)) == list(compiled.graph.edges(keys=True, data=True))
+    [first], [second] = (tmp_path / "cache").glob("rdf-*.nt"), (tmp_path / "again").glob("rdf-*.nt")
+    assert first.read_bytes() == second.read_bytes()
+    assert not list((tmp_path / "cache").glob("*.tmp"))
+
+
 def test_cleanup_keeps_what_the_manifest_names_and_removes_old_temporaries(cache):
     stored = load_stored(cache)
     old_tmp = cache / "graph-dead.pickle12345.tmp"

@@ -17,7 +17,7 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import build_lock, cache_dir, save, scratch_unwritable
+from tsunagu.store.cache import HashingStream, build_lock, cache_dir, save, scratch_unwritable
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
@@ -25,7 +25,7 @@ from tsunagu.store.rdf import add_all, data_graph, nt_blocks
 
 __all__ = [
     "Compiled",
-    "NTriplesFile",
+    "BuildFile",
     "checked_inputs",
     "read_inputs",
     "compile_graph",
@@ -38,15 +38,15 @@ class Compiled:
 
     The closed RDF is held as N-Triples once the projection is made (an rdflib graph of the national
     directory is some 150 MB, its text 30): in a file of the cache folder, which the save renames into
-    place (:class:`NTriplesFile`), or gzip-compressed in memory when the build has no folder.
+    place (:class:`BuildFile`), or gzip-compressed in memory when the build has no folder.
     :attr:`rdf` parses it on first use; :meth:`write_nt` and :meth:`nt_bytes` read it.
     """
 
     def __init__(self, rdf, graph, inputs, fingerprint, build_args, names=None, reach_graphs=None, hashes=None,
-                 triples=None):
+                 triples=None, graph_file=None):
         # ``rdf``: an rdflib graph, its N-Triples gzip-compressed (30 MB of national text in 4: held
-        # beside everything a build makes, and read least), or an NTriplesFile
-        self.nt_file = rdf if isinstance(rdf, NTriplesFile) else None
+        # beside everything a build makes, and read least), or a BuildFile of them
+        self.nt_file = rdf if isinstance(rdf, BuildFile) else None
         if isinstance(rdf, (bytes, bytearray)):
             self._nt, self._rdf = bytes(rdf), None
         elif self.nt_file is not None:
@@ -54,6 +54,7 @@ class Compiled:
         else:
             self._nt, self._rdf = None, rdf
         self.graph = graph  # networkx.MultiDiGraph
+        self.graph_file = graph_file  # the graph pickled as the cache keeps it (a BuildFile), when the build has a folder
         self.inputs = list(inputs)  # user files, absolute
         self.fingerprint = fingerprint
         self.build_args = build_args  # how to build it again: paths, sources, lists
@@ -95,34 +96,34 @@ class Compiled:
         return gzip.decompress(self._nt)
 
 
-class NTriplesFile:
-    """N-Triples a build wrote into a temporary file of its cache folder, with their sha256: the save
-    renames the file into place (:meth:`moved_to`) rather than writing them again; a build that fails
-    first leaves no file behind (it is removed with this object, and a killed build's by the next build's
-    clean-up of old ``.tmp`` files)."""
+class BuildFile:
+    """A file a build writes into its cache folder under a temporary name before saving, with its sha256:
+    the save renames it into place (:meth:`moved_to`) rather than writing it again. A build that fails
+    first leaves no file behind: it is removed with this object (a killed build's by the next build's
+    clean-up of old ``.tmp`` files). A full disk is :func:`~tsunagu.store.cache.scratch_unwritable`'s line.
 
-    def __init__(self, graph, folder):
-        import hashlib
+    ``write(stream)`` writes the contents; ``name``: what the file is (``rdf.nt``, ``graph.pickle``).
+    """
+
+    def __init__(self, folder, name, write):
         import os
         import tempfile
         import weakref
 
         try:
-            handle, name = tempfile.mkstemp(dir=folder, prefix="rdf-", suffix=".nt.tmp")
+            handle, path = tempfile.mkstemp(dir=folder, prefix=f"{name}-", suffix=".tmp")
         except OSError as error:
             raise scratch_unwritable(folder, error, cache=folder) from None
-        self.path = Path(name)
-        self._removal = weakref.finalize(self, _removed, name, os.getpid())
-        digest = hashlib.sha256()
+        self.path = Path(path)
+        self._removal = weakref.finalize(self, _removed, path, os.getpid())
         try:
             with open(handle, "wb") as stream:
-                for block in nt_blocks(graph):
-                    digest.update(block)
-                    stream.write(block)
+                hashing = HashingStream(stream)
+                write(hashing)
         except OSError as error:  # a full disk: the one located line, the last build left as it was
             self._removal()
             raise scratch_unwritable(folder, error, cache=folder) from None
-        self.sha256 = digest.hexdigest()
+        self.sha256 = hashing.digest.hexdigest()
 
     def moved_to(self, target):
         """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
@@ -131,6 +132,14 @@ class NTriplesFile:
         os.replace(self.path, target)
         self._removal.detach()
         self.path = Path(target)
+
+
+def _written_nt(graph):
+    def write(stream):
+        for block in nt_blocks(graph):
+            stream.write(block)
+
+    return write
 
 
 def _compressed_nt(graph):
@@ -393,10 +402,25 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
                              for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
         hashes = {}
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
+    graph_file = None
+    if scratch is not None:
+        with steps.step("graph", "グラフの書き出し"):
+            # Pickled for the cache now, while the build holds least (the pickler's memo is some 200 MB at
+            # synthetic 10x): nothing changes the graph after its index.
+            graph_file = BuildFile(scratch, "graph.pickle", _pickled(graph))
     with steps.step("precompute", f"市区町村ごとの事前計算: {len(municipality_nodes(graph)):,} 市区町村"):
         reach = reach_rows(graph, jobs, folder=scratch)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
-                    reach_graphs=reach, hashes=hashes, triples=triples)
+                    reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file)
+
+
+def _pickled(value):
+    def write(stream):
+        import pickle
+
+        pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return write
 
 
 _CHECKED_BESIDE = 1_000_000  # triples up to which the checks run in a second process (the national build: 230,000)
@@ -418,7 +442,7 @@ def _projected(asserted, steps, scratch=None):
         # rdflib graph and the projection, not both and the text besides); the rdflib graph, the largest
         # thing a build holds, is let go once projected, before the per-municipality rows are made.
         triples = len(closed)
-        nt = NTriplesFile(closed, scratch) if scratch is not None else _compressed_nt(closed)
+        nt = BuildFile(scratch, "rdf.nt", _written_nt(closed)) if scratch is not None else _compressed_nt(closed)
     with steps.step("projection", "グラフ"):
         # The projection reads the triples by subject: the predicate index and the table of terms (a
         # fifth of a synthetic 10x build's rdflib graph) go before the networkx graph is made beside it.

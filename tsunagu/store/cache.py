@@ -62,6 +62,7 @@ __all__ = [
     "ReachRows",
     "SCRATCH_PREFIX",
     "scratch_unwritable",
+    "HashingStream",
     "write_reach_share",
     "RecentGraphs",
     "build_lock",
@@ -782,7 +783,7 @@ def _temporary(path):
     return Path(temporary)
 
 
-class _Hashing:
+class HashingStream:
     """A binary stream whose ``write`` also hashes what it writes: a file's sha256 without reading it back."""
 
     def __init__(self, stream):
@@ -799,7 +800,7 @@ def _atomic_write(path, write):
     temporary = _temporary(path)
     try:
         with open(temporary, "wb") as stream:
-            hashing = _Hashing(stream)
+            hashing = HashingStream(stream)
             write(hashing)
         os.replace(temporary, path)
     except BaseException:
@@ -950,14 +951,14 @@ def save(compiled, directory=None, *, beside=None):
             raise _unwritable(directory, error) from None
 
 
-def _placed_nt(compiled, path):
-    """Put the build's N-Triples at ``path``: the file the build wrote in this folder renamed (372 MB at
-    synthetic 10x, not written again), else written; returns their sha256."""
-    made = getattr(compiled, "nt_file", None)
+def _placed(made, path, write):
+    """Put a file at ``path``: ``made`` (a :class:`~tsunagu.compile.compiler.BuildFile` the build wrote in
+    this folder) renamed, not written again (the N-Triples are 372 MB at synthetic 10x), else written
+    through ``write(stream)``; returns its sha256."""
     if made is not None and made.path.parent == path.parent and made.path.name.endswith(".tmp"):
         made.moved_to(path)
         return made.sha256
-    return _atomic_write(path, compiled.write_nt)
+    return _atomic_write(path, write)
 
 
 _ENTITIES_BESIDE = 0.8  # of the entity rows, the share the second process makes (measured at synthetic 10x)
@@ -978,8 +979,9 @@ def _save(compiled, directory, started, beside=None):
         cut = round(len(nodes) * _ENTITIES_BESIDE)
         entities = (beside(_write_entities, made, compiled.graph, nodes[:cut]), nodes[cut:])
     try:
-        written = {files["rdf"]: _placed_nt(compiled, directory / files["rdf"]),
-                   files["graph"]: _atomic_write(directory / files["graph"], dump(compiled.graph))}
+        written = {files["rdf"]: _placed(getattr(compiled, "nt_file", None), directory / files["rdf"], compiled.write_nt),
+                   files["graph"]: _placed(getattr(compiled, "graph_file", None), directory / files["graph"],
+                                           dump(compiled.graph))}
         _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph, entities)
     finally:
         if made is not None:
