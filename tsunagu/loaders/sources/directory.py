@@ -21,8 +21,8 @@ from rdflib import BNode, Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.loaders.curated import document_iri
-from tsunagu.ontology import ID, SDO, TG, TGD, entity_id
-from tsunagu.store.rdf import adder, data_graph
+from tsunagu.ontology import ID, SDO, TG, TGD, canonical, entity_id
+from tsunagu.store.rdf import adder, data_graph, subject_index
 
 __all__ = [
     "Row",
@@ -230,21 +230,27 @@ class Directory:
         self.areas_by_iri.clear()
         self.by_name.clear()
         self.prefecture_by_name.clear()
+        # each subject's triples read from the store's index, by the terms it keeps (ontology.canonical):
+        # the graph's generators and new namespace terms were most of a synthetic 10x build's list step
+        index = subject_index(graph)
+        type_, label, part_of = canonical(RDF.type), canonical(RDFS.label), canonical(TG.partOfMunicipality)
+        prefecture, municipality, ward = canonical(TG.Prefecture), canonical(TG.Municipality), canonical(TG.AdministrativeWard)
         for subject, code in graph.subject_objects(TG.code):
             code = str(code)
-            types = set(graph.objects(subject, RDF.type))
-            name = next((str(v) for v in graph.objects(subject, RDFS.label) if getattr(v, "language", None) == "ja"), None)
+            predicates = index.get(subject, {})
+            types = predicates.get(type_, {})
+            name = next((str(v) for v in predicates.get(label, ()) if getattr(v, "language", None) == "ja"), None)
             if name is None:
                 continue
-            if any(ontology.is_a(t, TG.Prefecture) for t in types):
+            if any(ontology.is_a(t, prefecture) for t in types):
                 kind = "Prefecture"
-            elif any(ontology.is_a(t, TG.Municipality) for t in types):
+            elif any(ontology.is_a(t, municipality) for t in types):
                 kind = "Municipality"
-            elif TG.AdministrativeWard in types:
+            elif ward in types:
                 kind = "AdministrativeWard"
             else:
                 continue
-            area = Area(subject, name, code, code[:2], kind, graph.value(subject, TG.partOfMunicipality))
+            area = Area(subject, name, code, code[:2], kind, next(iter(predicates.get(part_of, ())), None))
             self.areas[code] = area
             if kind == "Prefecture":
                 self.prefecture_by_name[normalise_label(name)] = area

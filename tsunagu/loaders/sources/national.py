@@ -61,12 +61,15 @@ def _coded(graph, cls):
     """code -> (IRI, Japanese name) for the entities of ``cls`` that have a code."""
     from rdflib.namespace import RDF, RDFS
 
-    from tsunagu.ontology import TG, load_ontology
+    from tsunagu.ontology import TG, canonical, load_ontology
+    from tsunagu.store.rdf import subject_index
 
     ontology = load_ontology()
+    index, type_, label, cls = subject_index(graph), canonical(RDF.type), canonical(RDFS.label), canonical(cls)
     found = {}
     for subject, code in graph.subject_objects(TG.code):
-        if any(ontology.is_a(t, cls) for t in graph.objects(subject, RDF.type)):
-            name = next((str(v) for v in graph.objects(subject, RDFS.label) if getattr(v, "language", None) == "ja"), None)
+        predicates = index.get(subject, {})
+        if any(ontology.is_a(t, cls) for t in predicates.get(type_, ())):
+            name = next((str(v) for v in predicates.get(label, ()) if getattr(v, "language", None) == "ja"), None)
             found[str(code)] = (subject, name)
     return found
