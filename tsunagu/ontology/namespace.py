@@ -253,7 +253,12 @@ def canonical(term):
     """
     if type(term) is not URIRef:
         return term
+    if len(_CANONICAL) >= _MOST:  # a vocabulary is a few hundred terms: an input of made-up predicates stops here
+        return _CANONICAL.get(term, term)
     return _CANONICAL.setdefault(term, term)
+
+
+_MOST = 20_000
 
 
 def canonical_terms() -> dict:
