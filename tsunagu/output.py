@@ -181,7 +181,7 @@ def _table(rows, width=None):
     if not rows:
         return "（該当なし）" if _lang() == "ja" else "(no rows)"
     headers = headers_of(rows)
-    body = [[cell_text(row.get(h)) for h in headers] for row in rows]
+    body = [[value if type(value := row.get(h)) is str else cell_text(value) for h in headers] for row in rows]
     if width is None:
         return _simple_table(headers, body)
     # tabulate leaves two columns beside a header: a header counts two wider than it is

@@ -279,8 +279,18 @@ def csv_text(rows, headers=None, lineterminator="\n"):
     headers = list(headers) if headers is not None else headers_of(rows)
     writer = csv.writer(buffer, lineterminator=lineterminator)
     writer.writerow([formula_safe(str(h)) for h in headers])
+    safe = {}  # each text's cell once: a table of 17,000 municipalities repeats its statuses and names
+
+    def cell(value):
+        if type(value) is not str:
+            return _csv_cell(value)
+        found = safe.get(value)
+        if found is None:
+            found = safe[value] = formula_safe(value)
+        return found
+
     for row in rows:
-        writer.writerow([_csv_cell(row.get(h)) for h in headers])
+        writer.writerow([cell(row.get(h)) for h in headers])
     return buffer.getvalue()
 
 
