@@ -26,7 +26,9 @@ class BuildPyWithSnapshot(build_py):
         shutil.rmtree(target, ignore_errors=True)  # a build folder reused from an earlier wheel holds its snapshot
         # build_lib first, and pip's own PYTHONPATH kept: an isolated build finds its requirements through it
         path = os.pathsep.join(p for p in (str(build_lib), os.environ.get("PYTHONPATH")) if p)
-        env = dict(os.environ, PYTHONPATH=path, TSUNAGU_BUILD_JOBS=os.environ.get("TSUNAGU_BUILD_JOBS", "1"))
+        # no __pycache__ written into the build folder: the wheel would ship this interpreter's bytecode
+        env = dict(os.environ, PYTHONPATH=path, TSUNAGU_BUILD_JOBS=os.environ.get("TSUNAGU_BUILD_JOBS", "1"),
+                   PYTHONDONTWRITEBYTECODE="1")
         env.pop("TSUNAGU_SNAPSHOT", None)
         env.pop("TSUNAGU_DATA", None)
         code = ("import sys; from tsunagu.compile.snapshot import make_snapshot; "
