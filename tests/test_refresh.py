@@ -184,6 +184,9 @@ def story(tmp_path_factory, national_home):
         found["connects"], found["requests"], found["url"] = connects, list(server.requests), server.url
         manifest = home / "manifest.json"
         found["manifest"] = manifest.stat().st_mtime_ns
+        # the update's working files (rows, N-Triples, graph) were in the cache folder: saved or removed
+        found["left behind"] = sorted(p.name for p in home.iterdir() if p.suffix == ".tmp" or p.name.startswith("reach-shares-"))
+        found["saved"] = sorted(p.suffix for p in home.iterdir() if p.name.startswith(("graph-", "rdf-", "reach-")))
         found["hashed"] = [k for k in json.loads(manifest.read_text(encoding="utf-8"))["hashes"] if str(home) in k]
         found["after"] = runner.invoke(cli, REFER).output
         found["manifest after refer"] = manifest.stat().st_mtime_ns
@@ -216,6 +219,7 @@ def test_an_update_puts_the_new_phone_in_use_and_says_what_changed(story):
 
 def test_the_next_query_answers_from_the_build_the_update_saved(story):
     assert story["manifest after refer"] == story["manifest"]  # the refer did not rebuild
+    assert story["left behind"] == [] and story["saved"] == [".nt", ".pickle", ".sqlite"]
     # the build records the lists where they are in use (not the staging folder): a query only stats them
     version = f"{os.sep}{story['versions'][0]}{os.sep}"
     assert len(story["hashed"]) == len(LIST_FILES) and all(version in path for path in story["hashed"])

@@ -339,7 +339,8 @@ def _update(staging: Path, name: str, previous: str, in_use: dict[str, CarriedLi
     with _cache_lock(cache_dir_):
         paths, sources, keep, note = _check_plan(cache_dir_, in_use)
         try:
-            compiled = compile_graph(paths, sources=sources, lists=True, lists_version=staging)
+            # its working files (rows, N-Triples, the graph) in the cache folder it holds, as a build's
+            compiled = compile_graph(paths, sources=sources, lists=True, lists_version=staging, scratch=cache_dir_)
         except DataErrors as errors:
             raise RefreshError(_data_errors_message(errors.errors, staging, in_use, paths)) from None
         except DataError as error:
