@@ -145,18 +145,17 @@ _UNSEEN = object()
 
 def _roles(object_properties):
     """``role_of(predicate)``: ``(role, is an object property)``, the role a value of :data:`_ROLES`,
-    ``"object"`` for another object property, else ``"value"``; worked out once per predicate term.
-    Comparing rdflib terms is a Python call each (800,000 of them in a national projection); the store
-    keeps each term once, so a term is looked up by its identity."""
-    known = {}  # id of a predicate term -> (the term, its role, whether it is an object property)
+    ``"object"`` for another object property, else ``"value"``; worked out once per predicate (the store
+    keeps each as the process's one object, :func:`~tsunagu.ontology.canonical`, so the look-up
+    compares nothing)."""
+    known = {}
 
     def role_of(predicate):
-        found = known.get(id(predicate))
-        if found is None or found[0] is not predicate:
+        found = known.get(predicate)
+        if found is None:
             is_object = predicate in object_properties
-            found = known[id(predicate)] = (predicate, _ROLES.get(predicate) or ("object" if is_object else "value"),
-                                            is_object)
-        return found[1], found[2]
+            found = known[predicate] = (_ROLES.get(predicate) or ("object" if is_object else "value"), is_object)
+        return found
 
     return role_of
 
@@ -257,7 +256,7 @@ def project(data, closed, delivered=None):
                     attrs["domains"].append(notation_of.get(obj, local_name(obj)))
                 elif isinstance(obj, Literal):
                     attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
-                elif what == "object" and not _is_entity(obj):
+                elif what == "object" and id_of(obj) is None:
                     attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
         attrs["domains"].sort()
         attrs["domains"] = lists.setdefault(tuple(attrs["domains"]), attrs["domains"])
