@@ -17,7 +17,7 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import HashingStream, build_lock, cache_dir, save, scratch_unwritable
+from tsunagu.store.cache import BuildFile, build_lock, cache_dir, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import curated_to_rdf, defined_ids
@@ -25,7 +25,6 @@ from tsunagu.store.rdf import add_all, data_graph, nt_blocks
 
 __all__ = [
     "Compiled",
-    "BuildFile",
     "checked_inputs",
     "read_inputs",
     "compile_graph",
@@ -38,7 +37,7 @@ class Compiled:
 
     The closed RDF is held as N-Triples once the projection is made (an rdflib graph of the national
     directory is some 150 MB, its text 30): in a file of the cache folder, which the save renames into
-    place (:class:`BuildFile`), or gzip-compressed in memory when the build has no folder.
+    place (:class:`~tsunagu.store.cache.BuildFile`), or gzip-compressed in memory when the build has no folder.
     :attr:`rdf` parses it on first use; :meth:`write_nt` and :meth:`nt_bytes` read it.
     """
 
@@ -96,44 +95,6 @@ class Compiled:
         return gzip.decompress(self._nt)
 
 
-class BuildFile:
-    """A file a build writes into its cache folder under a temporary name before saving, with its sha256:
-    the save renames it into place (:meth:`moved_to`) rather than writing it again. A build that fails
-    first leaves no file behind: it is removed with this object (a killed build's by the next build's
-    clean-up of old ``.tmp`` files). A full disk is :func:`~tsunagu.store.cache.scratch_unwritable`'s line.
-
-    ``write(stream)`` writes the contents; ``name``: what the file is (``rdf.nt``, ``graph.pickle``).
-    """
-
-    def __init__(self, folder, name, write):
-        import os
-        import tempfile
-        import weakref
-
-        try:
-            handle, path = tempfile.mkstemp(dir=folder, prefix=f"{name}-", suffix=".tmp")
-        except OSError as error:
-            raise scratch_unwritable(folder, error, cache=folder) from None
-        self.path = Path(path)
-        self._removal = weakref.finalize(self, _removed, path, os.getpid())
-        try:
-            with open(handle, "wb") as stream:
-                hashing = HashingStream(stream)
-                write(hashing)
-        except OSError as error:  # a full disk: the one located line, the last build left as it was
-            self._removal()
-            raise scratch_unwritable(folder, error, cache=folder) from None
-        self.sha256 = hashing.digest.hexdigest()
-
-    def moved_to(self, target):
-        """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
-        import os
-
-        os.replace(self.path, target)
-        self._removal.detach()
-        self.path = Path(target)
-
-
 def _written_nt(graph):
     def write(stream):
         for block in nt_blocks(graph):
@@ -146,16 +107,8 @@ def _compressed_nt(graph):
     """``graph`` as gzip-compressed N-Triples, written through the compressor: never the whole text at once."""
     buffer = io.BytesIO()
     with gzip.GzipFile(fileobj=buffer, mode="wb", compresslevel=1, mtime=0) as stream:
-        for block in nt_blocks(graph):
-            stream.write(block)
+        _written_nt(graph)(stream)
     return buffer.getvalue()
-
-
-def _removed(name, pid):
-    import os
-
-    if os.getpid() == pid:  # never from a forked child letting its copy go
-        Path(name).unlink(missing_ok=True)
 
 
 def _read_one(path, notices):
@@ -295,8 +248,9 @@ def compile_graph(paths=(), *, embedded=True, lists=True, municipalities=None, p
     a folder of refreshed lists to read instead of the copy in use (what
     ``tsunagu data update`` builds before switching to it). ``steps``: a
     :class:`tsunagu.compile.progress.Steps` that times each step and may say
-    it on a terminal (:func:`~tsunagu.compile.progress.terminal_steps`). ``scratch``: the folder the
-    per-municipality rows are written in until saved (the system's temporary folder when None).
+    it on a terminal (:func:`~tsunagu.compile.progress.terminal_steps`). ``scratch``: the cache folder
+    the build's files (the per-municipality rows, the N-Triples, the pickled graph) are written in until
+    saved; without one the rows go in the system's temporary folder and the rest stays in memory.
     """
     jobs = build_jobs(jobs)
     with collector_paused():

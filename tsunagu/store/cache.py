@@ -62,7 +62,7 @@ __all__ = [
     "ReachRows",
     "SCRATCH_PREFIX",
     "scratch_unwritable",
-    "HashingStream",
+    "BuildFile",
     "write_reach_share",
     "RecentGraphs",
     "build_lock",
@@ -203,9 +203,14 @@ def write_reach_share(path, rows):
     return path
 
 
-def _remove_scratch(folder, pid):
-    if os.getpid() == pid:  # never from a forked child that happened to let its copy go
-        shutil.rmtree(folder, ignore_errors=True)
+def _remove_ours(path, pid):
+    """Remove a build's working file or folder ``path``, from the process that made it (process ``pid``)."""
+    if os.getpid() != pid:  # never from a forked child that happened to let its copy go
+        return
+    if os.path.isdir(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        Path(path).unlink(missing_ok=True)
 
 
 class ReachRows(Mapping):
@@ -225,7 +230,7 @@ class ReachRows(Mapping):
                 self._where.update((m, path) for (m,) in connection.execute("SELECT municipality FROM reach"))
         self._order = sorted(self._where)
         if folder is not None:
-            weakref.finalize(self, _remove_scratch, str(folder), os.getpid())
+            weakref.finalize(self, _remove_ours, str(folder), os.getpid())
 
     def __getitem__(self, municipality):
         with closing(sqlite3.connect(self._where[municipality])) as connection:
@@ -566,8 +571,9 @@ def duties_subgraph(graph, names_index=None):
     keep = [n for n, d in nodes.items()
             if "Municipality" in d.get("types", ()) or d.get("kind") in ("Nation", "SupportDomain", "SurveyFigure")]
     duties.add_nodes_from((n, nodes[n]) for n in keep)
-    platforms = {}  # a source of servesArea edges -> whether it is a platform: a prefecture's offices serve every town
-    of_types = {}  # id of a list of types -> (the list, whether it names a platform)
+    # of what serves a town, whether it is a platform: by its list of types, which the projection shares
+    # among nodes (a prefecture's offices serve every town), so each distinct list is read once
+    platform_types = {}  # id of a list of types -> (the list, whether it names a platform)
     for node in [n for n in keep if "Municipality" in nodes[n].get("types", ())]:
         edges = [(node, target, key, data) for target, keyed in succ[node].items() for key, data in keyed.items()]
         edges += [(source, node, key, data) for source, keyed in pred[node].items() for key, data in keyed.items()]
@@ -575,15 +581,11 @@ def duties_subgraph(graph, names_index=None):
             if key not in _DUTY_RELATIONS:
                 continue
             if key == "servesArea":
-                platform = platforms.get(source)
-                if platform is None:
-                    # the projection shares each distinct list of types: each is read once
-                    types = nodes[source].get("types", ())
-                    known = of_types.get(id(types))
-                    if known is None or known[0] is not types:
-                        known = of_types[id(types)] = (types, _is_platform(nodes[source]))
-                    platform = platforms[source] = known[1]
-                if not platform:
+                types = nodes[source].get("types", ())
+                known = platform_types.get(id(types))
+                if known is None or known[0] is not types:
+                    known = platform_types[id(types)] = (types, _is_platform(nodes[source]))
+                if not known[1]:
                     continue
             for end in (source, target):
                 if end not in duties:
@@ -633,51 +635,47 @@ _NEIGHBOUR_KEYS = ("name", "kind", "code", "types")
 
 def _star_writer(graph):
     """``star(node)``: the text of ``graph_json(entity_star(graph, node))``, put together from the JSON
-    of its parts, without building the star (the projected attributes are JSON's own types).
-
-    JSON text is made of its parts' texts (a list is its items' texts between brackets), so each
-    neighbour's entry is written once however many stars it is in, and each shared edge-attribute dict
-    once (the projection shares them): an entity table is each edge written twice and each node as often
-    as it has neighbours (synthetic 10x: a million edges, 278,000 stars).
+    of its parts (:func:`~tsunagu.store.graphjson.joined_parts_json`) without building the star (the
+    projected attributes are JSON's own types): each neighbour's entry is written once however many
+    stars it is in, and each shared edge-attribute dict once (the projection shares them). An entity
+    table is each edge written twice and each node as often as it has neighbours (synthetic 10x: a
+    million edges, 278,000 stars).
     """
-    from tsunagu.store.graphjson import _plain_default
+    from tsunagu.store.graphjson import joined_parts_json, plain_json
 
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
-                              default=_plain_default).encode
     succ, pred, nodes = graph._succ, graph._pred, graph._node
     neighbour = {}  # node -> its [id, slim attributes] text
     attributes = {}  # id of an edge's attribute dict -> (the dict, its text)
     text = {}  # a node id or edge key -> its JSON string
 
     def term(value):
-        found = text.get(value) if type(value) is str else None
+        if type(value) is not str:
+            return plain_json(value)
+        found = text.get(value)
         if found is None:
-            found = encode(value)
-            if type(value) is str:
-                text[value] = found
+            found = text[value] = plain_json(value)
         return found
 
     def edge(source, target, key, data):
         found = attributes.get(id(data))
         if found is None or found[0] is not data:
-            found = attributes[id(data)] = (data, encode(data))
+            found = attributes[id(data)] = (data, plain_json(data))
         return f"[{term(source)},{term(target)},{term(key)},{found[1]}]"
 
     def star(node):
-        parts, seen = [encode([node, nodes[node]])], {node}
-        edges = []
+        parts, seen, edges = [plain_json([node, nodes[node]])], {node}, []
         for adjacency, outgoing in ((succ[node], True), (pred[node], False)):  # out-edges, then in-edges
             for other, keyed in adjacency.items():
                 if other not in seen:
                     seen.add(other)
                     found = neighbour.get(other)
                     if found is None:
-                        data = nodes[other]
-                        found = neighbour[other] = encode([other, {k: v for k, v in data.items() if k in _NEIGHBOUR_KEYS}])
+                        slim = {k: v for k, v in nodes[other].items() if k in _NEIGHBOUR_KEYS}
+                        found = neighbour[other] = plain_json([other, slim])
                     parts.append(found)
                 for key, data in keyed.items():
                     edges.append(edge(node, other, key, data) if outgoing else edge(other, node, key, data))
-        return f'{{"directed":true,"graph":{{}},"shared":[],"nodes":[{",".join(parts)}],"edges":[{",".join(edges)}]}}'
+        return joined_parts_json(parts, edges)
 
     return star
 
@@ -783,7 +781,7 @@ def _temporary(path):
     return Path(temporary)
 
 
-class HashingStream:
+class _HashingStream:
     """A binary stream whose ``write`` also hashes what it writes: a file's sha256 without reading it back."""
 
     def __init__(self, stream):
@@ -794,13 +792,45 @@ class HashingStream:
         return self._stream.write(data)
 
 
+class BuildFile:
+    """A file a build writes into its cache folder under a temporary name before saving, with its sha256:
+    the save renames it into place (:meth:`moved_to`) rather than writing it again. A build that fails
+    first leaves no file behind: it is removed with this object (a killed build's by the next build's
+    clean-up of old ``.tmp`` files). A full disk is :func:`scratch_unwritable`'s line.
+
+    ``write(stream)`` writes the contents; ``name``: what the file is (``rdf.nt``, ``graph.pickle``).
+    """
+
+    def __init__(self, folder, name, write):
+        try:
+            handle, path = tempfile.mkstemp(dir=folder, prefix=f"{name}-", suffix=".tmp")
+        except OSError as error:
+            raise scratch_unwritable(folder, error, cache=folder) from None
+        self.path = Path(path)
+        self._removal = weakref.finalize(self, _remove_ours, path, os.getpid())
+        try:
+            with open(handle, "wb") as stream:
+                hashing = _HashingStream(stream)
+                write(hashing)
+        except OSError as error:  # a full disk: the one located line, the last build left as it was
+            self._removal()
+            raise scratch_unwritable(folder, error, cache=folder) from None
+        self.sha256 = hashing.digest.hexdigest()
+
+    def moved_to(self, target):
+        """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
+        os.replace(self.path, target)
+        self._removal.detach()
+        self.path = Path(target)
+
+
 def _atomic_write(path, write):
     """Write ``path`` through ``write(stream)`` under a temporary name, then rename it; returns the sha256 of
     what was written."""
     temporary = _temporary(path)
     try:
         with open(temporary, "wb") as stream:
-            hashing = HashingStream(stream)
+            hashing = _HashingStream(stream)
             write(hashing)
         os.replace(temporary, path)
     except BaseException:
@@ -952,7 +982,7 @@ def save(compiled, directory=None, *, beside=None):
 
 
 def _placed(made, path, write):
-    """Put a file at ``path``: ``made`` (a :class:`~tsunagu.compile.compiler.BuildFile` the build wrote in
+    """Put a file at ``path``: ``made`` (a :class:`BuildFile` the build wrote in
     this folder) renamed, not written again (the N-Triples are 372 MB at synthetic 10x), else written
     through ``write(stream)``; returns its sha256."""
     if made is not None and made.path.parent == path.parent and made.path.name.endswith(".tmp"):

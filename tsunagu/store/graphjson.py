@@ -14,7 +14,8 @@ import dataclasses
 import json
 from importlib import import_module
 
-__all__ = ["graph_json", "graph_from_json", "parts_json", "value_json", "value_from_json"]
+__all__ = ["graph_json", "graph_from_json", "parts_json", "plain_json", "joined_parts_json", "value_json",
+           "value_from_json"]
 
 _TUPLE, _SET, _FROZENSET, _OBJECT, _CLASS, _PAIRS = "__t", "__s", "__fs", "__o", "__c", "__d"
 _TAGS = {_TUPLE, _SET, _FROZENSET, _OBJECT, _PAIRS}
@@ -125,11 +126,37 @@ def parts_json(nodes, edges, attributes=None, common=(), *, directed=True, plain
     if plain:
         value = {"directed": directed, "graph": _encoded(attributes or {}), "shared": list(common),
                  "nodes": [[n, d] for n, d in nodes], "edges": [[u, v, k, d] for u, v, k, d in edges]}
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_plain_default)
+        return plain_json(value)
     value = {"directed": directed, "graph": _encoded(attributes or {}), "shared": list(common),
              "nodes": [[_encoded(n), _encoded(d)] for n, d in nodes],
              "edges": [[_encoded(u), _encoded(v), _encoded(k), _encoded(d)] for u, v, k, d in edges]}
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def plain_json(value):
+    """``value`` (JSON's own types; sets as sorted lists, anything else as its text) as the JSON text
+    ``parts_json(..., plain=True)`` writes of it.
+
+    >>> plain_json({"a": [1, "い"]})
+    '{"a":[1,"い"]}'
+    """
+    return _PLAIN_ENCODER.encode(value)
+
+
+_PLAIN_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_plain_default)
+
+
+def joined_parts_json(node_texts, edge_texts):
+    """What ``parts_json(nodes, edges, plain=True)`` writes, from each ``[node, data]`` and
+    ``[u, v, key, data]`` already written by :func:`plain_json`: JSON text is made of its parts' texts,
+    so a part met in many graphs (a neighbour, a shared attribute dict) is written once.
+
+    >>> nodes, edges = [("a", {"n": 1}), ("b", {})], [("a", "b", "k", {"x": True})]
+    >>> joined = joined_parts_json([plain_json([n, d]) for n, d in nodes], [plain_json(list(e)) for e in edges])
+    >>> joined == parts_json(nodes, edges, plain=True)
+    True
+    """
+    return f'{{"directed":true,"graph":{{}},"shared":[],"nodes":[{",".join(node_texts)}],"edges":[{",".join(edge_texts)}]}}'
 
 
 def graph_from_json(text, *, shared=None):
