@@ -13,7 +13,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -21,7 +21,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.formats.yaml import LocatedDict, load_yaml
-from tsunagu.ontology import ID, SDO, TG, entity_iri, load_ontology
+from tsunagu.ontology import ID, SDO, TG, canonical, entity_iri, load_ontology
 from tsunagu.store.rdf import adder, data_graph
 
 __all__ = [
@@ -114,6 +114,14 @@ FIELDS = {
 }
 # A window's municipality is the one it serves as a window, not a fact's subject.
 _WINDOW_MUNICIPALITY = Spec(TG.windowOf, "ref", target="Municipality")
+# The process's one object for each predicate and class written below (ontology.canonical): the store
+# then finds each by identity, where ``RDF.type`` read anew compares through rdflib's ``__eq__``.
+FIELDS = {name: replace(spec, predicate=canonical(spec.predicate)) for name, spec in FIELDS.items()}
+_WINDOW_MUNICIPALITY = replace(_WINDOW_MUNICIPALITY, predicate=canonical(_WINDOW_MUNICIPALITY.predicate))
+_TYPE, _DERIVED, _PART_OF, _IDENTIFIER = map(canonical, (RDF.type, PROV.wasDerivedFrom, DCTERMS.isPartOf,
+                                                         DCTERMS.identifier))
+_QUOTE, _PASSAGE, _DOCUMENT = map(canonical, (TG.quote, TG.SourcePassage, TG.SourceDocument))
+_AGE_RANGE, _MIN_AGE_P, _MAX_AGE_P = map(canonical, (TG.AgeRange, TG.minAge, TG.maxAge))
 _FACT_CLASSES = ("DutyStatus", "AnnualFigure", "SurveyFigure")
 _RESERVED = {"id", "type", "sources"}
 
@@ -425,53 +433,74 @@ def curated_to_rdf(files, existing_ids=None):
     add = adder(graph)
     locations = {}
     passages = {}  # (document, quote) -> its passage, described once: a file's records cite a few passages
+    made = _Made()
     for curated in files:
         for record in curated.records:
-            subject = entity_iri(record.id)
+            subject = made.iri(record.id)
             locations[subject] = record
-            add((subject, RDF.type, record.type))
+            add((subject, _TYPE, record.type))
             for source in record.sources:
                 passage = passages.get((source.document, source.quote))
                 if passage is None:
                     passage = passages[source.document, source.quote] = _passage_iri(source)
                     document = document_iri(source.document)
-                    add((passage, RDF.type, TG.SourcePassage))
-                    add((passage, TG.quote, Literal(source.quote)))
-                    add((passage, DCTERMS.isPartOf, document))
-                    add((document, RDF.type, TG.SourceDocument))
-                    add((document, DCTERMS.identifier, Literal(source.document)))
-                add((subject, PROV.wasDerivedFrom, passage))
+                    add((passage, _TYPE, _PASSAGE))
+                    add((passage, _QUOTE, Literal(source.quote)))
+                    add((passage, _PART_OF, document))
+                    add((document, _TYPE, _DOCUMENT))
+                    add((document, _IDENTIFIER, Literal(source.document)))
+                add((subject, _DERIVED, passage))
             for name, value in record.fields.items():
-                _add_field(add, subject, record, _spec_for(record, name, ontology), value, ontology)
+                _add_field(add, subject, record, _spec_for(record, name, ontology), value, ontology, made)
     return graph, locations
 
 
-def _add_field(add, subject, record, spec, value, ontology):
+class _Made:
+    """The terms one conversion has made, each made once: an id's IRI (a prefecture is named by
+    thousands of records) and the literal of a value that repeats (a date, a flag, an age bound). The
+    same object each time, which the store then finds by identity; free text is made as it comes."""
+
+    def __init__(self):
+        self._iris, self._literals = {}, {}
+
+    def iri(self, entity_id):
+        found = self._iris.get(entity_id)
+        if found is None:
+            found = self._iris[entity_id] = entity_iri(entity_id)
+        return found
+
+    def literal(self, value, make=Literal):
+        key = (make, type(value), value)  # True == 1: the type keeps Literal(True) apart from Literal(1)
+        found = self._literals.get(key)
+        if found is None:
+            found = self._literals[key] = make(value)
+        return found
+
+
+def _add_field(add, subject, record, spec, value, ontology, made):
     kind, predicate = spec.kind, spec.predicate
     if kind in ("ref", "refs"):
         for target in _as_list(value):
-            obj = entity_iri(target)
+            obj = made.iri(target)
             add((obj, predicate, subject) if spec.inverse else (subject, predicate, obj))
     elif kind == "text":
         add((subject, predicate, Literal(value.strip(), lang=spec.lang)))
     elif kind == "texts":
         for item in _as_list(value):
             add((subject, predicate, Literal(item.strip())))
-    elif kind in ("int", "number", "bool"):
-        add((subject, predicate, Literal(value)))
-    elif kind == "code":
-        add((subject, predicate, Literal(value)))
+    elif kind in ("int", "number", "bool", "code"):
+        add((subject, predicate, made.literal(value)))
     elif kind == "date":
-        add((subject, predicate, _date_literal(value)))
+        add((subject, predicate, made.literal(value, _date_literal)))
     elif kind == "age":
         low, high = parse_age(value)
         age = URIRef(str(subject) + "/age")
         add((subject, predicate, age))
-        add((age, RDF.type, TG.AgeRange))
+        add((age, _TYPE, _AGE_RANGE))
         if low is not None:
-            add((age, TG.minAge, Literal(low)))
+            add((age, _MIN_AGE_P, made.literal(low)))
         if high is not None:
-            add((age, TG.maxAge, Literal(high)))
+            add((age, _MAX_AGE_P, made.literal(high)))
     elif kind == "domains":
         for item in _as_list(value):
             add((subject, predicate, ontology.domains[str(item)]))

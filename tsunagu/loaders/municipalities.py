@@ -28,7 +28,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import check_digit, document_iri
-from tsunagu.ontology import ID, TG
+from tsunagu.ontology import ID, TG, canonical
 from tsunagu.store.rdf import adder, data_graph
 
 __all__ = [
@@ -301,6 +301,29 @@ def read_population(path):
     return population
 
 
+# The process's one object for each term written below (ontology.canonical): found by identity in the store.
+_IDENTIFIER = canonical(DCTERMS.identifier)
+_IS_PART_OF = canonical(DCTERMS.isPartOf)
+_WAS_DERIVED_FROM = canonical(PROV.wasDerivedFrom)
+_TYPE = canonical(RDF.type)
+_LABEL = canonical(RDFS.label)
+_ALT_LABEL = canonical(SKOS.altLabel)
+_ADMINISTRATIVE_WARD = canonical(TG.AdministrativeWard)
+_PREFECTURE = canonical(TG.Prefecture)
+_SOURCE_DOCUMENT = canonical(TG.SourceDocument)
+_SOURCE_PASSAGE = canonical(TG.SourcePassage)
+_CENSUS_POPULATION = canonical(TG.censusPopulation)
+_CENSUS_YEAR_OF = canonical(TG.censusYear)
+_CODE = canonical(TG.code)
+_HOMEPAGE = canonical(TG.homepage)
+_KANA = canonical(TG.kana)
+_LATITUDE = canonical(TG.latitude)
+_LONGITUDE = canonical(TG.longitude)
+_PART_OF_MUNICIPALITY = canonical(TG.partOfMunicipality)
+_PART_OF_PREFECTURE = canonical(TG.partOfPrefecture)
+_QUOTE = canonical(TG.quote)
+_WARD_COUNT = canonical(TG.wardCount)
+
 _CENSUS_YEAR = Literal("2015", datatype=XSD.gYear)
 
 
@@ -308,11 +331,11 @@ def _passage(graph, document, quote):
     add = adder(graph)
     passage = ID["source/" + hashlib.sha1(f"{document}\n{quote}".encode("utf-8")).hexdigest()[:16]]
     doc = document_iri(document)
-    add((passage, RDF.type, TG.SourcePassage))
-    add((passage, TG.quote, Literal(quote)))
-    add((passage, DCTERMS.isPartOf, doc))
-    add((doc, RDF.type, TG.SourceDocument))
-    add((doc, DCTERMS.identifier, Literal(document)))
+    add((passage, _TYPE, _SOURCE_PASSAGE))
+    add((passage, _QUOTE, Literal(quote)))
+    add((passage, _IS_PART_OF, doc))
+    add((doc, _TYPE, _SOURCE_DOCUMENT))
+    add((doc, _IDENTIFIER, Literal(document)))
     return passage
 
 
@@ -335,50 +358,50 @@ def national_to_rdf(national, existing, population=None, population_document=Non
         iri, known_name = existing.get(code, (ID[f"pref-{code}"], None))
         prefecture_iri[code] = iri
         passage = _passage(graph, national.document, text)
-        add((iri, PROV.wasDerivedFrom, passage))
+        add((iri, _WAS_DERIVED_FROM, passage))
         if known_name is None:
-            add((iri, RDF.type, TG.Prefecture))
-            add((iri, RDFS.label, Literal(name, lang="ja")))
-            add((iri, TG.code, Literal(code)))
+            add((iri, _TYPE, _PREFECTURE))
+            add((iri, _LABEL, Literal(name, lang="ja")))
+            add((iri, _CODE, Literal(code)))
             if kana:
-                add((iri, TG.kana, Literal(kana)))
+                add((iri, _KANA, Literal(kana)))
         elif known_name != name:
             errors.append(DataError(national.path, f"code {code} is {name} here but {known_name} in the curated data",
                                     line=line, field="name"))
     for row in national.municipalities:
         iri, known_name = existing.get(row.code, (ID[f"m-{row.code}"], None))
         passage = _passage(graph, national.document, row.text)
-        add((iri, PROV.wasDerivedFrom, passage))
+        add((iri, _WAS_DERIVED_FROM, passage))
         if known_name is None:
-            add((iri, RDF.type, TG[row.kind]))
-            add((iri, RDFS.label, Literal(row.name, lang="ja")))
-            add((iri, TG.code, Literal(row.code)))
-            add((iri, TG.partOfPrefecture, prefecture_iri[row.prefecture_code]))
+            add((iri, _TYPE, canonical(TG[row.kind])))
+            add((iri, _LABEL, Literal(row.name, lang="ja")))
+            add((iri, _CODE, Literal(row.code)))
+            add((iri, _PART_OF_PREFECTURE, prefecture_iri[row.prefecture_code]))
             if row.kana:
-                add((iri, TG.kana, Literal(row.kana)))
+                add((iri, _KANA, Literal(row.kana)))
         else:
             report["merged"].append(row.code)
             if known_name != row.name:
                 errors.append(DataError(national.path, f"code {row.code} is {row.name} here but {known_name} in the curated data",
                                         line=row.line, field="name"))
         if row.kind == "CoreCity":
-            add((iri, PROV.wasDerivedFrom, core_passage))
+            add((iri, _WAS_DERIVED_FROM, core_passage))
         if row.wards:
-            add((iri, TG.wardCount, Literal(row.wards)))
+            add((iri, _WARD_COUNT, Literal(row.wards)))
         if row.lat is not None and row.lng is not None:
-            add((iri, TG.latitude, Literal(row.lat, datatype=XSD.decimal)))
-            add((iri, TG.longitude, Literal(row.lng, datatype=XSD.decimal)))
+            add((iri, _LATITUDE, Literal(row.lat, datatype=XSD.decimal)))
+            add((iri, _LONGITUDE, Literal(row.lng, datatype=XSD.decimal)))
         if row.url:
-            add((iri, TG.homepage, Literal(row.url, datatype=XSD.anyURI)))
+            add((iri, _HOMEPAGE, Literal(row.url, datatype=XSD.anyURI)))
         if population is not None:
             found = population.get(row.code[:5])
             if found is None:
                 report["population_missing"].append(f"{row.name} ({row.code}): no 2015 census row for {row.code[:5]}")
                 continue
             count, _, text = found
-            add((iri, TG.censusPopulation, Literal(count)))
-            add((iri, TG.censusYear, _CENSUS_YEAR))
-            add((iri, PROV.wasDerivedFrom, _passage(graph, population_document, text)))
+            add((iri, _CENSUS_POPULATION, Literal(count)))
+            add((iri, _CENSUS_YEAR_OF, _CENSUS_YEAR))
+            add((iri, _WAS_DERIVED_FROM, _passage(graph, population_document, text)))
             report["population_joined"] += 1
     report["wards"] = _wards_to_rdf(graph, national, existing)
     if errors:
@@ -396,15 +419,15 @@ def _wards_to_rdf(graph, national, existing):
         iri = ID[f"ward-{ward.code}"]
         full = ward.name.replace(" ", "").replace("\u3000", "")
         city_name = next(r.name for r in national.municipalities if r.code == ward.city)
-        graph.add((iri, RDF.type, TG.AdministrativeWard))
-        graph.add((iri, RDFS.label, Literal(full, lang="ja")))
-        graph.add((iri, SKOS.altLabel, Literal(full[len(city_name):] if full.startswith(city_name) else full, lang="ja")))
-        graph.add((iri, TG.code, Literal(ward.code)))
-        graph.add((iri, TG.partOfMunicipality, city_iri))
+        graph.add((iri, _TYPE, _ADMINISTRATIVE_WARD))
+        graph.add((iri, _LABEL, Literal(full, lang="ja")))
+        graph.add((iri, _ALT_LABEL, Literal(full[len(city_name):] if full.startswith(city_name) else full, lang="ja")))
+        graph.add((iri, _CODE, Literal(ward.code)))
+        graph.add((iri, _PART_OF_MUNICIPALITY, city_iri))
         if ward.kana:
-            graph.add((iri, TG.kana, Literal(ward.kana.replace(" ", ""))))
-        graph.add((iri, PROV.wasDerivedFrom, _passage(graph, national.document, ward.text)))
+            graph.add((iri, _KANA, Literal(ward.kana.replace(" ", ""))))
+        graph.add((iri, _WAS_DERIVED_FROM, _passage(graph, national.document, ward.text)))
         if ward.url:
-            graph.add((iri, TG.homepage, Literal(ward.url, datatype=XSD.anyURI)))
+            graph.add((iri, _HOMEPAGE, Literal(ward.url, datatype=XSD.anyURI)))
         count += 1
     return count
