@@ -191,10 +191,21 @@ def _reach_pair(row, shared):
 _REACH_TABLE = "CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL, nodes TEXT NOT NULL)"
 
 
+def _new_database(path):
+    """A connection to the new SQLite file ``path``, a build's own until saved: written without a rollback
+    journal and without waiting for the disk at each commit (synchronous off), as the build's other files
+    are written. A build that fails removes it; one cut short leaves a file whose sha256 no longer matches
+    its manifest, which the cache then refuses as damaged."""
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA journal_mode=OFF")
+    connection.execute("PRAGMA synchronous=OFF")
+    return connection
+
+
 def write_reach_share(path, rows):
     """Write ``rows`` (municipality, row as :func:`reach_row` made it, the graph's node ids) into a new
     SQLite file ``path`` as they come: what one process of the build makes (:class:`ReachRows`)."""
-    connection = sqlite3.connect(path)
+    connection = _new_database(path)
     with connection:
         connection.execute(_REACH_TABLE)
         connection.executemany("INSERT INTO reach VALUES (?, ?, ?)",
@@ -842,7 +853,7 @@ def _atomic_write(path, write):
 def _write_entities(path, graph, nodes=None):
     """The entity table alone (of ``nodes``, or all), in the SQLite file ``path``: made beside the rest
     of a save (:func:`_save`)."""
-    connection = sqlite3.connect(path)
+    connection = _new_database(path)
     with connection:
         connection.execute(_ENTITY_TABLE)
         _insert_entities(connection, graph, nodes)
@@ -878,7 +889,7 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
                   json.dumps(sorted(sub))) for key, (sub, walk) in reach_graphs.items())
     temporary = _temporary(path)
     try:
-        connection = sqlite3.connect(temporary)
+        connection = _new_database(temporary)
         with connection:
             connection.execute("CREATE TABLE names (name TEXT NOT NULL, node TEXT NOT NULL)")
             connection.executemany("INSERT INTO names VALUES (?, ?)",
