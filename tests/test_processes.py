@@ -112,7 +112,7 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
 
 
 def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(national_compiled, tmp_path):
-    """A save makes most of ``show``'s rows in a second process, copies them in and makes the rest: the
+    """A save makes most of ``show``'s rows in a second process, makes the rest meanwhile and copies them in: the
     table one process writes, row for row in the same order."""
     import sqlite3
 

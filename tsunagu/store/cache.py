@@ -865,16 +865,24 @@ _ENTITY_TABLE = ("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TE
                  "types TEXT NOT NULL, star TEXT NOT NULL)")
 
 
-def _insert_entities(connection, graph, nodes=None):
-    connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph, nodes))
+def _insert_entities(connection, graph, nodes=None, first=None):
+    """Insert the entity rows of ``nodes``; ``first``: the rowid of the first, when rows before it are
+    added afterwards (each row's rowid is its node's place in the graph all the same)."""
+    if first is None:
+        connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph, nodes))
+    else:
+        connection.executemany("INSERT INTO entity (rowid, node, name, code, prefecture, types, star) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                               ((rowid, *row) for rowid, row in enumerate(_entity_rows(graph, nodes), first)))
 
 
 def _write_reach(path, reach_graphs, names, graph, entities=None):
     """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of (graph, walk) pairs.
 
     ``entities``: ``(made, rest)``, what :func:`save`'s ``beside`` returned for :func:`_write_entities`
-    and the nodes it left: the entity table of the file ``made.result()`` names is copied in (SQLite to
-    SQLite), then the rows of ``rest`` are made here. None makes the whole table here.
+    and the nodes it left: the rows of ``rest`` are made here (after the first ones, by rowid), then the
+    entity table of the file ``made.result()`` names is copied in (SQLite to SQLite), rowids kept. None
+    makes the whole table here.
     """
     from tsunagu.rules.duties import duty_table
     from tsunagu.store.graphjson import value_json
@@ -920,24 +928,28 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
             connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "kind TEXT, types TEXT NOT NULL, parent TEXT)")
             connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?, ?)", _area_rows(graph))
-        # the build's reach rows and entity table, as other processes wrote them: copied SQLite to SQLite
-        copies = [(path, "INSERT INTO reach SELECT * FROM made.reach ORDER BY municipality")
-                  for path in (reach_graphs.files if isinstance(reach_graphs, ReachRows) else ())]
+        # the build's reach rows, as other processes wrote them: copied SQLite to SQLite
+        for made in (reach_graphs.files if isinstance(reach_graphs, ReachRows) else ()):
+            _copied(connection, made, "INSERT INTO reach SELECT * FROM made.reach ORDER BY municipality")
         if entities is not None:
-            copies.append((entities[0].result(), "INSERT INTO entity SELECT * FROM made.entity"))
-        for made, copy in copies:
-            connection.execute("ATTACH DATABASE ? AS made", (str(made),))  # outside a transaction, as SQLite asks
-            with connection:
-                connection.execute(copy)
-            connection.execute("DETACH DATABASE made")
-        if entities is not None:
-            with connection:
-                _insert_entities(connection, graph, entities[1])  # after the others' rows: the order of the nodes
+            made, rest = entities
+            with connection:  # the last rows first, while the other process makes the first ones
+                _insert_entities(connection, graph, rest, first=graph.number_of_nodes() - len(rest) + 1)
+            _copied(connection, made.result(), "INSERT INTO entity (rowid, node, name, code, prefecture, types, star) "
+                                               "SELECT rowid, * FROM made.entity")
         connection.close()
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _copied(connection, path, copy):
+    """Run ``copy``, an INSERT reading the attached SQLite file ``path`` as ``made``."""
+    connection.execute("ATTACH DATABASE ? AS made", (str(path),))  # outside a transaction, as SQLite asks
+    with connection:
+        connection.execute(copy)
+    connection.execute("DETACH DATABASE made")
 
 
 def _pause_before_manifest():
