@@ -76,7 +76,9 @@ def test_beside_other_threads_the_work_stays_in_this_process():
 
 
 def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_path):
-    """Curated files parsed half in a second process give the same graph, records and errors, in order."""
+    """Curated files parsed half in a second process, the first files' triples written meanwhile, give the
+    same graph (triple for triple, in order), records and errors; a workbook that replaces records of
+    the files written first has them written again, as in one process."""
     from tsunagu.compile import compiler, processes
     from tsunagu.compile.inputs import embedded_data_files
 
@@ -93,8 +95,29 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
     assert len([p for p in seeds if p.suffix == ".yaml"]) > 8
     (two, located, _), (one, here, _) = (compiler.read_inputs(seeds, validate=False, jobs=jobs) for jobs in (2, 1))
     assert forks == ["_read_share"]
-    assert sorted(two.serialize(format="nt").splitlines()) == sorted(one.serialize(format="nt").splitlines())
+    assert two.serialize(format="nt").splitlines() == one.serialize(format="nt").splitlines()
     assert {k: (v.file, v.line) for k, v in located.items()} == {k: (v.file, v.line) for k, v in here.items()}
+    from tsunagu.loaders import curated
+    from tsunagu.loaders.formats.workbook import template_workbook_bytes
+
+    book = tmp_path / "mihara.xlsx"  # re-exports the records of mihara.yaml, the first file (written first)
+    book.write_bytes(template_workbook_bytes(compiler.compile_graph(lists=False).graph, ["mihara"]))
+    inputs = sorted(seeds, key=lambda p: p.name != "mihara.yaml") + [book]
+    conversions = []
+
+    class Counted(curated.Conversion):
+        def __init__(self):
+            conversions.append(self)
+            super().__init__()
+
+    monkeypatch.setattr(compiler, "Conversion", Counted)
+    monkeypatch.setattr(curated, "Conversion", Counted)
+    graphs = []
+    for jobs in (2, 1):
+        conversions.clear()
+        graphs.append(compiler.read_inputs(inputs, validate=False, jobs=jobs)[0].serialize(format="nt").splitlines())
+        assert len(conversions) == jobs  # in two processes, the files written first are written again
+    assert graphs[0] == graphs[1]
     broken = tmp_path / "broken.yaml"
     broken.write_text((Path(seeds[0]).read_text(encoding="utf-8") + "\n  bad: [\n"), encoding="utf-8")
     unknown = tmp_path / "unknown.yaml"

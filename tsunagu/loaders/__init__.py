@@ -12,6 +12,7 @@ __all__ = [
     "Source",
     "check_digit",
     "curated_to_rdf",
+    "Conversion",
     "parse_age",
     "read_curated",
     "RDF_SUFFIXES",
@@ -21,8 +22,8 @@ __all__ = [
 ]
 
 from tsunagu.loaders.embedded import CURATED_SUFFIXES  # noqa: E402 (light: no rdflib)
-_HOME = {name: "curated" for name in ("CuratedFile", "Record", "Source", "check_digit", "curated_to_rdf", "parse_age",
-                                       "read_curated")} | {name: "formats.rdf" for name in ("RDF_SUFFIXES", "defined_ids", "read_rdf")}
+_HOME = {name: "curated" for name in ("CuratedFile", "Record", "Source", "check_digit", "curated_to_rdf", "Conversion",
+                                       "parse_age", "read_curated")} | {name: "formats.rdf" for name in ("RDF_SUFFIXES", "defined_ids", "read_rdf")}
 
 
 def __getattr__(name):

@@ -31,6 +31,7 @@ __all__ = [
     "read_curated",
     "curated_from_data",
     "curated_to_rdf",
+    "Conversion",
     "check_digit",
     "parse_age",
     "document_iri",
@@ -410,7 +411,75 @@ def curated_to_rdf(files, existing_ids=None):
     Returns ``(graph, locations)`` where ``locations`` maps each entity IRI to
     its record, for error reports on the built graph.
     """
-    ontology = load_ontology()
+    return Conversion().finished(files, existing_ids)
+
+
+class Conversion:
+    """Curated files to triples, in the files' order: the first files' triples may be written
+    (:meth:`write`) while the rest are still being read, as a build does; :meth:`finished` checks every
+    file together (ids, references) before returning anything, as :func:`curated_to_rdf`.
+
+    >>> from pathlib import Path
+    >>> from tsunagu.compile.inputs import embedded_data_files
+    >>> files = [read_curated(p) for p in embedded_data_files()[:2]]
+    >>> conversion = Conversion()
+    >>> conversion.write(files[:1])
+    >>> graph, _ = conversion.finished(files)
+    >>> len(graph) == len(curated_to_rdf(files)[0])
+    True
+    """
+
+    def __init__(self):
+        self._ontology = load_ontology()
+        self._graph = data_graph()
+        self._add = adder(self._graph)
+        self._locations = {}
+        self._passages = {}  # (document, quote) -> its passage, described once: a file's records cite a few passages
+        self._made = _Made()
+        self._written = []
+
+    def write(self, files):
+        """Write the triples of ``files``, the next ones in order, each checked on its own (:func:`read_curated`)."""
+        for curated in files:
+            for record in curated.records:
+                self._write_record(record)
+            self._written.append(curated)
+
+    def finished(self, files, existing_ids=None):
+        """``(graph, locations)`` of ``files``, every one (those written first among them, the same objects
+        in the same order), once their ids and references are checked together; raises
+        :class:`~tsunagu.exceptions.DataErrors` else. ``existing_ids`` as :func:`curated_to_rdf`'s."""
+        errors = _cross_file_errors(files, self._ontology, existing_ids)
+        if errors:
+            raise DataErrors(errors)
+        written = self._written
+        if len(written) > len(files) or any(a is not b for a, b in zip(written, files, strict=False)):
+            return Conversion().finished(files, existing_ids)  # written ahead of a list that changed since
+        self.write(files[len(written):])
+        return self._graph, self._locations
+
+    def _write_record(self, record):
+        add, made, passages = self._add, self._made, self._passages
+        subject = made.iri(record.id)
+        self._locations[subject] = record
+        add((subject, _TYPE, record.type))
+        for source in record.sources:
+            passage = passages.get((source.document, source.quote))
+            if passage is None:
+                passage = passages[source.document, source.quote] = _passage_iri(source)
+                document = document_iri(source.document)
+                add((passage, _TYPE, _PASSAGE))
+                add((passage, _QUOTE, Literal(source.quote)))
+                add((passage, _PART_OF, document))
+                add((document, _TYPE, _DOCUMENT))
+                add((document, _IDENTIFIER, Literal(source.document)))
+            add((subject, _DERIVED, passage))
+        for name, value in record.fields.items():
+            _add_field(add, subject, record, _spec_for(record, name, self._ontology), value, self._ontology, made)
+
+
+def _cross_file_errors(files, ontology, existing_ids=None):
+    """What needs every file at once: duplicate ids and references to ids no file (or ``existing_ids``) defines."""
     known_types = dict(existing_ids or {})
     seen = {}
     errors = []
@@ -426,33 +495,7 @@ def curated_to_rdf(files, existing_ids=None):
             seen[record.id] = record
             known_types[record.id] = record.type
     errors.extend(_check_references(files, ontology, known_types))
-    if errors:
-        raise DataErrors(errors)
-
-    graph = data_graph()
-    add = adder(graph)
-    locations = {}
-    passages = {}  # (document, quote) -> its passage, described once: a file's records cite a few passages
-    made = _Made()
-    for curated in files:
-        for record in curated.records:
-            subject = made.iri(record.id)
-            locations[subject] = record
-            add((subject, _TYPE, record.type))
-            for source in record.sources:
-                passage = passages.get((source.document, source.quote))
-                if passage is None:
-                    passage = passages[source.document, source.quote] = _passage_iri(source)
-                    document = document_iri(source.document)
-                    add((passage, _TYPE, _PASSAGE))
-                    add((passage, _QUOTE, Literal(source.quote)))
-                    add((passage, _PART_OF, document))
-                    add((document, _TYPE, _DOCUMENT))
-                    add((document, _IDENTIFIER, Literal(source.document)))
-                add((subject, _DERIVED, passage))
-            for name, value in record.fields.items():
-                _add_field(add, subject, record, _spec_for(record, name, ontology), value, ontology, made)
-    return graph, locations
+    return errors
 
 
 class _Made:
