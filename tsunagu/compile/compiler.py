@@ -383,16 +383,17 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
                              for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
         hashes = {}
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
-    graph_file = None
-    if scratch is not None:
-        with steps.step("graph", "グラフの書き出し"):
-            # Pickled for the cache now, while the build holds least (the pickler's memo is some 200 MB at
-            # synthetic 10x): nothing changes the graph after its index.
-            graph_file = BuildFile(scratch, "graph.pickle", _pickled(graph))
-    with steps.step("precompute", f"市区町村ごとの事前計算: {len(municipality_nodes(graph)):,} 市区町村"):
-        reach = reach_rows(graph, jobs, folder=scratch)
+    graph_file = []
+
+    def pickled_graph():
+        # Pickled for the cache now, while the build holds least (the pickler's memo is some 200 MB at
+        # synthetic 10x) and the second process starts on the towns: nothing changes the graph after its index.
+        graph_file.append(BuildFile(scratch, "graph.pickle", _pickled(graph)))
+
+    with steps.step("precompute", f"市区町村ごとの事前計算とグラフの書き出し: {len(municipality_nodes(graph)):,} 市区町村"):
+        reach = reach_rows(graph, jobs, folder=scratch, meanwhile=pickled_graph if scratch is not None else None)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
-                    reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file)
+                    reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file[0] if graph_file else None)
 
 
 def _pickled(value):
