@@ -61,7 +61,7 @@ class _Index:
         type_, subclass_of = canonical(RDF.type), canonical(RDFS.subClassOf)  # the store's own objects
         for s, po in self.spo.items():
             if po.get(type_):  # an entry emptied by a removal is no type
-                self.types[s] = set(po[type_])
+                self.types[s] = po[type_]  # the store's own dict of them, read as a set: not a copy per node
             if po.get(subclass_of):
                 subclass[s] = set(po[subclass_of])
             for p in inverse:
