@@ -367,8 +367,7 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     if checking is not None:
         with steps.step("checked", "検査の結果"):
             _raise_any(checking.result())  # before anything is saved, as when run first
-    with steps.step("index", "名前の索引と入力の指紋"):
-        graph.graph["names"] = name_index(graph)
+    with steps.step("index", "語彙と入力の指紋"):
         graph.graph.update(graph_vocabulary())
         graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
         graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
@@ -385,13 +384,17 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
     graph_file = []
 
-    def pickled_graph():
-        # Pickled for the cache now, while the build holds least (the pickler's memo is some 200 MB at
-        # synthetic 10x) and the second process starts on the towns: nothing changes the graph after its index.
-        graph_file.append(BuildFile(scratch, "graph.pickle", _pickled(graph)))
+    def named_and_pickled():
+        # While the second process starts on the towns (which read no names): the name index, and the
+        # graph pickled for the cache, now the build holds least (the pickler's memo is some 200 MB at
+        # synthetic 10x). Nothing changes the graph after this.
+        graph.graph["names"] = name_index(graph)
+        if scratch is not None:
+            graph_file.append(BuildFile(scratch, "graph.pickle", _pickled(graph)))
 
-    with steps.step("precompute", f"市区町村ごとの事前計算とグラフの書き出し: {len(municipality_nodes(graph)):,} 市区町村"):
-        reach = reach_rows(graph, jobs, folder=scratch, meanwhile=pickled_graph if scratch is not None else None)
+    with steps.step("precompute", f"名前の索引、グラフの書き出し、市区町村ごとの事前計算: "
+                                  f"{len(municipality_nodes(graph)):,} 市区町村"):
+        reach = reach_rows(graph, jobs, folder=scratch, meanwhile=named_and_pickled)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file[0] if graph_file else None)
 

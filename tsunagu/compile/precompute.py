@@ -93,8 +93,9 @@ def reach_subgraph(source, municipality):
 
 
 # Of this process's share of the towns, the part left to the others when it does something else meanwhile:
-# the graph pickled for the cache is some 8% of the towns' work (synthetic 10x: 2 of 24.7 CPU seconds).
-_MEANWHILE = 0.08
+# a build's name index and graph pickle are some 15% of the towns' work (synthetic 10x: 1.8 and 2 of 24.7
+# CPU seconds).
+_MEANWHILE = 0.15
 
 
 def _shares(municipalities, jobs, lighter=0.0):
@@ -138,7 +139,7 @@ def reach_rows(graph, jobs=1, folder=None, meanwhile=None):
     temporary folder when None), removed with the returned :class:`ReachRows`.
 
     ``meanwhile``: a function run in this process once the others have started, before its own share
-    (a build pickles its graph then), which is the smaller by :data:`_MEANWHILE`.
+    (a build indexes names and pickles its graph then), which is the smaller by :data:`_MEANWHILE`.
 
     Raises :class:`~tsunagu.exceptions.CacheWriteError` when the files cannot be written.
     """
