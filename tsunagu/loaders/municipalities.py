@@ -339,14 +339,15 @@ def _passage(graph, document, quote):
     return passage
 
 
-def national_to_rdf(national, existing, population=None, population_document=None):
+def national_to_rdf(national, existing, population=None, population_document=None, into=None):
     """RDF for a :class:`NationalList`, merged into ``existing`` entities by code.
 
     ``existing`` maps a code to ``(IRI, Japanese name)`` for entities the
     curated inputs define. Returns ``(graph, report)``; ``report`` lists the
-    municipalities the census population did not join, with why.
+    municipalities the census population did not join, with why. ``into``: the
+    graph to add the triples to (a build's own, rather than a new one copied into it).
     """
-    graph = data_graph()
+    graph = data_graph() if into is None else into
     add = adder(graph)
     errors = []
     report = {"municipalities": len(national.municipalities), "prefectures": len(national.prefectures),

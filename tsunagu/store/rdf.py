@@ -243,6 +243,8 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
     from rdflib.plugins.serializers.nt import _quoteLiteral
 
     text: dict[Any, str] = {}  # predicate or IRI/blank value -> its N-Triples form
+    # id of a typed literal -> (it, its form): a date, flag or age a loader made once and many triples hold
+    typed: dict[int, tuple[Any, str]] = {}
     lines: list[str] = []
     for subject, predicates in subject_index(graph).items():
         head = subject.n3()
@@ -252,7 +254,13 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
                 middle = text[predicate] = predicate.n3()
             for obj in objects:
                 if isinstance(obj, Literal):
-                    tail = _quoteLiteral(obj)
+                    if obj.datatype is None:
+                        tail = _quoteLiteral(obj)
+                    else:
+                        found = typed.get(id(obj))
+                        if found is None or found[0] is not obj:
+                            found = typed[id(obj)] = (obj, _quoteLiteral(obj))
+                        tail = found[1]
                 else:
                     tail = text.get(obj)
                     if tail is None:

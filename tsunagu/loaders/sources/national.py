@@ -24,8 +24,8 @@ def load_municipalities(path, directory):
     existing = _coded(directory.graph, TG.Municipality) | _coded(directory.graph, TG.Prefecture)
     population = directory.paths.get("population")
     census = read_population(population) if population else None
-    graph, report = national_to_rdf(national, existing, census, Path(population).name if population else None)
-    add_all(directory.graph, graph)
+    _, report = national_to_rdf(national, existing, census, Path(population).name if population else None,
+                                into=directory.graph)
     directory.refresh_areas()
     directory.national_report = report
     source = directory.report("municipalities")
