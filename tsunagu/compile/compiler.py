@@ -18,7 +18,7 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import BuildFile, build_lock, cache_dir, save
+from tsunagu.store.cache import BuildFile, build_lock, cache_dir, graph_pickle, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import Conversion, defined_ids
@@ -385,27 +385,20 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     graph_file = []
 
     def named_and_pickled():
-        # While the second process starts on the towns (which read no names): the name index, and the
-        # graph pickled for the cache, now the build holds least (the pickler's memo is some 200 MB at
-        # synthetic 10x). Nothing changes the graph after this.
-        graph.graph["names"] = name_index(graph)
-        if scratch is not None:
-            graph_file.append(BuildFile(scratch, "graph.pickle", _pickled(graph)))
+        # While the second process starts on the towns (which read no names): the graph pickled for the
+        # cache, now the build holds least, and its name index, made once the graph's pickle and the
+        # pickler's memo (some 180 MB at synthetic 10x) are let go (graph_pickle). Nothing changes the
+        # graph after this.
+        if scratch is None:
+            graph.graph["names"] = name_index(graph)
+        else:
+            graph_file.append(BuildFile(scratch, "graph.pickle", graph_pickle(graph, name_index)))
 
     with steps.step("precompute", f"名前の索引、グラフの書き出し、市区町村ごとの事前計算: "
                                   f"{len(municipality_nodes(graph)):,} 市区町村"):
         reach = reach_rows(graph, jobs, folder=scratch, meanwhile=named_and_pickled)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file[0] if graph_file else None)
-
-
-def _pickled(value):
-    def write(stream):
-        import pickle
-
-        pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
-
-    return write
 
 
 _CHECKED_BESIDE = 1_000_000  # triples up to which the checks run in a second process (the national build: 230,000)

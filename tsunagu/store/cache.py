@@ -91,9 +91,9 @@ _MANIFEST = "manifest.json"
 SCRATCH_PREFIX = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
-# 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
+# 13: the graph file is two pickles, the graph and then its name index; 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
 # attributes; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
-_FORMAT_VERSION = 12
+_FORMAT_VERSION = 13
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -161,6 +161,45 @@ def _unpickled(stream=None, data=None):
     growing heap again and again while millions of objects are created."""
     with collector_paused():
         return pickle.load(stream) if data is None else pickle.loads(data)
+
+
+def graph_pickle(graph, index_names=None):
+    """``write(stream)``: ``graph`` as the cache keeps it, two pickles: the graph without its name index
+    (the ``names`` attribute), then that index (:func:`graph_unpickled` reads both). The pickler's memo
+    of each is held in turn, not together (synthetic 10x: some 180 MB for the graph). ``index_names``: a
+    function making the index from the graph, called between the two (a build makes the index then) and
+    set as ``names``.
+
+    >>> import io, networkx as nx
+    >>> g = nx.MultiDiGraph(names={"いの町": ["ino"]})
+    >>> stream = io.BytesIO()
+    >>> graph_pickle(g)(stream)
+    >>> _ = stream.seek(0)
+    >>> graph_unpickled(stream).graph
+    {'names': {'いの町': ['ino']}}
+    """
+
+    def write(stream):
+        own = graph.graph
+        graph.graph = {key: value for key, value in own.items() if key != "names"}
+        try:
+            pickle.dump(graph, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            graph.graph = own
+        if index_names is not None:
+            own["names"] = index_names(graph)
+        pickle.dump(own.get("names"), stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return write
+
+
+def graph_unpickled(stream):
+    """The graph :func:`graph_pickle` wrote into ``stream``, its name index put back."""
+    graph = _unpickled(stream)
+    names = _unpickled(stream)
+    if names is not None:
+        graph.graph["names"] = names
+    return graph
 
 
 # The graph attributes every reach graph carries alike (the vocabulary: labels, bands, columns...):
@@ -376,7 +415,7 @@ class Stored:
         path = self._checked(role)
         try:
             with open(path, "rb") as stream:
-                return _unpickled(stream)
+                return graph_unpickled(stream) if role == "graph" else _unpickled(stream)
         except Exception as error:  # any unpickling failure means the file is not what the build wrote
             self._verify_hash(path.name)
             raise self._damaged(f"{path.name} を読めません ({type(error).__name__})") from None
@@ -704,10 +743,14 @@ def _entity_rows(graph, nodes=None):
     """The entity table's rows of ``nodes`` (every node of ``graph`` by default), in their order."""
     star = _star_writer(graph)
     prefectures = _prefecture_names(graph)
+    types_json = {}  # id of a node's list of types -> (the list, its JSON): the projection shares a few dozen lists
     for node in graph if nodes is None else nodes:
         data = graph._node[node]
-        yield (node, data.get("name"), data.get("code"), prefectures.get(node),
-               json.dumps(sorted(data.get("types", ())), ensure_ascii=False), star(node))
+        types = data.get("types", ())
+        found = types_json.get(id(types))
+        if found is None or found[0] is not types:
+            found = types_json[id(types)] = (types, json.dumps(sorted(types), ensure_ascii=False))
+        yield (node, data.get("name"), data.get("code"), prefectures.get(node), found[1], star(node))
 
 
 def _area_rows(graph):
@@ -1020,11 +1063,11 @@ _ENTITIES_BESIDE = 0.8  # of the entity rows, the share the second process makes
 def _save(compiled, directory, started, beside=None):
     tag = compiled.fingerprint[:16]
     files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite"}
-    dump = lambda value: lambda stream: pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)  # noqa: E731
     # The entity table (each node's star, for ``show``) is half of writing: made ``beside`` the rest
     # when the caller can (a second process: the same rows), else here, in turn. The second process
-    # makes the first rows and this one the last, once its own writing is done: a process forked
-    # from a build makes them a third slower than one alone (synthetic 10x: 11.4 s against 8.0).
+    # makes the first rows and this one the last, after its own writing and while the other still
+    # works: a process forked from a build makes them slower than one alone (synthetic 10x: 11.4 s
+    # against 8.0 once).
     entities = made = None
     if beside is not None:
         made = _temporary(directory / files["reach"])
@@ -1034,7 +1077,7 @@ def _save(compiled, directory, started, beside=None):
     try:
         written = {files["rdf"]: _placed(getattr(compiled, "nt_file", None), directory / files["rdf"], compiled.write_nt),
                    files["graph"]: _placed(getattr(compiled, "graph_file", None), directory / files["graph"],
-                                           dump(compiled.graph))}
+                                           graph_pickle(compiled.graph))}
         _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph, entities)
     finally:
         if made is not None:
