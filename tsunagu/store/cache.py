@@ -5,7 +5,8 @@ names of the files below with their size and sha256) and, named by the
 build's fingerprint:
 
 - ``graph-<fp>.pickle``: the networkx projection (``stats``, ``export``,
-  ``push``, ``map`` and the diagrams load it);
+  ``push``, ``map`` and the diagrams load it), pickled without its name
+  index and then the index (:func:`graph_pickle`);
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
 - ``reach-<fp>.sqlite``: rows that answer without the whole graph: one
   small pickled graph per municipality with its walk (``refer``,
