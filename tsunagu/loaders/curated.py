@@ -419,7 +419,6 @@ class Conversion:
     (:meth:`write`) while the rest are still being read, as a build does; :meth:`finished` checks every
     file together (ids, references) before returning anything, as :func:`curated_to_rdf`.
 
-    >>> from pathlib import Path
     >>> from tsunagu.compile.inputs import embedded_data_files
     >>> files = [read_curated(p) for p in embedded_data_files()[:2]]
     >>> conversion = Conversion()

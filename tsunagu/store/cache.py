@@ -92,8 +92,9 @@ _MANIFEST = "manifest.json"
 SCRATCH_PREFIX = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
-# 13: the graph file is two pickles, the graph and then its name index; 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the graph's
-# attributes; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
+# 13: the graph file is two pickles, the graph and then its name index; 12: the duty table; 11: a reach
+# row is (SmallGraph, TownWalk), the walk no longer in the graph's attributes; 10: reach rows are
+# SmallGraphs without the shared attributes; 9: build_args["lists"]
 _FORMAT_VERSION = 13
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
