@@ -167,6 +167,18 @@ def test_diagram_all_writes_every_page_and_an_index(seeds_cache, runner, tmp_pat
     assert 'href="tobishima.html"' in index
 
 
+def test_a_diagram_without_pyvis_says_which_extra_to_install(seeds_cache, runner, tmp_path, monkeypatch):
+    """A wheel installed without its extras: the command names what to install, no traceback."""
+    import sys
+
+    for module in ("pyvis", "pyvis.network"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if not installed: importing it fails
+    result = runner.invoke(cli, ["diagram", "いの町", "-o", str(tmp_path / "ino.html")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "この操作には pyvis が要ります: pip install 'tsunagu[diagram]'" in result.output
+    assert not (tmp_path / "ino.html").exists()
+
+
 def test_diagram_command_needs_one_target(seeds_cache, runner, tmp_path):
     assert runner.invoke(cli, ["diagram"]).exit_code == 2
     assert runner.invoke(cli, ["diagram", "--municipality", "いの町"]).exit_code == 2

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from tsunagu._version import __version__
-from tsunagu.exceptions import TsunaguError
+from tsunagu.exceptions import TsunaguError, missing_extra
 from tsunagu.output import output_format
 from tsunagu.text import bilingual, english_of, error_text, language, say, set_language
 
@@ -296,6 +296,11 @@ class _Group(_AsksInJapanese, click.Group):
             return super().invoke(ctx)
         except TsunaguError as error:
             raise click.ClickException(error_text(error)) from error
+        except ModuleNotFoundError as error:  # an optional extra not installed (a wheel without [diagram])
+            missing = missing_extra(error)
+            if missing is None:
+                raise
+            raise click.ClickException(error_text(missing)) from error
 
 
 class _Ages(click.IntRange):

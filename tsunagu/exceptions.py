@@ -36,6 +36,8 @@ __all__ = [
     "QueryRefused",
     "QueryLimitReached",
     "RefreshError",
+    "MissingExtra",
+    "missing_extra",
 ]
 
 
@@ -240,3 +242,30 @@ class QueryLimitReached(TsunaguError):
 class RefreshError(TsunaguError):
     """``tsunagu data update`` could not refresh the national lists (a fetch failed, a file is broken,
     nothing to roll back to); the lists, the cache and every answer stay as they were."""
+
+
+class MissingExtra(TsunaguError):
+    """A feature whose optional dependency is not installed (``pip install 'tsunagu[<extra>]'`` adds it)."""
+
+    def __init__(self, module: str, extra: str) -> None:
+        self.module, self.extra = module, extra
+        super().__init__(f"この操作には {module} が要ります: pip install 'tsunagu[{extra}]' "
+                         f"(this needs {module}: pip install 'tsunagu[{extra}]')")
+
+
+# The optional dependencies' top-level modules and the extra of pyproject.toml that installs each.
+_EXTRA_OF = {"pyvis": "diagram", "neo4j": "bolt", "openpyxl": "excel", "starlette": "web", "uvicorn": "web",
+             "multipart": "web", "python_multipart": "web", "jsonschema": "hsds"}
+
+
+def missing_extra(error: ImportError) -> MissingExtra | None:
+    """The :class:`MissingExtra` of a failed import of an optional dependency, else None (a real fault).
+
+    >>> print(missing_extra(ModuleNotFoundError("No module named 'pyvis'", name="pyvis")))
+    この操作には pyvis が要ります: pip install 'tsunagu[diagram]' (this needs pyvis: pip install 'tsunagu[diagram]')
+    >>> missing_extra(ModuleNotFoundError("No module named 'yaml'", name="yaml")) is None
+    True
+    """
+    top = (error.name or "").split(".")[0]
+    extra = _EXTRA_OF.get(top)
+    return None if extra is None else MissingExtra(top, extra)
