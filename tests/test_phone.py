@@ -110,6 +110,18 @@ def test_axe_finds_no_violation(driver, server, page, width):
     assert _axe(driver) == []
 
 
+def test_the_written_coverage_page_has_no_axe_violation(driver, graph, tmp_path):
+    """The age x domain page ``tsunagu diagram`` writes beside the network (a file, not a page of the web
+    app): its full cells' text was the body's dark grey on dark green."""
+    from tsunagu.diagrams import write_municipality_diagram
+
+    _, heatmap = write_municipality_diagram(graph, "ino", tmp_path / "ino.html")
+    assert 'style="background: #2e7d32' in heatmap.read_text(encoding="utf-8")  # it has full cells
+    driver.set_window_size(1280, 900)
+    driver.get(heatmap.as_uri())
+    assert _axe(driver) == []
+
+
 def test_the_diagram_page_is_its_data_and_vis_network_comes_once_cached(driver, server):
     scripts = set()
     for name in DIAGRAMS:

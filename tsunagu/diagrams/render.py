@@ -61,6 +61,8 @@ LAYOUT_SEED = 20201027
 # the file names of the one shared copy ``diagram --all`` writes beside its pages (and the web serves)
 SHARED_ASSETS = {"js": "vis-network.min.js", "css": "vis-network.css", "draw": "tsunagu-diagram.js"}
 _STATE_COLOURS = {"full": "#2e7d32", "partial": "#9ccc65", "unknown": "#ffe082", "none": "#eeeeee"}
+# the text on each: white on the dark green (5.1:1), the page's dark grey on the light ones (WCAG AA, 4.5:1)
+_STATE_TEXT = {"full": "#ffffff", "partial": "#263238", "unknown": "#263238", "none": "#263238"}
 _STATE_LABELS = {"full": ("充足", "full"), "partial": ("一部", "partial"), "unknown": ("不明（年齢未記載）", "unknown (ages not stated)"),
                  "none": ("なし", "none")}
 # the level that fills a cell, as the heatmap's cells and legend name it (the data keeps the keys)
@@ -293,7 +295,8 @@ def heatmap_html(matrix, *, links=(), lang=None):
             cell = by_key[(band, column["domain"])]
             names = say("、", ", ", lang).join(p["name"] for p in cell["providers"])
             level = _LEVEL_LABELS.get(cell["level"])
-            cells.append({"colour": _STATE_COLOURS[cell["state"]], "state": say(*_STATE_LABELS[cell["state"]], lang=lang),
+            cells.append({"colour": _STATE_COLOURS[cell["state"]], "text": _STATE_TEXT[cell["state"]],
+                          "state": say(*_STATE_LABELS[cell["state"]], lang=lang),
                           "level": say(*level, lang=lang) if level else cell["level"] or "", "providers": names})
         rows.append({"band": band, "cells": cells})
     name = matrix["municipality"]["name"]
@@ -301,7 +304,8 @@ def heatmap_html(matrix, *, links=(), lang=None):
     return template_environment().get_template("heatmap.html").render(
         title=say(f"{name}の支援のカバー状況（年齢×分野）", f"Support coverage of {name} (ages x domains)", lang),
         columns=columns, rows=rows, w=_page_words(lang),
-        legend=[{"colour": _STATE_COLOURS[s], "label": say(*_STATE_LABELS[s], lang=lang)} for s in _STATE_COLOURS], links=links,
+        legend=[{"colour": _STATE_COLOURS[s], "text": _STATE_TEXT[s], "label": say(*_STATE_LABELS[s], lang=lang)}
+                for s in _STATE_COLOURS], links=links,
     )
 
 
