@@ -115,7 +115,7 @@ def _compressed_nt(graph):
 def _read_one(path, notices):
     """``(produces, value)`` of one input, or ``("errors", [DataError, ...])``: never raised, so that
     every file's problems are collected (and a child process can hand them over)."""
-    from tsunagu.loaders.formats import format_of
+    from tsunagu.loaders.formats import format_of, read_input
 
     too_big = size_error(path)
     if too_big is not None:
@@ -125,7 +125,7 @@ def _read_one(path, notices):
         return "errors", [DataError(path, "no such file" if not path.is_dir() else
                                     "a folder is read only as an HSDS tabular export (organizations.csv, services.csv)")]
     try:
-        return format_.produces, format_.read(path, notices)
+        return read_input(path, notices)  # records always a list
     except DataErrors as many:
         return "errors", list(many.errors)
     except DataError as one:
@@ -202,7 +202,7 @@ def read_inputs(paths, *, validate=True, notices=None, jobs=1):
         for produces, value, _ in first:
             if produces != "records":
                 break  # in order: up to the first file that is not curated records (or has errors)
-            files.extend(value if isinstance(value, list) else [value])
+            files.extend(value)
         conversion.write(files)
 
     curated, rdf_inputs, errors = [], [], []
@@ -215,7 +215,7 @@ def read_inputs(paths, *, validate=True, notices=None, jobs=1):
             errors.extend(rdf_input_errors(value, path))  # named by this file, not by the merge
             rdf_inputs.append((path, value))
         else:
-            curated.extend(value if isinstance(value, list) else [value])
+            curated.extend(value)
     if errors:
         raise DataErrors(shortened_errors(errors))
     rdf_ids = {}
@@ -382,9 +382,10 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
                              for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
         hashes = {}
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
-    graph_file = []
+    graph_file = None
 
     def named_and_pickled():
+        nonlocal graph_file
         # While the second process starts on the towns (which read no names): the graph pickled for the
         # cache, now the build holds least, and its name index, made once the graph's pickle and the
         # pickler's memo (some 180 MB at synthetic 10x) are let go (graph_pickle). Nothing changes the
@@ -392,13 +393,13 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
         if scratch is None:
             graph.graph["names"] = name_index(graph)
         else:
-            graph_file.append(BuildFile(scratch, "graph.pickle", graph_pickle(graph, name_index)))
+            graph_file = BuildFile(scratch, "graph.pickle", graph_pickle(graph, name_index))
 
     with steps.step("precompute", f"名前の索引、グラフの書き出し、市区町村ごとの事前計算: "
                                   f"{len(municipality_nodes(graph)):,} 市区町村"):
         reach = reach_rows(graph, jobs, folder=scratch, meanwhile=named_and_pickled)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
-                    reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file[0] if graph_file else None)
+                    reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file)
 
 
 _CHECKED_BESIDE = 1_000_000  # triples up to which the checks run in a second process (the national build: 230,000)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -53,6 +54,11 @@ class Spec:
     inverse: bool = False  # the record is the object of the triple
     target: str | None = None  # class local name a reference must point at
     lang: str | None = None
+
+    def __post_init__(self):
+        # the process's one object for the predicate (ontology.canonical): the store then finds it by
+        # identity, where ``TG.servesArea`` read anew compares through rdflib's ``__eq__``
+        object.__setattr__(self, "predicate", canonical(self.predicate))
 
 
 FIELDS = {
@@ -115,10 +121,7 @@ FIELDS = {
 }
 # A window's municipality is the one it serves as a window, not a fact's subject.
 _WINDOW_MUNICIPALITY = Spec(TG.windowOf, "ref", target="Municipality")
-# The process's one object for each predicate and class written below (ontology.canonical): the store
-# then finds each by identity, where ``RDF.type`` read anew compares through rdflib's ``__eq__``.
-FIELDS = {name: replace(spec, predicate=canonical(spec.predicate)) for name, spec in FIELDS.items()}
-_WINDOW_MUNICIPALITY = replace(_WINDOW_MUNICIPALITY, predicate=canonical(_WINDOW_MUNICIPALITY.predicate))
+# The process's one object for each predicate and class written below, as Spec's (ontology.canonical).
 _TYPE, _DERIVED, _PART_OF, _IDENTIFIER = map(canonical, (RDF.type, PROV.wasDerivedFrom, DCTERMS.isPartOf,
                                                          DCTERMS.identifier))
 _QUOTE, _PASSAGE, _DOCUMENT = map(canonical, (TG.quote, TG.SourcePassage, TG.SourceDocument))
@@ -500,23 +503,13 @@ def _cross_file_errors(files, ontology, existing_ids=None):
 class _Made:
     """The terms one conversion has made, each made once: an id's IRI (a prefecture is named by
     thousands of records) and the literal of a value that repeats (a date, a flag, an age bound). The
-    same object each time, which the store then finds by identity; free text is made as it comes."""
+    same object each time, which the store then finds by identity; free text is made as it comes.
+    Cached by value and its type (``typed``: True == 1, and Literal(True) is not Literal(1))."""
 
     def __init__(self):
-        self._iris, self._literals = {}, {}
-
-    def iri(self, entity_id):
-        found = self._iris.get(entity_id)
-        if found is None:
-            found = self._iris[entity_id] = entity_iri(entity_id)
-        return found
-
-    def literal(self, value, make=Literal):
-        key = (make, type(value), value)  # True == 1: the type keeps Literal(True) apart from Literal(1)
-        found = self._literals.get(key)
-        if found is None:
-            found = self._literals[key] = make(value)
-        return found
+        self.iri = functools.cache(entity_iri)
+        self.literal = functools.lru_cache(maxsize=None, typed=True)(Literal)
+        self.date = functools.lru_cache(maxsize=None, typed=True)(_date_literal)
 
 
 def _add_field(add, subject, record, spec, value, ontology, made):
@@ -533,7 +526,7 @@ def _add_field(add, subject, record, spec, value, ontology, made):
     elif kind in ("int", "number", "bool", "code"):
         add((subject, predicate, made.literal(value)))
     elif kind == "date":
-        add((subject, predicate, made.literal(value, _date_literal)))
+        add((subject, predicate, made.date(value)))
     elif kind == "age":
         low, high = parse_age(value)
         age = URIRef(str(subject) + "/age")

@@ -37,6 +37,7 @@ user could write, since pickle runs code.
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -56,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, CacheUnsafe, CacheWriteError, TsunaguError
+from tsunagu.store.memo import per_object
 
 __all__ = [
     "cache_dir",
@@ -697,22 +699,14 @@ def _star_writer(graph):
 
     succ, pred, nodes = graph._succ, graph._pred, graph._node
     neighbour = {}  # node -> its [id, slim attributes] text
-    attributes = {}  # id of an edge's attribute dict -> (the dict, its text)
-    text = {}  # a node id or edge key -> its JSON string
+    attributes = per_object(plain_json)  # an edge's attribute dict (shared by the projection) -> its text
+    text = functools.cache(plain_json)  # a node id or edge key -> its JSON string
 
     def term(value):
-        if type(value) is not str:
-            return plain_json(value)
-        found = text.get(value)
-        if found is None:
-            found = text[value] = plain_json(value)
-        return found
+        return text(value) if type(value) is str else plain_json(value)
 
     def edge(source, target, key, data):
-        found = attributes.get(id(data))
-        if found is None or found[0] is not data:
-            found = attributes[id(data)] = (data, plain_json(data))
-        return f"[{term(source)},{term(target)},{term(key)},{found[1]}]"
+        return f"[{term(source)},{term(target)},{term(key)},{attributes(data)}]"
 
     def star(node):
         parts, seen, edges = [plain_json([node, nodes[node]])], {node}, []
@@ -745,14 +739,12 @@ def _entity_rows(graph, nodes=None):
     """The entity table's rows of ``nodes`` (every node of ``graph`` by default), in their order."""
     star = _star_writer(graph)
     prefectures = _prefecture_names(graph)
-    types_json = {}  # id of a node's list of types -> (the list, its JSON): the projection shares a few dozen lists
+    # a node's list of types as JSON: the projection shares a few dozen lists among every node
+    types_json = per_object(lambda types: json.dumps(sorted(types), ensure_ascii=False))
     for node in graph if nodes is None else nodes:
         data = graph._node[node]
-        types = data.get("types", ())
-        found = types_json.get(id(types))
-        if found is None or found[0] is not types:
-            found = types_json[id(types)] = (types, json.dumps(sorted(types), ensure_ascii=False))
-        yield (node, data.get("name"), data.get("code"), prefectures.get(node), found[1], star(node))
+        yield (node, data.get("name"), data.get("code"), prefectures.get(node), types_json(data.get("types", ())),
+               star(node))
 
 
 def _area_rows(graph):

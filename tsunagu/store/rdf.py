@@ -18,6 +18,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
 from tsunagu.ontology.namespace import canonical, canonical_terms
+from tsunagu.store.memo import per_object
 
 __all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "nt_blocks"]
 
@@ -243,8 +244,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
     from rdflib.plugins.serializers.nt import _quoteLiteral
 
     text: dict[Any, str] = {}  # predicate or IRI/blank value -> its N-Triples form
-    # id of a typed literal -> (it, its form): a date, flag or age a loader made once and many triples hold
-    typed: dict[int, tuple[Any, str]] = {}
+    typed = per_object(_quoteLiteral)  # a date, flag or age a loader made once and many triples hold
     lines: list[str] = []
     for subject, predicates in subject_index(graph).items():
         head = subject.n3()
@@ -254,13 +254,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
                 middle = text[predicate] = predicate.n3()
             for obj in objects:
                 if isinstance(obj, Literal):
-                    if obj.datatype is None:
-                        tail = _quoteLiteral(obj)
-                    else:
-                        found = typed.get(id(obj))
-                        if found is None or found[0] is not obj:
-                            found = typed[id(obj)] = (obj, _quoteLiteral(obj))
-                        tail = found[1]
+                    tail = _quoteLiteral(obj) if obj.datatype is None else typed(obj)
                 else:
                     tail = text.get(obj)
                     if tail is None:

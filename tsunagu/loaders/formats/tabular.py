@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -279,15 +280,10 @@ def csv_text(rows, headers=None, lineterminator="\n"):
     headers = list(headers) if headers is not None else headers_of(rows)
     writer = csv.writer(buffer, lineterminator=lineterminator)
     writer.writerow([formula_safe(str(h)) for h in headers])
-    safe = {}  # each text's cell once: a table of 17,000 municipalities repeats its statuses and names
+    safe = functools.cache(formula_safe)  # each text's cell once: 17,000 municipalities repeat statuses and names
 
     def cell(value):
-        if type(value) is not str:
-            return _csv_cell(value)
-        found = safe.get(value)
-        if found is None:
-            found = safe[value] = formula_safe(value)
-        return found
+        return safe(value) if type(value) is str else _csv_cell(value)
 
     for row in rows:
         writer.writerow([cell(row.get(h)) for h in headers])
