@@ -9,7 +9,7 @@ import pytest
 
 from test_shacl import CASES, _graph
 from tsunagu.exceptions import DataErrors, TsunaguError
-from tsunagu.compile.processes import Forked, build_jobs
+from tsunagu.compile.processes import Forked, Streamed, build_jobs
 from tsunagu.compile.validate import graph_errors
 from tsunagu.compile.precompute import reach_subgraph
 from tsunagu.rules.reach import municipality_nodes
@@ -35,6 +35,54 @@ def test_an_error_raised_in_the_second_process_is_raised_here():
 def test_a_second_process_that_dies_is_a_located_error():
     with pytest.raises(TsunaguError, match="終了コード 3.*TSUNAGU_BUILD_JOBS=1"):
         Forked(os._exit, 3).result()
+
+
+def _made(count, fail_after=None, size=0):
+    import time
+
+    for number in range(count):
+        if number == fail_after:
+            raise DataErrors([])
+        yield number, os.getpid(), time.monotonic(), b"x" * size
+
+
+def test_items_streamed_from_a_second_process_are_the_ones_made_here():
+    there = list(Streamed(_made, 4))
+    assert [n for n, *_ in there] == [0, 1, 2, 3] and {pid for _, pid, *_ in there} - {os.getpid()}
+    assert [n for n, *_ in Streamed(_made, 4, parallel=False)] == [0, 1, 2, 3]
+
+
+def test_a_second_process_makes_its_next_items_while_this_one_is_busy():
+    """Items bigger than a pipe holds are all made before the first is read (a thread of the child
+    writes them): the child is not held up by a parent busy with its own work."""
+    import time
+
+    streamed = Streamed(_made, 5, None, 1 << 20)
+    time.sleep(1.0)
+    read_at = time.monotonic()
+    made_at = [at for _, _, at, _ in streamed]
+    assert len(made_at) == 5 and max(made_at) < read_at
+
+
+def test_an_error_met_in_a_streaming_process_is_raised_after_its_items():
+    got = []
+    with pytest.raises(DataErrors):
+        for number, *_ in Streamed(_made, 5, 2):
+            got.append(number)
+    assert got == [0, 1]
+    with pytest.raises(TsunaguError, match="終了コード 4"):
+        list(Streamed(lambda: (os._exit(4) for _ in [1])))
+
+
+def test_a_streaming_process_whose_items_are_not_wanted_is_stopped():
+    import itertools
+
+    streamed = Streamed(lambda: ((n, os.getpid()) for n in itertools.count()))
+    items = iter(streamed)
+    (_, pid), _ = next(items), next(items)
+    streamed.close()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and waited for (not a zombie)
 
 
 def test_jobs_come_from_the_option_or_the_environment(monkeypatch):
@@ -84,17 +132,17 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
 
     forks = []
 
-    class Counted(processes.Forked):
+    class Counted(processes.Streamed):
         def __init__(self, *args, **kwargs):
             forks.append(args[0].__name__)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(compiler, "Forked", Counted)
+    monkeypatch.setattr(compiler, "Streamed", Counted)
     monkeypatch.setattr(compiler, "_SHARED_READING", 0)  # the seeds are a few hundred kilobytes
     seeds = embedded_data_files()
     assert len([p for p in seeds if p.suffix == ".yaml"]) > 8
     (two, located, _), (one, here, _) = (compiler.read_inputs(seeds, validate=False, jobs=jobs) for jobs in (2, 1))
-    assert forks == ["_read_share"]
+    assert forks == ["_read_each"]
     assert two.serialize(format="nt").splitlines() == one.serialize(format="nt").splitlines()
     assert {k: (v.file, v.line) for k, v in located.items()} == {k: (v.file, v.line) for k, v in here.items()}
     from tsunagu.loaders import curated

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import io
-from contextlib import suppress
 from pathlib import Path
 
 from tsunagu.exceptions import DataError, DataErrors, TsunaguError
@@ -16,7 +15,7 @@ from tsunagu.rules.walk import is_constant
 from tsunagu.compile.vocabulary import graph_vocabulary
 from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
-from tsunagu.compile.processes import Forked, build_jobs, collector_paused
+from tsunagu.compile.processes import Forked, Streamed, build_jobs, collector_paused
 from tsunagu.compile.progress import Steps
 from tsunagu.store.cache import BuildFile, build_lock, cache_dir, graph_pickle, save
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
@@ -134,26 +133,29 @@ def _read_one(path, notices):
 
 def _read_share(paths):
     """:func:`_read_one` of each of ``paths``, with the notices each kept: what a child process hands back."""
-    read = []
+    return list(_read_each(paths))
+
+
+def _read_each(paths):
     for path in paths:
         notices = []
-        read.append((*_read_one(path, notices), notices))
-    return read
+        yield (*_read_one(path, notices), notices)
 
 
 _SHARED_READING = 4 << 20  # curated YAML bytes from which a second process reads some (a fork costs some 50 ms)
-# Of the curated YAML bytes, the share parsed here, the first files, whose triples this process writes
-# while the second one parses the rest: parsing was 18 CPU seconds of a synthetic 10x build's files and
-# writing their triples 5.5, so 0.43 (18 x 0.43 + 5.5 x 0.43 = 18 x 0.57) has both done at once.
-_PARSED_HERE = 0.43
+# Of the curated YAML bytes, the share parsed here, the first files. This process then writes the
+# triples of every file, those the second one parsed as they come: parsing was 14 CPU seconds of a
+# synthetic 10x build's files, writing their triples 5.3 and handing records over 0.5, so 0.30
+# (14 x 0.30 + 5.3 + 0.5 x 0.70 = 14 x 0.70) has both processes done at once.
+_PARSED_HERE = 0.28
 
 
 def _read_all(paths, jobs=1, early=None):
     """:func:`_read_share` of ``paths``, in their order. With ``jobs`` over 1 and several megabytes of
     curated YAML, the YAML files past the first :data:`_PARSED_HERE` of those bytes are parsed in a
-    second process; this one reads the files before them, hands what it read of those to ``early`` (a
-    build writes their triples meanwhile: :class:`~tsunagu.loaders.curated.Conversion`), then reads
-    the other files after them."""
+    second process; this one reads the files before them and hands each file read to ``early``, in
+    order, as soon as it has it and those before it (a build writes their triples meanwhile:
+    :class:`~tsunagu.loaders.curated.Conversion`), the second process's files as it parses them."""
     yaml = [(index, path.stat().st_size) for index, path in enumerate(paths)
             if path.suffix.lower() in (".yaml", ".yml") and path.is_file()]
     total = sum(size for _, size in yaml)
@@ -163,24 +165,26 @@ def _read_all(paths, jobs=1, early=None):
             cut = index
             break
         here += size
-    theirs = [index for index, _ in yaml if index >= cut]
+    theirs = {index for index, _ in yaml if index >= cut}
     if jobs < 2 or total < _SHARED_READING or not theirs:
         return _read_share(paths)
-    other = Forked(_read_share, [paths[i] for i in theirs])
+    other = Streamed(_read_each, [paths[i] for i in sorted(theirs)])
     try:
-        first = _read_share(paths[:cut])
+        coming = iter(other)
+        read = _read_share(paths[:cut])
         if early is not None:
-            early(first)
-        given = set(theirs)
-        mine = [i for i in range(cut, len(paths)) if i not in given]
-        read = dict(enumerate(first))
-        read.update(zip(mine, _read_share([paths[i] for i in mine]), strict=True))
-        read.update(zip(theirs, other.result(), strict=True))
+            for item in read:
+                early(item)
+        for index in range(cut, len(paths)):
+            item = next(coming) if index in theirs else _read_share([paths[index]])[0]
+            read.append(item)
+            if early is not None:
+                early(item)
+        next(coming, None)  # the end of the second process's items: it has ended, and is waited for
     except BaseException:
-        with suppress(BaseException):  # the child is waited for, not left behind
-            other.result()
+        other.close()  # its files are not wanted: the child is stopped, not left behind
         raise
-    return [read[i] for i in range(len(paths))]
+    return read
 
 
 def read_inputs(paths, *, validate=True, notices=None, jobs=1):
@@ -197,13 +201,14 @@ def read_inputs(paths, *, validate=True, notices=None, jobs=1):
     paths = [Path(path) for path in paths]
     conversion = Conversion()
 
-    def early(first):  # the first files' triples, written while a second process parses the rest
-        files = []
-        for produces, value, _ in first:
-            if produces != "records":
-                break  # in order: up to the first file that is not curated records (or has errors)
-            files.extend(value)
-        conversion.write(files)
+    writing = True
+
+    def early(item):  # a file's triples, written while a second process parses the next ones
+        nonlocal writing
+        produces, value, _ = item
+        writing = writing and produces == "records"  # in order: up to the first file that is not curated records
+        if writing:
+            conversion.write(value)
 
     curated, rdf_inputs, errors = [], [], []
     for path, (produces, value, kept) in zip(paths, _read_all(paths, jobs, early), strict=True):

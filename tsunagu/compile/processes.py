@@ -17,7 +17,7 @@ import os
 
 from tsunagu.exceptions import TsunaguError
 
-__all__ = ["JOBS_VARIABLE", "build_jobs", "collector_paused", "Forked"]
+__all__ = ["JOBS_VARIABLE", "build_jobs", "collector_paused", "Forked", "Streamed"]
 
 from tsunagu.store.cache import collector_paused  # noqa: E402 (re-exported: a build pauses it too)
 
@@ -66,6 +66,31 @@ def _child(writer, function, args):
     writer.close()
 
 
+def _ended_early(process):
+    return TsunaguError(
+        f"ビルドの子プロセスが終了しました (終了コード {process.exitcode})。"
+        f"メモリ不足なら {JOBS_VARIABLE}=1 で実行してください (a build process ended "
+        f"early; set {JOBS_VARIABLE}=1 to build in one process)")
+
+
+def _started(target, function, args):
+    """``(process, reader)``: ``target(writer, function, args)`` in a forked child, its pipe's reading end."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    # Frozen objects are left alone by the child's collector, which would otherwise
+    # write to (and so copy) every page of the parent's heap it inherited.
+    gc.freeze()
+    try:
+        process = context.Process(target=target, args=(writer, function, args), daemon=True)
+        process.start()
+    finally:
+        gc.unfreeze()
+        writer.close()
+    return process, reader
+
+
 class Forked:
     """``function(*args)`` run in a forked child when ``parallel`` (and the system forks), else here and now.
 
@@ -87,19 +112,7 @@ class Forked:
             except Exception as error:  # raised by result(), as from a child
                 self._outcome = (False, error)
             return
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        self._reader, writer = context.Pipe(duplex=False)
-        # Frozen objects are left alone by the child's collector, which would otherwise
-        # write to (and so copy) every page of the parent's heap it inherited.
-        gc.freeze()
-        try:
-            self._process = context.Process(target=_child, args=(writer, function, args), daemon=True)
-            self._process.start()
-        finally:
-            gc.unfreeze()
-            writer.close()
+        self._process, self._reader = _started(_child, function, args)
 
     def result(self):
         """What the function returned (raised again if it raised); asked again, the same."""
@@ -110,10 +123,7 @@ class Forked:
                 ok, value = self._outcome = self._reader.recv()
             except EOFError:
                 self._process.join()
-                ok, value = self._outcome = (False, TsunaguError(
-                    f"ビルドの子プロセスが終了しました (終了コード {self._process.exitcode})。"
-                    f"メモリ不足なら {JOBS_VARIABLE}=1 で実行してください (a build process ended "
-                    f"early; set {JOBS_VARIABLE}=1 to build in one process)"))
+                ok, value = self._outcome = (False, _ended_early(self._process))
             finally:
                 self._reader.close()
                 self._process.join()
@@ -121,3 +131,84 @@ class Forked:
         if not ok:
             raise value from None
         return value
+
+
+def _streaming_child(writer, function, args):
+    import queue
+    import threading
+    from multiprocessing.reduction import ForkingPickler
+
+    # A thread of its own writes each item to the pipe: the parent may be busy for seconds before it
+    # reads the first, and this process goes on making the next meanwhile.
+    pending = queue.SimpleQueue()
+
+    def send():
+        while (message := pending.get()) is not None:
+            writer.send_bytes(message)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        for item in function(*args):
+            pending.put(ForkingPickler.dumps((True, item)))
+        pending.put(ForkingPickler.dumps((None, None)))
+    except BaseException as error:  # handed to the parent, which raises it
+        try:
+            pending.put(ForkingPickler.dumps((False, error)))
+        except Exception as unpicklable:
+            pending.put(ForkingPickler.dumps((False, TsunaguError(f"{type(unpicklable).__name__}: {unpicklable}"))))
+    pending.put(None)
+    sender.join()
+    writer.close()
+
+
+class Streamed:
+    """The items of ``function(*args)`` (an iterable) made in a forked child, when ``parallel`` and the
+    system forks, and read here one by one as the child hands them over; else made here as they are read.
+
+    The child makes the next items while this process works on those it has: a build parses the
+    second process's files there while writing the triples of those parsed. Iterated once; an error
+    the child met is raised here when its items are read up to it. :meth:`close` stops a child whose
+    items are no longer wanted.
+
+    Examples
+    --------
+    >>> list(Streamed(range, 3, parallel=False))
+    [0, 1, 2]
+    """
+
+    def __init__(self, function, *args, parallel=True):
+        self._process = None
+        if not (parallel and _forks()):
+            self._items = iter(function(*args))
+            return
+        self._process, self._reader = _started(_streaming_child, function, args)
+        self._items = self._received()
+
+    def _received(self):
+        while True:
+            try:
+                ok, value = self._reader.recv()
+            except EOFError:
+                self._process.join()
+                raise _ended_early(self._process) from None
+            if ok is None:
+                break
+            if not ok:
+                raise value from None
+            yield value
+        process, self._process = self._process, None
+        self._reader.close()
+        process.join()  # it has handed everything over and is ending
+
+    def __iter__(self):
+        return self._items
+
+    def close(self):
+        """Stop the child if it is still making items (they are not wanted) and wait for it."""
+        if self._process is not None:
+            process, self._process = self._process, None
+            if process.is_alive():
+                process.kill()  # before its pipe closes: a thread writing to it would say so on stderr
+            self._reader.close()
+            process.join()
