@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology
+from tsunagu.store.memo import SubclassTest
 from tsunagu.store.rdf import subject_index, triples_of
 
 __all__ = ["project", "local_name", "domain_node"]
@@ -39,10 +40,13 @@ def _is_entity(iri):
     return isinstance(iri, URIRef) and str.startswith(iri, _ID) and "/" not in iri[len(_ID):]
 
 
+_LITERAL = SubclassTest(Literal)  # _LITERAL[type(value)]: isinstance(value, Literal) without the ABC's call
+
+
 def _python(value):
     # Text is interned: the same kind, credit, licence or date recurs on thousands of nodes, and one
     # object each keeps the graph smaller and lets a pickled reach graph store it once.
-    if isinstance(value, Literal):
+    if _LITERAL[type(value)]:
         python = value.toPython()
         if isinstance(python, (dt.date, dt.datetime)):
             return sys.intern(python.isoformat())
@@ -209,7 +213,8 @@ def project(data, closed, delivered=None):
     closed_index = index if closed is data else subject_index(closed)
     # a subject whose types were all removed (lent and taken back) keeps an empty entry: not an entity
     id_of = _entity_ids()  # subjects and object-property values only: never a literal (its hash is Python's)
-    entities = sorted(s for s, predicates in index.items() if predicates.get(_TYPE) and id_of(s) is not None)
+    # by their text (the same order as rdflib's comparison of two URIRefs, which is a Python call)
+    entities = sorted((s for s, predicates in index.items() if predicates.get(_TYPE) and id_of(s) is not None), key=str)
     shared_types = {}  # one list per distinct set of types: thousands of offices share a few (read-only)
     # One ``sources`` entry per passage, shared by every node citing it (read-only, like the types):
     # a curated file's records cite a few passages thousands of times.
@@ -254,7 +259,7 @@ def project(data, closed, delivered=None):
                     attrs["age_max"] = None if high is None else int(high)
                 elif what == "domain":
                     attrs["domains"].append(notation_of.get(obj, local_name(obj)))
-                elif isinstance(obj, Literal):
+                elif _LITERAL[type(obj)]:
                     attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
                 elif what == "object" and id_of(obj) is None:
                     attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))

@@ -19,6 +19,7 @@ from tsunagu.exceptions import DataError, DataErrors
 from tsunagu.loaders.curated import FIELDS
 from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology, shapes_graph
+from tsunagu.store.memo import SubclassTest
 from tsunagu.store.rdf import triples_of
 
 __all__ = [
@@ -163,8 +164,9 @@ def literal_errors(data, locations, default_file="<merged graph>"):
     a control character (\x1b) in 'いの\x1b[2J町'
     """
     errors, fields = [], {}
+    literal = SubclassTest(Literal)
     for subject, predicate, obj in triples_of(data):
-        if not isinstance(obj, Literal):
+        if not literal[type(obj)]:
             continue
         problem = None
         if obj.datatype in _INTEGER_TYPES:

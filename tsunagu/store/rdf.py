@@ -18,7 +18,7 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.store import Store
 
 from tsunagu.ontology.namespace import canonical, canonical_terms
-from tsunagu.store.memo import per_object
+from tsunagu.store.memo import SubclassTest, per_object
 
 __all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "nt_blocks"]
 
@@ -245,6 +245,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
 
     text: dict[Any, str] = {}  # predicate or IRI/blank value -> its N-Triples form
     typed = per_object(_quoteLiteral)  # a date, flag or age a loader made once and many triples hold
+    literal = SubclassTest(Literal)
     lines: list[str] = []
     for subject, predicates in subject_index(graph).items():
         head = subject.n3()
@@ -253,7 +254,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
             if middle is None:
                 middle = text[predicate] = predicate.n3()
             for obj in objects:
-                if isinstance(obj, Literal):
+                if literal[type(obj)]:
                     tail = _quoteLiteral(obj) if obj.datatype is None else typed(obj)
                 else:
                     tail = text.get(obj)
