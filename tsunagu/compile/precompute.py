@@ -92,41 +92,55 @@ def reach_subgraph(source, municipality):
     return sub, town_walk(sub, municipality, reached)
 
 
-# Of this process's share of the towns, the part left to the others when it does something else meanwhile:
-# a build's name index and graph pickle are some 15% of the towns' work (synthetic 10x: 1.8 and 2 of 24.7
-# CPU seconds).
-_MEANWHILE = 0.15
+class _Towns:
+    """The municipalities handed out in order, :data:`_TAKEN` at a time, to the processes that make their
+    rows: each takes more as it finishes the last ones, so that the processes end together however fast
+    each goes (a forked child works some 10% slower than its parent, by an amount that varies from run
+    to run, and the parent first does something else meanwhile).
 
-
-def _shares(municipalities, jobs, lighter=0.0):
-    """``municipalities`` dealt into ``jobs`` shares in turn (each a mix of the whole list), the first
-    ``lighter`` smaller than the others by that fraction of its size.
-
-    >>> [len(s) for s in _shares(list(range(1000)), 2, 0.08)]
-    [460, 540]
+    >>> towns = _Towns(list(range(40)))
+    >>> first, rest = iter(towns), iter(towns)
+    >>> [next(first) for _ in range(3)], next(rest), len(list(rest)) + len(list(first))
+    ([0, 1, 2], 16, 36)
     """
-    if jobs == 1:
-        return [list(municipalities)]
-    first = (1 - lighter) / jobs  # the first share's part of the whole; the others share the rest alike
-    shares = [[] for _ in range(jobs)]
-    dealt = 0
-    for index, municipality in enumerate(municipalities):
-        if int((index + 1) * first) > dealt:
-            shares[0].append(municipality)
-            dealt += 1
-        else:
-            others = index - dealt
-            shares[1 + others % (jobs - 1)].append(municipality)
-    return shares
+
+    def __init__(self, municipalities):
+        import multiprocessing
+
+        self.municipalities = list(municipalities)
+        try:
+            context = multiprocessing.get_context("fork")
+        except ValueError:  # no fork (Windows): the processes' work is done here, in turn
+            import threading
+
+            self._next, self._lock = _Count(), threading.Lock()
+        else:  # a count the forked processes share
+            self._next, self._lock = context.RawValue("q", 0), context.Lock()
+
+    def __iter__(self):
+        while True:
+            with self._lock:
+                start = self._next.value
+                self._next.value = start + _TAKEN
+            if start >= len(self.municipalities):
+                return
+            yield from self.municipalities[start:start + _TAKEN]
 
 
-def _reach_share(graph, municipalities, path):
-    """Write the reach graph and walk of each of ``municipalities`` into the SQLite file ``path``, pickled
-    as the store keeps them, each row as it is made; returns ``path``."""
+class _Count:
+    value = 0
+
+
+_TAKEN = 16  # towns taken at a time: some 20 ms of work at synthetic 10x, a thousand turns of the lock
+
+
+def _reach_share(graph, towns, path):
+    """Write the reach graph and walk of each municipality taken from ``towns`` (a :class:`_Towns`) into
+    the SQLite file ``path``, pickled as the store keeps them, each row as it is made; returns ``path``."""
     adj = Adjacency(graph)  # one for every town: it keeps each node's edges by relation once read
 
     def rows():
-        for m in municipalities:
+        for m in towns:
             sub, walk = reach_subgraph(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
             yield m, reach_row(sub, walk), sorted(sub)
 
@@ -139,7 +153,8 @@ def reach_rows(graph, jobs=1, folder=None, meanwhile=None):
     temporary folder when None), removed with the returned :class:`ReachRows`.
 
     ``meanwhile``: a function run in this process once the others have started, before its own share
-    (a build indexes names and pickles its graph then), which is the smaller by :data:`_MEANWHILE`.
+    (a build indexes names and pickles its graph then); each process then takes the towns left, a few at
+    a time (:class:`_Towns`).
 
     Raises :class:`~tsunagu.exceptions.CacheWriteError` when the files cannot be written.
     """
@@ -149,8 +164,9 @@ def reach_rows(graph, jobs=1, folder=None, meanwhile=None):
     from pathlib import Path
 
     municipalities = municipality_nodes(graph)
-    jobs = min(jobs, max(1, len(municipalities) // 100))  # a few towns are not worth a process
-    shares = _shares(municipalities, jobs, _MEANWHILE if meanwhile is not None and jobs > 1 else 0.0)
+    # a few towns are not worth a process; the store merges at most nine files of rows (SQLite attaches ten)
+    jobs = min(jobs, 9, max(1, len(municipalities) // 100))
+    towns = _Towns(municipalities)
     try:
         scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=folder))
     except OSError as error:
@@ -158,11 +174,11 @@ def reach_rows(graph, jobs=1, folder=None, meanwhile=None):
     paths = [scratch / f"share-{i}.sqlite" for i in range(jobs)]
     others = []
     try:
-        for share, path in zip(shares[1:], paths[1:], strict=True):
-            others.append(Forked(_reach_share, graph, share, path))
+        for path in paths[1:]:
+            others.append(Forked(_reach_share, graph, towns, path))
         if meanwhile is not None:
             meanwhile()
-        files = [_reach_share(graph, shares[0], paths[0])] + [other.result() for other in others]
+        files = [_reach_share(graph, towns, paths[0])] + [other.result() for other in others]
         return ReachRows(files, shared_reach_attributes(graph), folder=scratch)
     except BaseException as error:
         for other in others:  # a child still writing is waited for, not left behind

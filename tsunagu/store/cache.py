@@ -965,9 +965,10 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
             connection.execute("CREATE TABLE area_index (node TEXT PRIMARY KEY, name TEXT, code TEXT, prefecture TEXT, "
                                "kind TEXT, types TEXT NOT NULL, parent TEXT)")
             connection.executemany("INSERT INTO area_index VALUES (?, ?, ?, ?, ?, ?, ?)", _area_rows(graph))
-        # the build's reach rows, as other processes wrote them: copied SQLite to SQLite
-        for made in (reach_graphs.files if isinstance(reach_graphs, ReachRows) else ()):
-            _copied(connection, made, "INSERT INTO reach SELECT * FROM made.reach ORDER BY municipality")
+        # the build's reach rows, as its processes wrote them: copied SQLite to SQLite, in the towns' order
+        # (each file holds the towns one process took, which vary from build to build)
+        if isinstance(reach_graphs, ReachRows):
+            _copied_in_order(connection, reach_graphs.files)
         if entities is not None:
             made, rest = entities
             with connection:  # the last rows first, while the other process makes the first ones
@@ -979,6 +980,18 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _copied_in_order(connection, paths):
+    """Copy the reach rows of the SQLite files ``paths`` (at most nine) in, merged in municipality order."""
+    names = [f"made{index}" for index in range(len(paths))]
+    for name, path in zip(names, paths, strict=True):
+        connection.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))  # outside a transaction, as SQLite asks
+    with connection:  # each file read in its index's order, merged (SQLite's MERGE of a compound SELECT)
+        connection.execute("INSERT INTO reach " + " UNION ALL ".join(f"SELECT * FROM {n}.reach" for n in names)
+                           + " ORDER BY municipality")
+    for name in names:
+        connection.execute(f"DETACH DATABASE {name}")
 
 
 def _copied(connection, path, copy):
