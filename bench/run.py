@@ -261,7 +261,7 @@ def bench_tree(label, tree, args, work, inputs, bolt):
                          sample_codes(csv_path, max(args.repeats, 5))))
     for name, argv, places in datasets:
         home = homes[name] = work / f"home-{name}"
-        repeats = args.build_repeats if name in ("national", "directory", "1x") else 1
+        repeats = args.build_repeats if name in ("national", "directory", "1x") else args.large_build_repeats
         entry = results.setdefault(name, {})
         entry["build"] = measure_builds(name, tree, argv, repeats, work, home)
         if "error" in entry["build"] or args.builds_only:
@@ -401,7 +401,7 @@ def print_table(results, datasets, args):
         print(f"- {label}: " + ("; ".join(parts) if parts else "(none)"))
     print()
     print(f"Medians of {args.repeats} cold runs and of {args.calls} warm calls (gaps, tally: {max(10, args.calls // 10)}); builds: "
-          f"embedded, national and 1x {args.build_repeats} runs, larger scales 1 run. {os.cpu_count()} cores, load average "
+          f"embedded, national and 1x {args.build_repeats} runs, larger scales {args.large_build_repeats} run{'s' if args.large_build_repeats > 1 else ''}. {os.cpu_count()} cores, load average "
           f"{args.load_before} before and {' '.join(f'{x:.1f}' for x in os.getloadavg())} after; Python {sys.version.split()[0]}. "
           "Synthetic data are made up (bench/synthetic_files.py); the national build reads /work/shared/data.")
 
@@ -458,6 +458,8 @@ def main():
     parser.add_argument("--scales", default="1,10", help="synthetic scales to build from files (default 1,10; '' for none)")
     parser.add_argument("--repeats", type=int, default=5, help="runs of each cold command (median)")
     parser.add_argument("--build-repeats", type=int, default=3, help="runs of the embedded, national and 1x builds (median)")
+    parser.add_argument("--large-build-repeats", type=int, default=1, metavar="N",
+                        help="runs of the builds at larger scales (median; a 10x build is a minute)")
     parser.add_argument("--calls", type=int, default=200, help="warm calls per question (median)")
     parser.add_argument("--sparql", type=int, default=20, help="rdflib SPARQL referral calls (0: none)")
     parser.add_argument("--before", metavar="COMMIT", help="also measure this commit (git archive into a temporary folder)")

@@ -183,8 +183,8 @@ def test_inputs_read_in_two_processes_are_the_ones_read_here(monkeypatch, tmp_pa
 
 
 def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(national_compiled, tmp_path):
-    """A save makes most of ``show``'s rows in a second process, makes the rest meanwhile and copies them in: the
-    table one process writes, row for row in the same order."""
+    """A save makes most of ``show``'s rows in a second process and adds the rest to its file: the table one
+    process writes, row for row in the same order."""
     import sqlite3
 
     from tsunagu.store.cache import save
@@ -193,10 +193,11 @@ def test_the_entity_table_written_beside_a_save_is_the_one_written_in_turn(natio
     for beside in (Forked, None):
         folder = tmp_path / str(beside is None)
         save(national_compiled, folder, beside=beside)
-        [reach] = folder.glob("reach-*.sqlite")
-        with sqlite3.connect(reach) as connection:
-            tables.append(connection.execute("SELECT * FROM entity ORDER BY rowid").fetchall())
-        assert sorted(p.suffix for p in folder.iterdir()) == [".json", ".lock", ".nt", ".pickle", ".sqlite"]
+        [entities] = folder.glob("entity-*.sqlite")
+        with sqlite3.connect(entities) as connection:
+            tables.append(connection.execute("SELECT rowid, * FROM entity ORDER BY rowid").fetchall())
+        assert sorted(p.name.split("-")[0] for p in folder.iterdir()) == [
+            "build.lock", "entity", "graph", "manifest.json", "rdf", "reach"]
     assert tables[0] == tables[1] and len(tables[0]) == national_compiled.graph.number_of_nodes()
 
 

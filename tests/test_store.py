@@ -337,6 +337,8 @@ def _garble_row(path):
     ("reach", _garble_row, REFER),
     ("reach", _truncate, ["refer", "いのちょ", "--age", "45", "--need", "employment"]),
     ("rdf", _truncate, ["sparql", "SELECT * WHERE { ?s ?p ?o } LIMIT 1"]),
+    ("entity", _truncate, ["show", "ino"]),
+    ("entity", _garble_header, ["show", "ino"]),
     ("graph", Path.unlink, ["stats"]),
 ])
 def test_a_damaged_file_says_run_build_with_the_same_inputs(cache, runner, role, harm, command):

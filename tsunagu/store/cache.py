@@ -13,10 +13,12 @@ build's fingerprint:
   ``coverage``; :func:`tsunagu.compile.precompute.reach_subgraph`) and the
   pickled duties graph and the duty table (``gaps``, ``tally``); as JSON
   (:mod:`tsunagu.store.graphjson`, which runs no code named by the file)
-  one row per entity (``show``) and the vocabulary rows share; the name
-  index of every entity, and the index of municipalities and prefectures
-  (with the municipality/prefecture name table, what resolving a name
-  reads).
+  the vocabulary rows share; the name index of every entity, and the index
+  of municipalities and prefectures (with the municipality/prefecture name
+  table, what resolving a name reads);
+- ``entity-<fp>.sqlite``: one JSON row per entity (``show``), in a file of
+  its own: a build's second process writes most of it while the first
+  writes the reach file, and nothing is copied from one file to another.
 
 Pickle runs code named by the file, so every reader first refuses a cache
 folder or file that another user could write (or that another user owns).
@@ -94,10 +96,10 @@ _MANIFEST = "manifest.json"
 SCRATCH_PREFIX = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
-# 13: the graph file is two pickles, the graph and then its name index; 12: the duty table; 11: a reach
-# row is (SmallGraph, TownWalk), the walk no longer in the graph's attributes; 10: reach rows are
-# SmallGraphs without the shared attributes; 9: build_args["lists"]
-_FORMAT_VERSION = 13
+# 14: the entity table in a file of its own; 13: the graph file is two pickles, the graph and then its
+# name index; 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the
+# graph's attributes; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
+_FORMAT_VERSION = 14
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -446,18 +448,26 @@ class Stored:
                          parents={node: parent for node, *_, parent in rows if parent})
 
     @contextmanager
-    def _rows(self):
-        """A read-only connection to the reach store; a damaged file becomes :class:`CacheDamaged`."""
-        path = self._checked("reach")
+    def _rows(self, entities=False):
+        """A read-only connection to the reach store, with the entity table's file attached when
+        ``entities`` (its table then read as ``entity``); a damaged file becomes :class:`CacheDamaged`."""
+        paths = [self._checked("reach")] + ([self._checked("entity")] if entities else [])
         try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            connection = sqlite3.connect(f"file:{paths[0]}?mode=ro", uri=True)
         except sqlite3.Error as error:
-            raise self._damaged(f"{path.name} を開けません ({error})") from None
+            raise self._damaged(f"{paths[0].name} を開けません ({error})") from None
+        if entities:
+            try:  # a URI file name, as the connection's own
+                connection.execute("ATTACH DATABASE ? AS entities", (f"file:{paths[1]}?mode=ro",))
+            except sqlite3.Error as error:
+                connection.close()
+                raise self._damaged(f"{paths[1].name} を開けません ({error})") from None
         try:
             yield connection
         except sqlite3.DatabaseError as error:
-            self._verify_hash(path.name)  # a changed file says so; else SQLite's own words
-            raise self._damaged(f"{path.name} を読めません ({error})") from None
+            for path in paths:
+                self._verify_hash(path.name)  # a changed file says so; else SQLite's own words
+            raise self._damaged(f"{' / '.join(p.name for p in paths)} を読めません ({error})") from None
         finally:
             connection.close()
 
@@ -509,14 +519,14 @@ class Stored:
 
     def entity(self, node):
         """The star of ``node``: the node with every attribute, its edges and its neighbours' names, or None."""
-        with self._rows() as connection:
+        with self._rows(entities=True) as connection:
             row = connection.execute("SELECT star FROM entity WHERE node = ?", (node,)).fetchone()
         return None if row is None else self._row_graph(row[0], node)
 
     def entity_entries(self, normalised=None):
         """node -> (name, code, prefecture name, frozenset of types) of every entity carrying
         ``normalised`` (all entities when None), and the name index restricted to them."""
-        with self._rows() as connection:
+        with self._rows(entities=True) as connection:
             if normalised is None:
                 pairs = connection.execute("SELECT name, node FROM entity_names").fetchall()
                 rows = connection.execute("SELECT node, name, code, prefecture, types FROM entity").fetchall()
@@ -887,13 +897,14 @@ def _atomic_write(path, write):
     return hashing.digest.hexdigest()
 
 
-def _write_entities(path, graph, nodes=None):
-    """The entity table alone (of ``nodes``, or all), in the SQLite file ``path``: made beside the rest
-    of a save (:func:`_save`)."""
+def _write_entities(path, graph, nodes=None, first=1):
+    """The entity rows of ``nodes`` (or all), each at its node's place in the graph from ``first`` on, in
+    the SQLite file ``path``: a new file with the table when ``first`` is 1, else added to that file."""
     connection = _new_database(path)
     with connection:
-        connection.execute(_ENTITY_TABLE)
-        _insert_entities(connection, graph, nodes)
+        if first == 1:
+            connection.execute(_ENTITY_TABLE)
+        _insert_entities(connection, graph, nodes, first)
     connection.close()
     return path
 
@@ -902,25 +913,17 @@ _ENTITY_TABLE = ("CREATE TABLE entity (node TEXT PRIMARY KEY, name TEXT, code TE
                  "types TEXT NOT NULL, star TEXT NOT NULL)")
 
 
-def _insert_entities(connection, graph, nodes=None, first=None):
-    """Insert the entity rows of ``nodes``; ``first``: the rowid of the first, when rows before it are
-    added afterwards (each row's rowid is its node's place in the graph all the same)."""
-    if first is None:
-        connection.executemany("INSERT INTO entity VALUES (?, ?, ?, ?, ?, ?)", _entity_rows(graph, nodes))
-    else:
-        connection.executemany("INSERT INTO entity (rowid, node, name, code, prefecture, types, star) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               ((rowid, *row) for rowid, row in enumerate(_entity_rows(graph, nodes), first)))
+def _insert_entities(connection, graph, nodes=None, first=1):
+    """Insert the entity rows of ``nodes``, the first at rowid ``first`` (each row's rowid is its node's
+    place in the graph, whichever process wrote it)."""
+    connection.executemany("INSERT INTO entity (rowid, node, name, code, prefecture, types, star) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           ((rowid, *row) for rowid, row in enumerate(_entity_rows(graph, nodes), first)))
 
 
-def _write_reach(path, reach_graphs, names, graph, entities=None):
+def _write_reach(path, reach_graphs, names, graph):
     """``reach_graphs``: the build's :class:`ReachRows` (written as they are), or a dict of (graph, walk) pairs.
-
-    ``entities``: ``(made, rest)``, what :func:`save`'s ``beside`` returned for :func:`_write_entities`
-    and the nodes it left: the rows of ``rest`` are made here (after the first ones, by rowid), then the
-    entity table of the file ``made.result()`` names is copied in (SQLite to SQLite), rowids kept. None
-    makes the whole table here.
-    """
+    The entity table goes in a file of its own (:func:`_write_entities`)."""
     from tsunagu.rules.duties import duty_table
     from tsunagu.store.graphjson import value_json
     from tsunagu.rules.names import name_index
@@ -954,9 +957,6 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
             # the sweeps' rows, read instead of walking the duties graph (gaps at synthetic 10x: see bench/)
             connection.execute("INSERT INTO blobs VALUES ('duty-table', ?)",
                                (pickle.dumps(duty_table(graph), protocol=pickle.HIGHEST_PROTOCOL),))
-            connection.execute(_ENTITY_TABLE)
-            if entities is None:
-                _insert_entities(connection, graph)
             connection.execute("CREATE TABLE entity_names (name TEXT NOT NULL, node TEXT NOT NULL)")
             index = graph.graph.get("names") or name_index(graph)
             connection.executemany("INSERT INTO entity_names VALUES (?, ?)",
@@ -969,12 +969,6 @@ def _write_reach(path, reach_graphs, names, graph, entities=None):
         # (each file holds the towns one process took, which vary from build to build)
         if isinstance(reach_graphs, ReachRows):
             _copied_in_order(connection, reach_graphs.files)
-        if entities is not None:
-            made, rest = entities
-            with connection:  # the last rows first, while the other process makes the first ones
-                _insert_entities(connection, graph, rest, first=graph.number_of_nodes() - len(rest) + 1)
-            _copied(connection, made.result(), "INSERT INTO entity (rowid, node, name, code, prefecture, types, star) "
-                                               "SELECT rowid, * FROM made.entity")
         connection.close()
         os.replace(temporary, path)
     except BaseException:
@@ -992,14 +986,6 @@ def _copied_in_order(connection, paths):
                            + " ORDER BY municipality")
     for name in names:
         connection.execute(f"DETACH DATABASE {name}")
-
-
-def _copied(connection, path, copy):
-    """Run ``copy``, an INSERT reading the attached SQLite file ``path`` as ``made``."""
-    connection.execute("ATTACH DATABASE ? AS made", (str(path),))  # outside a transaction, as SQLite asks
-    with connection:
-        connection.execute(copy)
-    connection.execute("DETACH DATABASE made")
 
 
 def _pause_before_manifest():
@@ -1069,28 +1055,31 @@ _ENTITIES_BESIDE = 0.8  # of the entity rows, the share the second process makes
 
 def _save(compiled, directory, started, beside=None):
     tag = compiled.fingerprint[:16]
-    files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite"}
-    # The entity table (each node's star, for ``show``) is half of writing: made ``beside`` the rest
-    # when the caller can (a second process: the same rows), else here, in turn. The second process
-    # makes the first rows and this one the last, after its own writing and while the other still
-    # works: a process forked from a build makes them slower than one alone (synthetic 10x: 11.4 s
-    # against 8.0 once).
-    entities = made = None
-    if beside is not None:
-        made = _temporary(directory / files["reach"])
-        nodes = list(compiled.graph)
-        cut = round(len(nodes) * _ENTITIES_BESIDE)
-        entities = (beside(_write_entities, made, compiled.graph, nodes[:cut]), nodes[cut:])
+    files = {"graph": f"graph-{tag}.pickle", "rdf": f"rdf-{tag}.nt", "reach": f"reach-{tag}.sqlite",
+             "entity": f"entity-{tag}.sqlite"}
+    # The entity table (each node's star, for ``show``) is half of writing, in a file of its own: the
+    # second process, where the caller gives one (``beside``), makes the first rows while this one writes
+    # the rest of the build; this one then adds the last rows to the same file (nothing copied). A
+    # process forked from a build makes them slower than one alone (synthetic 10x: 11.4 s against 8.0 once).
+    graph, entities = compiled.graph, _temporary(directory / files["entity"])
+    nodes = list(graph)
+    cut = round(len(nodes) * _ENTITIES_BESIDE) if beside is not None else 0
+    made = beside(_write_entities, entities, graph, nodes[:cut]) if cut else None
     try:
         written = {files["rdf"]: _placed(getattr(compiled, "nt_file", None), directory / files["rdf"], compiled.write_nt),
                    files["graph"]: _placed(getattr(compiled, "graph_file", None), directory / files["graph"],
-                                           graph_pickle(compiled.graph))}
-        _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, compiled.graph, entities)
+                                           graph_pickle(graph))}
+        _write_reach(directory / files["reach"], compiled.reach_graphs, compiled.names, graph)
+        written[files["reach"]] = _sha256(directory / files["reach"])  # while the second process still works
+        if made is not None:
+            made.result()
+        _write_entities(entities, graph, nodes[cut:], first=cut + 1)
+        os.replace(entities, directory / files["entity"])
     finally:
         if made is not None:
-            with suppress(Exception):  # on a failure before the copy, the child is waited for, not left behind
-                entities[0].result()
-            made.unlink(missing_ok=True)
+            with suppress(Exception):  # on a failure, the child is waited for, not left behind
+                made.result()
+        entities.unlink(missing_ok=True)
     checks = {name: {"size": (directory / name).stat().st_size, "sha256": written.get(name) or _sha256(directory / name)}
               for name in files.values()}
     manifest = {"format": _FORMAT_VERSION, "inputs": [str(p) for p in compiled.inputs],
