@@ -74,8 +74,9 @@ def _rows(home):
     stored = load_stored(home)
     with sqlite3.connect(home / stored.files["reach"]) as connection:
         reach = dict(connection.execute("SELECT municipality, graph FROM reach"))
-        entity = dict(connection.execute("SELECT node, star FROM entity"))
         names = sorted(connection.execute("SELECT name, node FROM names"))
+    with sqlite3.connect(home / stored.files["entity"]) as connection:
+        entity = dict(connection.execute("SELECT node, star FROM entity"))
     return stored, reach, entity, names
 
 
