@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
+from contextlib import contextmanager
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
@@ -20,10 +21,11 @@ from tsunagu.loaders.curated import FIELDS
 from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology, shapes_graph
 from tsunagu.store.memo import SubclassTest
-from tsunagu.store.rdf import triples_of
+from tsunagu.store.rdf import subject_index, subject_objects_of, triples_of
 
 __all__ = [
     "shacl_errors",
+    "ontology_lent",
     "dangling_reference_errors",
     "code_errors",
     "duty_conflict_errors",
@@ -105,19 +107,20 @@ def entity_errors(data, locations, default_file="<merged graph>"):
     errors = []
     not_nodes = {canonical(OWL.Class)}
     parts = {}  # class -> whether it is a part: a few dozen classes, a million typed subjects at synthetic 10x
-    for subject, cls in data.subject_objects(RDF.type):
+    prefix, blank = str(ID), SubclassTest(BNode)
+    for subject, cls in subject_objects_of(data, RDF.type):
         if cls not in ontology.superclasses or cls in not_nodes:
             continue  # not typed by the tsunagu ontology: never a node
-        text = str(subject)
-        if isinstance(subject, BNode):
+        # str's own methods on the term itself: str(subject) would copy it (a million subjects at synthetic 10x)
+        if blank[type(subject)]:
             problem = f"{_local(cls)} without an IRI (a blank node): give it id:<id> to appear in the graph"
-        elif not text.startswith(str(ID)):
-            problem = (f"{_local(cls)} <{shortened(text)}> is outside the tsunagu id namespace "
+        elif not str.startswith(subject, prefix):
+            problem = (f"{_local(cls)} <{shortened(str(subject))}> is outside the tsunagu id namespace "
                        f"<{ID}>: it would be missing from the graph")
-        elif _BAD_IRI.search(text):
-            problem = f"IRI <{shortened(text)}> holds a space, control character or one of <>\"{{}}|^`\\"
+        elif _BAD_IRI.search(subject):
+            problem = f"IRI <{shortened(str(subject))}> holds a space, control character or one of <>\"{{}}|^`\\"
         else:
-            local = text[len(str(ID)):]
+            local = subject[len(prefix):]
             part = parts.get(cls)
             if part is None:
                 part = parts[cls] = cls in _PARTS or any(ontology.is_a(cls, p) for p in _PARTS)
@@ -215,6 +218,23 @@ def _set_lookup_of_constraint_parameters():
         shape.CONSTRAINT_PARAMS = (frozenset(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
 
+@contextmanager
+def ontology_lent(data):
+    """The ontology's triples that ``data`` lacks, added to it inside the block and taken back after.
+
+    The class hierarchy and concepts must sit in the validated graph itself
+    for sh:class to see subclasses and SKOS concepts; copying a national
+    graph cost more than the ontology's few hundred triples.
+    """
+    lent = [triple for triple in load_ontology().graph if triple not in data]
+    data.addN((s, p, o, data) for s, p, o in lent)
+    try:
+        yield data
+    finally:
+        for triple in lent:
+            data.remove(triple)
+
+
 def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=True):
     """Run the shapes over ``data``; one :class:`DataError` per violation.
 
@@ -226,15 +246,8 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
     """
     from tsunagu.compile.shapecheck import Uncompiled, neighbourhood, suspects
 
-    ontology = load_ontology()
     shapes = shapes_graph()
-    # The ontology's class hierarchy and concepts must sit in the validated
-    # graph itself for sh:class to see subclasses and SKOS concepts. They are
-    # lent to ``data`` and taken back: copying a national graph cost more
-    # than the ontology's few hundred triples.
-    lent = [triple for triple in ontology.graph if triple not in data]
-    data.addN((s, p, o, data) for s, p, o in lent)
-    try:
+    with ontology_lent(data):
         focus, checked = None, data
         if compiled:
             try:
@@ -259,11 +272,9 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
             abort_on_first=False,
             allow_warnings=True,
         )
-    finally:
-        for triple in lent:
-            data.remove(triple)
     if conforms:
         return []
+    ontology = load_ontology()
     errors = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         node = report.value(result, SH.focusNode)
@@ -282,15 +293,18 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
     return errors
 
 
+_NOTHING = {}  # read only
+
+
 def dangling_reference_errors(data, locations, default_file="<merged graph>"):
     """References to ids that no input defines (RDF inputs skip the loader's check)."""
     ontology = load_ontology()
     object_properties = set(ontology.graph.subjects(RDF.type, OWL.ObjectProperty))
-    defined = set(data.subjects(RDF.type, None))
+    typed, index, prefix, iri = canonical(RDF.type), subject_index(data), str(ID), SubclassTest(URIRef)
     errors = []
     for subject, predicate, obj in triples_of(data):
-        if predicate in object_properties and isinstance(obj, URIRef) and str(obj).startswith(str(ID)):
-            if obj not in defined:
+        if predicate in object_properties and iri[type(obj)] and str.startswith(obj, prefix):
+            if not index.get(obj, _NOTHING).get(typed):  # no type: no input defines it
                 file, line, record = _locate(subject, locations, default_file)
                 field = _FIELD_OF_PREDICATE.get(predicate, predicate.n3(ontology.graph.namespace_manager))
                 errors.append(DataError(file, f"unknown reference '{entity_id(obj)}'", line=line, record=record, field=field))
@@ -386,9 +400,17 @@ def duty_conflict_errors(data, locations, default_file="<merged graph>"):
     (a curated record, or a survey row), so the user decides.
     """
     facts = {}
+    index = subject_index(data)
+    of, duty, as_of, fulfilled = map(canonical, (TG.ofMunicipality, TG.duty, TG.asOf, TG.fulfilled))
+
+    def value(predicates, predicate):  # as data.value: the first object, read from the subject index
+        objects = predicates.get(predicate)
+        return next(iter(objects)) if objects else None
+
     for fact in data.subjects(RDF.type, TG.DutyStatus):
-        key = (data.value(fact, TG.ofMunicipality), data.value(fact, TG.duty))
-        facts.setdefault(key, []).append((data.value(fact, TG.asOf), data.value(fact, TG.fulfilled), fact))
+        predicates = index.get(fact, {})
+        key = (value(predicates, of), value(predicates, duty))
+        facts.setdefault(key, []).append((value(predicates, as_of), value(predicates, fulfilled), fact))
     errors = []
     for (municipality, duty), stated in facts.items():
         for index, (date, value, fact) in enumerate(stated):
