@@ -18,7 +18,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology
 from tsunagu.store.memo import SubclassTest
-from tsunagu.store.rdf import subject_index, triples_of
+from tsunagu.store.rdf import subject_index
 
 __all__ = ["project", "local_name", "domain_node"]
 
@@ -295,15 +295,24 @@ def project(data, closed, delivered=None):
     narrower = {p: {q for q, ups in ontology.superproperties.items() if p in ups and q != p}
                 for p in object_properties}
     delivered = inferred_runs(closed) if delivered is None else delivered
-    for subject, predicate, obj in triples_of(data):
-        what, is_object = role_of(predicate)
-        if is_object and id_of(subject) is not None and id_of(obj) is not None:
-            if any(obj in index[subject].get(q, _NONE) for q in narrower.get(predicate, ())):
+    # Every triple in the store's order, read by subject: a subject's id and a predicate's role worked
+    # out once for all its triples (2.6 million at synthetic 10x).
+    for subject, predicates in index.items():
+        source = id_of(subject)
+        if source is None:
+            continue
+        for predicate, objects in predicates.items():
+            what, is_object = role_of(predicate)
+            if not is_object and what != "domain":
                 continue
-            inferred = predicate == _RUNS and (subject, obj) in delivered
-            add_edge(subject, predicate, obj, inferred=inferred)
-        elif what == "domain" and id_of(subject) is not None and obj in notation_of:
-            put_edge(id_of(subject), domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
+            narrow = narrower.get(predicate, ())
+            for obj in objects:
+                if is_object and id_of(obj) is not None:
+                    if any(obj in predicates.get(q, _NONE) for q in narrow):
+                        continue
+                    add_edge(subject, predicate, obj, inferred=predicate == _RUNS and (subject, obj) in delivered)
+                elif what == "domain" and obj in notation_of:
+                    put_edge(source, domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
     for organisation, program in delivered:
         if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
             add_edge(organisation, TG.runs, program, inferred=True)
