@@ -145,9 +145,10 @@ def _read_each(paths):
 _SHARED_READING = 4 << 20  # curated YAML bytes from which a second process reads some (a fork costs some 50 ms)
 # Of the curated YAML bytes, the share parsed here, the first files. This process then writes the
 # triples of every file, those the second one parsed as they come: parsing was 14 CPU seconds of a
-# synthetic 10x build's files, writing their triples 5.3 and handing records over 0.5, so 0.30
-# (14 x 0.30 + 5.3 + 0.5 x 0.70 = 14 x 0.70) has both processes done at once.
-_PARSED_HERE = 0.28
+# synthetic 10x build's files, writing their triples 5.3 and handing records over 0.5, so about 0.30
+# (14 x 0.30 + 5.3 + 0.5 x 0.70 = 14 x 0.70) has both processes done at once. Measured there, 0.28
+# left this process waiting a second for the other's last files and 0.34 did not (both read in 11.6 s).
+_PARSED_HERE = 0.31
 
 
 def _read_all(paths, jobs=1, early=None):
