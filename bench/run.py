@@ -13,8 +13,10 @@ What is timed
   tree's ``build`` has ``--source``); SYNTHETIC directories written as files by ``bench/synthetic_files.py``
   (a localgovjp-style CSV and one curated YAML file per prefecture) at each ``--scales``.
 - Every query command cold, as a process over that build: ``refer``, ``coverage``, ``gaps``, ``tally``,
-  ``show``, ``diagram --municipality``; and ``diagram --all`` over the embedded build.
-- The same questions warm, in one process calling the library (``bench/warm.py``), and the rdflib SPARQL
+  ``gaps --by prefecture``, ``map``, ``show``, ``diagram --municipality``; and ``diagram --all`` over the
+  embedded build.
+- The same questions warm, in one process calling the library (``bench/warm.py``; ``rollup`` by prefecture
+  and the dot map's points, the page the web app keeps once written), and the rdflib SPARQL
   referral query on the same build's RDF as its own row, in its own process.
 - With ``--bolt``: ``tsunagu push`` and ``refer --backend`` (cold process and warm library) over the national
   build and each synthetic scale.
@@ -148,6 +150,10 @@ def measure_builds(label, tree, argv, repeats, work, keep_home):
     return result
 
 
+_COMMAND_SHOWN = {"rollup": "gaps --by prefecture"}  # a cold command's row names what the user types
+_QUESTION_SHOWN = {"rollup": "rollup by prefecture", "map": "dot map points"}
+
+
 def cold_commands(tree, home, places, repeats, work):
     """Each query command as a fresh process, ``repeats`` times (a different municipality each time)."""
     commands = {
@@ -155,6 +161,8 @@ def cold_commands(tree, home, places, repeats, work):
         "coverage": lambda p: ["coverage", "--municipality", p],
         "gaps": lambda p: ["gaps"],
         "tally": lambda p: ["tally"],
+        "rollup": lambda p: ["gaps", "--by", "prefecture"],
+        "map": lambda p: ["map", "-o", str(work / "map.html")],
         "show": lambda p: ["show", p],
         "diagram": lambda p: ["diagram", "--municipality", p, "-o", str(work / "diagram.html")],
     }
@@ -321,16 +329,15 @@ def rows(results, datasets):
         row(f"{title}: build, CPU (s)", (name, "build", "cpu_s"), "{:.1f}")
         row(f"{title}: build, peak memory (MB)", (name, "build", "rss_mb"), "{:.0f}")
         row(f"{title}: build runs", (name, "build", "runs"), "{:.0f}")
-        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
-            row(f"{title}: cold `{command}` process, wall (ms)", (name, "cold", command, "wall_s"), "{:.0f}", 1000)
-        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
-            row(f"{title}: cold `{command}` process, CPU (ms)", (name, "cold", command, "cpu_s"), "{:.0f}", 1000)
-        for command in ("refer", "coverage", "gaps", "tally", "show", "diagram"):
-            row(f"{title}: cold `{command}` process, peak memory (MB)", (name, "cold", command, "rss_mb"), "{:.0f}")
-        for question in ("refer", "coverage", "gaps", "tally", "show"):
-            row(f"{title}: warm {question}, median wall (ms)", (name, "warm", question, "median_ms"), "{:.3f}")
-        for question in ("refer", "coverage", "gaps", "tally", "show"):
-            row(f"{title}: warm {question}, median CPU (ms)", (name, "warm", question, "cpu_median_ms"), "{:.3f}")
+        for what, key, form, scale in (("wall (ms)", "wall_s", "{:.0f}", 1000), ("CPU (ms)", "cpu_s", "{:.0f}", 1000),
+                                       ("peak memory (MB)", "rss_mb", "{:.0f}", 1)):
+            for command in ("refer", "coverage", "gaps", "tally", "rollup", "map", "show", "diagram"):
+                row(f"{title}: cold `{_COMMAND_SHOWN.get(command, command)}` process, {what}",
+                    (name, "cold", command, key), form, scale)
+        for what, key in (("median wall (ms)", "median_ms"), ("median CPU (ms)", "cpu_median_ms")):
+            for question in ("refer", "coverage", "gaps", "tally", "rollup", "map", "show"):
+                row(f"{title}: warm {_QUESTION_SHOWN.get(question, question)}, {what}", (name, "warm", question, key),
+                    "{:.3f}")
         row(f"{title}: warm refer, p95 (ms)", (name, "warm", "refer", "p95_ms"), "{:.3f}")
         row(f"{title}: refer, each municipality asked once, median (ms)", (name, "warm", "refer_first", "median_ms"), "{:.3f}")
         row(f"{title}: refer, each municipality asked once, p95 (ms)", (name, "warm", "refer_first", "p95_ms"), "{:.3f}")

@@ -85,7 +85,12 @@ def _questions_facade(home, backend):
         "gaps": lambda m: t.gaps(),
     }
     if not backend:
-        questions.update({"tally": lambda m: t.tally(), "show": lambda m: t.entity(m)})
+        from tsunagu.diagrams.dotmap import dot_map_points
+
+        questions.update({"tally": lambda m: t.tally(), "show": lambda m: t.entity(m),
+                          "rollup": lambda m: t.rollup(by="prefecture"),
+                          # the national dot map's data; the page itself is kept by the web app once written
+                          "map": lambda m: dot_map_points(t.duty_table())})
     return questions
 
 

@@ -400,6 +400,21 @@ def test_the_tally_downloads_beside_the_survey_figures(national_server):
         assert response.read(2) == b"PK"  # an XLSX is a zip
 
 
+def test_the_map_pages_kept_are_the_ones_asked_for(national_server):
+    """The app keeps the dot map pages it wrote (Japan's is half a second at synthetic 10x): asked again, the
+    same page; in the other language or for a prefecture, that page, not one kept for another address."""
+    def page(query=""):
+        with urllib.request.urlopen(f"{national_server.url}/map{query}", timeout=60) as response:
+            return response.read().decode("utf-8")
+
+    japan = page()
+    assert page() == japan and japan.count("<circle") == 1741 and 'lang="ja"' in japan
+    english, kochi = page("?lang=en"), page("?prefecture=" + urllib.parse.quote("高知県"))
+    assert 'lang="en"' in english and "Hikikomori support" in english and english.count("<circle") == 1741
+    assert "高知県の市区町村" in kochi and kochi.count("<circle") == 34
+    assert page() == japan and page("?lang=en") == english
+
+
 def test_the_app_answers_from_a_bolt_server(bolt_server, tmp_path):
     from tsunagu.bolt import push_graph
     from tsunagu.compile.compiler import build
