@@ -17,8 +17,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from tsunagu.compile.closure import inferred_runs
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology
-from tsunagu.store.memo import SubclassTest
-from tsunagu.store.rdf import subject_index
+from tsunagu.store.rdf import IS_LITERAL, NOTHING, first_object, subject_index
 
 __all__ = ["project", "local_name", "domain_node"]
 
@@ -40,13 +39,10 @@ def _is_entity(iri):
     return isinstance(iri, URIRef) and str.startswith(iri, _ID) and "/" not in iri[len(_ID):]
 
 
-_LITERAL = SubclassTest(Literal)  # _LITERAL[type(value)]: isinstance(value, Literal) without the ABC's call
-
-
 def _python(value):
     # Text is interned: the same kind, credit, licence or date recurs on thousands of nodes, and one
     # object each keeps the graph smaller and lets a pickled reach graph store it once.
-    if _LITERAL[type(value)]:
+    if IS_LITERAL[type(value)]:
         python = value.toPython()
         if isinstance(python, (dt.date, dt.datetime)):
             return sys.intern(python.isoformat())
@@ -78,24 +74,15 @@ _ROW_KEYS = tuple((key, canonical(predicate), where) for key, predicate, where i
     ("credit", TG.credit, "document"), ("title", DCTERMS.title, "document")))
 
 
-_NONE = {}  # no predicates, no objects: what a subject or predicate absent from the index reads as
-
-
-def _value(index, subject, predicate):
-    """One object of ``subject``'s ``predicate`` in ``index`` (the first, as ``Graph.value``), or None."""
-    objects = index.get(subject, _NONE).get(predicate)
-    return next(iter(objects)) if objects else None
-
-
 def _source(index, passage):
     """One entry of a node's ``sources``: the document and quote, plus an imported row's provenance."""
-    document = _value(index, passage, _PART_OF)
+    document = first_object(index, passage, _PART_OF)
     source = {
-        "document": sys.intern(str(_value(index, document, _IDENTIFIER))),
-        "quote": str(_value(index, passage, _QUOTE)),
+        "document": sys.intern(str(first_object(index, document, _IDENTIFIER))),
+        "quote": str(first_object(index, passage, _QUOTE)),
     }
     for key, predicate, on in _ROW_KEYS:
-        value = _value(index, passage if on == "passage" else document, predicate)
+        value = first_object(index, passage if on == "passage" else document, predicate)
         if value is not None:
             source[key] = _python(value)
     if "dataset" in source:
@@ -105,11 +92,11 @@ def _source(index, passage):
 
 def _conflict(index, node):
     """``{"field", "values": [{"value", "source", "as_of"}]}``, the newest value first."""
-    values = [{"value": str(_value(index, v, _VALUE)), "source": str(_value(index, v, _DATASET)),
-               "as_of": _python(_value(index, v, _AS_OF)) if _value(index, v, _AS_OF) is not None else None}
-              for v in index.get(node, _NONE).get(_CONFLICT_VALUE, _NONE)]
+    values = [{"value": str(first_object(index, v, _VALUE)), "source": str(first_object(index, v, _DATASET)),
+               "as_of": _python(first_object(index, v, _AS_OF)) if first_object(index, v, _AS_OF) is not None else None}
+              for v in index.get(node, NOTHING).get(_CONFLICT_VALUE, NOTHING)]
     values.sort(key=lambda v: (v["as_of"] or "", v["source"]), reverse=True)
-    return {"field": str(_value(index, node, _FIELD)), "values": values}
+    return {"field": str(first_object(index, node, _FIELD)), "values": values}
 
 
 def _most_specific(classes, ontology):
@@ -226,7 +213,7 @@ def project(data, closed, delivered=None):
     for subject in entities:
         predicates = index[subject]
         asserted = [c for c in predicates[_TYPE] if c in ontology.superclasses]
-        classes = frozenset(closed_index.get(subject, _NONE).get(_TYPE, _NONE))
+        classes = frozenset(closed_index.get(subject, NOTHING).get(_TYPE, NOTHING))
         by_classes = of_classes.get(classes)
         if by_classes is None:
             by_classes = of_classes[classes] = _of_classes(classes, ontology, notation_of, roles, shared_types)
@@ -237,7 +224,7 @@ def project(data, closed, delivered=None):
             "domains": [],
             "sources": [],
         }
-        for label in predicates.get(_LABEL, _NONE):
+        for label in predicates.get(_LABEL, NOTHING):
             attrs["name_en" if getattr(label, "language", None) == "en" else "name"] = str(label)
         for predicate, objects in predicates.items():
             what = role_of(predicate)[0]
@@ -254,12 +241,12 @@ def project(data, closed, delivered=None):
                 elif what == "conflict":
                     attrs.setdefault("conflicts", []).append(_conflict(index, obj))
                 elif what == "age":
-                    low, high = _value(index, obj, _MIN_AGE), _value(index, obj, _MAX_AGE)
+                    low, high = first_object(index, obj, _MIN_AGE), first_object(index, obj, _MAX_AGE)
                     attrs["age_min"] = None if low is None else int(low)
                     attrs["age_max"] = None if high is None else int(high)
                 elif what == "domain":
                     attrs["domains"].append(notation_of.get(obj, local_name(obj)))
-                elif _LITERAL[type(obj)]:
+                elif IS_LITERAL[type(obj)]:
                     attrs[_ATTRIBUTE.get(predicate, local_name(predicate))] = _python(obj)
                 elif what == "object" and id_of(obj) is None:
                     attrs[local_name(predicate)] = notation_of.get(obj, local_name(obj))
@@ -308,12 +295,12 @@ def project(data, closed, delivered=None):
             narrow = narrower.get(predicate, ())
             for obj in objects:
                 if is_object and id_of(obj) is not None:
-                    if any(obj in predicates.get(q, _NONE) for q in narrow):
+                    if any(obj in predicates.get(q, NOTHING) for q in narrow):
                         continue
                     add_edge(subject, predicate, obj, inferred=predicate == _RUNS and (subject, obj) in delivered)
                 elif what == "domain" and obj in notation_of:
                     put_edge(source, domain_node(notation_of[obj]), "coversDomain", ["coversDomain"], False)
     for organisation, program in delivered:
-        if program not in index.get(organisation, _NONE).get(_RUNS, _NONE):
+        if program not in index.get(organisation, NOTHING).get(_RUNS, NOTHING):
             add_edge(organisation, TG.runs, program, inferred=True)
     return graph

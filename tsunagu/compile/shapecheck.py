@@ -35,13 +35,11 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 from tsunagu.ontology.namespace import canonical
-from tsunagu.store.memo import SubclassTest
-from tsunagu.store.rdf import subject_index
+from tsunagu.store.rdf import IS_LITERAL, NOTHING, subject_index
 
 __all__ = ["Uncompiled", "compile_shapes", "suspects", "neighbourhood"]
 
 _CLASS, _OR = SH["class"], SH["or"]
-_LITERAL = SubclassTest(Literal)  # _LITERAL[type(value)]: isinstance(value, Literal) without the ABC's call
 _IGNORED = {RDF.type, RDFS.comment, RDFS.label, SH.message, SH.name, SH.description, SH.severity}
 _NODE_KEYS = {SH.targetClass, SH.property, _OR} | _IGNORED
 _PROPERTY_KEYS = {SH.path, SH.minCount, SH.maxCount, _CLASS, SH.datatype, SH.minInclusive, SH.maxInclusive,
@@ -76,7 +74,7 @@ class _Index:
     def focus(self, node):
         """Read ``node``'s own triples: every path the shapes follow starts at the focus node (the store's
         own dict of them, read only: the tests look a path up and count and read its objects)."""
-        self._node, self._out = node, self.spo.get(node, _NO_TRIPLES)
+        self._node, self._out = node, self.spo.get(node, NOTHING)
 
     def up(self, cls):
         """``cls`` and every class above it (rdfs:subClassOf*, as SHACL reads the data graph)."""
@@ -106,11 +104,8 @@ class _Index:
         return self._out.get(path, ())
 
 
-_NO_TRIPLES = {}  # read only
-
-
 def _number(value):
-    if not _LITERAL[type(value)]:
+    if not IS_LITERAL[type(value)]:
         return None
     number = value.toPython()
     if type(number) in _NUMBERS:  # the usual ones, without the ABC's isinstance (a million values at synthetic 10x)
@@ -122,7 +117,7 @@ _NUMBERS = frozenset((int, float, Decimal))
 
 
 def _datatype_ok(value, datatype):
-    if not _LITERAL[type(value)]:
+    if not IS_LITERAL[type(value)]:
         return False
     if value.language:
         return datatype == RDF.langString
@@ -144,7 +139,7 @@ def _value_test(shapes, node):
 
 
 def _class_test(cls):
-    return lambda index, value: not _LITERAL[type(value)] and index.is_a(value, cls)
+    return lambda index, value: not IS_LITERAL[type(value)] and index.is_a(value, cls)
 
 
 def _property(shapes, node, predicates, inverse):
@@ -184,7 +179,7 @@ def _property(shapes, node, predicates, inverse):
     languages = one(SH.languageIn)
     if languages is not None:
         allowed = {str(x).lower() for x in Collection(shapes, languages)}
-        per_value.append(lambda index, value: _LITERAL[type(value)] and (value.language or "").lower() in allowed)
+        per_value.append(lambda index, value: IS_LITERAL[type(value)] and (value.language or "").lower() in allowed)
     kind = one(SH.nodeKind)
     if kind is not None:
         if kind != SH.IRI:
@@ -241,7 +236,7 @@ def _qualified(shapes, node):
     if keys != {SH.languageIn}:
         raise Uncompiled(f"qualified value shape with {sorted(keys)}")
     allowed = {str(x).lower() for x in Collection(shapes, shapes.value(node, SH.languageIn))}
-    return lambda value: _LITERAL[type(value)] and (value.language or "").lower() in allowed
+    return lambda value: IS_LITERAL[type(value)] and (value.language or "").lower() in allowed
 
 
 def compile_shapes(shapes):

@@ -13,7 +13,7 @@ import re
 from collections import namedtuple
 from contextlib import contextmanager
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 from tsunagu.exceptions import DataError, DataErrors
@@ -21,7 +21,7 @@ from tsunagu.loaders.curated import FIELDS
 from tsunagu.loaders.limits import BIDI_CONTROLS, shortened, shortened_errors, text_problem
 from tsunagu.ontology import ID, TG, canonical, entity_id, load_ontology, shapes_graph
 from tsunagu.store.memo import SubclassTest
-from tsunagu.store.rdf import subject_index, subject_objects_of, triples_of
+from tsunagu.store.rdf import IS_LITERAL, NOTHING, first_object, subject_index, subject_objects_of, triples_of
 
 __all__ = [
     "shacl_errors",
@@ -156,7 +156,7 @@ def literal_errors(data, locations, default_file="<merged graph>"):
 
     Examples
     --------
-    >>> from rdflib import Graph
+    >>> from rdflib import Graph, Literal
     >>> from tsunagu.ontology import TG
     >>> town = URIRef(ID + "ino")
     >>> g = Graph().add((town, RDFS.label, Literal("いの\x1b[2J町", lang="ja")))
@@ -167,9 +167,8 @@ def literal_errors(data, locations, default_file="<merged graph>"):
     a control character (\x1b) in 'いの\x1b[2J町'
     """
     errors, fields = [], {}
-    literal = SubclassTest(Literal)
     for subject, predicate, obj in triples_of(data):
-        if not literal[type(obj)]:
+        if not IS_LITERAL[type(obj)]:
             continue
         problem = None
         if obj.datatype in _INTEGER_TYPES:
@@ -293,9 +292,6 @@ def shacl_errors(data, locations, default_file="<merged graph>", *, compiled=Tru
     return errors
 
 
-_NOTHING = {}  # read only
-
-
 def dangling_reference_errors(data, locations, default_file="<merged graph>"):
     """References to ids that no input defines (RDF inputs skip the loader's check)."""
     ontology = load_ontology()
@@ -304,7 +300,7 @@ def dangling_reference_errors(data, locations, default_file="<merged graph>"):
     errors = []
     for subject, predicate, obj in triples_of(data):
         if predicate in object_properties and iri[type(obj)] and str.startswith(obj, prefix):
-            if not index.get(obj, _NOTHING).get(typed):  # no type: no input defines it
+            if not index.get(obj, NOTHING).get(typed):  # no type: no input defines it
                 file, line, record = _locate(subject, locations, default_file)
                 field = _FIELD_OF_PREDICATE.get(predicate, predicate.n3(ontology.graph.namespace_manager))
                 errors.append(DataError(file, f"unknown reference '{entity_id(obj)}'", line=line, record=record, field=field))
@@ -400,17 +396,12 @@ def duty_conflict_errors(data, locations, default_file="<merged graph>"):
     (a curated record, or a survey row), so the user decides.
     """
     facts = {}
-    index = subject_index(data)
+    by_subject = subject_index(data)
     of, duty, as_of, fulfilled = map(canonical, (TG.ofMunicipality, TG.duty, TG.asOf, TG.fulfilled))
-
-    def value(predicates, predicate):  # as data.value: the first object, read from the subject index
-        objects = predicates.get(predicate)
-        return next(iter(objects)) if objects else None
-
     for fact in data.subjects(RDF.type, TG.DutyStatus):
-        predicates = index.get(fact, {})
-        key = (value(predicates, of), value(predicates, duty))
-        facts.setdefault(key, []).append((value(predicates, as_of), value(predicates, fulfilled), fact))
+        key = (first_object(by_subject, fact, of), first_object(by_subject, fact, duty))
+        facts.setdefault(key, []).append((first_object(by_subject, fact, as_of),
+                                          first_object(by_subject, fact, fulfilled), fact))
     errors = []
     for (municipality, duty), stated in facts.items():
         for index, (date, value, fact) in enumerate(stated):

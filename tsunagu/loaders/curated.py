@@ -388,7 +388,6 @@ def _spec_for(record, name, ontology):
 
 def _check_references(files, ontology, known_types):
     errors = []
-    fits = {}  # (class, target class name) -> whether it is one: a few dozen pairs, a million references at 10x
     for curated in files:
         for record in curated.records:
             for name, value in record.fields.items():
@@ -401,13 +400,9 @@ def _check_references(files, ontology, known_types):
                         close = difflib.get_close_matches(target, known_types, n=3)
                         hint = f"; did you mean {', '.join(close)}?" if close else ""
                         errors.append(record.error(f"unknown reference '{target}'{hint}", name))
-                    elif spec.target:
-                        fit = fits.get((target_type, spec.target))
-                        if fit is None:
-                            fit = fits[target_type, spec.target] = ontology.is_a(target_type, TG[spec.target])
-                        if not fit:
-                            errors.append(record.error(
-                                f"'{target}' is a {str(target_type).rsplit('#', 1)[-1]}, not a {spec.target}", name))
+                    elif spec.target and not ontology.is_a(target_type, TG[spec.target]):
+                        errors.append(record.error(
+                            f"'{target}' is a {str(target_type).rsplit('#', 1)[-1]}, not a {spec.target}", name))
     return errors
 
 

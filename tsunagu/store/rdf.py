@@ -20,7 +20,8 @@ from rdflib.store import Store
 from tsunagu.ontology.namespace import canonical, canonical_terms
 from tsunagu.store.memo import SubclassTest, per_object
 
-__all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "subject_objects_of", "nt_blocks"]
+__all__ = ["DataStore", "data_graph", "adder", "add_all", "triples_of", "subject_index", "subject_objects_of",
+           "first_object", "NOTHING", "IS_LITERAL", "nt_blocks"]
 
 
 class DataStore(SimpleMemory):
@@ -211,6 +212,25 @@ def triples_of(graph: Graph) -> Iterator[tuple[Any, Any, Any]]:
                 yield subject, predicate, obj
 
 
+NOTHING: dict[Any, Any] = {}  # read only: what a subject or predicate absent from an index reads as
+# IS_LITERAL[type(term)]: isinstance(term, Literal) without the ABC's Python call (rdflib's terms are ABCs)
+IS_LITERAL = SubclassTest(Literal)
+
+
+def first_object(index: dict[Any, dict[Any, dict[Any, int]]], subject: Any, predicate: Any) -> Any:
+    """One object of ``subject``'s ``predicate`` in ``index`` (a :func:`subject_index`): the first, as
+    ``Graph.value`` gives it, or None.
+
+    >>> from rdflib import URIRef
+    >>> s, p = URIRef("https://example.org/s"), URIRef("https://example.org/p")
+    >>> g = data_graph().add((s, p, Literal(1)))
+    >>> first_object(subject_index(g), s, p) == g.value(s, p), first_object(subject_index(g), p, s)
+    (True, None)
+    """
+    objects = index.get(subject, NOTHING).get(predicate)
+    return next(iter(objects)) if objects else None
+
+
 def subject_objects_of(graph: Graph, predicate: Any) -> Iterator[tuple[Any, Any]]:
     """``(subject, object)`` of every triple of ``graph`` with ``predicate``, in the order
     ``graph.subject_objects(predicate)`` gives them: from a :class:`DataStore`'s predicate index directly
@@ -268,7 +288,6 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
 
     text: dict[Any, str] = {}  # predicate or IRI/blank value -> its N-Triples form
     typed = per_object(_quoteLiteral)  # a date, flag or age a loader made once and many triples hold
-    literal = SubclassTest(Literal)
     lines: list[str] = []
     for subject, predicates in subject_index(graph).items():
         head = subject.n3()
@@ -277,7 +296,7 @@ def nt_blocks(graph: Graph, rows: int = 20000) -> Iterator[bytes]:
             if middle is None:
                 middle = text[predicate] = predicate.n3()
             for obj in objects:
-                if literal[type(obj)]:
+                if IS_LITERAL[type(obj)]:
                     tail = _quoteLiteral(obj) if obj.datatype is None else typed(obj)
                 else:
                     tail = text.get(obj)
