@@ -242,3 +242,31 @@ def test_a_graph_checked_in_a_second_process_is_refused_as_when_checked_here(tmp
     assert refused[1][1][-1] == "lists" and "index" not in refused[2][1]  # a failed step is not recorded
     if Forked(os.getpid).result() != os.getpid():  # where the system forks (it does here and in CI)
         assert refused[2][1][-1] == "projection"  # checked beside it
+
+
+def test_a_graph_projected_in_a_second_process_is_the_one_projected_here(tmp_path):
+    """The reading, checks and projection run in a child of their own: its graph comes back whole, the
+    lines its steps say are said here as they go, and its N-Triples file is this process's to keep or
+    remove (the child's exit does not remove it; letting the build go here does)."""
+    import gc
+
+    from tsunagu.compile import compile_graph
+    from tsunagu.compile.progress import Steps
+
+    made = {}
+    for jobs in (1, 2):
+        lines = []
+        steps = Steps(lines.append)
+        (tmp_path / str(jobs)).mkdir()
+        compiled = compile_graph(lists=False, jobs=jobs, steps=steps, scratch=tmp_path / str(jobs))
+        graph = compiled.graph
+        made[jobs] = (sorted(graph.nodes(data=True)), sorted(graph.edges(keys=True, data=True)))
+        names = [r["name"] for r in steps.records]
+        assert names[:1] == ["read"] and names.index("projection") < names.index("index") < names.index("precompute")
+        assert any(line.startswith("読み込み: ") for line in lines) and any(line.startswith("グラフ: ") for line in lines)
+        nt = compiled.nt_file.path
+        assert nt.exists() and nt.read_bytes().count(b"\n") == compiled.triples
+        del compiled, graph
+        gc.collect()
+        assert not nt.exists()
+    assert made[1] == made[2] and made[1][0]

@@ -6,8 +6,10 @@ quarter of the build's time), so the build runs with it paused. Two parts of
 the build need nothing from each other (the SHACL shapes over the asserted
 data and the rest of the compilation; one half of the municipalities' reach
 graphs and the other half), so on a machine with two or more cores they run
-in a forked child beside the parent. Where processes cannot fork (Windows)
-the same calls run one after the other, with the same results.
+in a forked child beside the parent. The reading, the checks and the projection
+run in a child of their own (:func:`stepped_apart`), whose heap goes when it
+hands the graph over. Where processes cannot fork (Windows) the same calls run
+one after the other, with the same results.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 
 from tsunagu.exceptions import TsunaguError
 
-__all__ = ["JOBS_VARIABLE", "build_jobs", "collector_paused", "Forked", "Streamed"]
+__all__ = ["JOBS_VARIABLE", "build_jobs", "collector_paused", "Forked", "Streamed", "stepped_apart"]
 
 from tsunagu.store.cache import collector_paused  # noqa: E402 (re-exported: a build pauses it too)
 
@@ -59,10 +61,21 @@ def _child(writer, function, args):
         outcome = (True, function(*args))
     except BaseException as error:  # handed to the parent, which raises it
         outcome = (False, error)
+    _sent(writer, outcome)
+
+
+def _sent(writer, outcome):
+    """Send ``outcome`` to the parent and close the pipe; an unpicklable result or error is sent as what
+    it was, and a parent that no longer listens (interrupted) is left alone."""
     try:
-        writer.send(outcome)
-    except Exception as error:  # an unpicklable result or error: say what it was
-        writer.send((False, TsunaguError(f"{type(error).__name__}: {error}")))
+        try:
+            writer.send(outcome)
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception as error:  # an unpicklable result or error: say what it was
+            writer.send((False, TsunaguError(f"{type(error).__name__}: {error}")))
+    except (BrokenPipeError, ConnectionError):
+        pass
     writer.close()
 
 
@@ -73,8 +86,10 @@ def _ended_early(process):
         f"early; set {JOBS_VARIABLE}=1 to build in one process)")
 
 
-def _started(target, function, args):
-    """``(process, reader)``: ``target(writer, function, args)`` in a forked child, its pipe's reading end."""
+def _started(target, function, args, daemon=True):
+    """``(process, reader)``: ``target(writer, function, args)`` in a forked child, its pipe's reading end.
+    ``daemon``: whether the child is killed when this process ends (multiprocessing's daemonic children
+    may fork none of their own)."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -83,7 +98,7 @@ def _started(target, function, args):
     # write to (and so copy) every page of the parent's heap it inherited.
     gc.freeze()
     try:
-        process = context.Process(target=target, args=(writer, function, args), daemon=True)
+        process = context.Process(target=target, args=(writer, function, args), daemon=daemon)
         process.start()
     finally:
         gc.unfreeze()
@@ -212,3 +227,70 @@ class Streamed:
                 process.kill()  # before its pipe closes: a thread writing to it would say so on stderr
             self._reader.close()
             process.join()
+
+
+_HANDED_OVER = []  # what a child sent its parent, kept until it exits: its memory then goes at once
+
+
+def _stepped_child(writer, function, args):
+    from tsunagu.compile.progress import Steps
+
+    # Each line the steps say goes to the parent as it is said (a terminal, or a caller's notices), their
+    # records before the result or the error.
+    relayed = Steps(lambda text: writer.send((None, text)))
+    try:
+        outcome = (True, function(*args, steps=relayed))
+    except BaseException as error:  # handed to the parent, which raises it
+        writer.send(("records", relayed.records))  # the steps done before it
+        _sent(writer, (False, error))  # what the failed build made goes as its frames do: its files removed
+        return
+    writer.send(("records", relayed.records))
+    # Not freed object by object as this function returns (a second, at synthetic 10x, that the parent
+    # would wait for): the process ends next.
+    _HANDED_OVER.append(outcome)
+    _sent(writer, outcome)
+
+
+def stepped_apart(steps, function, *args, parallel=True):
+    """``function(*args, steps=steps)`` run in a forked child when ``parallel`` (and the system forks), else
+    here: what it returned, or what it raised raised here. The child's steps say their lines through
+    ``steps`` as it goes and are added to its records when it ends.
+
+    A build makes its projection so: the child's heap, where the rdflib graph was freed around the
+    graph that stays, goes with it, and this process holds the graph as it unpickles it, compactly.
+
+    Examples
+    --------
+    >>> from tsunagu.compile.progress import Steps
+    >>> def counted(n, steps):
+    ...     with steps.step("count", "数える"):
+    ...         return n + 1
+    >>> steps = Steps()
+    >>> stepped_apart(steps, counted, 1, parallel=False), [r["name"] for r in steps.records]
+    (2, ['count'])
+    """
+    if not (parallel and _forks()):
+        return function(*args, steps=steps)
+    process, reader = _started(_stepped_child, function, args, daemon=False)  # it forks its own
+    try:
+        while True:
+            try:
+                ok, value = reader.recv()
+            except EOFError:
+                process.join()
+                raise _ended_early(process) from None
+            if ok is None:
+                steps.say(value)
+            elif ok == "records":
+                steps.records.extend(value)
+            else:
+                break
+    except BaseException:
+        process.kill()  # its result is not wanted: not left building, nor waited for until it ends
+        raise
+    finally:
+        reader.close()
+        process.join()
+    if not ok:
+        raise value from None
+    return value

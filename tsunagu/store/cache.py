@@ -875,6 +875,16 @@ class BuildFile:
             raise scratch_unwritable(folder, error, cache=folder) from None
         self.sha256 = hashing.digest.hexdigest()
 
+    def __getstate__(self):
+        # pickled to another process (the build's child hands its N-Triples over): that process removes
+        # the file now, if it is not kept, and this one no longer does
+        self._removal.detach()
+        return {"path": self.path, "sha256": self.sha256}
+
+    def __setstate__(self, state):
+        self.path, self.sha256 = state["path"], state["sha256"]
+        self._removal = weakref.finalize(self, _remove_ours, str(self.path), os.getpid())
+
     def moved_to(self, target):
         """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
         os.replace(self.path, target)
