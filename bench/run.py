@@ -23,7 +23,9 @@ What is timed
 
 How: each figure is the median of ``--repeats`` runs (builds: ``--build-repeats``); a process's memory is
 its own peak resident set (``ru_maxrss`` from ``wait4``, read by a small process that starts it, so that the
-bench's own size is not its floor), so no measure's memory includes another's. Wall time is what a user
+bench's own size is not its floor), so no measure's memory includes another's; that is the largest single
+process of a command, and a build's row "of its processes together" is the highest the system's anonymous
+memory rose above its level at the start, sampled every 50 ms (the bench's own processes hold theirs still). Wall time is what a user
 waits; CPU time (user+sys of the child) is shown for builds, because this machine's 2 cores are shared and
 wall time carries other people's load. Warm figures are medians over
 ``--calls`` calls after one untimed call. Nothing here is a test, and the synthetic data are made up.
@@ -54,16 +56,37 @@ SEED = 20201027
 # Each measured process is started by this small one, which times it and reads its rusage from ``wait4``:
 # Linux starts a process's high-water mark at its parent's size when it execs, and this bench grows (a
 # ``python -c pass`` spawned from a process holding 300 MB reported a 311 MB peak, from a small one 11 MB).
+# ``wait4``'s peak is that of the largest single process of the command's tree; a build's processes hold
+# memory together (its forked children copy the pages they touch), so a thread here also reads the
+# system's anonymous memory (``AnonPages``, each page once however many processes share it) every 50 ms:
+# its highest level above the level when the command started is what the command's processes held
+# together (on a machine doing nothing else: the bench is run so).
 _LAUNCHER = """
-import json, os, subprocess, sys, time
+import json, os, subprocess, sys, threading, time
+def anonymous():
+    with open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("AnonPages:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 report, command = sys.argv[1], sys.argv[2:]
+floor = highest = anonymous()
+done = threading.Event()
+def sample():
+    global highest
+    while not done.wait(0.05):
+        highest = max(highest, anonymous())
 start = time.perf_counter()
 process = subprocess.Popen(command)
+sampler = threading.Thread(target=sample, daemon=True)
+sampler.start()
 _, status, usage = os.wait4(process.pid, 0)
 wall = time.perf_counter() - start
+done.set()
+sampler.join()
 with open(report, "w") as out:
     json.dump({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024,
-               "rc": os.waitstatus_to_exitcode(status)}, out)
+               "all_mb": highest - floor, "rc": os.waitstatus_to_exitcode(status)}, out)
 """
 
 
@@ -89,7 +112,8 @@ def run_process(argv, *, tree, home, cwd, timeout=3600):
         out.seek(0)
         err.seek(0)
         return {"wall_s": result.get("wall_s", float(timeout)), "cpu_s": result.get("cpu_s", 0.0),
-                "rss_mb": result.get("rss_mb", 0.0), "rc": result.get("rc", launcher.returncode or -9),
+                "rss_mb": result.get("rss_mb", 0.0), "all_mb": result.get("all_mb"),
+                "rc": result.get("rc", launcher.returncode or -9),
                 "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")[-600:]}
 
 
@@ -98,7 +122,8 @@ def _median_of(runs):
     if not ok:
         return {"error": runs[-1]["stderr"].strip().splitlines()[-1:] if runs else ["no run"], "runs": len(runs)}
     return {"wall_s": statistics.median(r["wall_s"] for r in ok), "cpu_s": statistics.median(r["cpu_s"] for r in ok),
-            "rss_mb": max(r["rss_mb"] for r in ok), "runs": len(ok), "failed": len(runs) - len(ok)}
+            "rss_mb": max(r["rss_mb"] for r in ok), "all_mb": max((r.get("all_mb") or 0.0) for r in ok) or None,
+            "runs": len(ok), "failed": len(runs) - len(ok)}
 
 
 def _log(message):
@@ -328,6 +353,7 @@ def rows(results, datasets):
         row(f"{title}: build, wall (s)", (name, "build", "wall_s"), "{:.1f}")
         row(f"{title}: build, CPU (s)", (name, "build", "cpu_s"), "{:.1f}")
         row(f"{title}: build, peak memory (MB)", (name, "build", "rss_mb"), "{:.0f}")
+        row(f"{title}: build, peak memory of its processes together (MB)", (name, "build", "all_mb"), "{:.0f}")
         row(f"{title}: build runs", (name, "build", "runs"), "{:.0f}")
         for what, key, form, scale in (("wall (ms)", "wall_s", "{:.0f}", 1000), ("CPU (ms)", "cpu_s", "{:.0f}", 1000),
                                        ("peak memory (MB)", "rss_mb", "{:.0f}", 1)):
@@ -400,6 +426,7 @@ def print_table(results, datasets, args):
         scales = [n for n in datasets if n.endswith("x")]
         for later in scales[1:]:
             for what, path in (("build wall", ("build", "wall_s")), ("build memory", ("build", "rss_mb")),
+                               ("build memory of its processes together", ("build", "all_mb")),
                                ("cold refer", ("cold", "refer", "wall_s")), ("cold gaps", ("cold", "gaps", "wall_s")),
                                ("warm refer", ("warm", "refer", "median_ms"))):
                 a, b = _get(result, scales[0], *path), _get(result, later, *path)
@@ -457,6 +484,9 @@ def print_steps(results, datasets):
             a, b = _get(result, scales[0], "build", "rss_mb"), _get(result, scales[-1], "build", "rss_mb")
             if a and b:
                 print(f"(build process peak memory {scales[-1]}/{scales[0]} = {b / a:.1f}x; total row: peak of the process)")
+        together = [f"{n} {_get(result, n, 'build', 'all_mb'):.0f} MB" for n in names if _get(result, n, "build", "all_mb")]
+        if together:
+            print("(the build's processes together, at their highest: " + ", ".join(together) + ")")
 
 
 def main():
