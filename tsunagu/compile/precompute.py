@@ -4,9 +4,10 @@ A referral or coverage question about one municipality reads only what the
 walk from it reaches and what judging a fit needs beside it
 (:func:`reach_subgraph`), with the walk's result and the judge's candidates
 (a :class:`~tsunagu.rules.judge.TownWalk`, handed to the queries as ``walk=``).
-The build makes one of each per municipality (:func:`reach_rows`, in two processes
-where there are two cores) and the store keeps them; the Bolt backend makes
-the same graph from the nodes a server holds.
+The build makes the graph and the walk per municipality (:func:`reach_rows`, in
+two processes where there are two cores) and the store keeps them; the
+candidates are judged on the small graph when a row is read. The Bolt backend
+makes the same graph from the nodes a server holds.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def reach_subgraph(source, municipality):
     a query reads one small graph instead of the national one.
     """
     adj = source if isinstance(source, Adjacency) else Adjacency(source)
+    sub, reached = _reach_parts(adj, municipality)
+    return sub, town_walk(sub, municipality, reached)
+
+
+def _reach_parts(adj, municipality):
+    """``(graph, reached)`` of :func:`reach_subgraph`: the small graph and what the walk reached, not yet judged."""
     graph = adj.graph
     anchors, best = _walk(adj, municipality)
     reached = [r for r in best.values() if not rules.is_route(adj.types(r.node))]
@@ -88,8 +95,7 @@ def reach_subgraph(source, municipality):
                 for key, data in keyed.items():
                     succ[node].setdefault(target, {})[key] = data
                     pred[target].setdefault(node, {})[key] = data
-    sub = SmallGraph(nodes, succ, pred, shared_reach_attributes(graph))
-    return sub, town_walk(sub, municipality, reached)
+    return SmallGraph(nodes, succ, pred, shared_reach_attributes(graph)), reached
 
 
 class _Towns:
@@ -141,8 +147,8 @@ def _reach_share(graph, towns, path):
 
     def rows():
         for m in towns:
-            sub, walk = reach_subgraph(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
-            yield m, reach_row(sub, walk), sorted(sub)
+            sub, reached = _reach_parts(adj, m)  # a SmallGraph: reading one back imports nothing (a refer process's start)
+            yield m, reach_row(sub, m, reached), sorted(sub)
 
     return write_reach_share(path, rows())
 
