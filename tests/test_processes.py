@@ -270,3 +270,30 @@ def test_a_graph_projected_in_a_second_process_is_the_one_projected_here(tmp_pat
         gc.collect()
         assert not nt.exists()
     assert made[1] == made[2] and made[1][0]
+
+
+def _counted(n, steps):
+    with steps.step("one", "一"):
+        pass
+    if n == 1:
+        raise TsunaguError("二で止まる")
+    if n == 2:
+        os._exit(3)
+    return list(range(n))
+
+
+def test_a_child_of_steps_says_its_lines_here_and_its_error_or_end_is_raised_here():
+    from tsunagu.compile.processes import stepped_apart
+    from tsunagu.compile.progress import Steps
+
+    lines = []
+    steps = Steps(lines.append)
+    assert stepped_apart(steps, _counted, 100_000) == list(range(100_000))
+    assert [line.split(":")[0] for line in lines] == ["一…", "一"] and [r["name"] for r in steps.records] == ["one"]
+    steps = Steps()
+    with pytest.raises(TsunaguError, match="二で止まる"):
+        stepped_apart(steps, _counted, 1)
+    assert [r["name"] for r in steps.records] == ["one"]  # the steps done before it
+    if Forked(os.getpid).result() != os.getpid():  # where the system forks
+        with pytest.raises(TsunaguError, match="終了コード 3"):
+            stepped_apart(Steps(), _counted, 2)
