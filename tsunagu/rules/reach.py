@@ -89,6 +89,9 @@ def _by_relation(edges: Iterable[tuple[str, Collection[str]]]) -> dict[str, set[
     return index
 
 
+_NO_TYPES: frozenset[str] = frozenset()
+
+
 class Adjacency:
     """The graph the walk reads: edges into and out of a node by relation, and a node's types.
 
@@ -104,22 +107,25 @@ class Adjacency:
         self._index: dict[tuple[bool, str], dict[str, set[str]]] = {}
         # what a read returned, and each node's types, kept likewise: the nation's and a prefecture's
         # providers are read, and their types checked, once per town (a third of a 10x precompute)
-        self._read: dict[tuple[bool, str, tuple[str, ...], Collection[str]], list[str]] = {}
+        self._read: dict[tuple[bool, str, tuple[str, ...], Collection[str]], tuple[str, ...]] = {}
         self._types: dict[str, frozenset[str]] = {}
+        # each hop made once: the nation's and a prefecture's providers are reached from every town
+        self._hops: dict[tuple[str, str | None, bool], Hop] = {}
 
-    def into(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
+    def into(self, node: str, *relations: str, without: Collection[str] = _NO_TYPES) -> tuple[str, ...]:
         """Sources of ``relations`` edges into ``node``, sorted, none of a type in ``without``."""
         return self._neighbours(True, node, relations, without)
 
-    def out_of(self, node: str, *relations: str, without: Collection[str] = ()) -> list[str]:
+    def out_of(self, node: str, *relations: str, without: Collection[str] = _NO_TYPES) -> tuple[str, ...]:
         return self._neighbours(False, node, relations, without)
 
-    def _neighbours(self, inward: bool, node: str, relations: tuple[str, ...], without: Collection[str]) -> list[str]:
-        key = (inward, node, relations, without if isinstance(without, frozenset) else frozenset(without))
+    def _neighbours(self, inward: bool, node: str, relations: tuple[str, ...],
+                    without: Collection[str]) -> tuple[str, ...]:
+        key = (inward, node, relations, without if type(without) is frozenset else frozenset(without))
         read = self._read.get(key)
         if read is None:
-            read = self._read[key] = self._kept(self._along(node, relations, inward), without)
-        return list(read)  # the caller's own list
+            read = self._read[key] = tuple(self._kept(self._along(node, relations, inward), without))
+        return read  # a tuple: the same one for every reader
 
     def _along(self, node: str, relations: tuple[str, ...], inward: bool) -> set[str]:
         index = self._index.get((inward, node))
@@ -143,7 +149,11 @@ class Adjacency:
         return types
 
     def hop(self, node: str, relation: str | None, inverse: bool = False) -> Hop:
-        return Hop(node, self.graph.nodes[node].get("name", node), relation, inverse)
+        made = self._hops.get((node, relation, inverse))
+        if made is None:
+            made = self._hops[node, relation, inverse] = Hop(node, self.graph.nodes[node].get("name", node),
+                                                             relation, inverse)
+        return made
 
 
 Anchor = tuple[str, str, tuple[Hop, ...]]  # (node, level, path)
