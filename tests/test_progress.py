@@ -16,8 +16,8 @@ def test_a_build_times_each_step_and_says_it_on_a_terminal():
     steps = terminal_steps(shown)
     compiled = compile_graph(lists=False, steps=steps, jobs=1)
     names = [r["name"] for r in steps.records]
-    # seeds only: no list, so no directory step
-    assert names == ["read", "lists", "check", "closure", "rdf", "projection", "index", "precompute"]
+    # seeds only: no list, so no directory step; no folder, so the graph is not written
+    assert names == ["read", "lists", "check", "closure", "rdf", "projection", "index", "fingerprint", "precompute"]
     for record in steps.records:
         assert record["wall_s"] >= 0 and record["cpu_s"] >= 0
         assert record["peak_mb"] is None or record["peak_mb"] > 10

@@ -17,7 +17,8 @@ from tsunagu.compile.projection import project
 from tsunagu.compile.inputs import embedded_data_files, fingerprint
 from tsunagu.compile.processes import Forked, Streamed, build_jobs, collector_paused, stepped_apart
 from tsunagu.compile.progress import Steps
-from tsunagu.store.cache import BuildFile, build_lock, cache_dir, graph_pickle, save
+from tsunagu.store.cache import (BuildFile, build_lock, cache_dir, graph_pickle, graph_unpickled, names_pickle,
+                                 save)
 from tsunagu.compile.validate import graph_errors, rdf_input_errors, rdf_locations, validate_graph
 from tsunagu.loaders.limits import shortened_errors, size_error
 from tsunagu.loaders import Conversion, defined_ids
@@ -338,18 +339,19 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     sources = (embedded_data_files() if embedded else []) + user
     # Read, checked and projected in a second process where the system forks: the rdflib graph, the
     # largest thing a build holds, is freed around the objects the graph keeps, which then hold most of
-    # that heap's pages; the graph comes back here compact (synthetic 10x: some 400 MB, against 1.3 GB
-    # held there), and the processes that make the towns' rows and the save copy only its pages.
-    graph, triples, nt, report, notices = stepped_apart(steps, _projected_inputs, sources, extra, jobs, scratch,
-                                                        parallel=jobs > 1)
-    with steps.step("index", "語彙と入力の指紋"):
-        graph.graph.update(graph_vocabulary())
-        graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
-        graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
-        graph.graph["inputs"] = [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()]
-        graph.graph["lists"] = _lists_used(carried, lists_version)
-        graph.graph["national_report"] = report
-        graph.graph["input_notices"] = notices
+    # that heap's pages (synthetic 10x: 1.25 GB held there for a graph of some 430 MB). That process
+    # writes the graph in the build's folder and ends; this one then reads it back, compact, and the
+    # processes that make the towns' rows and the save copy only its pages. Read after the other
+    # process has ended, so that the two are never held at once.
+    described = {"inputs": [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()],
+                 "lists": _lists_used(carried, lists_version)}
+    made, triples, nt = stepped_apart(steps, _projected_inputs, sources, extra, jobs, scratch, described,
+                                      parallel=jobs > 1)
+    graph_file, graph = (made, None) if isinstance(made, BuildFile) else (None, made)
+    if graph_file is not None:
+        with steps.step("graph", "グラフの読み込み"), open(graph_file.path, "rb") as stream:
+            graph = graph_unpickled(stream, names=False)
+    with steps.step("fingerprint", "入力の指紋"):
         build_args = {"paths": [str(p) for p in user], "sources": {k: str(v) for k, v in explicit.items()},
                       "lists": bool(lists)}
         # A source given as a folder counts by the files in it (the cache checks each input is a file).
@@ -357,29 +359,26 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
                              for f in (sorted(m for m in p.rglob("*") if m.is_file()) if p.is_dir() else [p])]
         hashes = {}
         digest = fingerprint(all_inputs, lists=bool(lists), lists_version=lists_version, hashes_out=hashes)
-    graph_file = None
 
-    def named_and_pickled():
-        nonlocal graph_file
-        # While the second process starts on the towns (which read no names): the graph pickled for the
-        # cache, now the build holds least, and its name index, made once the graph's pickle and the
-        # pickler's memo (some 180 MB at synthetic 10x) are let go (graph_pickle). Nothing changes the
-        # graph after this.
-        if scratch is None:
-            graph.graph["names"] = name_index(graph)
-        else:
-            graph_file = BuildFile(scratch, "graph.pickle", graph_pickle(graph, name_index))
+    def named():
+        # While the second process starts on the towns (which read no names): the name index, added to
+        # the graph file after the graph. Nothing changes the graph after this.
+        graph.graph["names"] = name_index(graph)
+        if graph_file is not None:
+            graph_file.extended(names_pickle(graph.graph["names"]))
 
-    with steps.step("precompute", f"名前の索引、グラフの書き出し、市区町村ごとの事前計算: "
-                                  f"{len(municipality_nodes(graph)):,} 市区町村"):
-        reach = reach_rows(graph, jobs, folder=scratch, meanwhile=named_and_pickled)
+    with steps.step("precompute", f"名前の索引、市区町村ごとの事前計算: {len(municipality_nodes(graph)):,} 市区町村"):
+        reach = reach_rows(graph, jobs, folder=scratch, meanwhile=named)
     return Compiled(nt, graph, all_inputs, digest, build_args, names=names_graph(graph),
                     reach_graphs=reach, hashes=hashes, triples=triples, graph_file=graph_file)
 
 
-def _projected_inputs(sources, extra, jobs, scratch, steps):
-    """``(graph, triples, N-Triples, report, notices)``: ``sources`` read, the national ``extra`` lists
-    added, everything checked, closed, written out and projected (:func:`_projected`)."""
+def _projected_inputs(sources, extra, jobs, scratch, described, steps):
+    """``(graph, triples, N-Triples)``: ``sources`` read, the national ``extra`` lists added, everything
+    checked, closed, written out and projected (:func:`_projected`), the graph's attributes set (the
+    vocabulary, the constant nodes, and ``described``: what it was built from). With a folder
+    (``scratch``) the graph is a :class:`~tsunagu.store.cache.BuildFile` there, pickled as the cache keeps
+    it but for its name index, which the caller adds."""
     notices = []  # what an input kept as a note rather than mapped (HSDS columns, workbook fix-ups)
     with steps.step("read", f"読み込み: {len(sources)} ファイル"):
         asserted, locations, default_file = read_inputs(sources, validate=False, notices=notices, jobs=jobs)
@@ -417,7 +416,17 @@ def _projected_inputs(sources, extra, jobs, scratch, steps):
     if checking is not None:
         with steps.step("checked", "検査の結果"):
             _raise_any(checking.result())  # before anything is saved, as when run first
-    return graph, triples, nt, report, notices
+    with steps.step("index", "語彙"):
+        graph.graph.update(graph_vocabulary())
+        graph.graph["nations"] = sorted(n for n, d in graph.nodes(data=True) if d.get("kind") == "Nation")
+        graph.graph["constant_nodes"] = sorted(n for n, d in graph.nodes(data=True) if is_constant(d))
+        graph.graph.update(described)
+        graph.graph["national_report"] = report
+        graph.graph["input_notices"] = notices
+    if scratch is None:
+        return graph, triples, nt
+    with steps.step("pickle", "グラフの書き出し"):
+        return BuildFile(scratch, "graph.pickle", graph_pickle(graph, names=False)), triples, nt
 
 
 _CHECKED_BESIDE = 1_000_000  # triples up to which the checks run in a second process (the national build: 230,000)

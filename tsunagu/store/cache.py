@@ -170,12 +170,13 @@ def _unpickled(stream=None, data=None):
         return pickle.load(stream) if data is None else pickle.loads(data)
 
 
-def graph_pickle(graph, index_names=None):
+def graph_pickle(graph, index_names=None, names=True):
     """``write(stream)``: ``graph`` as the cache keeps it, two pickles: the graph without its name index
     (the ``names`` attribute), then that index (:func:`graph_unpickled` reads both). The pickler's memo
     of each is held in turn, not together (synthetic 10x: some 180 MB for the graph). ``index_names``: a
     function making the index from the graph, called between the two (a build makes the index then) and
-    set as ``names``.
+    set as ``names``. ``names=False``: the graph alone, the index to be added after it
+    (:meth:`BuildFile.extended`).
 
     >>> import io, networkx as nx
     >>> g = nx.MultiDiGraph(names={"いの町": ["ino"]})
@@ -193,16 +194,30 @@ def graph_pickle(graph, index_names=None):
             pickle.dump(graph, stream, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             graph.graph = own
+        if not names:
+            return
         if index_names is not None:
             own["names"] = index_names(graph)
-        pickle.dump(own.get("names"), stream, protocol=pickle.HIGHEST_PROTOCOL)
+        names_pickle(own.get("names"))(stream)
 
     return write
 
 
-def graph_unpickled(stream):
-    """The graph :func:`graph_pickle` wrote into ``stream``, its name index put back."""
+def names_pickle(names):
+    """``write(stream)``: the name index as :func:`graph_pickle` writes it after the graph."""
+
+    def write(stream):
+        pickle.dump(names, stream, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return write
+
+
+def graph_unpickled(stream, names=True):
+    """The graph :func:`graph_pickle` wrote into ``stream``, its name index put back (``names=False``:
+    the graph alone, as ``graph_pickle(..., names=False)`` wrote it)."""
     graph = _unpickled(stream)
+    if not names:
+        return graph
     names = _unpickled(stream)
     if names is not None:
         graph.graph["names"] = names
@@ -899,6 +914,15 @@ class BuildFile:
     def __setstate__(self, state):
         self.path, self.sha256 = state["path"], state["sha256"]
         self._removal = weakref.finalize(self, _remove_ours, str(self.path), os.getpid())
+
+    def extended(self, write):
+        """Add to the end of the file through ``write(stream)``; its sha256 is then the whole file's."""
+        try:
+            with open(self.path, "ab") as stream:
+                write(stream)
+        except OSError as error:
+            raise scratch_unwritable(self.path.parent, error, cache=self.path.parent) from None
+        self.sha256 = _sha256(self.path)
 
     def moved_to(self, target):
         """Rename the file to ``target`` (in the same folder), which keeps it: it is the cache's now."""
