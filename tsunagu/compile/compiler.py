@@ -342,7 +342,8 @@ def _compile(paths, embedded, lists, municipalities, population, survey, sources
     # that heap's pages (synthetic 10x: 1.25 GB held there for a graph of some 430 MB). That process
     # writes the graph in the build's folder and ends; this one then reads it back, compact, and the
     # processes that make the towns' rows and the save copy only its pages. Read after the other
-    # process has ended, so that the two are never held at once.
+    # process has ended, so that the two are never held at once (a build without a folder, which keeps
+    # nothing, has its graph through the pipe as it comes).
     described = {"inputs": [str(p) for p in user] + [f"{k}: {v}" for k, v in explicit.items()],
                  "lists": _lists_used(carried, lists_version)}
     made, triples, nt = stepped_apart(steps, _projected_inputs, sources, extra, jobs, scratch, described,

@@ -279,8 +279,8 @@ def stepped_apart(steps, function, *args, parallel=True):
     here: what it returned, or what it raised raised here. The child's steps say their lines through
     ``steps`` as it goes and are added to its records when it ends.
 
-    A build makes its projection so: the child's heap, where the rdflib graph was freed around the
-    graph that stays, goes with it, and this process holds the graph as it unpickles it, compactly.
+    A build reads, checks and projects so: the child's heap, where the rdflib graph was freed around the
+    graph that stays, goes when the child ends (this returns once it has ended).
 
     Examples
     --------
