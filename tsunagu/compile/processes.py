@@ -62,21 +62,12 @@ def _child(writer, function, args):
         outcome = (True, function(*args))
     except BaseException as error:  # handed to the parent, which raises it
         outcome = (False, error)
-    _sent(writer, outcome)
-
-
-def _sent(writer, outcome):
-    """Send ``outcome`` to the parent and close the pipe; an unpicklable result or error is sent as what
-    it was, and a parent that no longer listens (interrupted) is left alone."""
     try:
-        try:
-            writer.send(outcome)
-        except (BrokenPipeError, ConnectionError):
-            raise
-        except Exception as error:  # an unpicklable result or error: say what it was
-            writer.send((False, TsunaguError(f"{type(error).__name__}: {error}")))
-    except (BrokenPipeError, ConnectionError):
+        writer.send(outcome)
+    except ConnectionError:  # the parent no longer listens (interrupted)
         pass
+    except Exception as error:  # an unpicklable result or error: say what it was
+        writer.send((False, TsunaguError(f"{type(error).__name__}: {error}")))
     writer.close()
 
 
@@ -238,8 +229,8 @@ def _stepped_child(writer, function, args):
 
     from tsunagu.compile.progress import Steps
 
-    # Each message pickled straight into the pipe, not into bytes first: the parent unpickles the result
-    # as it comes (synthetic 10x: a graph pickled in 1.3 s and unpickled in 0.8, then one after the other).
+    # Each message pickled straight into the pipe, not into bytes first: the parent unpickles a large
+    # result as it comes (a build without a folder hands its graph over so).
     stream = open(writer.fileno(), "wb", closefd=False)  # closed below
 
     def send(message):
@@ -266,7 +257,7 @@ def _stepped_child(writer, function, args):
         # parent would wait for): the process ends next.
         _HANDED_OVER.append(outcome)
         send(outcome)
-    except (BrokenPipeError, ConnectionError):  # the parent no longer listens (interrupted)
+    except ConnectionError:  # the parent no longer listens (interrupted)
         pass
     finally:
         with suppress(OSError):

@@ -6,11 +6,13 @@ build's fingerprint:
 
 - ``graph-<fp>.pickle``: the networkx projection (``stats``, ``export``,
   ``push``, ``map`` and the diagrams load it), pickled without its name
-  index and then the index (:func:`graph_pickle`);
+  index and then the index (:func:`graph_pickle`; a build's projecting
+  process writes the first, the build the index after it);
 - ``rdf-<fp>.nt``: the closed RDF (``sparql`` and ``export`` only);
 - ``reach-<fp>.sqlite``: rows that answer without the whole graph: one
-  small pickled graph per municipality with its walk (``refer``,
-  ``coverage``; :func:`tsunagu.compile.precompute.reach_subgraph`) and the
+  small pickled graph per municipality with what its walk reached, the
+  candidates judged on it when read (``refer``, ``coverage``;
+  :func:`tsunagu.compile.precompute.reach_subgraph`) and the
   pickled duties graph and the duty table (``gaps``, ``tally``); as JSON
   (:mod:`tsunagu.store.graphjson`, which runs no code named by the file)
   the vocabulary rows share; the name index of every entity, and the index
