@@ -141,8 +141,9 @@ _TAKEN = 16  # towns taken at a time: some 20 ms of work at synthetic 10x, a tho
 
 
 def _reach_share(graph, towns, path):
-    """Write the reach graph and walk of each municipality taken from ``towns`` (a :class:`_Towns`) into
-    the SQLite file ``path``, pickled as the store keeps them, each row as it is made; returns ``path``."""
+    """Write the reach graph of each municipality taken from ``towns`` (a :class:`_Towns`), with what its
+    walk reached, into the SQLite file ``path``, pickled as the store keeps them (:func:`reach_row`), each
+    row as it is made; returns ``path``."""
     adj = Adjacency(graph)  # one for every town: it keeps each node's edges by relation once read
 
     def rows():
@@ -159,8 +160,8 @@ def reach_rows(graph, jobs=1, folder=None, meanwhile=None):
     temporary folder when None), removed with the returned :class:`ReachRows`.
 
     ``meanwhile``: a function run in this process once the others have started, before its own share
-    (a build indexes names and pickles its graph then); each process then takes the towns left, a few at
-    a time (:class:`_Towns`).
+    (a build indexes names then); each process then takes the towns left, a few at a time
+    (:class:`_Towns`).
 
     Raises :class:`~tsunagu.exceptions.CacheWriteError` when the files cannot be written.
     """

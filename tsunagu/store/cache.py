@@ -250,16 +250,21 @@ def shared_reach_attributes(graph):
 def _reach_pair(row, shared):
     """(reach graph, walk) of a row :func:`reach_row` wrote, the shared attributes put back and the
     walk's candidates judged on the graph."""
-    from tsunagu.rules.judge import town_walk
-
-    graph, municipality, reached = _reach_parts(row, shared)
-    return graph, town_walk(graph, municipality, reached)
+    return _judged(*_reach_parts(row, shared))
 
 
 def _reach_parts(row, shared):
     graph, municipality, reached = _unpickled(data=row)
     graph.graph = dict(shared)
     return graph, municipality, reached
+
+
+def _judged(graph, municipality, reached):
+    """(graph, the :class:`~tsunagu.rules.judge.TownWalk` of ``reached``): the candidates judged on ``graph``
+    when a row is read, not in the build (:func:`reach_row`)."""
+    from tsunagu.rules.judge import town_walk
+
+    return graph, town_walk(graph, municipality, reached)
 
 
 _REACH_TABLE = "CREATE TABLE reach (municipality TEXT PRIMARY KEY, graph BLOB NOT NULL, nodes TEXT NOT NULL)"
@@ -524,12 +529,10 @@ class Stored:
         if self._reach_shared is None:
             self._reach_shared = self._pickled_blob("reach-shared")
         try:
-            graph, town, reached = _reach_parts(row[0], self._reach_shared)
+            parts = _reach_parts(row[0], self._reach_shared)
         except Exception as error:  # any unpickling failure means the row is not what the build wrote
             raise self._damaged(f"reach row {municipality} を読めません ({type(error).__name__})") from None
-        from tsunagu.rules.judge import town_walk
-
-        return graph, town_walk(graph, town, reached)  # judged here, not in the build (reach_row)
+        return _judged(*parts)
 
     def duties_graph(self):
         """Municipalities, their prefectures, platforms, windows, duty statuses and the survey figures."""
