@@ -70,7 +70,8 @@ def test_population_join_reports_what_did_not_join(national):
     report = national.graph.graph["national_report"]
     assert report["population_joined"] == 1739
     assert sorted(report["population_missing"]) == [
-        "富谷市 (042161): no 2015 census row for 04216", "那珂川市 (402311): no 2015 census row for 40231"]
+        "富谷市（042161）: 2015年国勢調査の表に地域コード 04216 の行がない（調査後にコードが変わった？）",
+        "那珂川市（402311）: 2015年国勢調査の表に地域コード 40231 の行がない（調査後にコードが変わった？）"]
     assert read_population(POPULATION)["34204"][0] == 96194
 
 

@@ -397,7 +397,8 @@ def national_to_rdf(national, existing, population=None, population_document=Non
         if population is not None:
             found = population.get(row.code[:5])
             if found is None:
-                report["population_missing"].append(f"{row.name} ({row.code}): no 2015 census row for {row.code[:5]}")
+                report["population_missing"].append(
+                    f"{row.name}（{row.code}）: 2015年国勢調査の表に地域コード {row.code[:5]} の行がない（調査後にコードが変わった？）")
                 continue
             count, _, text = found
             add((iri, _CENSUS_POPULATION, Literal(count)))
