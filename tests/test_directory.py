@@ -166,10 +166,15 @@ def test_coverage_of_the_small_directory(small):
 
 
 def test_a_broken_source_leaves_the_previous_build(runner, tmp_path):
+    from wcwidth import wcswidth
+
     args = ["build", "--seeds-only", "--municipalities", str(MIC)] + [f"--source={n}={p}" for n, p in SOURCES.items()]
-    result = runner.invoke(cli, args)
+    result = runner.invoke(cli, args, env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert "fukushi_portal: 読み込み 8 行、読み飛ばし 2 行、除いた項目 1" in result.output
+    # each list's notes fit an 80-column terminal, cut under their own indent (file and row first)
+    assert max(wcswidth(line) for line in result.output.splitlines()) == 80
+    assert "  mhlw_jiritsu_2023/mhlw_jiritsu_2023.json 行 4 [窓口名]: 窓口名が空（PDF 変換で\n    行が分かれた？" in result.output
     assert "自立相談支援機関（名称・電話あり）:" in result.output
     broken = tmp_path / "broken.json"
     broken.write_text("[{", encoding="utf-8")

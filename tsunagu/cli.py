@@ -444,21 +444,23 @@ def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
     compiled = build_graph(paths, municipalities=municipalities, population=population, survey=survey, sources=given,
                            jobs=jobs, lists=not seeds_only, steps=terminal_steps())
     graph = compiled.graph
-    for line in graph.graph.get("input_notices", []):
-        click.echo(f"注意: {line}", err=True)
+    notes = [f"注意: {line}" for line in graph.graph.get("input_notices", [])]
     report = graph.graph.get("national_report") or {}
     if report.get("sources"):
         from tsunagu.queries.directory import coverage_text, directory_coverage, source_report_text
 
-        for line in source_report_text(report, limit=5):
-            click.echo(line, err=True)
+        notes += source_report_text(report, limit=5)
         if any(s["name"] in ("fukushi_portal", "hokenjo", "mhlw_jiritsu_2023") for s in report["sources"]):
-            for line in coverage_text(directory_coverage(graph), list_missing=False):
-                click.echo(line, err=True)
-            click.echo("（窓口のない市区町村の一覧: tsunagu directory）", err=True)
+            notes += coverage_text(directory_coverage(graph), list_missing=False)
+            notes.append("（窓口のない市区町村の一覧: tsunagu directory）")
     else:
-        for missing in report.get("population_missing", []):
-            click.echo(say(f"人口を結び付けられませんでした: {missing}", f"population not joined: {missing}"), err=True)
+        notes += [say(f"人口を結び付けられませんでした: {missing}", f"population not joined: {missing}")
+                  for missing in report.get("population_missing", [])]
+    from tsunagu.output import terminal_width, wrap_lines
+
+    # a list's note names the file, the row and what was done: over 120 columns, cut to the terminal's
+    for line in wrap_lines(notes, terminal_width()):
+        click.echo(line, err=True)
     counts = [("embedded files", "同梱のファイル", len(embedded_data_files())), ("user files", "指定のファイル", len(compiled.inputs)),
               ("triples", "トリプル", compiled.triples), ("nodes", "ノード", graph.number_of_nodes()),
               ("edges", "エッジ", graph.number_of_edges()), ("fingerprint", "指紋", compiled.fingerprint[:12])]
