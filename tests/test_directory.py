@@ -259,6 +259,34 @@ def test_real_mhlw_rows_split_and_match(national_graph):
                    for s, _, k in national_graph.in_edges(node, keys=True) if k == "servesArea")
 
 
+def _windows_of(graph, area):
+    """(name, telephone, the 2023 list's rows cited) of each window serving ``area``."""
+    return {(graph.nodes[s]["name"], graph.nodes[s].get("telephone"),
+             tuple(sorted(c["row"] for c in graph.nodes[s]["sources"] if c["dataset"] == "mhlw_jiritsu_2023")))
+            for s, _, k in graph.in_edges(area, keys=True)
+            if k == "servesArea" and graph.nodes[s]["kind"] == "SelfRelianceSupportAgency"}
+
+
+def test_real_mhlw_rows_name_wards_bracketed_towns_and_broken_names(national_graph):
+    graph = national_graph
+    report = next(s for s in graph.graph["national_report"]["sources"] if s["name"] == "mhlw_jiritsu_2023")
+    # 「港区」 under 大阪府 is 大阪市港区 (its address says so), never 東京都港区; 「北区」 is not 堺市北区
+    assert ("くらしのサポートコーナー", "06-6576-9897", (817,)) in _windows_of(graph, "ward-271071")
+    assert ("よりそいサポートきた", "06-6809-2814", (811,)) in _windows_of(graph, "ward-271276")
+    assert not any(w[0] == "よりそいサポートきた" for w in _windows_of(graph, "ward-271462"))
+    for tokyo_ward in ("m-131024", "m-131032", "m-131172"):  # 中央区, 港区, 北区 of 東京都
+        windows = _windows_of(graph, tokyo_ward)
+        assert windows and not any(row in (811, 815, 817) for *_, rows in windows for row in rows)
+        assert not any("06-" in str(c) for s, _, k in graph.in_edges(tokyo_ward, keys=True) if k == "servesArea"
+                       for c in graph.nodes[s].get("conflicts", ()))
+    # 「神奈川県（中井町、…、 真鶴町、湯河原町）」: every town in the brackets, across the PDF's line break
+    assert any(472 in rows for *_, rows in _windows_of(graph, "m-143618"))
+    # 「長生 村」, 「大 口町」: one town each, not 「長生」 and 「村」
+    assert any(366 in rows for *_, rows in _windows_of(graph, "m-124231"))
+    assert not any("長生、村" in note or "都島区" in note or "（葉山町" in note for note in report["notes"])
+    assert not any(skipped["row"] in range(811, 835) for skipped in report["skipped"])
+
+
 def test_placeholder_centres_quote_the_seed_verbatim():
     from tsunagu.loaders.sources.regional_centres import SEED_DOCUMENT, SEED_QUOTE
 

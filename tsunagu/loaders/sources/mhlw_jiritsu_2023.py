@@ -1,7 +1,11 @@
 """The ministry's 2023 list of 自立相談支援機関 (令和5年4月1日現在): gap filler and cross-check.
 
-Each row names one or several municipalities (「萩市、阿武町」) or the
-prefecture itself (a county-level office). Matched by prefecture and name:
+Each row names one or several municipalities (「萩市、阿武町」), the
+prefecture itself (a county-level office), or an office with the towns it
+serves in brackets (「神奈川県（葉山町、寒川町）」,「尾張福祉相談センター（東郷町、…）」);
+a ward of a designated city by its own name (「北区」, told from 堺市北区 by the
+row's address). The PDF's line breaks left spaces inside names (「長生 村」).
+Matched by prefecture and name:
 
 - the municipality already has a window from a newer list with the same name
   or phone (after normalising width, spaces, hyphens): the row is one more
@@ -31,18 +35,20 @@ DATASET = {
 }
 _AS_OF = "2023-04-01"
 _PARENTHESES = re.compile(r"[（(][^）)]*[）)]")
+# an office, or the prefecture, and the towns it serves in brackets (the PDF may have lost the closing one)
+_BRACKETED = re.compile(r"^(?P<office>[^（(]*)[（(](?P<towns>[^）)]*)[）)]?\s*$")
 _KEYS = ("都道府県名", "自治体名", "窓口名", "電話番号")
 
 
 def municipality_names(text):
-    """「萩市、阿武町」 -> ["萩市", "阿武町"].
+    """「萩市、阿武町」 -> ["萩市", "阿武町"]; a space is kept (the PDF broke 「長生村」 as 「長生 村」).
 
     Examples
     --------
-    >>> municipality_names("萩市、阿武町")
-    ['萩市', '阿武町']
+    >>> municipality_names("萩市、阿武町・長生 村")
+    ['萩市', '阿武町', '長生 村']
     """
-    return [p.strip() for p in re.split(r"[、,，・\s]+", text or "") if p.strip()]
+    return [p.strip() for p in re.split(r"[、,，・]+", text or "") if p.strip()]
 
 
 def load(path, directory):
@@ -70,28 +76,10 @@ def load(path, directory):
             continue
         phone = " ".join(str(cell.get("電話番号") or "").split())
         row = Row("mhlw_jiritsu_2023", file_id, number, f"{cell.get('自治体名')}: {name}", url=DATASET["url"], as_of=_AS_OF)
-        names = municipality_names(str(cell.get("自治体名") or ""))
-        areas, unknown = [], []
-        for municipality in names:
-            bare = _PARENTHESES.sub("", municipality).strip("_ ")
-            # 「愛媛県(中予地方局)」, or only a 振興局 in brackets: a county-level office of the prefecture
-            if not bare or normalise_label(bare) == normalise_label(prefecture.name):
-                areas.append(prefecture)  # a county-level office of the prefecture
-                continue
-            other = directory.prefecture_by_name.get(normalise_label(bare))
-            if other is not None:
-                areas.append(other)
-                continue
-            area = directory.area_named(prefecture.prefecture, bare)
-            if area is None:
-                # The PDF conversion sometimes files a row under the previous prefecture.
-                key = normalise_label(bare)
-                elsewhere = [a for (p, n), found in directory.by_name.items() if n == key
-                             for a in found if a.kind == "Municipality"]
-                if len(elsewhere) == 1:
-                    area = elsewhere[0]
-                    report.notes.append(f"{file_id} 行 {number}: {bare} は{pref_name}ではなく別の都道府県の市区町村として読んだ")
-            (areas.append(area) if area is not None else unknown.append(municipality))
+        areas, unknown, moved = _areas_of(directory, prefecture, str(cell.get("自治体名") or ""),
+                                          f"{cell.get('住所') or ''} {cell.get('事業実施者') or ''}")
+        for bare in moved:
+            report.notes.append(f"{file_id} 行 {number}: {bare} は{pref_name}ではなく別の都道府県の市区町村として読んだ")
         if unknown:
             report.notes.append(f"{file_id} 行 {number}: {pref_name}に「{'、'.join(unknown)}」という市区町村がない（合併・誤記？）")
         if not areas:
@@ -129,6 +117,58 @@ def load(path, directory):
             target.serves.add(area.iri)
             windows.setdefault(area.iri, []).append(target)
         report.loaded += 1
+
+
+def _areas_of(directory, prefecture, text, where):
+    """The areas a row's 自治体名 ``text`` names: ``(areas, names not found, names read in another prefecture)``.
+
+    ``where``: the row's address and operator, which tell 大阪市北区 from 堺市北区.
+    """
+    bracketed = _BRACKETED.match(text)
+    if bracketed:
+        # 「神奈川県（葉山町、寒川町）」: the towns in the brackets, if they are towns (「愛媛県(中予地方局)」 is not)
+        found = _named(directory, prefecture, municipality_names(bracketed["towns"]), where, elsewhere=False)
+        if found[0]:
+            return found
+    return _named(directory, prefecture, municipality_names(text), where, elsewhere=True)
+
+
+def _named(directory, prefecture, names, where, *, elsewhere):
+    areas, unknown, moved = [], [], []
+    for name in names:
+        # 「長生 村」 is one town, 「熊取町 田尻町域」 two
+        for piece in [name] if _area(directory, prefecture, name, where) else name.split() or [name]:
+            bare = _PARENTHESES.sub("", piece).strip("_ ")
+            area = _area(directory, prefecture, bare, where)
+            if area is None and elsewhere and bare:
+                # The PDF conversion sometimes files a row under the previous prefecture.
+                key = normalise_label(bare)
+                others = [a for (p, n), found in directory.by_name.items() if n == key
+                          for a in found if a.kind == "Municipality"]
+                if len(others) == 1:
+                    area = others[0]
+                    moved.append(bare)
+            (areas.append(area) if area is not None else unknown.append(piece))
+    return areas, unknown, moved
+
+
+def _area(directory, prefecture, bare, where):
+    """The prefecture, a municipality or a ward of ``prefecture`` called ``bare``, or None."""
+    bare = _PARENTHESES.sub("", bare).strip("_ ")
+    if bare.endswith(("町域", "村域", "市域", "区域")):  # 「豊能町域」: the town's area
+        bare = bare[:-1]
+    if not bare or normalise_label(bare) == normalise_label(prefecture.name):
+        return prefecture  # 「愛媛県(中予地方局)」, or only a 振興局 in brackets: a county-level office
+    area = directory.prefecture_by_name.get(normalise_label(bare)) or directory.area_named(prefecture.prefecture, bare)
+    if area is None and bare.endswith("区"):
+        # a designated city's ward by its own name: the one whose full name the address or operator gives
+        key, place = normalise_label(bare), normalise_label(where)
+        wards = [a for (p, n), found in directory.by_name.items()
+                 if p == prefecture.prefecture and n.endswith(key) and n[:-len(key)].endswith("市")  # not 西淀川区
+                 for a in found if a.kind == "AdministrativeWard"]
+        named = [a for a in wards if normalise_label(a.name) in place]
+        area = named[0] if len(named) == 1 else (wards[0] if len(wards) == 1 else None)
+    return area
 
 
 def _windows_by_municipality(directory):
