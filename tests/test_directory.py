@@ -285,6 +285,12 @@ def test_real_mhlw_rows_name_wards_bracketed_towns_and_broken_names(national_gra
     assert any(366 in rows for *_, rows in _windows_of(graph, "m-124231"))
     assert not any("長生、村" in note or "都島区" in note or "（葉山町" in note for note in report["notes"])
     assert not any(skipped["row"] in range(811, 835) for skipped in report["skipped"])
+    # the PDF's misread names: the one town a character away that the row's address names, said in a note
+    assert any(1380 in rows for *_, rows in _windows_of(graph, "m-472018"))  # 「那霸市」, 那覇市泉崎…
+    assert any(1372 in rows for *_, rows in _windows_of(graph, "m-464040"))  # 「長島村」, not 三島村: 出水郡長島町…
+    assert not any(1372 in rows for *_, rows in _windows_of(graph, "m-463035"))
+    assert any("「那霸市」を那覇市として読んだ" in note for note in report["notes"])
+    assert any("「美浜市」という市区町村がない" in note for note in report["notes"])  # its address is 敦賀市
 
 
 def test_placeholder_centres_quote_the_seed_verbatim():

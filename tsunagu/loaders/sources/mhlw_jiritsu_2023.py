@@ -76,10 +76,12 @@ def load(path, directory):
             continue
         phone = " ".join(str(cell.get("電話番号") or "").split())
         row = Row("mhlw_jiritsu_2023", file_id, number, f"{cell.get('自治体名')}: {name}", url=DATASET["url"], as_of=_AS_OF)
-        areas, unknown, moved = _areas_of(directory, prefecture, str(cell.get("自治体名") or ""),
-                                          f"{cell.get('住所') or ''} {cell.get('事業実施者') or ''}")
-        for bare in moved:
-            report.notes.append(f"{file_id} 行 {number}: {bare} は{pref_name}ではなく別の都道府県の市区町村として読んだ")
+        areas, unknown, read_as = _areas_of(directory, prefecture, str(cell.get("自治体名") or ""),
+                                            f"{cell.get('住所') or ''} {cell.get('事業実施者') or ''} {name}")
+        for bare, area in read_as:
+            report.notes.append(f"{file_id} 行 {number}: " + (
+                f"{bare} は{pref_name}ではなく別の都道府県の市区町村として読んだ" if area.prefecture != prefecture.prefecture
+                else f"「{bare}」を{area.name}として読んだ（一字違い。住所・窓口名などに{area.name}）"))
         if unknown:
             report.notes.append(f"{file_id} 行 {number}: {pref_name}に「{'、'.join(unknown)}」という市区町村がない（合併・誤記？）")
         if not areas:
@@ -120,9 +122,10 @@ def load(path, directory):
 
 
 def _areas_of(directory, prefecture, text, where):
-    """The areas a row's 自治体名 ``text`` names: ``(areas, names not found, names read in another prefecture)``.
+    """The areas a row's 自治体名 ``text`` names: ``(areas, names not found, [(name, area it was read as)])``
+    (a name read in another prefecture, or as the one town a character away).
 
-    ``where``: the row's address and operator, which tell 大阪市北区 from 堺市北区.
+    ``where``: the row's address, operator and window, which tell 大阪市北区 from 堺市北区 and confirm a misread.
     """
     bracketed = _BRACKETED.match(text)
     if bracketed:
@@ -134,22 +137,36 @@ def _areas_of(directory, prefecture, text, where):
 
 
 def _named(directory, prefecture, names, where, *, elsewhere):
-    areas, unknown, moved = [], [], []
+    areas, unknown, read_as = [], [], []
     for name in names:
         # 「長生 村」 is one town, 「熊取町 田尻町域」 two
         for piece in [name] if _area(directory, prefecture, name, where) else name.split() or [name]:
             bare = _PARENTHESES.sub("", piece).strip("_ ")
             area = _area(directory, prefecture, bare, where)
             if area is None and elsewhere and bare:
-                # The PDF conversion sometimes files a row under the previous prefecture.
-                key = normalise_label(bare)
-                others = [a for (p, n), found in directory.by_name.items() if n == key
-                          for a in found if a.kind == "Municipality"]
-                if len(others) == 1:
-                    area = others[0]
-                    moved.append(bare)
+                area = _misread(directory, prefecture, bare, where)
+                if area is None:
+                    # The PDF conversion sometimes files a row under the previous prefecture.
+                    key = normalise_label(bare)
+                    others = [a for (p, n), found in directory.by_name.items() if n == key
+                              for a in found if a.kind == "Municipality"]
+                    area = others[0] if len(others) == 1 else None
+                if area is not None:
+                    read_as.append((bare, area))
             (areas.append(area) if area is not None else unknown.append(piece))
-    return areas, unknown, moved
+    return areas, unknown, read_as
+
+
+def _misread(directory, prefecture, bare, where):
+    """The one municipality of ``prefecture`` a character away from ``bare`` that the row's address, operator or
+    window names (the PDF's text recognition read 那覇市 as 「那霸市」, 綾瀬市 as 「統瀬市」); else None.
+    「長島村」 is both 長島町 and 三島村 a character away: the address 「出水郡長島町…」 tells."""
+    key, place = normalise_label(bare), normalise_label(where)
+    near = [a for (p, n), found in directory.by_name.items()
+            if p == prefecture.prefecture and len(n) == len(key) and n in place
+            and sum(x != y for x, y in zip(n, key, strict=True)) == 1
+            for a in found if a.kind == "Municipality"]
+    return near[0] if len(near) == 1 else None
 
 
 def _area(directory, prefecture, bare, where):
