@@ -458,7 +458,7 @@ def build(paths, seeds_only, municipalities, population, survey, sources, jobs):
                   for missing in report.get("population_missing", [])]
     from tsunagu.output import terminal_width, wrap_lines
 
-    # a list's note names the file, the row and what was done: over 120 columns, cut to the terminal's
+    # a list's note names the file, the row and what was done, often wider than the terminal: cut to its width
     for line in wrap_lines(notes, terminal_width()):
         click.echo(line, err=True)
     counts = [("embedded files", "同梱のファイル", len(embedded_data_files())), ("user files", "指定のファイル", len(compiled.inputs)),
