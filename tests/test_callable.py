@@ -40,6 +40,22 @@ def test_naha_first_contact_is_offered_for_employment(national_graph):
     assert "nothing-local" not in {r.code for r in answer.notes}
 
 
+def test_a_refer_process_parses_no_ontology_and_builds_no_graph(national_cache):
+    """A caseworker's ``tsunagu refer`` reads one town's row and judges it with the vocabulary the build
+    stored beside the rows: neither rdflib (the ontology) nor networkx is imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from tsunagu.cli import cli\n"
+            "try:\n    cli(['refer', '那覇市', '--age', '45', '--need', 'employment'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('networkx', 'rdflib', 'tsunagu.ontology') if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=dict(os.environ))
+    assert "最初" in done.stdout and "098-917-5348" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
 def test_naha_every_option_has_a_phone_or_a_place_to_look_and_says_unknown_once(national_graph, national_cache, runner):
     from tsunagu.queries.answers import answer_dict, option_contact_text
 

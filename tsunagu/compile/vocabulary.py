@@ -20,7 +20,11 @@ def graph_vocabulary():
     to its notation; ``domain_broader``: notation to itself and its broader
     concepts (a need for outreach is met by visiting supporters);
     ``age_bands``: scheme name to bands; ``chart_columns``: domain notations;
-    ``class_labels`` and ``relation_labels``: local name to (ja, en) labels."""
+    ``class_labels`` and ``relation_labels``: local name to (ja, en) labels;
+    ``type_ages``: organisation type to the ages its law sets (:func:`~tsunagu.rules.judge.type_ages`),
+    which the judge reads when a reach row is read."""
+    from tsunagu.rules.judge import type_ages
+
     ontology = load_ontology()
     notation_of = {iri: notation for notation, iri in ontology.domains.items()}
     labels = {}
@@ -40,6 +44,7 @@ def graph_vocabulary():
         "chart_columns": list(ontology.chart_columns),
         "class_labels": _labels(ontology, OWL.Class),
         "relation_labels": _labels(ontology, OWL.ObjectProperty),
+        "type_ages": type_ages(),
     }
 
 

@@ -315,7 +315,9 @@ def _schemes_of(graph: Graph, organisation: str | None) -> tuple[frozenset[str],
             covers.update(a for d in needs for a in broader.get(d, (d,)))
     defining.sort(key=lambda s: s["id"])
     if not defining:
-        defining = [ages.copy() for kind, ages in type_ages().items() if kind in types][:1]
+        # the graph's copy (the vocabulary): a refer process reading one town's row parses no ontology
+        ages_of = graph.graph.get("type_ages") or type_ages()
+        defining = [ages.copy() for kind, ages in ages_of.items() if kind in types][:1]
     return frozenset(covers), defining
 
 
