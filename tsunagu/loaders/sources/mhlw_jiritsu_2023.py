@@ -92,6 +92,9 @@ def load(path, directory):
             for existing in windows.get(area.iri, ()):
                 if _same_window(existing, name, phone):
                     target = existing
+            if target is None and area.kind == "AdministrativeWard":
+                # a newer list may give a ward's window to its city (大阪市's 24): the same window, now the ward's too
+                target = _ward_window(windows.get(area.city, ()), name, phone)
         fresh = [a for a in areas if not windows.get(a.iri)]
         if target is None and not fresh:
             # Every municipality has a different, newer window: keep this one as a disagreement.
@@ -195,6 +198,16 @@ def _windows_by_municipality(directory):
             for area in entry.serves:
                 found.setdefault(area, []).append(entry)
     return found
+
+
+def _ward_window(city_windows, name, phone):
+    """The one window of a ward's city with the row's phone, else the one with its name (a city's wards
+    share names such as 生活自立相談窓口, never phones), else None."""
+    number = normalise_phone(phone)
+    same = [w for w in city_windows if number and number in {normalise_phone(v) for v, _ in w.fields.get("telephone", ())}]
+    if not same:
+        same = [w for w in city_windows if normalise_label(name) in {normalise_label(v) for v, _ in w.fields.get("name", ())}]
+    return same[0] if len(same) == 1 else None
 
 
 def _same_window(entry, name, phone):
