@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tsunagu.compile.inputs import fingerprint
-from tsunagu.compile.progress import Progress
+from tsunagu.compile.progress import NATIONAL_BUILD_TIME, Progress
 from tsunagu.exceptions import BuildBusy, CacheOutdated, NameNotFound, TsunaguError
 from tsunagu.store.cache import cache_dir, load_stored, recorded_files
 
@@ -84,7 +84,7 @@ def _first_build(directory, notice):
         return stored
     if notice:
         notice(Progress("初めての実行: 同梱の全国データ（市区町村・相談窓口・保健所の一覧）と事例からグラフを作ります"
-                        "（20秒ほど。次からはすぐに答えます）"))
+                        f"（{NATIONAL_BUILD_TIME}。次からはすぐに答えます）"))
     return _rebuild(directory, {"paths": [], "sources": {}, "lists": True}, notice)
 
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from tsunagu.compile.progress import NATIONAL_BUILD_TIME
 from tsunagu.exceptions import BuildBusy, CacheDamaged, CacheOutdated, DataError, DataErrors, RefreshError, TsunaguError
 from tsunagu.loaders.limits import escaped, max_input_bytes, shortened
 from tsunagu.loaders.sources.carried import (
@@ -335,7 +336,7 @@ def _update(staging: Path, name: str, previous: str, in_use: dict[str, CarriedLi
                             time.monotonic() - started)
     staged = {item.folder: item for item in carried_lists(version=staging)}
     if progress:
-        progress("検査: 新しい一覧で全国のグラフを作っています（20秒ほど）")
+        progress(f"検査: 新しい一覧で全国のグラフを作っています（{NATIONAL_BUILD_TIME}）")
     with _cache_lock(cache_dir_):
         paths, sources, keep, note = _check_plan(cache_dir_, in_use)
         try:
@@ -438,7 +439,7 @@ def _rebuild_after_rollback(cache_dir_: Path, progress: Progress | None) -> str:
     if not keep:
         return note
     if progress:
-        progress("前の版の一覧でグラフを作り直しています（20秒ほど）")
+        progress(f"前の版の一覧でグラフを作り直しています（{NATIONAL_BUILD_TIME}）")
     build(paths, cache_dir_, sources=sources, lists=True)
     return "前の版の一覧で作り直しました"
 
