@@ -315,9 +315,8 @@ def _schemes_of(graph: Graph, organisation: str | None) -> tuple[frozenset[str],
             covers.update(a for d in needs for a in broader.get(d, (d,)))
     defining.sort(key=lambda s: s["id"])
     if not defining:
-        # the graph's copy (the vocabulary): a refer process reading one town's row parses no ontology
-        ages_of = graph.graph.get("type_ages") or type_ages()
-        defining = [ages.copy() for kind, ages in ages_of.items() if kind in types][:1]
+        # the graph's copy (the vocabulary, as domain_broader): a refer process reading a row parses no ontology
+        defining = [ages.copy() for kind, ages in graph.graph["type_ages"].items() if kind in types][:1]
     return frozenset(covers), defining
 
 

@@ -98,11 +98,12 @@ _MANIFEST = "manifest.json"
 SCRATCH_PREFIX = "reach-shares-"  # a build's working folder of reach rows (compile.precompute)
 _LOCK = "build.lock"
 _FAILED = "failed.json"  # written by tsunagu.compile.current when a rebuild fails
+# 16: the vocabulary rows share holds the organisation types' ages (type_ages), which the judge reads;
 # 15: a reach row is (SmallGraph, municipality, what its walk reached), the candidates judged when read;
 # 14: the entity table in a file of its own; 13: the graph file is two pickles, the graph and then its
 # name index; 12: the duty table; 11: a reach row is (SmallGraph, TownWalk), the walk no longer in the
 # graph's attributes; 10: reach rows are SmallGraphs without the shared attributes; 9: build_args["lists"]
-_FORMAT_VERSION = 15
+_FORMAT_VERSION = 16
 _HASH_ALWAYS_BELOW = 256 * 2**10  # files this small are hashed in full when first opened: under a millisecond
 _DUTY_RELATIONS = ("ofMunicipality", "servesArea", "windowOf", "partOfPrefecture")  # as bolt/backend.py
 # test hook: before the manifest is replaced, create <path>.waiting and wait until <path> exists
@@ -172,13 +173,12 @@ def _unpickled(stream=None, data=None):
         return pickle.load(stream) if data is None else pickle.loads(data)
 
 
-def graph_pickle(graph, index_names=None, names=True):
+def graph_pickle(graph, names=True):
     """``write(stream)``: ``graph`` as the cache keeps it, two pickles: the graph without its name index
     (the ``names`` attribute), then that index (:func:`graph_unpickled` reads both). The pickler's memo
-    of each is held in turn, not together (synthetic 10x: some 180 MB for the graph). ``index_names``: a
-    function making the index from the graph, called between the two (a build makes the index then) and
-    set as ``names``. ``names=False``: the graph alone, the index to be added after it
-    (:meth:`BuildFile.extended`).
+    of each is held in turn, not together (synthetic 10x: some 180 MB for the graph). ``names=False``:
+    the graph alone, the index to be added after it (:func:`names_pickle`, :meth:`BuildFile.extended`:
+    a build makes the index while the towns are made).
 
     >>> import io, networkx as nx
     >>> g = nx.MultiDiGraph(names={"いの町": ["ino"]})
@@ -196,11 +196,8 @@ def graph_pickle(graph, index_names=None, names=True):
             pickle.dump(graph, stream, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             graph.graph = own
-        if not names:
-            return
-        if index_names is not None:
-            own["names"] = index_names(graph)
-        names_pickle(own.get("names"))(stream)
+        if names:
+            names_pickle(own.get("names"))(stream)
 
     return write
 
