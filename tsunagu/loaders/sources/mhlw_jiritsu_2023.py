@@ -142,10 +142,11 @@ def _areas_of(directory, prefecture, text, where):
 def _named(directory, prefecture, names, where, *, elsewhere):
     areas, unknown, read_as = [], [], []
     for name in names:
+        whole, parts = _area(directory, prefecture, name, where), name.split()
         # 「長生 村」 is one town, 「熊取町 田尻町域」 two
-        for piece in [name] if _area(directory, prefecture, name, where) else name.split() or [name]:
+        pieces = [(name, whole)] if whole or len(parts) < 2 else [(p, _area(directory, prefecture, p, where)) for p in parts]
+        for piece, area in pieces:
             bare = _PARENTHESES.sub("", piece).strip("_ ")
-            area = _area(directory, prefecture, bare, where)
             if area is None and elsewhere and bare:
                 area = _misread(directory, prefecture, bare, where)
                 if area is None:
